@@ -1,0 +1,38 @@
+// nooterra-bench [--json] [--quick]
+//   --json   print one JSON object (keys documented in bench/README.md) instead of a table
+//   --quick  shorter rounds: the whole run stays under a minute
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "harness.h"
+
+namespace nooterra::bench {
+void RunReceiptBenches(const Config& config, Report* report);
+}
+
+int main(int argc, char** argv) {
+  using namespace nooterra::bench;
+  bool json = false;
+  Config config;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--json") == 0) {
+      json = true;
+    } else if (std::strcmp(argv[i], "--quick") == 0) {
+      config.round_seconds = 0.15;
+      config.rounds = 3;
+    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::puts("usage: nooterra-bench [--json] [--quick]");
+      return 0;
+    } else {
+      std::fprintf(stderr, "nooterra-bench: unknown argument %s\n", argv[i]);
+      return 2;
+    }
+  }
+  Report report;
+  std::fprintf(stderr, "nooterra-bench: receipt core...\n");
+  RunReceiptBenches(config, &report);
+  std::string out = json ? report.Json() + "\n" : report.Text();
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}

@@ -1,0 +1,48 @@
+// Shared plumbing of the C ABI: status translation, argument checks and the exception guard.
+// capi/ only translates; all logic lives in the C++ core.
+#ifndef NOOTERRA_CAPI_INTERNAL_H_
+#define NOOTERRA_CAPI_INTERNAL_H_
+
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "nooterra/c.h"
+#include "nooterra/status.h"
+
+namespace nooterra::capi {
+
+// Stores `status` into *error (when error != NULL) and returns its code. OK clears *error.
+int32_t Report(const absl::Status& status, nooterra_error_t** error);
+
+inline absl::Status NullArgument(std::string_view name) {
+  return MakeError(absl::StatusCode::kInvalidArgument, "NULL_ARGUMENT",
+                   std::string(name) + " must not be NULL");
+}
+
+// Runs `body` (returning absl::Status) so that no C++ exception escapes into C.
+template <typename Body>
+int32_t Guard(nooterra_error_t** error, Body&& body) {
+  if (error != nullptr) *error = nullptr;
+  try {
+    return Report(body(), error);
+  } catch (const std::bad_alloc&) {
+    return Report(MakeError(absl::StatusCode::kResourceExhausted, "OUT_OF_MEMORY",
+                            "out of memory"),
+                  error);
+  } catch (const std::exception& e) {
+    return Report(MakeError(absl::StatusCode::kInternal, "INTERNAL", e.what()), error);
+  } catch (...) {
+    return Report(MakeError(absl::StatusCode::kInternal, "INTERNAL", "unknown exception"),
+                  error);
+  }
+}
+
+// Replaces buffer's contents with a malloc'ed copy of `bytes` plus a NUL terminator.
+absl::Status FillBuffer(std::string_view bytes, nooterra_buffer_t* buffer);
+
+}  // namespace nooterra::capi
+
+#endif  // NOOTERRA_CAPI_INTERNAL_H_

@@ -1,0 +1,256 @@
+/* The stable C ABI of libnooterra.
+ *
+ * This header is the only interface promised stable across releases (SONAME libnooterra.so.0).
+ * The Python and Node packages are built on it alone.
+ *
+ * Conventions (the same for every function below):
+ *
+ *  - Errors. Every fallible function returns an int32_t status code: 0 (NOOTERRA_OK) on
+ *    success, otherwise one of the NOOTERRA_* codes below, whose values equal Abseil's canonical
+ *    codes. Its last parameter `nooterra_error_t** error` may be NULL; when it is not NULL and
+ *    the call fails, *error receives a new error object (code, stable reason string, message,
+ *    optional byte offset) that the caller frees with nooterra_error_free(). On success *error
+ *    is set to NULL. There is no thread-local "last error".
+ *  - Domain outcomes are values, not errors: "this signature is invalid" is a successful call
+ *    that reports valid = 0.
+ *  - Ownership. Handles come from nooterra_<thing>_new/_from_* and are released by the matching
+ *    _free function, which accepts NULL. Byte results are written to a caller-provided
+ *    nooterra_buffer_t and released with nooterra_buffer_dispose(). Inputs are copied before a
+ *    function returns; the library keeps no pointer into caller memory.
+ *  - Bytes travel as pointer + size_t length; a NULL pointer is allowed when the length is 0.
+ *  - Threads. Each type documents itself: keys are immutable and safe to share; a SHA-256
+ *    context is one thread at a time; free functions are safe to call concurrently.
+ *  - No C++ exception and no abort ever crosses this boundary for a caller mistake.
+ *  - Determinism: no clock, locale or randomness, except nooterra_private_key_generate().
+ */
+#ifndef NOOTERRA_C_H_
+#define NOOTERRA_C_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nooterra/version.h"
+
+#if defined(NOOTERRA_BUILDING_LIBRARY)
+#define NOOTERRA_API __attribute__((visibility("default")))
+#else
+#define NOOTERRA_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status codes: numerically equal to absl::StatusCode (static_assert'ed in capi/error.cc).   */
+
+#define NOOTERRA_OK 0
+#define NOOTERRA_CANCELLED 1
+#define NOOTERRA_UNKNOWN 2
+#define NOOTERRA_INVALID_ARGUMENT 3      /* malformed input: fix the input */
+#define NOOTERRA_DEADLINE_EXCEEDED 4
+#define NOOTERRA_NOT_FOUND 5
+#define NOOTERRA_ALREADY_EXISTS 6
+#define NOOTERRA_PERMISSION_DENIED 7
+#define NOOTERRA_RESOURCE_EXHAUSTED 8    /* a named limit was exceeded */
+#define NOOTERRA_FAILED_PRECONDITION 9   /* the object is in the wrong state: fix state first */
+#define NOOTERRA_ABORTED 10              /* retry the transaction */
+#define NOOTERRA_OUT_OF_RANGE 11
+#define NOOTERRA_UNIMPLEMENTED 12
+#define NOOTERRA_INTERNAL 13             /* a bug in the library: please report */
+#define NOOTERRA_UNAVAILABLE 14          /* retry the call */
+#define NOOTERRA_DATA_LOSS 15
+#define NOOTERRA_UNAUTHENTICATED 16
+
+/* ------------------------------------------------------------------------------------------ */
+/* Version                                                                                    */
+
+/* The run-time library version, NOOTERRA_VERSION_NUMBER of the library actually loaded.
+ * Bindings compare its major part with the one they were compiled against. Thread-safe. */
+NOOTERRA_API uint32_t nooterra_version_number(void);
+/* "MAJOR.MINOR.PATCH"; static storage, never freed. Thread-safe. */
+NOOTERRA_API const char* nooterra_version_string(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                     */
+
+typedef struct nooterra_error_t nooterra_error_t;
+
+/* The status code (NOOTERRA_*). NULL gives NOOTERRA_OK. */
+NOOTERRA_API int32_t nooterra_error_code(const nooterra_error_t* error);
+/* Name of a status code, e.g. "INVALID_ARGUMENT"; static storage. Unknown codes give "UNKNOWN". */
+NOOTERRA_API const char* nooterra_code_name(int32_t code);
+/* Stable machine-readable reason, e.g. "JSON_SYNTAX", "KEY_INVALID_PEM"; "" when none.
+ * Borrowed: valid until nooterra_error_free(error). */
+NOOTERRA_API const char* nooterra_error_reason(const nooterra_error_t* error);
+/* Human-readable message (may change between releases). Borrowed like the reason. */
+NOOTERRA_API const char* nooterra_error_message(const nooterra_error_t* error);
+/* Byte offset in the input where the problem was found, or -1 when not applicable. */
+NOOTERRA_API int64_t nooterra_error_offset(const nooterra_error_t* error);
+/* Releases an error object. NULL is a no-op. */
+NOOTERRA_API void nooterra_error_free(nooterra_error_t* error);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Byte buffers returned by the library                                                       */
+
+/* A byte result. Initialize with NOOTERRA_BUFFER_INIT; after a successful call `data` points
+ * to `size` bytes followed by one NUL byte (so text results are also C strings). The bytes are
+ * the caller's and are released with nooterra_buffer_dispose(), which frees them and resets the
+ * struct. A function that fails leaves the buffer untouched. Passing a buffer that already
+ * holds data first disposes of the old data. */
+typedef struct nooterra_buffer_t {
+  uint8_t* data;
+  size_t size;
+} nooterra_buffer_t;
+
+#define NOOTERRA_BUFFER_INIT {NULL, 0}
+
+/* Frees buffer->data and sets it to {NULL, 0}. NULL buffer or empty buffer: no-op. */
+NOOTERRA_API void nooterra_buffer_dispose(nooterra_buffer_t* buffer);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Canonical JSON (module json)                                                               */
+
+/* Limits on untrusted JSON. Zero-initialize with NOOTERRA_JSON_LIMITS_INIT (the defaults).
+ * `struct_size` must be sizeof(nooterra_json_limits_t); the struct only grows at the end. */
+typedef struct nooterra_json_limits_t {
+  uint32_t struct_size;
+  uint32_t depth_max;            /* nesting of arrays/objects; default 256 */
+  uint64_t document_bytes_max;   /* default 64 MiB; hard ceiling 2 GiB */
+  uint64_t string_bytes_max;     /* one decoded string or key; default 16 MiB */
+} nooterra_json_limits_t;
+
+#define NOOTERRA_JSON_LIMITS_INIT \
+  {(uint32_t)sizeof(nooterra_json_limits_t), 256u, (uint64_t)64 << 20, (uint64_t)16 << 20}
+
+/* Canonicalizes JSON text exactly as the protocol does (sorted keys with array-index keys
+ * first, ECMAScript number format, JSON.stringify escaping).
+ *  [in]  json, json_size  the text (UTF-8; invalid sequences inside strings become U+FFFD)
+ *  [in]  limits           NULL for the defaults
+ *  [out] out              receives the canonical text (no trailing newline)
+ * Errors: INVALID_ARGUMENT (reasons JSON_SYNTAX, JSON_BOM, JSON_NEGATIVE_ZERO, JSON_NON_FINITE,
+ *         STRUCT_SIZE, NULL_ARGUMENT; offset set for the JSON ones),
+ *         RESOURCE_EXHAUSTED (JSON_LIMIT_DOCUMENT_BYTES, JSON_LIMIT_DEPTH,
+ *         JSON_LIMIT_STRING_BYTES).
+ * Thread-safe (no shared state). */
+NOOTERRA_API int32_t nooterra_json_canonicalize(const uint8_t* json, size_t json_size,
+                                                const nooterra_json_limits_t* limits,
+                                                nooterra_buffer_t* out, nooterra_error_t** error);
+
+/* SHA-256 of the canonical form, as 64 lowercase hex characters plus NUL in out_hex[65].
+ * Same inputs and errors as nooterra_json_canonicalize. */
+NOOTERRA_API int32_t nooterra_json_canonical_hash(const uint8_t* json, size_t json_size,
+                                                  const nooterra_json_limits_t* limits,
+                                                  char out_hex[65], nooterra_error_t** error);
+
+/* ------------------------------------------------------------------------------------------ */
+/* SHA-256 (module crypto)                                                                    */
+
+/* One-shot SHA-256 to 32 raw bytes. Cannot fail except for NULL out (INVALID_ARGUMENT). */
+NOOTERRA_API int32_t nooterra_sha256(const uint8_t* data, size_t size, uint8_t out[32],
+                                     nooterra_error_t** error);
+/* One-shot SHA-256 as 64 lowercase hex characters plus NUL. */
+NOOTERRA_API int32_t nooterra_sha256_hex(const uint8_t* data, size_t size, char out_hex[65],
+                                         nooterra_error_t** error);
+
+/* Streaming SHA-256. One thread at a time per context. */
+typedef struct nooterra_sha256_t nooterra_sha256_t;
+/* Errors: INVALID_ARGUMENT (NULL out). */
+NOOTERRA_API int32_t nooterra_sha256_new(nooterra_sha256_t** out, nooterra_error_t** error);
+/* Errors: INVALID_ARGUMENT (NULL context, or NULL data with size > 0). */
+NOOTERRA_API int32_t nooterra_sha256_update(nooterra_sha256_t* sha, const uint8_t* data,
+                                            size_t size, nooterra_error_t** error);
+/* Writes the digest and resets the context for reuse. Errors: INVALID_ARGUMENT (NULL args). */
+NOOTERRA_API int32_t nooterra_sha256_final(nooterra_sha256_t* sha, uint8_t out[32],
+                                           nooterra_error_t** error);
+NOOTERRA_API void nooterra_sha256_free(nooterra_sha256_t* sha);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Ed25519 keys and signatures (module crypto)                                               */
+
+/* keyId strings are "key_" + 24 hex characters: 28 characters plus NUL. */
+#define NOOTERRA_KEY_ID_SIZE 29
+
+typedef struct nooterra_public_key_t nooterra_public_key_t;   /* immutable, safe to share */
+typedef struct nooterra_private_key_t nooterra_private_key_t; /* immutable, safe to share */
+
+/* A new private key from the operating system's CSPRNG (the one non-deterministic function).
+ * Errors: INVALID_ARGUMENT (NULL out). */
+NOOTERRA_API int32_t nooterra_private_key_generate(nooterra_private_key_t** out,
+                                                   nooterra_error_t** error);
+/* The key for a 32-byte seed (deterministic). Errors: INVALID_ARGUMENT (KEY_INVALID_LENGTH). */
+NOOTERRA_API int32_t nooterra_private_key_from_seed(const uint8_t* seed, size_t seed_size,
+                                                    nooterra_private_key_t** out,
+                                                    nooterra_error_t** error);
+/* Parses a PKCS#8 "PRIVATE KEY" PEM. Errors: INVALID_ARGUMENT (KEY_INVALID_PEM). */
+NOOTERRA_API int32_t nooterra_private_key_from_pem(const char* pem, size_t pem_size,
+                                                   nooterra_private_key_t** out,
+                                                   nooterra_error_t** error);
+/* The PKCS#8 PEM text (with trailing newline). Errors: INVALID_ARGUMENT (NULL args). */
+NOOTERRA_API int32_t nooterra_private_key_to_pem(const nooterra_private_key_t* key,
+                                                 nooterra_buffer_t* out_pem,
+                                                 nooterra_error_t** error);
+/* The matching public key, as a new handle. Errors: INVALID_ARGUMENT (NULL args). */
+NOOTERRA_API int32_t nooterra_private_key_public_key(const nooterra_private_key_t* key,
+                                                     nooterra_public_key_t** out,
+                                                     nooterra_error_t** error);
+/* Signs 32 digest bytes (Ed25519 over the raw digest, as the protocol does) into 64 bytes.
+ * Errors: INVALID_ARGUMENT (NULL args, digest_size != 32). */
+NOOTERRA_API int32_t nooterra_private_key_sign(const nooterra_private_key_t* key,
+                                               const uint8_t* digest, size_t digest_size,
+                                               uint8_t out_signature[64],
+                                               nooterra_error_t** error);
+/* Wipes the secret and frees the handle. NULL is a no-op. */
+NOOTERRA_API void nooterra_private_key_free(nooterra_private_key_t* key);
+
+/* Parses an SPKI "PUBLIC KEY" PEM. Errors: INVALID_ARGUMENT (KEY_INVALID_PEM). */
+NOOTERRA_API int32_t nooterra_public_key_from_pem(const char* pem, size_t pem_size,
+                                                  nooterra_public_key_t** out,
+                                                  nooterra_error_t** error);
+/* From the 32 raw key bytes. Errors: INVALID_ARGUMENT (KEY_INVALID_LENGTH). */
+NOOTERRA_API int32_t nooterra_public_key_from_raw(const uint8_t* raw, size_t raw_size,
+                                                  nooterra_public_key_t** out,
+                                                  nooterra_error_t** error);
+/* The canonical PEM text (one base64 line, trailing newline). */
+NOOTERRA_API int32_t nooterra_public_key_to_pem(const nooterra_public_key_t* key,
+                                                nooterra_buffer_t* out_pem,
+                                                nooterra_error_t** error);
+/* The 32 raw key bytes. */
+NOOTERRA_API int32_t nooterra_public_key_raw(const nooterra_public_key_t* key, uint8_t out[32],
+                                             nooterra_error_t** error);
+/* keyId of the canonical PEM. Note: a PEM written differently (no trailing newline, wrapped)
+ * has a different keyId; use nooterra_key_id_from_pem() on the exact text you publish. */
+NOOTERRA_API int32_t nooterra_public_key_id(const nooterra_public_key_t* key,
+                                            char out_key_id[NOOTERRA_KEY_ID_SIZE],
+                                            nooterra_error_t** error);
+/* Verifies a signature over 32 digest bytes. On success *out_valid is 1 (valid) or 0
+ * (invalid, including a signature that is not 64 bytes long).
+ * Errors: INVALID_ARGUMENT (NULL args, digest_size != 32). */
+NOOTERRA_API int32_t nooterra_public_key_verify(const nooterra_public_key_t* key,
+                                                const uint8_t* digest, size_t digest_size,
+                                                const uint8_t* signature, size_t signature_size,
+                                                int32_t* out_valid, nooterra_error_t** error);
+NOOTERRA_API void nooterra_public_key_free(nooterra_public_key_t* key);
+
+/* keyId = "key_" + first 24 hex of SHA-256 over the exact PEM text given.
+ * Errors: INVALID_ARGUMENT (NULL args). Does not check that the text is a valid key. */
+NOOTERRA_API int32_t nooterra_key_id_from_pem(const char* pem, size_t pem_size,
+                                              char out_key_id[NOOTERRA_KEY_ID_SIZE],
+                                              nooterra_error_t** error);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Base64 (module crypto)                                                                     */
+
+/* Standard base64 with padding, NUL-terminated in out. Errors: INVALID_ARGUMENT (NULL out). */
+NOOTERRA_API int32_t nooterra_base64_encode(const uint8_t* data, size_t size,
+                                            nooterra_buffer_t* out, nooterra_error_t** error);
+/* Node-compatible lenient decode (both alphabets, unknown characters skipped, stops at '=').
+ * Never fails on content. Errors: INVALID_ARGUMENT (NULL out). */
+NOOTERRA_API int32_t nooterra_base64_decode(const char* text, size_t size,
+                                            nooterra_buffer_t* out, nooterra_error_t** error);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* NOOTERRA_C_H_ */

@@ -1,0 +1,303 @@
+// The canonical serializer: ECMAScript JSON.stringify over a key-sorted copy, byte for byte.
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "common/strings.h"
+#include "json/internal.h"
+#include "nooterra/json.h"
+#include "nooterra/status.h"
+
+namespace nooterra::json {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Bytes the writer needs to look at: '"', '\\', controls, and 0xED (which starts a surrogate
+// in WTF-8; other 0xED sequences are ordinary characters and are copied).
+constexpr bool NeedsLook(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c == 0xED; }
+
+absl::Status NumberError(double d, std::optional<uint64_t> offset) {
+  bool negative_zero = d == 0 && std::signbit(d);
+  std::string where = offset ? StrCat(" at byte ", *offset) : std::string();
+  return MakeError(absl::StatusCode::kInvalidArgument,
+                   negative_zero ? "JSON_NEGATIVE_ZERO" : "JSON_NON_FINITE",
+                   StrCat("Unsupported number for canonical JSON: ",
+                                negative_zero ? "-0" : "non-finite", where),
+                   offset);
+}
+
+absl::Status AppendNumberAt(double d, std::string* out, std::optional<uint64_t> offset) {
+  if (!std::isfinite(d) || (d == 0 && std::signbit(d))) return NumberError(d, offset);
+  char buf[40];
+  // Safe integers: exact, and ECMAScript prints them as plain digits.
+  if (std::fabs(d) < 9007199254740992.0 && d == std::trunc(d)) {
+    auto r = std::to_chars(buf, buf + sizeof(buf), static_cast<int64_t>(d));
+    out->append(buf, r.ptr);
+    return absl::OkStatus();
+  }
+  // Shortest round-trip digits (the same digits Number::toString chooses), then ECMAScript's
+  // layout rules (ECMA-262 Number::toString, steps for k digits and exponent n).
+  auto r = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
+  const char* p = buf;
+  if (*p == '-') {
+    out->push_back('-');
+    ++p;
+  }
+  char digits[20];
+  int k = 0;
+  while (p < r.ptr && *p != 'e') {
+    if (*p != '.') digits[k++] = *p;
+    ++p;
+  }
+  int exponent = 0;
+  std::from_chars(p + 1 + (p[1] == '+'), r.ptr, exponent);
+  int n = exponent + 1;  // position of the decimal point relative to the digits
+  if (k <= n && n <= 21) {
+    out->append(digits, k);
+    out->append(static_cast<size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out->append(digits, n);
+    out->push_back('.');
+    out->append(digits + n, k - n);
+  } else if (-6 < n && n <= 0) {
+    out->append("0.");
+    out->append(static_cast<size_t>(-n), '0');
+    out->append(digits, k);
+  } else {
+    out->push_back(digits[0]);
+    if (k > 1) {
+      out->push_back('.');
+      out->append(digits + 1, k - 1);
+    }
+    out->push_back('e');
+    out->push_back(n - 1 < 0 ? '-' : '+');
+    auto e = std::to_chars(buf, buf + sizeof(buf), std::abs(n - 1));
+    out->append(buf, e.ptr);
+  }
+  return absl::OkStatus();
+}
+
+// Buffered destination: either a caller's string, or a SHA-256 fed in chunks so that the
+// canonical text of a large document is never held whole.
+class Sink {
+ public:
+  Sink(std::string* out, crypto::Sha256* sha) : out_(out), sha_(sha) {}
+  std::string* buf() { return out_; }
+  void MaybeFlush() {
+    if (sha_ != nullptr && out_->size() >= kFlushBytes) {
+      sha_->Update(*out_);
+      out_->clear();
+    }
+  }
+  void Finish() {
+    if (sha_ != nullptr) {
+      sha_->Update(*out_);
+      out_->clear();
+    }
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 32 * 1024;  // stays in L1/L2 between write and hash
+  std::string* out_;
+  crypto::Sha256* sha_;
+};
+
+}  // namespace
+
+void AppendQuoted(std::string_view s, std::string* out) {
+  out->push_back('"');
+  size_t i = 0, run = 0;
+  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    unsigned char c = u[i];
+    if (!NeedsLook(c)) {
+      ++i;
+      continue;
+    }
+    if (c == 0xED && (i + 2 >= s.size() || u[i + 1] < 0xA0)) {
+      i += 1;  // U+D000..U+D7FF: an ordinary character
+      continue;
+    }
+    out->append(s.data() + run, i - run);
+    if (c == 0xED) {
+      // A lone surrogate (ED A0..BF xx): JSON.stringify prints it as a lowercase escape.
+      uint32_t cp = 0xD000u | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
+      char esc[6] = {'\\', 'u', kHex[cp >> 12], kHex[(cp >> 8) & 15], kHex[(cp >> 4) & 15],
+                     kHex[cp & 15]};
+      out->append(esc, 6);
+      i += 3;
+    } else {
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\b': out->append("\\b"); break;
+        case '\f': out->append("\\f"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default: {
+          char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out->append(esc, 6);
+        }
+      }
+      i += 1;
+    }
+    run = i;
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+absl::Status AppendNumber(double d, std::string* out) {
+  return AppendNumberAt(d, out, std::nullopt);
+}
+
+class Writer {
+ public:
+  Writer(const Document& doc, Sink* sink, const CanonicalOptions& options)
+      : d_(doc), sink_(*sink), options_(options) {}
+
+  // Writes `value` (which must be present) to `sink`.
+  static absl::Status Emit(Value value, Sink* sink, const CanonicalOptions& options) {
+    Writer writer(*value.doc_, sink, options);
+    return writer.Write(value.index_, true);
+  }
+
+  absl::Status Write(uint32_t index, bool top) {
+    const Document::Node& n = d_.nodes_[index];
+    std::string* out = sink_.buf();
+    switch (n.type) {
+      case Type::kNull: out->append("null"); return absl::OkStatus();
+      case Type::kTrue: out->append("true"); return absl::OkStatus();
+      case Type::kFalse: out->append("false"); return absl::OkStatus();
+      case Type::kNumber: {
+        double v;
+        std::memcpy(&v, &n.payload, sizeof(v));
+        return AppendNumberAt(v, out, uint64_t{n.count});
+      }
+      case Type::kString: WriteString(n); return absl::OkStatus();
+      case Type::kArray: {
+        out->push_back('[');
+        for (uint32_t i = 0; i < n.count; ++i) {
+          if (i > 0) out->push_back(',');
+          if (absl::Status s = Write(static_cast<uint32_t>(n.payload) + i, false); !s.ok()) {
+            return s;
+          }
+          sink_.MaybeFlush();
+          out = sink_.buf();
+        }
+        out->push_back(']');
+        return absl::OkStatus();
+      }
+      case Type::kObject: {
+        out->push_back('{');
+        bool first = true;
+        for (uint32_t i = 0; i < n.count; ++i) {
+          uint32_t key = static_cast<uint32_t>(n.payload) + 2 * i;
+          std::string_view name = KeyOf(d_.nodes_[key]);
+          // JS assignment `out["__proto__"] = v` sets the prototype instead of a member.
+          if (name == "__proto__" || (top && Omitted(name))) continue;
+          if (!first) out->push_back(',');
+          first = false;
+          WriteString(d_.nodes_[key]);
+          out->push_back(':');
+          if (absl::Status s = Write(key + 1, false); !s.ok()) return s;
+          sink_.MaybeFlush();
+          out = sink_.buf();
+        }
+        out->push_back('}');
+        return absl::OkStatus();
+      }
+      case Type::kAbsent: break;
+    }
+    return absl::InternalError("json: corrupt document node");
+  }
+
+ private:
+  std::string_view KeyOf(const Document::Node& n) const {
+    const std::string& buf = (n.flags & Document::kNodeDecoded) ? d_.decoded_ : d_.text_;
+    return std::string_view(buf.data() + n.payload, n.count);
+  }
+  void WriteString(const Document::Node& n) {
+    std::string* out = sink_.buf();
+    if (n.flags & Document::kNodeClean) {
+      out->push_back('"');
+      out->append(KeyOf(n));
+      out->push_back('"');
+    } else {
+      AppendQuoted(KeyOf(n), out);
+    }
+  }
+  bool Omitted(std::string_view name) const {
+    for (std::string_view o : options_.omit_members) {
+      if (o == name) return true;
+    }
+    return false;
+  }
+
+  const Document& d_;
+  Sink& sink_;
+  const CanonicalOptions& options_;
+};
+
+absl::Status AppendCanonical(Value value, std::string* out, const CanonicalOptions& options) {
+  if (!value.present()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "JSON_ABSENT",
+                     "no value to canonicalize");
+  }
+  size_t mark = out->size();
+  Sink sink(out, nullptr);
+  absl::Status s = Writer::Emit(value, &sink, options);
+  if (!s.ok()) out->resize(mark);  // leave the caller's buffer as it was
+  return s;
+}
+
+absl::StatusOr<crypto::Digest> CanonicalDigest(Value value, const CanonicalOptions& options) {
+  if (!value.present()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "JSON_ABSENT", "no value to hash");
+  }
+  std::string buffer;
+  buffer.reserve(4096);
+  crypto::Sha256 sha;
+  Sink sink(&buffer, &sha);
+  if (absl::Status s = Writer::Emit(value, &sink, options); !s.ok()) return s;
+  sink.Finish();
+  return sha.Finish();
+}
+
+absl::StatusOr<std::string> Canonicalize(std::string_view text, const Limits& limits) {
+  Canonicalizer c(limits);
+  std::string out;
+  if (absl::Status s = c.Canonicalize(text, &out); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::string> CanonicalSha256Hex(std::string_view text, const Limits& limits) {
+  Canonicalizer c(limits);
+  auto digest = c.Digest(text);
+  if (!digest.ok()) return digest.status();
+  return crypto::HexEncode(*digest);
+}
+
+absl::Status Canonicalizer::Canonicalize(std::string_view text, std::string* out) {
+  out->clear();
+  if (absl::Status s = doc_.Load(text, limits_); !s.ok()) return s;
+  out->reserve(text.size());
+  return AppendCanonical(doc_.root(), out);
+}
+
+absl::StatusOr<crypto::Digest> Canonicalizer::Digest(std::string_view text) {
+  if (absl::Status s = doc_.Load(text, limits_); !s.ok()) return s;
+  // Small documents: one contiguous buffer and a single SHA-256 call is fastest. Large ones
+  // stream through CanonicalDigest's bounded buffer.
+  if (text.size() <= 64 * 1024) {
+    buffer_.clear();
+    if (absl::Status s = AppendCanonical(doc_.root(), &buffer_); !s.ok()) return s;
+    return crypto::Sha256Digest(buffer_);
+  }
+  return CanonicalDigest(doc_.root());
+}
+
+}  // namespace nooterra::json

@@ -1,0 +1,326 @@
+/* The C ABI from C: strict C11 with -pedantic, linked against libnooterra.so.
+ * Exercises every function of the first slice and every error code they document, and pins the
+ * layout of the public structs with static_asserts. */
+#include <assert.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nooterra/c.h"
+
+static_assert(sizeof(nooterra_buffer_t) == 2 * sizeof(void*), "buffer layout");
+static_assert(offsetof(nooterra_buffer_t, size) == sizeof(void*), "buffer layout");
+static_assert(sizeof(nooterra_json_limits_t) == 24, "json limits layout");
+static_assert(offsetof(nooterra_json_limits_t, struct_size) == 0, "struct_size first");
+static_assert(offsetof(nooterra_json_limits_t, depth_max) == 4, "json limits layout");
+static_assert(offsetof(nooterra_json_limits_t, document_bytes_max) == 8, "json limits layout");
+static_assert(offsetof(nooterra_json_limits_t, string_bytes_max) == 16, "json limits layout");
+static_assert(NOOTERRA_KEY_ID_SIZE == 29, "key id size");
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    ++checks;                                                            \
+    if (!(cond)) {                                                       \
+      ++failures;                                                        \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                    \
+  } while (0)
+
+/* Runs `call` (which must pass &err) before inspecting err: C leaves the evaluation order of
+ * function arguments unspecified, so the call cannot be an argument next to err. */
+#define EXPECT_ERROR(call, code, reason)   \
+  do {                                     \
+    int32_t rc_ = (call);                  \
+    expect_error(rc_, err, code, reason);  \
+    err = NULL;                            \
+  } while (0)
+
+static const uint8_t* U(const char* s) { return (const uint8_t*)s; }
+
+/* Expects `rc` to be `code` with `reason`, then frees the error. */
+static void expect_error(int32_t rc, nooterra_error_t* err, int32_t code, const char* reason) {
+  CHECK(rc == code);
+  CHECK(err != NULL);
+  if (err == NULL) return;
+  CHECK(nooterra_error_code(err) == code);
+  CHECK(strcmp(nooterra_error_reason(err), reason) == 0);
+  CHECK(strlen(nooterra_error_message(err)) > 0);
+  if (strcmp(nooterra_error_reason(err), reason) != 0) {
+    fprintf(stderr, "  got reason %s: %s\n", nooterra_error_reason(err), nooterra_error_message(err));
+  }
+  nooterra_error_free(err);
+}
+
+static void test_version_and_errors(void) {
+  CHECK(nooterra_version_number() == NOOTERRA_VERSION_NUMBER);
+  CHECK(strcmp(nooterra_version_string(), NOOTERRA_VERSION_STRING) == 0);
+  CHECK(nooterra_error_code(NULL) == NOOTERRA_OK);
+  CHECK(strcmp(nooterra_error_reason(NULL), "") == 0);
+  CHECK(strcmp(nooterra_error_message(NULL), "") == 0);
+  CHECK(nooterra_error_offset(NULL) == -1);
+  nooterra_error_free(NULL);
+  CHECK(strcmp(nooterra_code_name(NOOTERRA_INVALID_ARGUMENT), "INVALID_ARGUMENT") == 0);
+  CHECK(strcmp(nooterra_code_name(NOOTERRA_UNAUTHENTICATED), "UNAUTHENTICATED") == 0);
+  CHECK(strcmp(nooterra_code_name(99), "UNKNOWN") == 0);
+  CHECK(strcmp(nooterra_code_name(-1), "UNKNOWN") == 0);
+  {
+    nooterra_buffer_t empty = NOOTERRA_BUFFER_INIT;
+    nooterra_buffer_dispose(&empty);
+    nooterra_buffer_dispose(NULL);
+  }
+}
+
+static void test_json(void) {
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  nooterra_error_t* err = NULL;
+  const char* in = "{\"b\":1,\"a\":[1.0,\"x\"]}";
+  char hex[65];
+  nooterra_json_limits_t limits = NOOTERRA_JSON_LIMITS_INIT;
+  int32_t rc = nooterra_json_canonicalize(U(in), strlen(in), NULL, &out, &err);
+  CHECK(rc == NOOTERRA_OK && err == NULL);
+  CHECK(out.size == strlen("{\"a\":[1,\"x\"],\"b\":1}"));
+  CHECK(strcmp((const char*)out.data, "{\"a\":[1,\"x\"],\"b\":1}") == 0);
+  /* A second call on a filled buffer replaces its contents. */
+  rc = nooterra_json_canonicalize(U("[]"), 2, &limits, &out, &err);
+  CHECK(rc == NOOTERRA_OK && strcmp((const char*)out.data, "[]") == 0);
+  nooterra_buffer_dispose(&out);
+  CHECK(out.data == NULL && out.size == 0);
+
+  in = "{\"a\":2,\"b\":1,\"c\":{\"x\":false,\"y\":true}}";
+  rc = nooterra_json_canonical_hash(U(in), strlen(in), NULL, hex, &err);
+  CHECK(rc == NOOTERRA_OK);
+  CHECK(strcmp(hex, "42aaf6f2c976f80db0240703956528caf86ada70ab5bddae3a4f05eae8c4731b") == 0);
+
+  /* Errors: syntax with offset, -0, non-finite, BOM, limits, bad struct, NULL arguments. */
+  rc = nooterra_json_canonicalize(U("[1,]"), 4, NULL, &out, &err);
+  CHECK(err != NULL && nooterra_error_offset(err) == 3);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+  CHECK(out.data == NULL); /* failure leaves the buffer untouched */
+  rc = nooterra_json_canonicalize(U("-0"), 2, NULL, &out, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "JSON_NEGATIVE_ZERO");
+  rc = nooterra_json_canonical_hash(U("1e999"), 5, NULL, hex, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "JSON_NON_FINITE");
+  rc = nooterra_json_canonicalize(U("\xEF\xBB\xBF{}"), 5, NULL, &out, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "JSON_BOM");
+  limits.depth_max = 1;
+  rc = nooterra_json_canonicalize(U("[[1]]"), 5, &limits, &out, &err);
+  expect_error(rc, err, NOOTERRA_RESOURCE_EXHAUSTED, "JSON_LIMIT_DEPTH");
+  limits.depth_max = 256;
+  limits.document_bytes_max = 2;
+  rc = nooterra_json_canonicalize(U("[1]"), 3, &limits, &out, &err);
+  expect_error(rc, err, NOOTERRA_RESOURCE_EXHAUSTED, "JSON_LIMIT_DOCUMENT_BYTES");
+  limits.document_bytes_max = 1000;
+  limits.string_bytes_max = 1;
+  rc = nooterra_json_canonicalize(U("[\"ab\"]"), 6, &limits, &out, &err);
+  expect_error(rc, err, NOOTERRA_RESOURCE_EXHAUSTED, "JSON_LIMIT_STRING_BYTES");
+  limits.string_bytes_max = 0;
+  rc = nooterra_json_canonicalize(U("[]"), 2, &limits, &out, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "LIMITS_INVALID");
+  limits.struct_size = 3;
+  rc = nooterra_json_canonicalize(U("[]"), 2, &limits, &out, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "STRUCT_SIZE");
+  rc = nooterra_json_canonicalize(NULL, 5, NULL, &out, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  rc = nooterra_json_canonicalize(U("[]"), 2, NULL, NULL, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  rc = nooterra_json_canonical_hash(U("[]"), 2, NULL, NULL, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  /* error may be NULL: the code still comes back. */
+  CHECK(nooterra_json_canonicalize(U("{"), 1, NULL, &out, NULL) == NOOTERRA_INVALID_ARGUMENT);
+  /* Empty input with a NULL pointer is allowed, and is a syntax error. */
+  rc = nooterra_json_canonicalize(NULL, 0, NULL, &out, &err);
+  expect_error(rc, err, NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+}
+
+static void test_sha256(void) {
+  uint8_t digest[32], digest2[32];
+  char hex[65];
+  nooterra_error_t* err = NULL;
+  nooterra_sha256_t* sha = NULL;
+  CHECK(nooterra_sha256(U("abc"), 3, digest, &err) == NOOTERRA_OK);
+  CHECK(digest[0] == 0xba && digest[31] == 0xad);
+  CHECK(nooterra_sha256_hex(U("abc"), 3, hex, &err) == NOOTERRA_OK);
+  CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+  CHECK(nooterra_sha256_hex(NULL, 0, hex, &err) == NOOTERRA_OK);
+  CHECK(strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
+  CHECK(nooterra_sha256_new(&sha, &err) == NOOTERRA_OK);
+  CHECK(nooterra_sha256_update(sha, U("a"), 1, &err) == NOOTERRA_OK);
+  CHECK(nooterra_sha256_update(sha, U("bc"), 2, &err) == NOOTERRA_OK);
+  CHECK(nooterra_sha256_final(sha, digest2, &err) == NOOTERRA_OK);
+  CHECK(memcmp(digest, digest2, 32) == 0);
+  EXPECT_ERROR(nooterra_sha256_update(sha, NULL, 1, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256_update(NULL, U("a"), 1, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256_final(sha, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256_final(NULL, digest, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256_new(NULL, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256(U("a"), 1, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256(NULL, 1, digest, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256_hex(U("a"), 1, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_sha256_hex(NULL, 1, hex, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  nooterra_sha256_free(sha);
+  nooterra_sha256_free(NULL);
+}
+
+static void test_keys(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_private_key_t* priv = NULL;
+  nooterra_private_key_t* priv2 = NULL;
+  nooterra_public_key_t* pub = NULL;
+  nooterra_public_key_t* pub2 = NULL;
+  nooterra_public_key_t* pub3 = NULL;
+  nooterra_buffer_t pem = NOOTERRA_BUFFER_INIT;
+  nooterra_buffer_t pem2 = NOOTERRA_BUFFER_INIT;
+  uint8_t seed[32], digest[32], sig[64], raw[32];
+  char id[NOOTERRA_KEY_ID_SIZE], id2[NOOTERRA_KEY_ID_SIZE];
+  int32_t valid = -1;
+  memset(seed, 7, sizeof(seed));
+  CHECK(nooterra_private_key_from_seed(seed, 32, &priv, &err) == NOOTERRA_OK);
+  CHECK(nooterra_private_key_to_pem(priv, &pem, &err) == NOOTERRA_OK);
+  CHECK(strncmp((const char*)pem.data, "-----BEGIN PRIVATE KEY-----\n", 28) == 0);
+  CHECK(nooterra_private_key_from_pem((const char*)pem.data, pem.size, &priv2, &err) == NOOTERRA_OK);
+  CHECK(nooterra_private_key_public_key(priv, &pub, &err) == NOOTERRA_OK);
+  CHECK(nooterra_public_key_to_pem(pub, &pem2, &err) == NOOTERRA_OK);
+  CHECK(strncmp((const char*)pem2.data, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
+  CHECK(nooterra_public_key_from_pem((const char*)pem2.data, pem2.size, &pub2, &err) == NOOTERRA_OK);
+  CHECK(nooterra_public_key_raw(pub2, raw, &err) == NOOTERRA_OK);
+  CHECK(nooterra_public_key_from_raw(raw, 32, &pub3, &err) == NOOTERRA_OK);
+  CHECK(nooterra_public_key_id(pub3, id, &err) == NOOTERRA_OK);
+  CHECK(nooterra_key_id_from_pem((const char*)pem2.data, pem2.size, id2, &err) == NOOTERRA_OK);
+  CHECK(strlen(id) == 28 && strncmp(id, "key_", 4) == 0 && strcmp(id, id2) == 0);
+
+  CHECK(nooterra_sha256(U("payload"), 7, digest, &err) == NOOTERRA_OK);
+  CHECK(nooterra_private_key_sign(priv2, digest, 32, sig, &err) == NOOTERRA_OK);
+  CHECK(nooterra_public_key_verify(pub3, digest, 32, sig, 64, &valid, &err) == NOOTERRA_OK);
+  CHECK(valid == 1);
+  sig[0] ^= 1; /* a bad signature is a value, not an error */
+  CHECK(nooterra_public_key_verify(pub3, digest, 32, sig, 64, &valid, &err) == NOOTERRA_OK);
+  CHECK(valid == 0 && err == NULL);
+  CHECK(nooterra_public_key_verify(pub3, digest, 32, sig, 10, &valid, &err) == NOOTERRA_OK);
+  CHECK(valid == 0);
+
+  /* Errors of each key function. */
+  EXPECT_ERROR(nooterra_private_key_from_seed(seed, 31, &priv2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "KEY_INVALID_LENGTH");
+  EXPECT_ERROR(nooterra_private_key_from_seed(NULL, 32, &priv2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_from_seed(seed, 32, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_from_pem("nope", 4, &priv2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "KEY_INVALID_PEM");
+  EXPECT_ERROR(nooterra_private_key_from_pem((const char*)pem2.data, pem2.size, &priv2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "KEY_INVALID_PEM");
+  EXPECT_ERROR(nooterra_private_key_from_pem(NULL, 4, &priv2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_from_pem("x", 1, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_to_pem(NULL, &pem, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_to_pem(priv, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_public_key(NULL, &pub2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_public_key(priv, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_sign(priv, digest, 31, sig, &err),
+               NOOTERRA_INVALID_ARGUMENT, "DIGEST_LENGTH");
+  EXPECT_ERROR(nooterra_private_key_sign(priv, NULL, 32, sig, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_sign(NULL, digest, 32, sig, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_sign(priv, digest, 32, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_from_pem((const char*)pem.data, pem.size, &pub2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "KEY_INVALID_PEM");
+  EXPECT_ERROR(nooterra_public_key_from_pem(NULL, 3, &pub2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_from_pem("x", 1, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_from_raw(raw, 31, &pub2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "KEY_INVALID_LENGTH");
+  EXPECT_ERROR(nooterra_public_key_from_raw(NULL, 32, &pub2, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_from_raw(raw, 32, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_to_pem(NULL, &pem2, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_to_pem(pub, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_raw(NULL, raw, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_raw(pub, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_id(NULL, id, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_id(pub, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_verify(pub, digest, 31, sig, 64, &valid, &err),
+               NOOTERRA_INVALID_ARGUMENT, "DIGEST_LENGTH");
+  EXPECT_ERROR(nooterra_public_key_verify(pub, NULL, 32, sig, 64, &valid, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_verify(NULL, digest, 32, sig, 64, &valid, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_verify(pub, digest, 32, sig, 64, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_public_key_verify(pub, digest, 32, NULL, 64, &valid, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_key_id_from_pem(NULL, 5, id, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_key_id_from_pem("x", 1, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_private_key_generate(NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+
+  nooterra_private_key_free(priv2);
+  priv2 = NULL;
+  CHECK(nooterra_private_key_generate(&priv2, &err) == NOOTERRA_OK);
+  nooterra_private_key_free(priv2);
+  nooterra_private_key_free(priv);
+  nooterra_private_key_free(NULL);
+  nooterra_public_key_free(pub);
+  nooterra_public_key_free(pub2);
+  nooterra_public_key_free(pub3);
+  nooterra_public_key_free(NULL);
+  nooterra_buffer_dispose(&pem);
+  nooterra_buffer_dispose(&pem2);
+}
+
+static void test_base64(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t b = NOOTERRA_BUFFER_INIT;
+  CHECK(nooterra_base64_encode(U("foobar"), 6, &b, &err) == NOOTERRA_OK);
+  CHECK(strcmp((const char*)b.data, "Zm9vYmFy") == 0);
+  CHECK(nooterra_base64_decode("Zm9v*YmE", 8, &b, &err) == NOOTERRA_OK);
+  CHECK(b.size == 5 && memcmp(b.data, "fooba", 5) == 0);
+  CHECK(nooterra_base64_encode(NULL, 0, &b, &err) == NOOTERRA_OK && b.size == 0);
+  EXPECT_ERROR(nooterra_base64_encode(U("x"), 1, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_base64_encode(NULL, 1, &b, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_base64_decode("x", 1, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_base64_decode(NULL, 1, &b, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  nooterra_buffer_dispose(&b);
+}
+
+int main(void) {
+  test_version_and_errors();
+  test_json();
+  test_sha256();
+  test_keys();
+  test_base64();
+  printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
+  return failures == 0 ? 0 : 1;
+}
