@@ -123,6 +123,14 @@ class Document {
   };
   static constexpr uint8_t kNodeDecoded = 1;  // string bytes live in decoded_, not in text_
   static constexpr uint8_t kNodeClean = 2;    // string needs no escaping on output
+  // Parser scratch: one object member's sort key (see src/json/parser.cc).
+  struct MemberKey {
+    uint64_t rank;
+    uint64_t prefix;
+    bool ascii_prefix;
+    uint32_t pair;
+    std::string_view key;
+  };
 
  private:
   friend class Value;
@@ -137,7 +145,7 @@ class Document {
   // Parser scratch space, kept to avoid reallocation across Load() calls.
   std::vector<Node> scratch_;
   std::vector<uint32_t> frames_;
-  std::vector<uint32_t> order_;
+  std::vector<MemberKey> member_keys_;
 };
 
 // Options of the canonical writer.

@@ -311,40 +311,71 @@ absl::Status Parser::ParseNumber(size_t* pos, Node* node) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// A sort key for one object member: array-index keys get their numeric value in `rank` (they
+// sort first); other keys get rank 2^32 and their first 8 bytes, big-endian, in `prefix`.
+// When both keys are pure ASCII in those bytes, comparing prefixes decides the UTF-16 order
+// whenever the prefixes differ; only equal prefixes fall back to the full comparison.
+using MemberKey = Document::MemberKey;  // pair = the member's position in the input
+
+MemberKey MakeMemberKey(std::string_view key, uint32_t pair) {
+  MemberKey k{uint64_t{1} << 32, 0, true, pair, key};
+  if (!key.empty() && key[0] >= '0' && key[0] <= '9') {
+    int64_t index = internal::ArrayIndexValue(key);
+    if (index >= 0) k.rank = static_cast<uint64_t>(index);
+  }
+  size_t n = key.size() < 8 ? key.size() : 8;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t c = static_cast<uint8_t>(key[i]);
+    k.ascii_prefix &= c < 0x80;
+    k.prefix |= uint64_t{c} << (56 - 8 * i);
+  }
+  return k;
+}
+
+// Canonical order, ties broken by input position (so the last duplicate sorts last).
+bool MemberLess(const MemberKey& a, const MemberKey& b) {
+  if (a.rank != b.rank) return a.rank < b.rank;
+  if (a.rank == (uint64_t{1} << 32)) {
+    if (a.prefix != b.prefix && a.ascii_prefix && b.ascii_prefix) return a.prefix < b.prefix;
+    int c = CompareKeys(a.key, b.key);
+    if (c != 0) return c < 0;
+  }
+  return a.pair < b.pair;
+}
+
+}  // namespace
+
 // Moves the key/value pairs scratch_[start..] into nodes_ in canonical order, keeping the last
 // of duplicate keys.
 absl::Status Parser::CloseObject(uint32_t start, Node* node) {
   std::vector<Node>& s = d_.scratch_;
-  size_t pairs = (s.size() - start) / 2;
+  uint32_t pairs = static_cast<uint32_t>((s.size() - start) / 2);
   uint32_t first = static_cast<uint32_t>(d_.nodes_.size());
+  std::vector<Document::MemberKey>& keys = d_.member_keys_;
+  keys.clear();
   bool sorted = true;
-  for (size_t i = 1; i < pairs && sorted; ++i) {
-    sorted = CompareKeys(KeyOf(s[start + 2 * (i - 1)]), KeyOf(s[start + 2 * i])) < 0;
+  for (uint32_t i = 0; i < pairs; ++i) {
+    keys.push_back(MakeMemberKey(KeyOf(s[start + 2 * i]), i));
+    // Strictly increasing (no duplicates) means the input order is already canonical.
+    if (i > 0 && sorted) sorted = MemberLess(keys[i - 1], keys[i]) && keys[i - 1].key != keys[i].key;
   }
-  size_t kept = pairs;
+  uint32_t kept = pairs;
   if (sorted) {
     d_.nodes_.insert(d_.nodes_.end(), s.begin() + start, s.end());
   } else {
-    std::vector<uint32_t>& order = d_.order_;
-    order.resize(pairs);
-    for (uint32_t i = 0; i < pairs; ++i) order[i] = i;
-    // Ties broken by position, so equal keys end up in input order and the last one wins.
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      int c = CompareKeys(KeyOf(s[start + 2 * a]), KeyOf(s[start + 2 * b]));
-      return c != 0 ? c < 0 : a < b;
-    });
+    std::sort(keys.begin(), keys.end(), MemberLess);
     kept = 0;
-    for (size_t i = 0; i < pairs; ++i) {
-      if (i + 1 < pairs && KeyOf(s[start + 2 * order[i]]) == KeyOf(s[start + 2 * order[i + 1]])) {
-        continue;  // a later duplicate follows
-      }
-      d_.nodes_.push_back(s[start + 2 * order[i]]);
-      d_.nodes_.push_back(s[start + 2 * order[i] + 1]);
+    for (uint32_t i = 0; i < pairs; ++i) {
+      if (i + 1 < pairs && keys[i].key == keys[i + 1].key) continue;  // a later duplicate wins
+      d_.nodes_.push_back(s[start + 2 * keys[i].pair]);
+      d_.nodes_.push_back(s[start + 2 * keys[i].pair + 1]);
       ++kept;
     }
   }
   s.resize(start);
-  *node = Node{Type::kObject, 0, 0, static_cast<uint32_t>(kept), first};
+  *node = Node{Type::kObject, 0, 0, kept, first};
   return absl::OkStatus();
 }
 

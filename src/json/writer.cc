@@ -1,4 +1,5 @@
 // The canonical serializer: ECMAScript JSON.stringify over a key-sorted copy, byte for byte.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -79,29 +80,49 @@ absl::Status AppendNumberAt(double d, std::string* out, std::optional<uint64_t> 
   return absl::OkStatus();
 }
 
-// Buffered destination: either a caller's string, or a SHA-256 fed in chunks so that the
+// The writer's destination: a std::string used as a raw growable buffer (one bounds check per
+// token instead of per byte), optionally drained into a SHA-256 every kFlushBytes so that the
 // canonical text of a large document is never held whole.
 class Sink {
  public:
-  Sink(std::string* out, crypto::Sha256* sha) : out_(out), sha_(sha) {}
-  std::string* buf() { return out_; }
+  Sink(std::string* out, crypto::Sha256* sha) : out_(out), sha_(sha), len_(out->size()) {}
+  char* Reserve(size_t n) {
+    if (len_ + n > out_->size()) out_->resize(std::max(out_->size() * 2, len_ + n + 256));
+    return out_->data() + len_;
+  }
+  void Put(char c) {
+    *Reserve(1) = c;
+    ++len_;
+  }
+  void Put(std::string_view s) {
+    std::memcpy(Reserve(s.size()), s.data(), s.size());
+    len_ += s.size();
+  }
+  void Commit(size_t n) { len_ += n; }
   void MaybeFlush() {
-    if (sha_ != nullptr && out_->size() >= kFlushBytes) {
-      sha_->Update(*out_);
-      out_->clear();
+    if (sha_ != nullptr && len_ >= kFlushBytes) {
+      sha_->Update(std::string_view(out_->data(), len_));
+      len_ = 0;
     }
   }
+  // Trims the string to what was written and, when hashing, feeds the rest to the hash.
   void Finish() {
     if (sha_ != nullptr) {
-      sha_->Update(*out_);
-      out_->clear();
+      sha_->Update(std::string_view(out_->data(), len_));
+      len_ = 0;
     }
+    out_->resize(len_);
+  }
+  void Rewind(size_t mark) {
+    len_ = mark;
+    out_->resize(mark);
   }
 
  private:
   static constexpr size_t kFlushBytes = 32 * 1024;  // stays in L1/L2 between write and hash
   std::string* out_;
   crypto::Sha256* sha_;
+  size_t len_;
 };
 
 }  // namespace
@@ -167,47 +188,40 @@ class Writer {
 
   absl::Status Write(uint32_t index, bool top) {
     const Document::Node& n = d_.nodes_[index];
-    std::string* out = sink_.buf();
     switch (n.type) {
-      case Type::kNull: out->append("null"); return absl::OkStatus();
-      case Type::kTrue: out->append("true"); return absl::OkStatus();
-      case Type::kFalse: out->append("false"); return absl::OkStatus();
-      case Type::kNumber: {
-        double v;
-        std::memcpy(&v, &n.payload, sizeof(v));
-        return AppendNumberAt(v, out, uint64_t{n.count});
-      }
+      case Type::kNull: sink_.Put("null"); return absl::OkStatus();
+      case Type::kTrue: sink_.Put("true"); return absl::OkStatus();
+      case Type::kFalse: sink_.Put("false"); return absl::OkStatus();
+      case Type::kNumber: return WriteNumber(n);
       case Type::kString: WriteString(n); return absl::OkStatus();
       case Type::kArray: {
-        out->push_back('[');
+        sink_.Put('[');
         for (uint32_t i = 0; i < n.count; ++i) {
-          if (i > 0) out->push_back(',');
+          if (i > 0) sink_.Put(',');
           if (absl::Status s = Write(static_cast<uint32_t>(n.payload) + i, false); !s.ok()) {
             return s;
           }
           sink_.MaybeFlush();
-          out = sink_.buf();
         }
-        out->push_back(']');
+        sink_.Put(']');
         return absl::OkStatus();
       }
       case Type::kObject: {
-        out->push_back('{');
+        sink_.Put('{');
         bool first = true;
         for (uint32_t i = 0; i < n.count; ++i) {
           uint32_t key = static_cast<uint32_t>(n.payload) + 2 * i;
           std::string_view name = KeyOf(d_.nodes_[key]);
           // JS assignment `out["__proto__"] = v` sets the prototype instead of a member.
           if (name == "__proto__" || (top && Omitted(name))) continue;
-          if (!first) out->push_back(',');
+          if (!first) sink_.Put(',');
           first = false;
           WriteString(d_.nodes_[key]);
-          out->push_back(':');
+          sink_.Put(':');
           if (absl::Status s = Write(key + 1, false); !s.ok()) return s;
           sink_.MaybeFlush();
-          out = sink_.buf();
         }
-        out->push_back('}');
+        sink_.Put('}');
         return absl::OkStatus();
       }
       case Type::kAbsent: break;
@@ -220,14 +234,31 @@ class Writer {
     const std::string& buf = (n.flags & Document::kNodeDecoded) ? d_.decoded_ : d_.text_;
     return std::string_view(buf.data() + n.payload, n.count);
   }
+  absl::Status WriteNumber(const Document::Node& n) {
+    double v;
+    std::memcpy(&v, &n.payload, sizeof(v));
+    if (std::fabs(v) < 9007199254740992.0 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
+      char* p = sink_.Reserve(24);  // fast path: safe integers print as plain digits
+      sink_.Commit(static_cast<size_t>(std::to_chars(p, p + 24, static_cast<int64_t>(v)).ptr - p));
+      return absl::OkStatus();
+    }
+    scratch_.clear();
+    if (absl::Status s = AppendNumberAt(v, &scratch_, uint64_t{n.count}); !s.ok()) return s;
+    sink_.Put(scratch_);
+    return absl::OkStatus();
+  }
   void WriteString(const Document::Node& n) {
-    std::string* out = sink_.buf();
     if (n.flags & Document::kNodeClean) {
-      out->push_back('"');
-      out->append(KeyOf(n));
-      out->push_back('"');
+      std::string_view text = KeyOf(n);
+      char* p = sink_.Reserve(text.size() + 2);
+      p[0] = '"';
+      std::memcpy(p + 1, text.data(), text.size());
+      p[text.size() + 1] = '"';
+      sink_.Commit(text.size() + 2);
     } else {
-      AppendQuoted(KeyOf(n), out);
+      scratch_.clear();
+      AppendQuoted(KeyOf(n), &scratch_);
+      sink_.Put(scratch_);
     }
   }
   bool Omitted(std::string_view name) const {
@@ -240,6 +271,7 @@ class Writer {
   const Document& d_;
   Sink& sink_;
   const CanonicalOptions& options_;
+  std::string scratch_;  // escaped strings and non-integer numbers
 };
 
 absl::Status AppendCanonical(Value value, std::string* out, const CanonicalOptions& options) {
@@ -250,7 +282,11 @@ absl::Status AppendCanonical(Value value, std::string* out, const CanonicalOptio
   size_t mark = out->size();
   Sink sink(out, nullptr);
   absl::Status s = Writer::Emit(value, &sink, options);
-  if (!s.ok()) out->resize(mark);  // leave the caller's buffer as it was
+  if (s.ok()) {
+    sink.Finish();
+  } else {
+    sink.Rewind(mark);  // leave the caller's buffer as it was
+  }
   return s;
 }
 
