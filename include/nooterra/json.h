@@ -146,6 +146,7 @@ class Document {
   std::vector<Node> scratch_;
   std::vector<uint32_t> frames_;
   std::vector<MemberKey> member_keys_;
+  std::vector<uint32_t> order_;
 };
 
 // Options of the canonical writer.

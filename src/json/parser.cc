@@ -319,23 +319,29 @@ namespace {
 // whenever the prefixes differ; only equal prefixes fall back to the full comparison.
 using MemberKey = Document::MemberKey;  // pair = the member's position in the input
 
-MemberKey MakeMemberKey(std::string_view key, uint32_t pair) {
+// `padded` says at least 8 bytes are readable from key.data() (keys inside the padded input
+// copy), which allows one unaligned load instead of a byte loop.
+MemberKey MakeMemberKey(std::string_view key, uint32_t pair, bool padded) {
   MemberKey k{uint64_t{1} << 32, 0, true, pair, key};
   if (!key.empty() && key[0] >= '0' && key[0] <= '9') {
     int64_t index = internal::ArrayIndexValue(key);
     if (index >= 0) k.rank = static_cast<uint64_t>(index);
   }
   size_t n = key.size() < 8 ? key.size() : 8;
-  for (size_t i = 0; i < n; ++i) {
-    uint8_t c = static_cast<uint8_t>(key[i]);
-    k.ascii_prefix &= c < 0x80;
-    k.prefix |= uint64_t{c} << (56 - 8 * i);
+  uint64_t v = 0;
+  if (padded) {
+    std::memcpy(&v, key.data(), 8);
+    if (n < 8) v &= (uint64_t{1} << (8 * n)) - 1;  // little-endian: keep the first n bytes
+  } else {
+    std::memcpy(&v, key.data(), n);
   }
+  k.ascii_prefix = (v & 0x8080808080808080ull) == 0;
+  k.prefix = __builtin_bswap64(v);  // big-endian: integer order = byte order
   return k;
 }
 
 // Canonical order, ties broken by input position (so the last duplicate sorts last).
-bool MemberLess(const MemberKey& a, const MemberKey& b) {
+inline bool MemberLess(const MemberKey& a, const MemberKey& b) {
   if (a.rank != b.rank) return a.rank < b.rank;
   if (a.rank == (uint64_t{1} << 32)) {
     if (a.prefix != b.prefix && a.ascii_prefix && b.ascii_prefix) return a.prefix < b.prefix;
@@ -357,7 +363,8 @@ absl::Status Parser::CloseObject(uint32_t start, Node* node) {
   keys.clear();
   bool sorted = true;
   for (uint32_t i = 0; i < pairs; ++i) {
-    keys.push_back(MakeMemberKey(KeyOf(s[start + 2 * i]), i));
+    const Node& key = s[start + 2 * i];
+    keys.push_back(MakeMemberKey(KeyOf(key), i, !(key.flags & Document::kNodeDecoded)));
     // Strictly increasing (no duplicates) means the input order is already canonical.
     if (i > 0 && sorted) sorted = MemberLess(keys[i - 1], keys[i]) && keys[i - 1].key != keys[i].key;
   }
@@ -365,12 +372,19 @@ absl::Status Parser::CloseObject(uint32_t start, Node* node) {
   if (sorted) {
     d_.nodes_.insert(d_.nodes_.end(), s.begin() + start, s.end());
   } else {
-    std::sort(keys.begin(), keys.end(), MemberLess);
+    // Sort 4-byte indices rather than the 40-byte keys themselves.
+    std::vector<uint32_t>& order = d_.order_;
+    order.resize(pairs);
+    for (uint32_t i = 0; i < pairs; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&keys](uint32_t a, uint32_t b) { return MemberLess(keys[a], keys[b]); });
     kept = 0;
     for (uint32_t i = 0; i < pairs; ++i) {
-      if (i + 1 < pairs && keys[i].key == keys[i + 1].key) continue;  // a later duplicate wins
-      d_.nodes_.push_back(s[start + 2 * keys[i].pair]);
-      d_.nodes_.push_back(s[start + 2 * keys[i].pair + 1]);
+      uint32_t pair = order[i];
+      // Equal keys are adjacent, in input order: only the last one is kept.
+      if (i + 1 < pairs && keys[pair].key == keys[order[i + 1]].key) continue;
+      d_.nodes_.push_back(s[start + 2 * pair]);
+      d_.nodes_.push_back(s[start + 2 * pair + 1]);
       ++kept;
     }
   }
