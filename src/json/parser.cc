@@ -198,7 +198,8 @@ absl::Status Parser::DecodeString(size_t start, size_t pos, size_t* end, Node* n
               pos += 6;
             }
           }
-          if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF)) dirty = true;
+          // Characters JSON.stringify escapes again: controls, '"', '\\', lone surrogates.
+          if (cp < 0x20 || cp == '"' || cp == '\\' || (cp >= 0xD800 && cp <= 0xDFFF)) dirty = true;
           internal::AppendCodePoint(cp, &out);
           break;
         }

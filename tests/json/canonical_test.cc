@@ -68,6 +68,15 @@ TEST(CanonicalStrings, JsonStringifyEscaping) {
             R"(["\b\f\n\r\t\"\\A"])");
 }
 
+TEST(CanonicalStrings, UnicodeEscapedQuoteAndBackslashAreEscapedAgain) {
+  // Found by fuzz_json: a string whose only escapes are \u0022 or \u005c must still be
+  // re-escaped on output (in keys too), or the canonical form is not even JSON.
+  EXPECT_EQ(Canon(R"(["\u0022"])"), R"(["\""])");
+  EXPECT_EQ(Canon(R"(["a\u005cb"])"), R"(["a\\b"])");
+  EXPECT_EQ(Canon(R"({"x\u00220":1})"), R"({"x\"0":1})");
+  EXPECT_EQ(Canon(R"(["\u0041\u00e9"])"), "[\"A\xC3\xA9\"]");  // nothing to re-escape
+}
+
 TEST(CanonicalStrings, LoneSurrogatesLowercase) {
   EXPECT_EQ(Canon(R"(["\uD800"])"), R"(["\ud800"])");
   EXPECT_EQ(Canon(R"(["\uDFFF\uD83D"])"), R"(["\udfff\ud83d"])");

@@ -103,9 +103,11 @@ class RandomJson {
   std::string Quote(const std::string& raw) {
     std::string out = "\"";
     for (unsigned char c : raw) {
-      if (c == '"' || c == '\\') {
+      if ((c == '"' || c == '\\') && Pick(3) != 0) {
         out += '\\';
         out += static_cast<char>(c);
+      } else if (c == '"' || c == '\\') {
+        out += c == '"' ? "\\u0022" : "\\u005C";
       } else if (c < 0x20 || (c < 0x80 && Pick(8) == 0)) {
         char buf[8];
         std::snprintf(buf, sizeof(buf), Pick(2) ? "\\u%04x" : "\\u%04X", c);
