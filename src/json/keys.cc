@@ -101,40 +101,36 @@ uint32_t NextCodePoint(std::string_view s, size_t* i) {
   return b0;
 }
 
+// Yields the UTF-16 code units of a WTF-8 string one at a time.
+class Utf16Units {
+ public:
+  Utf16Units(std::string_view s, size_t from) : s_(s), i_(from) {}
+  bool done() const { return pending_ == 0 && i_ >= s_.size(); }
+  uint32_t Next() {
+    if (pending_ != 0) {
+      uint32_t unit = pending_;
+      pending_ = 0;
+      return unit;
+    }
+    uint32_t cp = NextCodePoint(s_, &i_);
+    if (cp < 0x10000) return cp;
+    pending_ = 0xDC00 + (cp & 0x3FF);  // the low surrogate comes next
+    return 0xD800 + ((cp - 0x10000) >> 10);
+  }
+
+ private:
+  std::string_view s_;
+  size_t i_;
+  uint32_t pending_ = 0;
+};
+
 // Compares the UTF-16 code-unit sequences of a[from..] and b[from..].
 int CompareUtf16From(std::string_view a, std::string_view b, size_t from) {
-  size_t i = from, j = from;
-  uint32_t pending_a = 0, pending_b = 0;  // low surrogate still to be compared
+  Utf16Units ua(a, from), ub(b, from);
   while (true) {
-    bool end_a = pending_a == 0 && i >= a.size();
-    bool end_b = pending_b == 0 && j >= b.size();
-    if (end_a || end_b) return end_a && end_b ? 0 : (end_a ? -1 : 1);
-    uint32_t ua, ub;
-    if (pending_a) {
-      ua = pending_a;
-      pending_a = 0;
-    } else {
-      uint32_t cp = NextCodePoint(a, &i);
-      if (cp >= 0x10000) {
-        ua = 0xD800 + ((cp - 0x10000) >> 10);
-        pending_a = 0xDC00 + (cp & 0x3FF);
-      } else {
-        ua = cp;
-      }
-    }
-    if (pending_b) {
-      ub = pending_b;
-      pending_b = 0;
-    } else {
-      uint32_t cp = NextCodePoint(b, &j);
-      if (cp >= 0x10000) {
-        ub = 0xD800 + ((cp - 0x10000) >> 10);
-        pending_b = 0xDC00 + (cp & 0x3FF);
-      } else {
-        ub = cp;
-      }
-    }
-    if (ua != ub) return ua < ub ? -1 : 1;
+    if (ua.done() || ub.done()) return ua.done() && ub.done() ? 0 : (ua.done() ? -1 : 1);
+    uint32_t x = ua.Next(), y = ub.Next();
+    if (x != y) return x < y ? -1 : 1;
   }
 }
 

@@ -41,6 +41,7 @@ class Parser {
   absl::Status ParseString(size_t* pos, Node* node);
   absl::Status DecodeString(size_t start, size_t pos, size_t* end, Node* node);
   absl::Status ParseNumber(size_t* pos, Node* node);
+  absl::Status ParseKey(size_t* pos, std::string_view missing_key_message);
   absl::Status CloseObject(uint32_t start, Node* node);
   std::string_view KeyOf(const Node& n) const {
     const std::string& buf = (n.flags & Document::kNodeDecoded) ? d_.decoded_ : d_.text_;
@@ -239,6 +240,20 @@ absl::Status Parser::DecodeString(size_t start, size_t pos, size_t* end, Node* n
   return absl::OkStatus();
 }
 
+// An object key, the ':' after it and the whitespace up to the value. The key node goes onto
+// the scratch stack, where its value will follow it.
+absl::Status Parser::ParseKey(size_t* pos, std::string_view missing_key_message) {
+  const char* t = d_.text_.data();
+  if (t[*pos] != '"') return Error(*pos, missing_key_message);
+  Node key;
+  if (absl::Status s = ParseString(pos, &key); !s.ok()) return s;
+  d_.scratch_.push_back(key);
+  *pos = SkipWs(*pos);
+  if (t[*pos] != ':') return Error(*pos, "expected ':' after an object key");
+  *pos = SkipWs(*pos + 1);
+  return absl::OkStatus();
+}
+
 absl::Status Parser::ParseNumber(size_t* pos, Node* node) {
   const char* t = d_.text_.data();
   size_t start = *pos, p = start;
@@ -430,12 +445,7 @@ absl::Status Parser::Run(std::string_view input) {
         node = Node{object ? Type::kObject : Type::kArray, 0, 0, 0, 0};
         ++pos;
       } else if (object) {
-        if (t[pos] != '"') return Error(pos, "expected a string key or '}'");
-        if (absl::Status s = ParseString(&pos, &node); !s.ok()) return s;
-        scratch.push_back(node);
-        pos = SkipWs(pos);
-        if (t[pos] != ':') return Error(pos, "expected ':' after an object key");
-        pos = SkipWs(pos + 1);
+        if (absl::Status s = ParseKey(&pos, "expected a string key or '}'"); !s.ok()) return s;
         continue;
       } else {
         continue;
@@ -475,12 +485,9 @@ absl::Status Parser::Run(std::string_view input) {
       if (t[pos] == ',') {
         pos = SkipWs(pos + 1);
         if (object) {
-          if (t[pos] != '"') return Error(pos, "expected a string key after ','");
-          if (absl::Status s = ParseString(&pos, &node); !s.ok()) return s;
-          scratch.push_back(node);
-          pos = SkipWs(pos);
-          if (t[pos] != ':') return Error(pos, "expected ':' after an object key");
-          pos = SkipWs(pos + 1);
+          if (absl::Status s = ParseKey(&pos, "expected a string key after ','"); !s.ok()) {
+            return s;
+          }
         }
         break;  // parse the next value
       }
