@@ -137,6 +137,11 @@ class Document {
   friend class Parser;
   friend class Writer;
   void Clear();
+  // The bytes of a string node (decoded copy or the input itself).
+  std::string_view StringOf(const Node& n) const {
+    const std::string& buf = (n.flags & kNodeDecoded) ? decoded_ : text_;
+    return std::string_view(buf.data() + n.payload, n.count);
+  }
   std::string text_;              // copy of the input, padded for vector loads
   std::string decoded_;           // strings that contained escapes or invalid UTF-8
   std::vector<Node> nodes_;       // children of a container are contiguous; object = key,value pairs
@@ -172,7 +177,8 @@ absl::StatusOr<std::string> CanonicalSha256Hex(std::string_view text, const Limi
 class Canonicalizer {
  public:
   explicit Canonicalizer(const Limits& limits = {}) : limits_(limits) {}
-  // Replaces *out with the canonical form of `text`.
+  // Replaces *out with the canonical form of `text`. On error *out is left empty (never a
+  // partial canonical form).
   absl::Status Canonicalize(std::string_view text, std::string* out);
   absl::StatusOr<crypto::Digest> Digest(std::string_view text);
   // The document parsed by the last call (valid until the next call).

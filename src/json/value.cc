@@ -18,9 +18,7 @@ double Value::as_number() const {
 
 std::string_view Value::as_string() const {
   if (type() != Type::kString) return {};
-  const Document::Node& n = doc_->nodes_[index_];
-  const std::string& buf = (n.flags & Document::kNodeDecoded) ? doc_->decoded_ : doc_->text_;
-  return std::string_view(buf.data() + n.payload, n.count);
+  return doc_->StringOf(doc_->nodes_[index_]);
 }
 
 size_t Value::size() const {

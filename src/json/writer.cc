@@ -29,21 +29,28 @@ absl::Status NumberError(double d, std::optional<uint64_t> offset) {
                    offset);
 }
 
-absl::Status AppendNumberAt(double d, std::string* out, std::optional<uint64_t> offset) {
+// Longest ECMAScript number text: "-0.00000" + 17 digits = 25 characters; the rest is slack.
+constexpr size_t kNumberChars = 32;
+
+// Writes ECMAScript Number::toString(d) into buf and returns its length; fails for -0, NaN and
+// infinities. The one number formatter: AppendNumber and the canonical writer both use it.
+// Inlined into both callers: it sits on the writer's per-number path.
+__attribute__((always_inline)) inline absl::StatusOr<size_t> FormatNumber(
+    double d, char (&buf)[kNumberChars], std::optional<uint64_t> offset) {
   if (!std::isfinite(d) || (d == 0 && std::signbit(d))) return NumberError(d, offset);
-  char buf[40];
   // Safe integers: exact, and ECMAScript prints them as plain digits.
   if (std::fabs(d) < 9007199254740992.0 && d == std::trunc(d)) {
-    auto r = std::to_chars(buf, buf + sizeof(buf), static_cast<int64_t>(d));
-    out->append(buf, r.ptr);
-    return absl::OkStatus();
+    auto r = std::to_chars(buf, buf + kNumberChars, static_cast<int64_t>(d));
+    return static_cast<size_t>(r.ptr - buf);
   }
   // Shortest round-trip digits (the same digits Number::toString chooses), then ECMAScript's
   // layout rules (ECMA-262 Number::toString, steps for k digits and exponent n).
-  auto r = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
-  const char* p = buf;
+  char sci[kNumberChars];
+  auto r = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
+  const char* p = sci;
+  char* out = buf;
   if (*p == '-') {
-    out->push_back('-');
+    *out++ = '-';
     ++p;
   }
   char digits[20];
@@ -55,29 +62,34 @@ absl::Status AppendNumberAt(double d, std::string* out, std::optional<uint64_t> 
   int exponent = 0;
   std::from_chars(p + 1 + (p[1] == '+'), r.ptr, exponent);
   int n = exponent + 1;  // position of the decimal point relative to the digits
+  auto put = [&out](const char* from, int count) {
+    std::memcpy(out, from, static_cast<size_t>(count));
+    out += count;
+  };
   if (k <= n && n <= 21) {
-    out->append(digits, k);
-    out->append(static_cast<size_t>(n - k), '0');
+    put(digits, k);
+    std::memset(out, '0', static_cast<size_t>(n - k));
+    out += n - k;
   } else if (0 < n && n <= 21) {
-    out->append(digits, n);
-    out->push_back('.');
-    out->append(digits + n, k - n);
+    put(digits, n);
+    *out++ = '.';
+    put(digits + n, k - n);
   } else if (-6 < n && n <= 0) {
-    out->append("0.");
-    out->append(static_cast<size_t>(-n), '0');
-    out->append(digits, k);
+    put("0.", 2);
+    std::memset(out, '0', static_cast<size_t>(-n));
+    out += -n;
+    put(digits, k);
   } else {
-    out->push_back(digits[0]);
+    *out++ = digits[0];
     if (k > 1) {
-      out->push_back('.');
-      out->append(digits + 1, k - 1);
+      *out++ = '.';
+      put(digits + 1, k - 1);
     }
-    out->push_back('e');
-    out->push_back(n - 1 < 0 ? '-' : '+');
-    auto e = std::to_chars(buf, buf + sizeof(buf), std::abs(n - 1));
-    out->append(buf, e.ptr);
+    *out++ = 'e';
+    *out++ = n - 1 < 0 ? '-' : '+';
+    out = std::to_chars(out, buf + kNumberChars, std::abs(n - 1)).ptr;
   }
-  return absl::OkStatus();
+  return static_cast<size_t>(out - buf);
 }
 
 // The writer's destination: a std::string used as a raw growable buffer (one bounds check per
@@ -87,7 +99,10 @@ class Sink {
  public:
   Sink(std::string* out, crypto::Sha256* sha) : out_(out), sha_(sha), len_(out->size()) {}
   char* Reserve(size_t n) {
-    if (len_ + n > out_->size()) out_->resize(std::max(out_->size() * 2, len_ + n + 256));
+    if (len_ + n > out_->size()) {
+      // A reused buffer keeps its capacity: take all of it at once instead of doubling again.
+      out_->resize(std::max({out_->capacity(), out_->size() * 2, len_ + n + 256}));
+    }
     return out_->data() + len_;
   }
   void Put(char c) {
@@ -172,7 +187,11 @@ void AppendQuoted(std::string_view s, std::string* out) {
 }
 
 absl::Status AppendNumber(double d, std::string* out) {
-  return AppendNumberAt(d, out, std::nullopt);
+  char buf[kNumberChars];
+  auto len = FormatNumber(d, buf, std::nullopt);
+  if (!len.ok()) return len.status();
+  out->append(buf, *len);
+  return absl::OkStatus();
 }
 
 class Writer {
@@ -230,21 +249,14 @@ class Writer {
   }
 
  private:
-  std::string_view KeyOf(const Document::Node& n) const {
-    const std::string& buf = (n.flags & Document::kNodeDecoded) ? d_.decoded_ : d_.text_;
-    return std::string_view(buf.data() + n.payload, n.count);
-  }
+  std::string_view KeyOf(const Document::Node& n) const { return d_.StringOf(n); }
   absl::Status WriteNumber(const Document::Node& n) {
     double v;
     std::memcpy(&v, &n.payload, sizeof(v));
-    if (std::fabs(v) < 9007199254740992.0 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
-      char* p = sink_.Reserve(24);  // fast path: safe integers print as plain digits
-      sink_.Commit(static_cast<size_t>(std::to_chars(p, p + 24, static_cast<int64_t>(v)).ptr - p));
-      return absl::OkStatus();
-    }
-    scratch_.clear();
-    if (absl::Status s = AppendNumberAt(v, &scratch_, uint64_t{n.count}); !s.ok()) return s;
-    sink_.Put(scratch_);
+    char buf[kNumberChars];
+    auto len = FormatNumber(v, buf, uint64_t{n.count});  // count = the number's input offset
+    if (!len.ok()) return len.status();
+    sink_.Put(std::string_view(buf, *len));
     return absl::OkStatus();
   }
   void WriteString(const Document::Node& n) {
@@ -271,7 +283,7 @@ class Writer {
   const Document& d_;
   Sink& sink_;
   const CanonicalOptions& options_;
-  std::string scratch_;  // escaped strings and non-integer numbers
+  std::string scratch_;  // strings that need escaping
 };
 
 absl::Status AppendCanonical(Value value, std::string* out, const CanonicalOptions& options) {
