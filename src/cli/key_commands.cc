@@ -94,9 +94,22 @@ int KeygenCommand(const std::vector<std::string>& args) {
   }
   std::string public_pem = key->public_key().ToPem();
   std::string private_pem = key->ToPem();
-  absl::Status s = WriteFile(*dir + "/private.pem", private_pem, 0600);
+  // Refuse up front when either file exists, so a failure never leaves half a key pair.
+  const std::string private_path = *dir + "/private.pem";
+  const std::string public_path = *dir + "/public.pem";
+  for (const std::string* path : {&private_path, &public_path}) {
+    if (::access(path->c_str(), F_OK) == 0) {
+      PrintError("keygen", MakeError(absl::StatusCode::kAlreadyExists, "FILE_EXISTS",
+                                     StrCat(*path, " exists; refusing to overwrite a key")));
+      return kExitUsage;
+    }
+  }
+  absl::Status s = WriteFile(private_path, private_pem, 0600);
   std::fill(private_pem.begin(), private_pem.end(), '\0');
-  if (s.ok()) s = WriteFile(*dir + "/public.pem", public_pem, 0644);
+  if (s.ok()) {
+    s = WriteFile(public_path, public_pem, 0644);
+    if (!s.ok()) ::unlink(private_path.c_str());  // no private key without its public half
+  }
   if (!s.ok()) {
     PrintError("keygen", s);
     return kExitUsage;

@@ -43,8 +43,14 @@ expect_eq "$rc" 0 "keygen rc"
 [ -f "$tmp/keys/public.pem" ] && [ -f "$tmp/keys/private.pem" ] && ok || bad "keygen files"
 expect_eq "$(stat -c %a "$tmp/keys/private.pem")" 600 "private key mode"
 expect_eq "$("$cli" keyid "$tmp/keys/public.pem")" "$id" "keyid matches keygen"
-"$cli" keygen --out-dir "$tmp/keys" > /dev/null 2>&1; rc=$?
+"$cli" keygen --out-dir "$tmp/keys" > /dev/null 2> "$tmp/err"; rc=$?
 expect_eq "$rc" 2 "keygen refuses to overwrite"
+grep -q FILE_EXISTS "$tmp/err" && ok || bad "keygen overwrite reason: $(cat "$tmp/err")"
+# Only public.pem present: still refused, and no private.pem is left behind.
+mkdir "$tmp/half" && touch "$tmp/half/public.pem"
+"$cli" keygen --out-dir "$tmp/half" > /dev/null 2>&1; rc=$?
+expect_eq "$rc" 2 "keygen with an existing public.pem"
+[ ! -e "$tmp/half/private.pem" ] && ok || bad "keygen left a private.pem without its public key"
 sig=$("$cli" sign --key "$tmp/keys/private.pem" "$tmp/a.json"); rc=$?
 expect_eq "$rc" 0 "sign rc"
 expect_eq "${#sig}" 88 "signature length"
