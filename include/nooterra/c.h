@@ -249,6 +249,51 @@ NOOTERRA_API int32_t nooterra_base64_encode(const uint8_t* data, size_t size,
 NOOTERRA_API int32_t nooterra_base64_decode(const char* text, size_t size,
                                             nooterra_buffer_t* out, nooterra_error_t** error);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Bundle verification (module verify)                                                        */
+
+/* Bundle kinds (the nooterra-verify --<kind> flags). */
+#define NOOTERRA_BUNDLE_JOB_PROOF 1
+#define NOOTERRA_BUNDLE_MONTH_PROOF 2
+#define NOOTERRA_BUNDLE_FINANCE_PACK 3
+#define NOOTERRA_BUNDLE_INVOICE_BUNDLE 4
+#define NOOTERRA_BUNDLE_CLOSE_PACK 5
+
+/* Options of nooterra_verify_bundle. Initialize with NOOTERRA_VERIFY_OPTIONS_INIT.
+ * The four trust strings are the JSON texts of the NOOTERRA_TRUSTED_*_JSON variables
+ * ({keyId: publicKeyPem}, or [keyId] for the pricing allowlist); NULL or "" = not provided.
+ * They are copied during the call; the caller keeps ownership. */
+typedef struct nooterra_verify_options_t {
+  uint32_t struct_size;
+  int32_t strict;            /* 0 or 1 */
+  int32_t fail_on_warnings;  /* 0 or 1 */
+  uint32_t hash_concurrency; /* threads hashing manifest files, 1..256; never changes results */
+  const char* trusted_governance_root_keys_json;
+  const char* trusted_pricing_signer_keys_json;
+  const char* trusted_pricing_signer_key_ids_json;
+  const char* trusted_time_authority_keys_json;
+} nooterra_verify_options_t;
+
+#define NOOTERRA_VERIFY_OPTIONS_INIT \
+  {(uint32_t)sizeof(nooterra_verify_options_t), 0, 0, 1u, NULL, NULL, NULL, NULL}
+
+/* Verifies the proof bundle in directory `dir` (offline; no symlink is followed and nothing
+ * outside `dir` is read).
+ *  [in]  dir       NUL-terminated path of the bundle directory
+ *  [in]  kind      NOOTERRA_BUNDLE_*
+ *  [in]  options   NULL for the defaults (non-strict, no trust anchors)
+ *  [out] out       receives the VerifyCliOutput.v1 document (2-space indented JSON + "\n"),
+ *                  byte-compatible with `nooterra-verify --format json`
+ *  [out] out_ok    optional: 1 when the document's `ok` is true, else 0
+ * A bundle that fails verification is NOT an error: the call returns NOOTERRA_OK and the verdict,
+ * codes and messages are in the document. Errors: INVALID_ARGUMENT (NULL_ARGUMENT, STRUCT_SIZE,
+ * VERIFY_OPTIONS_INVALID for an unknown kind or hash_concurrency outside 1..256).
+ * Thread-safe: concurrent calls share nothing. */
+NOOTERRA_API int32_t nooterra_verify_bundle(const char* dir, int32_t kind,
+                                            const nooterra_verify_options_t* options,
+                                            nooterra_buffer_t* out, int32_t* out_ok,
+                                            nooterra_error_t** error);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

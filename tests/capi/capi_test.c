@@ -17,6 +17,13 @@ static_assert(offsetof(nooterra_json_limits_t, depth_max) == 4, "json limits lay
 static_assert(offsetof(nooterra_json_limits_t, document_bytes_max) == 8, "json limits layout");
 static_assert(offsetof(nooterra_json_limits_t, string_bytes_max) == 16, "json limits layout");
 static_assert(NOOTERRA_KEY_ID_SIZE == 29, "key id size");
+static_assert(offsetof(nooterra_verify_options_t, struct_size) == 0, "struct_size first");
+static_assert(offsetof(nooterra_verify_options_t, strict) == 4, "verify options layout");
+static_assert(offsetof(nooterra_verify_options_t, fail_on_warnings) == 8, "verify options layout");
+static_assert(offsetof(nooterra_verify_options_t, hash_concurrency) == 12, "verify options layout");
+static_assert(offsetof(nooterra_verify_options_t, trusted_governance_root_keys_json) == 16,
+              "verify options layout");
+static_assert(sizeof(nooterra_verify_options_t) == 16 + 4 * sizeof(const char*), "verify options layout");
 
 static int failures = 0;
 static int checks = 0;
@@ -315,12 +322,66 @@ static void test_base64(void) {
   nooterra_buffer_dispose(&b);
 }
 
+/* Reference bundles: NOOTERRA_REFERENCE_DIR, else the configured default. */
+static const char* reference_dir(void) {
+  const char* env = getenv("NOOTERRA_REFERENCE_DIR");
+  return env && *env ? env : NOOTERRA_DEFAULT_REFERENCE_DIR;
+}
+
+static void test_verify(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  char dir[4096];
+  int32_t ok = -1;
+  snprintf(dir, sizeof dir, "%s/conformance/v1/bundles/jobproof/strict-pass", reference_dir());
+  FILE* probe = fopen(dir, "r");
+  if (probe == NULL) {
+    fprintf(stderr, "reference bundle %s is missing: set NOOTERRA_REFERENCE_DIR\n", dir);
+    CHECK(probe != NULL);
+    return;
+  }
+  fclose(probe);
+  /* Non-strict without trust anchors: verifies, with the "roots missing" warning only. */
+  CHECK(nooterra_verify_bundle(dir, NOOTERRA_BUNDLE_JOB_PROOF, NULL, &out, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 1);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"schemaVersion\": \"VerifyCliOutput.v1\"") != NULL);
+  CHECK(strstr((const char*)out.data, "TRUSTED_GOVERNANCE_ROOT_KEYS_MISSING_LENIENT") != NULL);
+  /* Strict without trust anchors: a verdict, not an error. */
+  nooterra_verify_options_t options = NOOTERRA_VERIFY_OPTIONS_INIT;
+  options.strict = 1;
+  options.hash_concurrency = 4;
+  CHECK(nooterra_verify_bundle(dir, NOOTERRA_BUNDLE_JOB_PROOF, &options, &out, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 0);
+  CHECK(strstr((const char*)out.data, "strict requires trusted governance root keys") != NULL);
+  /* A tampered bundle. */
+  snprintf(dir, sizeof dir, "%s/conformance/v1/bundles/jobproof/strict-fail-manifest-tamper", reference_dir());
+  CHECK(nooterra_verify_bundle(dir, NOOTERRA_BUNDLE_JOB_PROOF, NULL, &out, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 0 && strstr((const char*)out.data, "\"code\": \"sha256 mismatch\"") != NULL);
+  /* A directory that does not exist is a verdict too (BUNDLE_DIR_UNREADABLE). */
+  CHECK(nooterra_verify_bundle("/nonexistent/bundle", NOOTERRA_BUNDLE_CLOSE_PACK, NULL, &out, &ok, &err) ==
+        NOOTERRA_OK);
+  CHECK(ok == 0 && strstr((const char*)out.data, "BUNDLE_DIR_UNREADABLE") != NULL);
+  nooterra_buffer_dispose(&out);
+  /* Unusable arguments are errors and leave the buffer untouched. */
+  EXPECT_ERROR(nooterra_verify_bundle(NULL, 1, NULL, &out, &ok, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_verify_bundle(dir, 1, NULL, NULL, &ok, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_verify_bundle(dir, 9, NULL, &out, &ok, &err), NOOTERRA_INVALID_ARGUMENT,
+               "VERIFY_OPTIONS_INVALID");
+  options.hash_concurrency = 0;
+  EXPECT_ERROR(nooterra_verify_bundle(dir, 1, &options, &out, &ok, &err), NOOTERRA_INVALID_ARGUMENT,
+               "VERIFY_OPTIONS_INVALID");
+  options.struct_size = 8;
+  EXPECT_ERROR(nooterra_verify_bundle(dir, 1, &options, &out, &ok, &err), NOOTERRA_INVALID_ARGUMENT, "STRUCT_SIZE");
+  CHECK(out.data == NULL);
+}
+
 int main(void) {
   test_version_and_errors();
   test_json();
   test_sha256();
   test_keys();
   test_base64();
+  test_verify();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }
