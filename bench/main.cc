@@ -5,10 +5,13 @@
 #include <cstring>
 #include <string>
 
+#include <unistd.h>
+
 #include "harness.h"
 
 namespace nooterra::bench {
 void RunReceiptBenches(const Config& config, Report* report);
+void RunVerifyBenches(const Config& config, const std::string& self_dir, Report* report);
 }
 
 int main(int argc, char** argv) {
@@ -32,6 +35,12 @@ int main(int argc, char** argv) {
   Report report;
   std::fprintf(stderr, "nooterra-bench: receipt core...\n");
   RunReceiptBenches(config, &report);
+  std::fprintf(stderr, "nooterra-bench: bundle verification...\n");
+  char self[4096] = {0};
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string self_dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string(argv[0]);
+  self_dir = self_dir.substr(0, self_dir.find_last_of('/'));
+  RunVerifyBenches(config, self_dir, &report);
   std::string out = json ? report.Json() + "\n" : report.Text();
   std::fputs(out.c_str(), stdout);
   return 0;
