@@ -128,7 +128,7 @@ Fail CheckFileHashes(const Scope& b, json::Value manifest, std::string_view miss
       return FMessage("MANIFEST_ENTRY_SHA256_MISSING", std::string(*name),
                       StrCat("manifest entry ", *name, " has no sha256 string"));
     }
-    if (name && sha) work.push_back({*name, *sha});
+    if (name && sha) work.push_back({*name, *sha, FileState::kOk, std::string()});
   }
   const std::string prefix = b.prefix;
   const uint64_t max_bytes = b.options->limits.file_bytes_max;
