@@ -194,4 +194,67 @@ void SurfaceReportWarnings(json::Value report, std::vector<Warning>* warnings) {
   }
 }
 
+Fail PackPrelude(const Scope& b, std::string_view type, std::string_view manifest_schema,
+                 std::initializer_list<std::string_view> required, std::string_view missing_code,
+                 std::vector<Warning>* warnings, JsonFile* header, JsonFile* manifest,
+                 std::string* manifest_hash) {
+  RootsMissingWarning(b, warnings);
+  if (Fail f = ReadJsonRequired(b, "nooterra.json", header)) return f;
+  if (Str(header->root(), "type") != std::optional<std::string_view>(type)) return F("unsupported bundle type");
+  if (Fail f = ReadJsonRequired(b, "manifest.json", manifest)) return f;
+  json::Value m = manifest->root();
+  if (Str(m, "schemaVersion") != std::optional<std::string_view>(manifest_schema)) {
+    return F("unsupported manifest schemaVersion");
+  }
+  if (Fail f = ValidateManifestPaths(m)) return f;
+  if (Fail f = CheckManifestHash(m, manifest_hash)) return f;
+  if (b.options->strict) {
+    auto missing = MissingRequired(m, required);
+    if (!missing.empty()) return MissingRequiredFail(missing);
+  }
+  return CheckFileHashes(b, m, missing_code);
+}
+
+Fail PackReportStep(const Scope& b, const DocCheck& check, std::string_view manifest_hash,
+                    const std::optional<std::string>& attestation_hash, bool surface,
+                    std::vector<Warning>* warnings) {
+  JsonFile report;
+  if (!ReadJson(b, "verify/verification_report.json", &report)) {
+    if (b.options->strict) return F("missing verify/verification_report.json");
+    warnings->push_back({"VERIFICATION_REPORT_MISSING_LENIENT", "", ""});
+    return nullptr;
+  }
+  if (Fail f = VerifyReport(report.root(), check, manifest_hash, surface ? attestation_hash : std::nullopt)) {
+    return Wrap("verification report invalid", std::move(f));
+  }
+  if (!surface) return nullptr;  // [C] neither surfaces nor binds (digest 08 step 13)
+  SurfaceReportWarnings(report.root(), warnings);
+  if (b.options->strict && attestation_hash) {
+    auto declared = Str(report.root().Find("bundleHeadAttestation"), "attestationHash");
+    if (declared != std::optional<std::string_view>(*attestation_hash)) {
+      return F("verification report bundleHeadAttestation.attestationHash mismatch");
+    }
+  }
+  return nullptr;
+}
+
+Fail InvoiceScopedBinding(json::Value att, json::Value header, std::string_view kind,
+                          std::string_view manifest_hash) {
+  if (Str(att, "kind") != std::optional<std::string_view>(kind)) return F("attestation kind mismatch");
+  json::Value tenant = header.Find("tenantId");
+  if (tenant.present() && !tenant.is_null() && CanonicalOf(att.Find("tenantId")) != CanonicalOf(tenant)) {
+    return F("attestation tenantId mismatch");
+  }
+  json::Value scope = att.Find("scope");
+  if (!scope.is_object()) return F("attestation scope mismatch");
+  json::Value invoice_id = header.Find("invoiceId");
+  if (invoice_id.present() && !invoice_id.is_null() && CanonicalOf(scope.Find("invoiceId")) != CanonicalOf(invoice_id)) {
+    return F("attestation scope.invoiceId mismatch");
+  }
+  if (Str(att, "manifestHash") != std::optional<std::string_view>(manifest_hash)) {
+    return F("attestation manifestHash mismatch");
+  }
+  return nullptr;
+}
+
 }  // namespace nooterra::verify::internal

@@ -35,6 +35,23 @@ Fail VerifyReport(json::Value report, const DocCheck& c, std::string_view manife
 // [F][I]: a valid report's own warnings become CLI warnings.
 void SurfaceReportWarnings(json::Value report, std::vector<Warning>* warnings);
 
+// ---- steps shared by the three pack kinds [F][I][C] ----
+// Steps 1-7: roots warning, header type, manifest schema, paths, manifest hash, required names
+// (strict only), file hashes (`missing_code` for an absent file).
+Fail PackPrelude(const Scope& b, std::string_view type, std::string_view manifest_schema,
+                 std::initializer_list<std::string_view> required, std::string_view missing_code,
+                 std::vector<Warning>* warnings, JsonFile* header, JsonFile* manifest,
+                 std::string* manifest_hash);
+// The report step: presence (strict) or warning, §15 verification; for [F][I] (`surface`) the
+// report's warnings are surfaced and, in strict runs, its attestation hash bound.
+Fail PackReportStep(const Scope& b, const DocCheck& check, std::string_view manifest_hash,
+                    const std::optional<std::string>& attestation_hash, bool surface,
+                    std::vector<Warning>* warnings);
+// [I][C] attestation bindings: kind, tenantId and scope.invoiceId (when the header has them),
+// manifestHash.
+Fail InvoiceScopedBinding(json::Value att, json::Value header, std::string_view kind,
+                          std::string_view manifest_hash);
+
 // ---- the five kinds ----
 struct KindResult {
   std::string tenant_id_json = "null";  // JSON text of the summary tenantId

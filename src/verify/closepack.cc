@@ -214,26 +214,16 @@ std::string AcceptanceEvaluation(json::Value criteria_doc, json::Value stored, j
 
 Fail VerifyClosePack(const Scope& b, std::vector<Warning>* warnings, KindResult* out) {
   const bool strict = b.options->strict;
-  RootsMissingWarning(b, warnings);
   JsonFile header_file, manifest_file;
-  if (Fail f = ReadJsonRequired(b, "nooterra.json", &header_file)) return f;
-  json::Value header = header_file.root();
-  if (Str(header, "type") != std::optional<std::string_view>("ClosePack.v1")) return F("unsupported bundle type");
-  if (Fail f = ReadJsonRequired(b, "manifest.json", &manifest_file)) return f;
-  json::Value manifest = manifest_file.root();
-  if (Str(manifest, "schemaVersion") != std::optional<std::string_view>("ClosePackManifest.v1")) {
-    return F("unsupported manifest schemaVersion");
-  }
-  if (Fail f = ValidateManifestPaths(manifest)) return f;
   std::string manifest_hash;
-  if (Fail f = CheckManifestHash(manifest, &manifest_hash)) return f;
-  if (strict) {
-    auto missing = MissingRequired(manifest, {"nooterra.json", "governance/policy.json", "governance/revocations.json",
-                                              "evidence/evidence_index.json", "payload/invoice_bundle/nooterra.json",
-                                              "payload/invoice_bundle/manifest.json"});
-    if (!missing.empty()) return MissingRequiredFail(missing);
+  if (Fail f = PackPrelude(b, "ClosePack.v1", "ClosePackManifest.v1",
+                           {"nooterra.json", "governance/policy.json", "governance/revocations.json",
+                            "evidence/evidence_index.json", "payload/invoice_bundle/nooterra.json",
+                            "payload/invoice_bundle/manifest.json"},
+                           "failed to hash file", warnings, &header_file, &manifest_file, &manifest_hash)) {
+    return f;
   }
-  if (Fail f = CheckFileHashes(b, manifest, "failed to hash file")) return f;
+  json::Value header = header_file.root();
 
   // The embedded invoice first; its warnings are kept only when it fails.
   const Scope invoice = b.Sub(kInvoicePath);
@@ -284,20 +274,7 @@ Fail VerifyClosePack(const Scope& b, std::vector<Warning>* warnings, KindResult*
     std::string hash;
     const auto verify = [&]() -> Fail {
       if (Fail f = AttestationHeader(att, Variant::kClose)) return f;
-      if (Str(att, "kind") != std::optional<std::string_view>("ClosePack.v1")) return F("attestation kind mismatch");
-      json::Value tenant = header.Find("tenantId");
-      if (tenant.present() && !tenant.is_null() && CanonicalOf(att.Find("tenantId")) != CanonicalOf(tenant)) {
-        return F("attestation tenantId mismatch");
-      }
-      json::Value scope = att.Find("scope");
-      if (!scope.is_object()) return F("attestation scope mismatch");
-      json::Value invoice_id = header.Find("invoiceId");
-      if (invoice_id.present() && !invoice_id.is_null() && CanonicalOf(scope.Find("invoiceId")) != CanonicalOf(invoice_id)) {
-        return F("attestation scope.invoiceId mismatch");
-      }
-      if (Str(att, "manifestHash") != std::optional<std::string_view>(manifest_hash)) {
-        return F("attestation manifestHash mismatch");
-      }
+      if (Fail f = InvoiceScopedBinding(att, header, "ClosePack.v1", manifest_hash)) return f;
       if (Fail f = AttestationSignature(att, check, &hash)) return f;
       json::Value heads = att.Find("heads");
       if (!heads.is_object()) return F("attestation missing heads");
@@ -313,13 +290,7 @@ Fail VerifyClosePack(const Scope& b, std::vector<Warning>* warnings, KindResult*
     };
     if (Fail f = verify()) return Wrap("bundle head attestation invalid", std::move(f));
   }
-  JsonFile report;
-  if (!ReadJson(b, "verify/verification_report.json", &report)) {
-    if (strict) return F("missing verify/verification_report.json");
-    warnings->push_back({"VERIFICATION_REPORT_MISSING_LENIENT", "", ""});
-  } else if (Fail f = VerifyReport(report.root(), check, manifest_hash, std::nullopt)) {
-    return Wrap("verification report invalid", std::move(f));
-  }
+  if (Fail f = PackReportStep(b, check, manifest_hash, std::nullopt, /*surface=*/false, warnings)) return f;
 
   JsonFile index;
   if (!ReadJson(b, "evidence/evidence_index.json", &index)) return F("missing evidence/evidence_index.json");

@@ -140,27 +140,16 @@ std::string Reconcile(json::Value gl, const std::vector<JsonFile>& statements, s
 
 Fail VerifyFinancePack(const Scope& b, std::vector<Warning>* warnings, KindResult* out) {
   const bool strict = b.options->strict;
-  RootsMissingWarning(b, warnings);
   JsonFile header_file, manifest_file;
-  if (Fail f = ReadJsonRequired(b, "nooterra.json", &header_file)) return f;
-  json::Value header = header_file.root();
-  if (Str(header, "type") != std::optional<std::string_view>("FinancePackBundle.v1")) return F("unsupported bundle type");
-  if (Fail f = ReadJsonRequired(b, "manifest.json", &manifest_file)) return f;
-  json::Value manifest = manifest_file.root();
-  if (Str(manifest, "schemaVersion") != std::optional<std::string_view>("FinancePackBundleManifest.v1")) {
-    return F("unsupported manifest schemaVersion");
-  }
-  if (Fail f = ValidateManifestPaths(manifest)) return f;
   std::string manifest_hash;
-  if (Fail f = CheckManifestHash(manifest, &manifest_hash)) return f;
-  if (strict) {
-    auto missing = MissingRequired(manifest, {"nooterra.json", "governance/policy.json", "governance/revocations.json",
-                                              "month/manifest.json", "month/keys/public_keys.json",
-                                              "finance/GLBatch.v1.json", "finance/JournalCsv.v1.json",
-                                              "finance/JournalCsv.v1.csv", "finance/reconcile.json"});
-    if (!missing.empty()) return MissingRequiredFail(missing);
+  if (Fail f = PackPrelude(b, "FinancePackBundle.v1", "FinancePackBundleManifest.v1",
+                           {"nooterra.json", "governance/policy.json", "governance/revocations.json",
+                            "month/manifest.json", "month/keys/public_keys.json", "finance/GLBatch.v1.json",
+                            "finance/JournalCsv.v1.json", "finance/JournalCsv.v1.csv", "finance/reconcile.json"},
+                           "missing file", warnings, &header_file, &manifest_file, &manifest_hash)) {
+    return f;
   }
-  if (Fail f = CheckFileHashes(b, manifest, "missing file")) return f;
+  json::Value header = header_file.root();
   Governance governance;
   if (Fail f = LoadGovernance(b, ListCheck::kListHash, warnings, &governance)) return f;
 
@@ -230,22 +219,7 @@ Fail VerifyFinancePack(const Scope& b, std::vector<Warning>* warnings, KindResul
     if (Fail f = verify()) return Wrap("bundle head attestation invalid", std::move(f));
     attestation_hash = hash;
   }
-  JsonFile report;
-  if (!ReadJson(b, "verify/verification_report.json", &report)) {
-    if (strict) return F("missing verify/verification_report.json");
-    warnings->push_back({"VERIFICATION_REPORT_MISSING_LENIENT", "", ""});
-  } else {
-    if (Fail f = VerifyReport(report.root(), check, manifest_hash, attestation_hash)) {
-      return Wrap("verification report invalid", std::move(f));
-    }
-    SurfaceReportWarnings(report.root(), warnings);
-    if (strict && attestation_hash) {
-      auto declared = Str(report.root().Find("bundleHeadAttestation"), "attestationHash");
-      if (declared != std::optional<std::string_view>(*attestation_hash)) {
-        return F("verification report bundleHeadAttestation.attestationHash mismatch");
-      }
-    }
-  }
+  if (Fail f = PackReportStep(b, check, manifest_hash, attestation_hash, /*surface=*/true, warnings)) return f;
 
   JsonFile gl;
   if (Fail f = ReadJsonRequired(b, "finance/GLBatch.v1.json", &gl)) return f;

@@ -165,29 +165,19 @@ Fail InvoiceMath(json::Value pricing, json::Value metering, json::Value claim) {
 
 Fail VerifyInvoiceBundle(const Scope& b, std::vector<Warning>* warnings, KindResult* out) {
   const bool strict = b.options->strict;
-  RootsMissingWarning(b, warnings);
   JsonFile header_file, manifest_file;
-  if (Fail f = ReadJsonRequired(b, "nooterra.json", &header_file)) return f;
-  json::Value header = header_file.root();
-  if (Str(header, "type") != std::optional<std::string_view>("InvoiceBundle.v1")) return F("unsupported bundle type");
-  if (Fail f = ReadJsonRequired(b, "manifest.json", &manifest_file)) return f;
-  json::Value manifest = manifest_file.root();
-  if (Str(manifest, "schemaVersion") != std::optional<std::string_view>("InvoiceBundleManifest.v1")) {
-    return F("unsupported manifest schemaVersion");
-  }
-  if (Fail f = ValidateManifestPaths(manifest)) return f;
   std::string manifest_hash;
-  if (Fail f = CheckManifestHash(manifest, &manifest_hash)) return f;
-  if (strict) {
-    auto missing = MissingRequired(
-        manifest, {"nooterra.json", "governance/policy.json", "governance/revocations.json", "pricing/pricing_matrix.json",
-                   "metering/metering_report.json", "invoice/invoice_claim.json", "payload/job_proof_bundle/manifest.json",
-                   "payload/job_proof_bundle/keys/public_keys.json",
-                   "payload/job_proof_bundle/attestation/bundle_head_attestation.json",
-                   "payload/job_proof_bundle/verify/verification_report.json"});
-    if (!missing.empty()) return MissingRequiredFail(missing);
+  if (Fail f = PackPrelude(b, "InvoiceBundle.v1", "InvoiceBundleManifest.v1",
+                           {"nooterra.json", "governance/policy.json", "governance/revocations.json",
+                            "pricing/pricing_matrix.json", "metering/metering_report.json", "invoice/invoice_claim.json",
+                            "payload/job_proof_bundle/manifest.json", "payload/job_proof_bundle/keys/public_keys.json",
+                            "payload/job_proof_bundle/attestation/bundle_head_attestation.json",
+                            "payload/job_proof_bundle/verify/verification_report.json"},
+                           "failed to hash file", warnings, &header_file, &manifest_file, &manifest_hash)) {
+    return f;
   }
-  if (Fail f = CheckFileHashes(b, manifest, "failed to hash file")) return f;
+  json::Value header = header_file.root();
+  json::Value manifest = manifest_file.root();
   Governance governance;
   if (Fail f = LoadGovernance(b, ListCheck::kListHash, warnings, &governance)) return f;
   if (Fail f = PricingTerms(b, manifest, warnings)) return f;
@@ -239,20 +229,7 @@ Fail VerifyInvoiceBundle(const Scope& b, std::vector<Warning>* warnings, KindRes
     std::string hash;
     const auto verify = [&]() -> Fail {
       if (Fail f = AttestationHeader(att, Variant::kInvoice)) return f;
-      if (Str(att, "kind") != std::optional<std::string_view>("InvoiceBundle.v1")) return F("attestation kind mismatch");
-      json::Value tenant = header.Find("tenantId");
-      if (tenant.present() && !tenant.is_null() && CanonicalOf(att.Find("tenantId")) != CanonicalOf(tenant)) {
-        return F("attestation tenantId mismatch");
-      }
-      json::Value scope = att.Find("scope");
-      if (!scope.is_object()) return F("attestation scope mismatch");
-      json::Value invoice_id = header.Find("invoiceId");
-      if (invoice_id.present() && !invoice_id.is_null() && CanonicalOf(scope.Find("invoiceId")) != CanonicalOf(invoice_id)) {
-        return F("attestation scope.invoiceId mismatch");
-      }
-      if (Str(att, "manifestHash") != std::optional<std::string_view>(manifest_hash)) {
-        return F("attestation manifestHash mismatch");
-      }
+      if (Fail f = InvoiceScopedBinding(att, header, "InvoiceBundle.v1", manifest_hash)) return f;
       if (Fail f = AttestationSignature(att, check, &hash)) return f;
       json::Value heads = att.Find("heads");
       if (!heads.is_object()) return F("attestation missing heads");
@@ -269,22 +246,7 @@ Fail VerifyInvoiceBundle(const Scope& b, std::vector<Warning>* warnings, KindRes
     if (Fail f = verify()) return Wrap("bundle head attestation invalid", std::move(f));
     attestation_hash = hash;
   }
-  JsonFile report;
-  if (!ReadJson(b, "verify/verification_report.json", &report)) {
-    if (strict) return F("missing verify/verification_report.json");
-    warnings->push_back({"VERIFICATION_REPORT_MISSING_LENIENT", "", ""});
-  } else {
-    if (Fail f = VerifyReport(report.root(), check, manifest_hash, attestation_hash)) {
-      return Wrap("verification report invalid", std::move(f));
-    }
-    SurfaceReportWarnings(report.root(), warnings);
-    if (strict && attestation_hash) {
-      auto declared = Str(report.root().Find("bundleHeadAttestation"), "attestationHash");
-      if (declared != std::optional<std::string_view>(*attestation_hash)) {
-        return F("verification report bundleHeadAttestation.attestationHash mismatch");
-      }
-    }
-  }
+  if (Fail f = PackReportStep(b, check, manifest_hash, attestation_hash, /*surface=*/true, warnings)) return f;
 
   JsonFile pricing, metering, claim;
   if (Fail f = ReadJsonRequired(b, "pricing/pricing_matrix.json", &pricing)) return f;
