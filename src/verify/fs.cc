@@ -125,6 +125,15 @@ int BundleDir::OpenFile(std::string_view rel, FileState* state, uint64_t* size) 
 }
 
 FileState BundleDir::Read(std::string_view rel, uint64_t max_bytes, std::string* out) const {
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto it = cache_.find(rel);
+    if (it != cache_.end()) {
+      if (it->second.size() > max_bytes) return FileState::kTooLarge;
+      *out = it->second;
+      return FileState::kOk;
+    }
+  }
   FileState state;
   uint64_t size = 0;
   Fd fd(OpenFile(rel, &state, &size));
@@ -158,6 +167,27 @@ FileState BundleDir::Hash(std::string_view rel, uint64_t max_bytes, crypto::Dige
   Fd fd(OpenFile(rel, &state, &size));
   if (fd.get() < 0) return state;
   if (size > max_bytes) return FileState::kTooLarge;
+  if (size <= kCacheFileBytes) {
+    // Small file: read it whole, hash it, and keep it for Read().
+    std::string bytes;
+    char buffer[kHashBufferBytes];
+    while (true) {
+      const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return FileState::kIoError;
+      }
+      if (n == 0) break;
+      bytes.append(buffer, static_cast<size_t>(n));
+      if (bytes.size() > max_bytes) return FileState::kTooLarge;  // it grew since fstat
+    }
+    *out = crypto::Sha256Digest(bytes);
+    if (bytes.size() <= kCacheFileBytes) {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      cache_.emplace(std::string(rel), std::move(bytes));
+    }
+    return FileState::kOk;
+  }
   crypto::Sha256 sha;
   std::vector<uint8_t> buffer(kHashBufferBytes);
   uint64_t total = 0;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,16 +114,22 @@ class BundleDir {
   bool Open(const std::string& path, std::string* error);
   int fd() const { return fd_; }
 
-  // Reads a whole file of at most `max_bytes`.
+  // Reads a whole file of at most `max_bytes`. Files hashed earlier are served from memory, so
+  // the bytes that are parsed are exactly the bytes whose hash the manifest pinned (no window for
+  // a swap between the hash check and the read).
   FileState Read(std::string_view rel, uint64_t max_bytes, std::string* out) const;
-  // Streams the file through SHA-256 (64 KiB buffer).
+  // Streams the file through SHA-256 (64 KiB buffer); files up to kCacheFileBytes are kept for
+  // Read(). Thread-safe.
   FileState Hash(std::string_view rel, uint64_t max_bytes, crypto::Digest* out) const;
+  static constexpr uint64_t kCacheFileBytes = 1 << 20;
   // Regular files directly inside directory `rel` whose name ends with `suffix`, sorted.
   std::vector<std::string> ListFiles(std::string_view rel, std::string_view suffix) const;
 
  private:
   int OpenFile(std::string_view rel, FileState* state, uint64_t* size) const;
   int fd_ = -1;
+  mutable std::mutex cache_mutex_;
+  mutable std::map<std::string, std::string, std::less<>> cache_;
 };
 
 // ---------------------------------------------------------------------------------------------
