@@ -247,6 +247,14 @@ Fail VerifyProofBundle(const Scope& b, bool month, std::vector<Warning>* warning
     warnings->push_back({"BUNDLE_HEAD_ATTESTATION_MISSING_LENIENT", "", ""});
   }
 
+  if (!month) {
+    const std::vector<std::string> problems = CheckProvenance(events);
+    if (!problems.empty()) {
+      std::string list = "[";
+      for (size_t i = 0; i < problems.size(); ++i) list += (i ? "," : "") + Quote(problems[i]);
+      return WithJson(F("provenance refs invalid"), "errors", list + "]");
+    }
+  }
   if (has_report) {
     check.subject_type = month ? "MonthProofBundle.v1" : "JobProofBundle.v1";
     if (Fail f = VerifyReport(report.root(), check, manifest_hash, attestation_hash)) {
