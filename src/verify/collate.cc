@@ -2,29 +2,12 @@
 // runtime's Unicode tables (toLowerCase for manifest case collisions, localeCompare for the
 // ClosePack evidence/SLA/acceptance ordering). No ICU here: the tables below cover what bundles
 // contain in practice, and conformance/README.md documents the remaining divergence.
+#include "json/internal.h"
 #include "verify/internal.h"
 
 namespace nooterra::verify::internal {
 
 namespace {
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 bool Even(uint32_t cp) { return (cp & 1) == 0; }
 
@@ -80,10 +63,10 @@ std::string LowerJs(std::string_view s) {
     if (cp == 0x130) {
       // The one BMP letter whose lower case is two code points: "i" + COMBINING DOT ABOVE.
       out.push_back('i');
-      AppendUtf8(0x307, &out);
+      json::internal::AppendCodePoint(0x307, &out);
       continue;
     }
-    AppendUtf8(LowerCp(cp), &out);
+    json::internal::AppendCodePoint(LowerCp(cp), &out);
   }
   return out;
 }
