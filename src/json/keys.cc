@@ -151,7 +151,8 @@ int CompareKeys(std::string_view a, std::string_view b) {
   // supplementary character meets U+E000..U+FFFF (or a surrogate); fall back only there.
   size_t n = std::min(a.size(), b.size());
   size_t k = 0;
-  int c = std::memcmp(a.data(), b.data(), n);
+  // memcmp must not see a null pointer, even for zero bytes (an empty string_view may be null).
+  int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
   if (c == 0) return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
   while (a[k] == b[k]) ++k;
   uint8_t x = static_cast<uint8_t>(a[k]), y = static_cast<uint8_t>(b[k]);
