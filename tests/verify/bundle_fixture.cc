@@ -561,6 +561,36 @@ void Bundle::ResignRevocations(std::string_view prefix) const {
   ResignPolicy(prefix);
 }
 
+void RunCodeCase(BundleKind kind, const char* rel, const CodeCase& c) {
+  SCOPED_TRACE(c.code);
+  Bundle b(rel);
+  c.mutate(b);
+  Outcome o = b.Verify(kind, Strict());
+  EXPECT_TRUE(Fails(o, {c.code}));
+  if (c.message) {
+    EXPECT_EQ(o.message(), c.message);
+  }
+  if (c.lenient_fails) {
+    EXPECT_TRUE(Fails(b.Verify(kind, Lenient()), {c.code}));
+  } else {
+    EXPECT_TRUE(Passes(b.Verify(kind, Lenient())));
+  }
+}
+
+std::function<void(const Bundle&)> EditSealed(const char* rel, std::function<void(Json&)> fn) {
+  return [rel, fn](const Bundle& b) {
+    b.Edit(rel, fn);
+    b.Reseal();
+  };
+}
+
+std::function<void(const Bundle&)> EditPackAttestation(std::function<void(Json&)> fn) {
+  return [fn](const Bundle& b) {
+    b.Edit("attestation/bundle_head_attestation.json", fn);
+    b.ResignReport("", b.SignAttestation());
+  };
+}
+
 Json Material(std::string_view id, std::string_view at, std::string_view stream_id, std::string_view type,
               Json payload) {
   Json m = Json::Object();

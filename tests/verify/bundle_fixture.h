@@ -192,6 +192,21 @@ class Bundle {
   std::string parent_, dir_;
 };
 
+// One code-by-code case: `mutate` a fresh copy of a reference bundle, then a strict run must fail
+// with exactly `code` (and `message`, when given); a lenient run fails the same way or passes.
+struct CodeCase {
+  const char* code;
+  std::function<void(const Bundle&)> mutate;
+  bool lenient_fails = true;  // also an error in lenient runs (else: lenient passes)
+  const char* message = nullptr;
+};
+void RunCodeCase(BundleKind kind, const char* rel, const CodeCase& c);
+
+// Mutations: edit a manifest-listed file and re-seal the bundle; edit the (pack) head attestation
+// and re-sign it and the report that binds it.
+std::function<void(const Bundle&)> EditSealed(const char* rel, std::function<void(Json&)> fn);
+std::function<void(const Bundle&)> EditPackAttestation(std::function<void(Json&)> fn);
+
 // An event material line.
 Json Material(std::string_view id, std::string_view at, std::string_view stream_id, std::string_view type,
               Json payload);

@@ -9,44 +9,6 @@ constexpr char kAtt[] = "attestation/bundle_head_attestation.json";
 constexpr char kReport[] = "verify/verification_report.json";
 const std::string kZeros(64, '0');
 
-struct Case {
-  const char* code;
-  std::function<void(const Bundle&)> mutate;
-  bool lenient_fails = true;  // also an error in lenient runs (else: lenient passes)
-  const char* message = nullptr;
-};
-
-void RunCase(BundleKind kind, const char* rel, const Case& c) {
-  SCOPED_TRACE(c.code);
-  Bundle b(rel);
-  c.mutate(b);
-  Outcome o = b.Verify(kind, Strict());
-  EXPECT_TRUE(Fails(o, {c.code}));
-  if (c.message) {
-    EXPECT_EQ(o.message(), c.message);
-  }
-  if (c.lenient_fails) {
-    EXPECT_TRUE(Fails(b.Verify(kind, Lenient()), {c.code}));
-  } else {
-    EXPECT_TRUE(Passes(b.Verify(kind, Lenient())));
-  }
-}
-
-// Edits a manifest-listed file and re-seals the bundle.
-std::function<void(const Bundle&)> EditSealed(const char* rel, std::function<void(Json&)> fn) {
-  return [rel, fn](const Bundle& b) {
-    b.Edit(rel, fn);
-    b.Reseal();
-  };
-}
-
-std::function<void(const Bundle&)> EditAtt(std::function<void(Json&)> fn) {
-  return [fn](const Bundle& b) {
-    b.Edit(kAtt, fn);
-    b.ResignReport("", b.SignAttestation());
-  };
-}
-
 constexpr BundleKind kClose = BundleKind::kClosePack;
 constexpr char kClosePass[] = "closepack/strict-pass";
 constexpr char kEmbedded[] = "payload/invoice_bundle/";
@@ -86,7 +48,7 @@ TEST(VerifyClosePack, ResealedEmbeddedInvoiceStillPasses) {
 }
 
 TEST(VerifyClosePack, HeaderBindingsAndEvidence) {
-  const Case cases[] = {
+  const CodeCase cases[] = {
       {"closepack invoiceBundle.embeddedPath invalid",
        EditSealed("nooterra.json", [](Json& h) { h["invoiceBundle"]["embeddedPath"] = "payload/invoice_bundle/"; })},
       {"closepack invoiceBundle.manifestHash mismatch",
@@ -104,15 +66,15 @@ TEST(VerifyClosePack, HeaderBindingsAndEvidence) {
        EditSealed("evidence/evidence_index.json", [](Json& i) { i["items"].at(0)["sha256"] = kZeros; })},
       {"closepack evidence_index mismatch",
        EditSealed("evidence/evidence_index.json", [](Json& i) { i["jobProof"]["embeddedPath"] = "payload/job_proof_bundle"; })},
-      {"attestation missing heads.invoiceBundle", EditAtt([](Json& a) { a["heads"]["invoiceBundle"] = nullptr; })},
+      {"attestation missing heads.invoiceBundle", EditPackAttestation([](Json& a) { a["heads"]["invoiceBundle"] = nullptr; })},
       {"attestation invoiceBundle.manifestHash mismatch",
-       EditAtt([](Json& a) { a["heads"]["invoiceBundle"]["manifestHash"] = kZeros; })},
+       EditPackAttestation([](Json& a) { a["heads"]["invoiceBundle"]["manifestHash"] = kZeros; })},
       {"attestation invoiceBundle.attestationHash mismatch",
-       EditAtt([](Json& a) { a["heads"]["invoiceBundle"]["attestationHash"] = kZeros; })},
-      {"attestation scope.invoiceId mismatch", EditAtt([](Json& a) { a["scope"]["invoiceId"] = 1; })},
-      {"attestation kind mismatch", EditAtt([](Json& a) { a["kind"] = "InvoiceBundle.v1"; })},
+       EditPackAttestation([](Json& a) { a["heads"]["invoiceBundle"]["attestationHash"] = kZeros; })},
+      {"attestation scope.invoiceId mismatch", EditPackAttestation([](Json& a) { a["scope"]["invoiceId"] = 1; })},
+      {"attestation kind mismatch", EditPackAttestation([](Json& a) { a["kind"] = "InvoiceBundle.v1"; })},
   };
-  for (const auto& c : cases) RunCase(kClose, kClosePass, c);
+  for (const auto& c : cases) RunCodeCase(kClose, kClosePass, c);
   // The generatedAt of a stored index is taken as is.
   Bundle b(kClosePass);
   b.Edit("evidence/evidence_index.json", [](Json& i) { i["generatedAt"] = "whenever"; });

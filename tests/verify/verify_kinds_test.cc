@@ -14,44 +14,6 @@ constexpr char kAtt[] = "attestation/bundle_head_attestation.json";
 constexpr char kReport[] = "verify/verification_report.json";
 const std::string kZeros(64, '0');
 
-struct Case {
-  const char* code;
-  std::function<void(const Bundle&)> mutate;
-  bool lenient_fails = true;  // also an error in lenient runs (else: lenient passes)
-  const char* message = nullptr;
-};
-
-void RunCase(BundleKind kind, const char* rel, const Case& c) {
-  SCOPED_TRACE(c.code);
-  Bundle b(rel);
-  c.mutate(b);
-  Outcome o = b.Verify(kind, Strict());
-  EXPECT_TRUE(Fails(o, {c.code}));
-  if (c.message) {
-    EXPECT_EQ(o.message(), c.message);
-  }
-  if (c.lenient_fails) {
-    EXPECT_TRUE(Fails(b.Verify(kind, Lenient()), {c.code}));
-  } else {
-    EXPECT_TRUE(Passes(b.Verify(kind, Lenient())));
-  }
-}
-
-// Edits a manifest-listed file and re-seals the bundle.
-std::function<void(const Bundle&)> EditSealed(const char* rel, std::function<void(Json&)> fn) {
-  return [rel, fn](const Bundle& b) {
-    b.Edit(rel, fn);
-    b.Reseal();
-  };
-}
-
-std::function<void(const Bundle&)> EditAtt(std::function<void(Json&)> fn) {
-  return [fn](const Bundle& b) {
-    b.Edit(kAtt, fn);
-    b.ResignReport("", b.SignAttestation());
-  };
-}
-
 // ---- FinancePack
 
 TEST(VerifyFinancePack, NestedMonthIsVerifiedStrictlyOnly) {
@@ -65,7 +27,7 @@ TEST(VerifyFinancePack, NestedMonthIsVerifiedStrictlyOnly) {
 }
 
 TEST(VerifyFinancePack, HeaderAndArtifactBindings) {
-  const Case cases[] = {
+  const CodeCase cases[] = {
       {"monthProofBundleHash mismatch",
        EditSealed("nooterra.json", [](Json& h) { h["inputs"]["monthProofBundleHash"] = kZeros; })},
       {"glBatchHash mismatch", EditSealed("nooterra.json", [](Json& h) { h["inputs"]["glBatchHash"] = kZeros; })},
@@ -82,7 +44,7 @@ TEST(VerifyFinancePack, HeaderAndArtifactBindings) {
          b.Reseal();
        }},
   };
-  for (const auto& c : cases) RunCase(kFinance, kFinancePass, c);
+  for (const auto& c : cases) RunCodeCase(kFinance, kFinancePass, c);
 }
 
 TEST(VerifyFinancePack, ArtifactChecksForBothArtifacts) {
@@ -99,8 +61,8 @@ TEST(VerifyFinancePack, ArtifactChecksForBothArtifacts) {
         {"artifactHash mismatch", [](Json& a) { a["tenantId"] = "tenant_other"; }},
     };
     for (const auto& [code, fn] : cases) {
-      RunCase(kFinance, kFinancePass,
-          Case{code, EditSealed(rel, fn), true, nullptr});
+      RunCodeCase(kFinance, kFinancePass,
+          CodeCase{code, EditSealed(rel, fn), true, nullptr});
       Bundle b(kFinancePass);
       EditSealed(rel, fn)(b);
       EXPECT_EQ(b.Verify(kFinance, Strict()).message(), std::string(label) + ": " + code);
@@ -117,20 +79,20 @@ TEST(VerifyFinancePack, ArtifactChecksForBothArtifacts) {
 }
 
 TEST(VerifyFinancePack, AttestationInnerCodesAreErrorsInBothModes) {
-  const Case cases[] = {
+  const CodeCase cases[] = {
       {"invalid bundle head attestation JSON", [](const Bundle& b) { b.Write(kAtt, "7"); }},
-      {"attestation kind mismatch", EditAtt([](Json& a) { a["kind"] = "InvoiceBundle.v1"; })},
-      {"attestation tenantId mismatch", EditAtt([](Json& a) { a["tenantId"] = nullptr; })},
-      {"attestation scope.period mismatch", EditAtt([](Json& a) { a["scope"]["period"] = "2026-02"; })},
-      {"attestation manifestHash mismatch", EditAtt([](Json& a) { a["manifestHash"] = kZeros; })},
+      {"attestation kind mismatch", EditPackAttestation([](Json& a) { a["kind"] = "InvoiceBundle.v1"; })},
+      {"attestation tenantId mismatch", EditPackAttestation([](Json& a) { a["tenantId"] = nullptr; })},
+      {"attestation scope.period mismatch", EditPackAttestation([](Json& a) { a["scope"]["period"] = "2026-02"; })},
+      {"attestation manifestHash mismatch", EditPackAttestation([](Json& a) { a["manifestHash"] = kZeros; })},
       {"attestationHash mismatch", [](const Bundle& b) { b.Edit(kAtt, [](Json& a) { a["generatedAt"] = "x"; }); }},
-      {"attestation missing heads", EditAtt([](Json& a) { a.Erase("heads"); })},
-      {"attestation missing heads.monthProof", EditAtt([](Json& a) { a["heads"]["monthProof"] = true; })},
+      {"attestation missing heads", EditPackAttestation([](Json& a) { a.Erase("heads"); })},
+      {"attestation missing heads.monthProof", EditPackAttestation([](Json& a) { a["heads"]["monthProof"] = true; })},
       {"attestation monthProof.manifestHash mismatch",
-       EditAtt([](Json& a) { a["heads"]["monthProof"]["manifestHash"] = kZeros; })},
+       EditPackAttestation([](Json& a) { a["heads"]["monthProof"]["manifestHash"] = kZeros; })},
       {"attestation monthProof.attestationHash mismatch",
-       EditAtt([](Json& a) { a["heads"]["monthProof"]["attestationHash"] = kZeros; }), false},
-      {"attestation missing signature fields", EditAtt([](Json& a) { a["signedAt"] = " "; }), false},
+       EditPackAttestation([](Json& a) { a["heads"]["monthProof"]["attestationHash"] = kZeros; }), false},
+      {"attestation missing signature fields", EditPackAttestation([](Json& a) { a["signedAt"] = " "; }), false},
       {"unknown attestation signerKeyId", [](const Bundle& b) {
          b.Edit(kAtt, [](Json& a) {
            a["signerKeyId"] = kServerBId;
@@ -139,9 +101,9 @@ TEST(VerifyFinancePack, AttestationInnerCodesAreErrorsInBothModes) {
        }},
   };
   for (const auto& c : cases) {
-    Case with_message = c;
+    CodeCase with_message = c;
     with_message.message = "bundle head attestation invalid";
-    RunCase(kFinance, kFinancePass, with_message);
+    RunCodeCase(kFinance, kFinancePass, with_message);
   }
   // Lenient: an unsigned attestation is fine for [F][I][C]; strict wants the signature fields.
   Bundle b(kFinancePass);
@@ -422,7 +384,7 @@ TEST(VerifyInvoicePricing, MissingUnsignedAndTrust) {
 }
 
 TEST(VerifyInvoicePricing, SignatureFileCodes) {
-  const Case cases[] = {
+  const CodeCase cases[] = {
       {"PRICING_MATRIX_SIGNATURE_PAYLOAD_MISMATCH",
        EditSealed(kSigs, [](Json& s) { s["pricingMatrixCanonicalHash"] = kZeros; })},
       {"PRICING_MATRIX_SIGNATURE_PAYLOAD_MISMATCH",
@@ -444,7 +406,7 @@ TEST(VerifyInvoicePricing, SignatureFileCodes) {
          b.Reseal();
        }},
   };
-  for (const auto& c : cases) RunCase(kInvoice, kInvoicePass, c);
+  for (const auto& c : cases) RunCodeCase(kInvoice, kInvoicePass, c);
   Bundle b(kInvoicePass);
   b.Write(kSigs, "{");
   b.Reseal();
@@ -492,7 +454,7 @@ std::function<void(Json&)> SetJobProof(const char* member, Json value) {
 }
 
 TEST(VerifyInvoiceBundle, BindingCodes) {
-  const Case cases[] = {
+  const CodeCase cases[] = {
       {"jobProofBundleHash mismatch", EditSealed("nooterra.json", [](Json& h) { h["inputs"]["jobProofBundleHash"] = kZeros; })},
       {"jobProofHeadAttestationHash mismatch",
        EditSealed("nooterra.json", [](Json& h) { h["inputs"]["jobProofHeadAttestationHash"] = kZeros; })},
@@ -523,26 +485,26 @@ TEST(VerifyInvoiceBundle, BindingCodes) {
       {"metering evidenceRef sha256 mismatch",
        EditSealed("metering/metering_report.json", [](Json& m) { m["evidenceRefs"].at(0)["sha256"] = kZeros; })},
   };
-  for (const auto& c : cases) RunCase(kInvoice, kInvoicePass, c);
+  for (const auto& c : cases) RunCodeCase(kInvoice, kInvoicePass, c);
 }
 
 TEST(VerifyInvoiceBundle, AttestationAndReportCodes) {
-  const Case cases[] = {
+  const CodeCase cases[] = {
       {"invalid bundle head attestation JSON", [](const Bundle& b) { b.Write(kAtt, "null"); }},
-      {"attestation scope mismatch", EditAtt([](Json& a) { a["scope"] = "invoice_fixture_1"; })},
-      {"attestation scope.invoiceId mismatch", EditAtt([](Json& a) { a["scope"]["invoiceId"] = "invoice_x"; })},
-      {"attestation tenantId mismatch", EditAtt([](Json& a) { a["tenantId"] = "t"; })},
-      {"attestation missing heads.jobProof", EditAtt([](Json& a) { a["heads"].Erase("jobProof"); })},
-      {"attestation jobProof.manifestHash mismatch", EditAtt([](Json& a) { a["heads"]["jobProof"]["manifestHash"] = kZeros; })},
+      {"attestation scope mismatch", EditPackAttestation([](Json& a) { a["scope"] = "invoice_fixture_1"; })},
+      {"attestation scope.invoiceId mismatch", EditPackAttestation([](Json& a) { a["scope"]["invoiceId"] = "invoice_x"; })},
+      {"attestation tenantId mismatch", EditPackAttestation([](Json& a) { a["tenantId"] = "t"; })},
+      {"attestation missing heads.jobProof", EditPackAttestation([](Json& a) { a["heads"].Erase("jobProof"); })},
+      {"attestation jobProof.manifestHash mismatch", EditPackAttestation([](Json& a) { a["heads"]["jobProof"]["manifestHash"] = kZeros; })},
       {"attestation jobProof.attestationHash mismatch",
-       EditAtt([](Json& a) { a["heads"]["jobProof"]["attestationHash"] = kZeros; })},
+       EditPackAttestation([](Json& a) { a["heads"]["jobProof"]["attestationHash"] = kZeros; })},
       {"attestation signature invalid",
        [](const Bundle& b) { b.Edit(kAtt, [](Json& a) { a["signature"] = SignHex(a["attestationHash"].str(), kServerBId); }); }},
   };
   for (const auto& c : cases) {
-    Case with_message = c;
+    CodeCase with_message = c;
     with_message.message = "bundle head attestation invalid";
-    RunCase(kInvoice, kInvoicePass, with_message);
+    RunCodeCase(kInvoice, kInvoicePass, with_message);
   }
   Bundle b(kInvoicePass);
   b.Edit(kReport, [](Json& r) { r["bundleHeadAttestation"]["attestationHash"] = kZeros; });
