@@ -67,61 +67,86 @@ bool BundleDir::Open(const std::string& path, std::string* error) {
   return true;
 }
 
-int BundleDir::OpenFile(std::string_view rel, FileState* state, uint64_t* size) const {
-  Fd dir(::dup(fd_));
+namespace {
+
+// Opens `component` of directory `dir` as a directory, refusing symlinks; -1 with *state set.
+int OpenSubdirectory(int dir, const std::string& component, FileState* state) {
+  if (component.empty() || component == "." || component == "..") {
+    *state = FileState::kMissing;  // never produced by validated names; refuse anyway
+    return -1;
+  }
+  struct stat st;
+  if (::fstatat(dir, component.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    *state = StateOfErrno(errno);
+    return -1;
+  }
+  if (S_ISLNK(st.st_mode)) {
+    *state = FileState::kSymlink;
+    return -1;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    *state = FileState::kMissing;
+    return -1;
+  }
+  const int fd = ::openat(dir, component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) *state = StateOfErrno(errno);
+  return fd;
+}
+
+// Walks every directory component of `rel` but the last from `root`; returns the parent
+// directory's fd (or -1 with *state set) and the last component in *leaf.
+int OpenParent(int root, std::string_view rel, std::string* leaf, FileState* state) {
+  Fd dir(::dup(root));
   if (dir.get() < 0) {
     *state = FileState::kIoError;
     return -1;
   }
   size_t start = 0;
-  while (true) {
-    const size_t slash = rel.find('/', start);
-    const std::string component(rel.substr(start, slash == std::string_view::npos ? rel.npos : slash - start));
-    if (component.empty() || component == "." || component == "..") {
-      *state = FileState::kMissing;  // never produced by validated names; refuse anyway
-      return -1;
-    }
-    struct stat st;
-    if (::fstatat(dir.get(), component.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      *state = StateOfErrno(errno);
-      return -1;
-    }
-    if (S_ISLNK(st.st_mode)) {
-      *state = FileState::kSymlink;
-      return -1;
-    }
-    if (slash == std::string_view::npos) {
-      if (!S_ISREG(st.st_mode)) {
-        *state = FileState::kNotRegular;
-        return -1;
-      }
-      // O_NONBLOCK: should the entry be swapped for a FIFO after fstatat, open must not hang.
-      int fd = ::openat(dir.get(), component.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-      if (fd < 0) {
-        *state = StateOfErrno(errno);
-        return -1;
-      }
-      Fd file(fd);
-      if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *state = FileState::kNotRegular;
-        return -1;
-      }
-      *size = static_cast<uint64_t>(st.st_size);
-      *state = FileState::kOk;
-      return file.release();
-    }
-    if (!S_ISDIR(st.st_mode)) {
-      *state = FileState::kMissing;
-      return -1;
-    }
-    int next = ::openat(dir.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0) {
-      *state = StateOfErrno(errno);
-      return -1;
-    }
+  for (size_t slash; (slash = rel.find('/', start)) != std::string_view::npos; start = slash + 1) {
+    const int next = OpenSubdirectory(dir.get(), std::string(rel.substr(start, slash - start)), state);
+    if (next < 0) return -1;
     dir.reset(next);
-    start = slash + 1;
   }
+  *leaf = std::string(rel.substr(start));
+  return dir.release();
+}
+
+}  // namespace
+
+int BundleDir::OpenFile(std::string_view rel, FileState* state, uint64_t* size) const {
+  std::string leaf;
+  Fd dir(OpenParent(fd_, rel, &leaf, state));
+  if (dir.get() < 0) return -1;
+  if (leaf.empty() || leaf == "." || leaf == "..") {
+    *state = FileState::kMissing;
+    return -1;
+  }
+  struct stat st;
+  if (::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    *state = StateOfErrno(errno);
+    return -1;
+  }
+  if (S_ISLNK(st.st_mode)) {
+    *state = FileState::kSymlink;
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *state = FileState::kNotRegular;
+    return -1;
+  }
+  // O_NONBLOCK: should the entry be swapped for a FIFO after fstatat, open must not hang.
+  Fd file(::openat(dir.get(), leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (file.get() < 0) {
+    *state = StateOfErrno(errno);
+    return -1;
+  }
+  if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    *state = FileState::kNotRegular;
+    return -1;
+  }
+  *size = static_cast<uint64_t>(st.st_size);
+  *state = FileState::kOk;
+  return file.release();
 }
 
 FileState BundleDir::Read(std::string_view rel, uint64_t max_bytes, std::string* out) const {
@@ -208,19 +233,13 @@ FileState BundleDir::Hash(std::string_view rel, uint64_t max_bytes, crypto::Dige
 
 std::vector<std::string> BundleDir::ListFiles(std::string_view rel, std::string_view suffix) const {
   std::vector<std::string> names;
-  // Open the directory through the same no-symlink walk: append a dummy leaf and stop before it.
-  Fd dir(::dup(fd_));
+  // The same no-symlink walk as for files, then the leaf itself as a directory.
+  std::string leaf;
+  FileState state;
+  Fd parent(OpenParent(fd_, rel, &leaf, &state));
+  if (parent.get() < 0) return names;
+  Fd dir(OpenSubdirectory(parent.get(), leaf, &state));
   if (dir.get() < 0) return names;
-  size_t start = 0;
-  while (start < rel.size()) {
-    const size_t slash = rel.find('/', start);
-    const std::string component(rel.substr(start, slash == std::string_view::npos ? rel.npos : slash - start));
-    int next = ::openat(dir.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0) return names;
-    dir.reset(next);
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
   DIR* d = ::fdopendir(dir.release());
   if (d == nullptr) return names;
   while (struct dirent* e = ::readdir(d)) {
