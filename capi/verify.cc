@@ -1,5 +1,4 @@
 // C ABI of the verify module.
-#include <filesystem>
 #include <string>
 
 #include "internal.h"
@@ -39,9 +38,7 @@ int32_t nooterra_verify_bundle(const char* dir, int32_t kind, const nooterra_ver
     verify::OutputContext context;
     context.tool_version = NOOTERRA_VERSION_STRING;
     context.input = dir;
-    std::error_code ec;
-    context.resolved = std::filesystem::absolute(dir, ec).lexically_normal().string();
-    while (context.resolved.size() > 1 && context.resolved.back() == '/') context.resolved.pop_back();
+    context.resolved = verify::ResolveBundlePath(dir);
     auto result = verify::VerifyBundle(context.resolved, bundle_kind, o);
     if (!result.ok()) return result.status();
     const std::string json = verify::RenderCliJson(*result, bundle_kind, o, context);

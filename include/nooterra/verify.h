@@ -94,6 +94,11 @@ struct Result {
 // reason VERIFY_OPTIONS_INVALID).
 absl::StatusOr<Result> VerifyBundle(std::string_view dir, BundleKind kind, const Options& options);
 
+// The absolute, lexically normalized form of a bundle path (no trailing '/'), as the CLI
+// output's target.resolved shows it. Reads the current directory for a relative path; no
+// symlink is resolved.
+std::string ResolveBundlePath(std::string_view input);
+
 // What the CLI output says about the tool and the target.
 struct OutputContext {
   std::string tool_version;               // empty = null

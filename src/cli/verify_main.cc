@@ -12,7 +12,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
@@ -190,13 +189,9 @@ int main(int argc, char** argv) {
   context.tool_version = ToolVersion();
   context.tool_commit = ToolCommit();
   context.input = target;
-  std::error_code ec;
-  std::filesystem::path resolved = std::filesystem::absolute(target, ec).lexically_normal();
-  std::string resolved_text = resolved.string();
-  while (resolved_text.size() > 1 && resolved_text.back() == '/') resolved_text.pop_back();
-  context.resolved = resolved_text;
+  context.resolved = nooterra::verify::ResolveBundlePath(target);
 
-  auto result = nooterra::verify::VerifyBundle(resolved_text, *kind, options);
+  auto result = nooterra::verify::VerifyBundle(context.resolved, *kind, options);
   if (!result.ok()) return Usage(std::string(result.status().message()));
   const std::string out = format == "json" ? nooterra::verify::RenderCliJson(*result, *kind, options, context)
                                            : nooterra::verify::RenderText(*result, *kind, context);

@@ -66,17 +66,16 @@ Fail ValidateManifestPaths(json::Value manifest) {
 }
 
 Fail CheckManifestHash(json::Value manifest, std::string* hash) {
-  json::Value declared_value = manifest.Find("manifestHash");
-  // "converted to a string": only strings can ever equal a hex hash.
-  std::string declared = declared_value.is_string() ? std::string(declared_value.as_string()) : std::string();
-  if (declared.empty() && !declared_value.is_string() && declared_value.present() && !declared_value.is_null()) {
-    declared = CanonicalOf(declared_value);  // a number or object: present but never matching
+  // The reference compares String(manifestHash): absent, null and "" are "missing"; any other
+  // non-string can never equal a hex hash, so it is a mismatch.
+  json::Value declared = manifest.Find("manifestHash");
+  if (!declared.present() || declared.is_null() || (declared.is_string() && declared.as_string().empty())) {
+    return F("manifest missing manifestHash");
   }
-  if (declared.empty()) return F("manifest missing manifestHash");
   const std::string computed = HashHex(manifest, {"manifestHash"});
-  if (computed != declared) {
+  if (!declared.is_string() || declared.as_string() != computed) {
     Fail f = F("manifestHash mismatch");
-    f = With(std::move(f), "expected", declared);
+    f = WithJson(std::move(f), "expected", CanonicalOf(declared));
     return With(std::move(f), "actual", computed);
   }
   *hash = computed;

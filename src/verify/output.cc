@@ -1,4 +1,5 @@
 // VerifyCliOutput.v1 (JSON.stringify(obj, null, 2) + "\n") and the human summary.
+#include <filesystem>
 #include <string>
 
 #include "common/strings.h"
@@ -84,6 +85,14 @@ std::string Slashes(std::string s) {
 }
 
 }  // namespace
+
+std::string ResolveBundlePath(std::string_view input) {
+  std::error_code ec;
+  std::string out = std::filesystem::absolute(std::filesystem::path(input), ec).lexically_normal().string();
+  if (ec) out = std::string(input);
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
 
 std::string RenderCliJson(const Result& result, BundleKind kind, const Options& options,
                           const OutputContext& context) {

@@ -85,7 +85,7 @@ absl::StatusOr<Result> VerifyBundle(std::string_view dir, BundleKind kind, const
     return MakeError(absl::StatusCode::kInvalidArgument, "VERIFY_OPTIONS_INVALID",
                      "hash_concurrency must be between 1 and 256");
   }
-  if (!KindFromName(KindName(kind))) {
+  if (static_cast<int32_t>(kind) < 1 || static_cast<int32_t>(kind) > 5) {
     return MakeError(absl::StatusCode::kInvalidArgument, "VERIFY_OPTIONS_INVALID", "unknown bundle kind");
   }
   Result result;
