@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/js.h"
 #include "nooterra/crypto.h"
 #include "nooterra/json.h"
 #include "nooterra/verify.h"
@@ -56,11 +57,16 @@ struct Warning {
 // ---------------------------------------------------------------------------------------------
 // Strings, JSON access, time
 
-// ECMAScript String.prototype.trim whitespace set, on UTF-8.
-std::string_view TrimJs(std::string_view s);
-bool IsBlank(std::string_view s);
-// One UTF-8 code point at s[*i] (advances *i).
-uint32_t DecodeUtf8(std::string_view s, size_t* i);
+// ECMAScript string and date semantics (src/common/js.h), shared with the object builders.
+using js::CompareUtf16;
+using js::DecodeUtf8;
+using js::IsBlank;
+using js::IsHex64;
+using js::LocaleCompare;
+using js::LowerJs;
+using js::LowerTrim;
+using js::ParseTimeMs;
+using js::TrimJs;
 // Member `key` when it is a string, else nullopt.
 std::optional<std::string_view> Str(json::Value v, std::string_view key);
 // Member `key` when it is a string that is non-empty after trimming (untrimmed text returned).
@@ -72,21 +78,6 @@ std::string Quote(std::string_view s);
 std::string CanonicalOf(json::Value v);
 // SHA-256 hex of the canonical form of `v` without `omit` members.
 std::string HashHex(json::Value v, std::initializer_list<std::string_view> omit = {});
-bool IsHex64(std::string_view s);
-// ECMAScript toLowerCase (full mapping for Latin, Greek, Cyrillic and other bicameral scripts in
-// the BMP; see collate.cc for the documented coverage).
-std::string LowerJs(std::string_view s);
-// ASCII lower-case after TrimJs, for enum-like values ("Server " -> "server").
-std::string LowerTrim(std::string_view s);
-// Date.parse on the ECMAScript date-time format (plus the reference's accepted variants) in
-// milliseconds since the epoch; nullopt when unparseable. Offset-less date-times are read as UTC
-// (the reference uses the process time zone; documented divergence).
-std::optional<int64_t> ParseTimeMs(std::string_view s);
-// localeCompare-compatible ordering (ICU root collation, tertiary strength) for ASCII; other
-// code points sort after ASCII in code-point order. Returns <0, 0, >0.
-int LocaleCompare(std::string_view a, std::string_view b);
-// UTF-16 code-unit order of two UTF-8 strings (what JS `<` does).
-int CompareUtf16(std::string_view a, std::string_view b);
 
 // Arbitrary-precision non-negative decimal integers for the invoice math.
 // Named limit: longer digit strings fail with INVOICE_AMOUNT_TOO_LONG (keeps the math O(n^2) small).

@@ -1,11 +1,109 @@
+// ECMAScript string semantics the protocol leans on: String.prototype.trim, toLowerCase,
+// UTF-16 code-unit comparison (what JS `<` and Array.prototype.sort do) and localeCompare.
+//
 // Case folding and locale collation, the two places where the reference leans on the ECMAScript
 // runtime's Unicode tables (toLowerCase for manifest case collisions, localeCompare for the
 // ClosePack evidence/SLA/acceptance ordering). No ICU here: the tables below cover what bundles
 // contain in practice, and conformance/README.md documents the remaining divergence.
-#include "json/internal.h"
-#include "verify/internal.h"
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
-namespace nooterra::verify::internal {
+#include "common/js.h"
+#include "json/internal.h"
+
+namespace nooterra::js {
+namespace {
+
+// Decodes one UTF-8 code point at s[i]; invalid bytes decode as themselves (never happens for
+// strings that came through the JSON parser, which repairs them to U+FFFD).
+uint32_t DecodeAt(std::string_view s, size_t* i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  uint32_t c = b(*i);
+  size_t need = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 0;
+  if (need == 0 || *i + need >= s.size()) {
+    ++*i;
+    return c;
+  }
+  uint32_t cp = need == 1 ? (c & 0x1F) : need == 2 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k <= need; ++k) cp = (cp << 6) | (b(*i + k) & 0x3F);
+  *i += need + 1;
+  return cp;
+}
+
+bool IsJsSpace(uint32_t cp) {
+  switch (cp) {
+    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0xA0: case 0x1680:
+    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000: case 0xFEFF:
+      return true;
+    default:
+      return cp >= 0x2000 && cp <= 0x200A;
+  }
+}
+
+}  // namespace
+
+uint32_t DecodeUtf8(std::string_view s, size_t* i) { return DecodeAt(s, i); }
+
+std::string_view TrimJs(std::string_view s) {
+  size_t begin = 0;
+  while (begin < s.size()) {
+    size_t next = begin;
+    if (!IsJsSpace(DecodeAt(s, &next))) break;
+    begin = next;
+  }
+  size_t end = s.size();
+  while (end > begin) {
+    // Step back to the start of the previous code point.
+    size_t start = end - 1;
+    while (start > begin && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+    size_t probe = start;
+    if (!IsJsSpace(DecodeAt(s, &probe))) break;
+    end = start;
+  }
+  return s.substr(begin, end - begin);
+}
+
+bool IsBlank(std::string_view s) { return TrimJs(s).empty(); }
+
+bool IsHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string LowerTrim(std::string_view s) {
+  std::string out(TrimJs(s));
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+int CompareUtf16(std::string_view a, std::string_view b) {
+  // Code-point order equals UTF-16 order except that supplementary planes (surrogates,
+  // 0xD800..) sort before U+E000..U+FFFF in UTF-16.
+  const auto key = [](uint32_t cp) -> uint32_t {
+    if (cp >= 0x10000) return 0xD800 + ((cp - 0x10000) >> 10);  // the high surrogate
+    return cp;
+  };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    uint32_t ca = DecodeAt(a, &i), cb = DecodeAt(b, &j);
+    if (ca == cb) continue;
+    uint32_t ka = key(ca), kb = key(cb);
+    if (ka != kb) return ka < kb ? -1 : 1;
+    return ca < cb ? -1 : 1;  // same high surrogate: low surrogates follow code-point order
+  }
+  if (i < a.size()) return 1;
+  if (j < b.size()) return -1;
+  return 0;
+}
+
+
 
 namespace {
 
@@ -135,4 +233,4 @@ int LocaleCompare(std::string_view a, std::string_view b) {
   return 0;
 }
 
-}  // namespace nooterra::verify::internal
+}  // namespace nooterra::js
