@@ -23,6 +23,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -189,6 +190,65 @@ class Canonicalizer {
   Document doc_;
   std::string buffer_;
 };
+
+// A mutable JSON value: what the object builders assemble before canonicalizing, and what a
+// C++ caller can use to prepare builder inputs. Objects keep insertion order (the canonical
+// writer sorts); Set() replaces an existing member, like the parser's last-wins rule. Numbers
+// are IEEE doubles, as in the reference. One thread at a time; copying copies the whole tree.
+class Tree {
+ public:
+  using Member = std::pair<std::string, Tree>;
+
+  Tree() = default;  // null
+  static Tree Null() { return Tree(); }
+  static Tree Bool(bool b);
+  static Tree Number(double d);
+  static Tree String(std::string s);
+  static Tree Array();
+  static Tree Object();
+  // Deep copy of a parsed value (an absent value becomes null).
+  static Tree FromValue(Value v);
+  static absl::StatusOr<Tree> Parse(std::string_view text, const Limits& limits = {});
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::kNull; }
+  bool is_bool() const { return type_ == Type::kTrue || type_ == Type::kFalse; }
+  bool is_number() const { return type_ == Type::kNumber; }
+  bool is_string() const { return type_ == Type::kString; }
+  bool is_array() const { return type_ == Type::kArray; }
+  bool is_object() const { return type_ == Type::kObject; }
+  bool as_bool() const { return type_ == Type::kTrue; }
+  double as_number() const { return number_; }
+  const std::string& as_string() const { return string_; }
+
+  // Arrays.
+  const std::vector<Tree>& items() const { return items_; }
+  std::vector<Tree>& items() { return items_; }
+  Tree& Push(Tree value);
+
+  // Objects.
+  const std::vector<Member>& members() const { return members_; }
+  const Tree* Find(std::string_view key) const;
+  Tree* Find(std::string_view key);
+  // Sets (or replaces) member `key` and returns it.
+  Tree& Set(std::string_view key, Tree value);
+  // Removes member `key`; false when there was none.
+  bool Erase(std::string_view key);
+
+ private:
+  Type type_ = Type::kNull;
+  double number_ = 0;
+  std::string string_;
+  std::vector<Tree> items_;
+  std::vector<Member> members_;
+};
+
+// Canonical form / digest of a tree (same rules and errors as for a parsed Value).
+absl::Status AppendCanonical(const Tree& tree, std::string* out,
+                             const CanonicalOptions& options = {});
+absl::StatusOr<std::string> CanonicalString(const Tree& tree, const CanonicalOptions& options = {});
+absl::StatusOr<crypto::Digest> CanonicalDigest(const Tree& tree,
+                                               const CanonicalOptions& options = {});
 
 // Canonical order of two object keys (WTF-8 bytes): negative, zero or positive.
 int CompareKeys(std::string_view a, std::string_view b);

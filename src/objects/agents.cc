@@ -1,0 +1,282 @@
+// AgreementDelegation.v1, AgentWallet.v1, AgentRunSettlement.v1, MarketplaceOffer.v2,
+// MarketplaceAcceptance.v2, ReputationEvent.v1 (02-object-model.md §14-18).
+#include <string>
+
+#include "common/js.h"
+#include "common/strings.h"
+#include "objects/internal.h"
+
+namespace nooterra::objects::internal {
+
+void BuildAgreementDelegation(Reader& r, const Context& ctx, json::Tree* out) {
+  out->Set("schemaVersion", S("AgreementDelegation.v1"));
+  out->Set("delegationId", S(r.Id("delegationId", 3, 240)));
+  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
+  const std::string parent = r.Sha("parentAgreementHash");
+  const std::string child = r.Sha("childAgreementHash");
+  if (r.ok() && parent == child) {
+    r.Fail(kReasonConstraint, "childAgreementHash", "must differ from parentAgreementHash");
+  }
+  out->Set("parentAgreementHash", S(parent));
+  out->Set("childAgreementHash", S(child));
+  out->Set("delegatorAgentId", S(r.Id("delegatorAgentId", 3, 128)));
+  out->Set("delegateeAgentId", S(r.Id("delegateeAgentId", 3, 128)));
+  out->Set("budgetCapCents", N(r.Int("budgetCapCents", 1)));
+  out->Set("currency", S(r.Currency("currency")));
+  const int64_t depth = r.Int("delegationDepth", 0);
+  const int64_t max_depth = r.Int("maxDelegationDepth", 0);
+  if (r.ok() && depth > max_depth) {
+    r.Fail(kReasonConstraint, "delegationDepth", "must not exceed maxDelegationDepth");
+  }
+  out->Set("delegationDepth", N(depth));
+  out->Set("maxDelegationDepth", N(max_depth));
+  const std::string created = r.IsoVerbatim("createdAt", ctx.now);
+  out->Set("createdAt", S(created));
+  json::Value chain = r.Raw("ancestorChain");
+  if (chain.present() && !chain.is_null()) {
+    json::Tree list = json::Tree::Array();
+    bool ok = chain.is_array();
+    for (size_t i = 0; ok && i < chain.size(); ++i) {
+      json::Value h = chain.at(i);
+      std::string lower = h.is_string() ? js::LowerTrim(h.as_string()) : std::string();
+      ok = js::IsHex64(lower);
+      for (const json::Tree& seen : list.items()) ok = ok && seen.as_string() != lower;
+      list.Push(S(std::move(lower)));
+    }
+    if (!ok) {
+      r.Fail(kReasonFormat, "ancestorChain", "must be an array of distinct sha256 hex strings");
+    } else if (static_cast<int64_t>(list.items().size()) != depth ||
+               (depth > 0 && list.items().back().as_string() != parent)) {
+      r.Fail(kReasonConstraint, "ancestorChain",
+             "must have delegationDepth entries and end with parentAgreementHash");
+    }
+    out->Set("ancestorChain", std::move(list));
+  }
+  if (ctx.validate) {
+    out->Set("status", S(r.Enum("status", {"active", "settled", "revoked"}, Reader::Case::kAsIs)));
+    out->Set("revision", N(r.Int("revision", 0)));
+    out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+    if (auto resolved = r.OptIsoVerbatim("resolvedAt")) out->Set("resolvedAt", S(*resolved));
+  } else {
+    out->Set("status", S("active"));
+    out->Set("revision", N(0));
+    out->Set("updatedAt", S(created));
+  }
+  if (auto metadata = r.OptObject("metadata")) out->Set("metadata", std::move(*metadata));
+}
+
+void BuildAgentWallet(Reader& r, const Context& ctx, json::Tree* out) {
+  out->Set("schemaVersion", S("AgentWallet.v1"));
+  const std::string agent = r.Id("agentId", 3, 128);
+  const std::string wallet_id = StrCat("wallet_", agent);
+  if (r.ok() && r.Has("walletId") && r.Id("walletId", 1, 200) != wallet_id) {
+    r.Fail(kReasonConstraint, "walletId", "must be wallet_${agentId}");
+  }
+  out->Set("walletId", S(wallet_id));
+  out->Set("agentId", S(agent));
+  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Set("currency", S(r.Currency("currency")));
+  for (std::string_view k : {"availableCents", "escrowLockedCents", "totalDebitedCents",
+                             "totalCreditedCents"}) {
+    out->Set(k, N(r.OptInt(k, 0).value_or(0)));
+  }
+  out->Set("revision", N(r.OptInt("revision", 0).value_or(0)));
+  const std::string created = r.IsoVerbatim("createdAt", ctx.now);
+  out->Set("createdAt", S(created));
+  out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+}
+
+void BuildAgentRunSettlement(Reader& r, const Context& ctx, json::Tree* out) {
+  // The record as created (locked); the later members of the full record are maintained by the
+  // kernel's state machine.
+  out->Set("schemaVersion", S("AgentRunSettlement.v1"));
+  const std::string run = r.Id("runId", 1, 128);
+  out->Set("settlementId", S(StrCat("setl_", run)));
+  out->Set("runId", S(run));
+  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Set("agentId", S(r.Id("agentId", 3, 128)));
+  out->Set("payerAgentId", S(r.Id("payerAgentId", 3, 128)));
+  out->Set("amountCents", N(r.Int("amountCents", 1)));
+  out->Set("currency", S(r.Currency("currency")));
+  out->Set("status", S(r.Enum("status", {"locked", "released", "refunded"}, Reader::Case::kLower,
+                              "locked")));
+  const std::string locked = r.IsoVerbatim("lockedAt", ctx.now);
+  out->Set("lockedAt", S(locked));
+  out->Set("resolvedAt", OrNull(r.OptIsoVerbatim("resolvedAt")));
+  out->Set("resolutionEventId", OrNull(r.OptString("resolutionEventId")));
+  out->Set("runStatus", OrNull(r.OptString("runStatus")));
+  out->Set("revision", N(r.OptInt("revision", 0).value_or(0)));
+  const std::string created = r.IsoVerbatim("createdAt", locked);
+  out->Set("createdAt", S(created));
+  out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+}
+
+namespace {
+
+std::optional<std::string> OptStrictSha(Reader& r, std::string_view key) {
+  return r.OptSha(key, /*strict=*/true);
+}
+
+}  // namespace
+
+void BuildMarketplaceOffer(Reader& r, const Context& ctx, json::Tree* out) {
+  out->Set("schemaVersion", S("MarketplaceOffer.v2"));
+  const std::string rfq = r.Id("rfqId", 1, 200);
+  const std::string bid = r.Id("bidId", 1, 200);
+  const auto proposal_id = r.OptId("proposalId", 1, 200);
+  const int64_t revision = r.Int("revision", 1);
+  auto offer_id = r.OptId("offerId", 1, 400);
+  if (!offer_id) {
+    offer_id = StrCat("ofr_", rfq, "_", bid, "_", proposal_id ? *proposal_id : StrCat("r", revision));
+  }
+  out->Set("offerId", S(*offer_id));
+  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Set("rfqId", S(rfq));
+  out->Set("runId", OrNull(r.OptId("runId", 1, 200)));
+  out->Set("bidId", S(bid));
+  out->Set("proposalId", OrNull(proposal_id));
+  out->Set("revision", N(revision));
+  out->Set("proposerAgentId", OrNull(r.OptId("proposerAgentId", 1, 200)));
+  out->Set("amountCents", N(r.Int("amountCents", 1)));
+  // Offers upper-case the currency but apply no pattern.
+  std::string currency(js::TrimJs(r.Text("currency", /*trim=*/true, 32)));
+  for (char& c : currency) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  out->Set("currency", S(currency));
+  out->Set("etaSeconds", OrNull(r.OptInt("etaSeconds", 1)));
+  out->Set("note", OrNull(r.OptString("note")));
+  out->Set("verificationMethod", OrNull(r.OptObject("verificationMethod")));
+  out->Set("policy", OrNull(r.OptObject("policy")));
+  out->Set("policyRef", OrNull(r.OptObject("policyRef")));
+  out->Set("policyRefHash", OrNull(OptStrictSha(r, "policyRefHash")));
+  out->Set("prevProposalHash", OrNull(OptStrictSha(r, "prevProposalHash")));
+  auto proposal_hash = OptStrictSha(r, "proposalHash");
+  if (!proposal_hash && r.Raw("proposal").is_object()) {
+    // hash(proposal minus proposalHash)
+    const std::string_view omit[] = {"proposalHash"};
+    json::CanonicalOptions options;
+    options.omit_members = omit;
+    auto digest = json::CanonicalDigest(r.Raw("proposal"), options);
+    if (digest.ok()) proposal_hash = HexOf(*digest);
+  }
+  if (!proposal_hash) r.Fail(kReasonRequired, "proposalHash", "is required (or a proposal object)");
+  out->Set("proposalHash", OrNull(proposal_hash));
+  out->Set("offerChainHash", OrNull(OptStrictSha(r, "offerChainHash")));
+  out->Set("proposalCount", OrNull(r.OptInt("proposalCount", 1)));
+  out->Set("metadata", OrNull(r.OptObject("metadata")));
+  const std::string proposed = r.IsoNorm("proposedAt", ctx.now);
+  out->Set("proposedAt", S(proposed));
+  out->Set("createdAt", S(r.IsoVerbatim("createdAt", proposed)));
+}
+
+void BuildMarketplaceAcceptance(Reader& r, const Context& ctx, json::Tree* out) {
+  out->Set("schemaVersion", S("MarketplaceAcceptance.v2"));
+  // Fallbacks come from the accepted offer when it is given.
+  Reader offer = r.Nested("offer");
+  const bool has_offer = r.Raw("offer").is_object();
+  const std::string rfq = r.Id("rfqId", 1, 200);
+  const std::string bid = r.Id("bidId", 1, 200);
+  const auto agreement = r.OptId("agreementId", 1, 400);
+  auto acceptance_id = r.OptId("acceptanceId", 1, 400);
+  if (!acceptance_id) acceptance_id = StrCat("acc_", agreement ? *agreement : StrCat(rfq, "_", bid));
+  out->Set("acceptanceId", S(*acceptance_id));
+  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Set("rfqId", S(rfq));
+  out->Set("runId", S(r.Id("runId", 1, 200)));
+  out->Set("bidId", S(bid));
+  out->Set("agreementId", OrNull(agreement));
+  out->Set("acceptedAt", OrNull(r.OptIsoVerbatim("acceptedAt")));
+  out->Set("acceptedByAgentId", OrNull(r.OptId("acceptedByAgentId", 1, 200)));
+  const auto pick_id = [&](std::string_view key, std::string_view offer_key) {
+    auto v = r.OptId(key, 1, 200);
+    return v || !has_offer ? v : offer.OptId(offer_key, 1, 200);
+  };
+  const auto pick_int = [&](std::string_view key, std::string_view offer_key) {
+    auto v = r.OptInt(key, 1);
+    return v || !has_offer ? v : offer.OptInt(offer_key, 1);
+  };
+  const auto pick_sha = [&](std::string_view key, std::string_view offer_key) {
+    auto v = OptStrictSha(r, key);
+    return v || !has_offer ? v : OptStrictSha(offer, offer_key);
+  };
+  out->Set("acceptedProposalId", OrNull(pick_id("acceptedProposalId", "proposalId")));
+  out->Set("acceptedRevision", OrNull(pick_int("acceptedRevision", "revision")));
+  out->Set("acceptedProposalHash", OrNull(pick_sha("acceptedProposalHash", "proposalHash")));
+  out->Set("offerChainHash", OrNull(pick_sha("offerChainHash", "offerChainHash")));
+  out->Set("proposalCount", OrNull(pick_int("proposalCount", "proposalCount")));
+  Reader ref = r.Nested("offerRef");
+  json::Tree offer_ref = json::Tree::Object();
+  auto ref_id = ref.OptId("offerId", 1, 400);
+  auto ref_hash = OptStrictSha(ref, "offerHash");
+  if (!ref_id && has_offer) ref_id = offer.OptId("offerId", 1, 400);
+  if (!ref_hash && has_offer) ref_hash = OptStrictSha(offer, "offerHash");
+  offer_ref.Set("offerId", OrNull(ref_id));
+  offer_ref.Set("offerHash", OrNull(ref_hash));
+  r.Adopt(ref);
+  r.Adopt(offer);
+  out->Set("offerRef", std::move(offer_ref));
+  out->Set("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
+}
+
+void BuildReputationEvent(Reader& r, const Context& ctx, json::Tree* out) {
+  out->Set("schemaVersion", S("ReputationEvent.v1"));
+  out->Set("artifactType", S("ReputationEvent.v1"));
+  const std::string id = r.Has("eventId") ? r.Id("eventId", 3, 240) : r.Id("artifactId", 3, 240);
+  out->Set("artifactId", S(id));
+  out->Set("eventId", S(id));
+  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Set("occurredAt", S(r.IsoVerbatim("occurredAt", ctx.now)));
+  out->Set("eventKind",
+           S(r.Enum("eventKind",
+                    {"decision_approved", "decision_rejected", "holdback_auto_released",
+                     "dispute_opened", "verdict_issued", "adjustment_applied",
+                     "penalty_dispute_lost", "penalty_chargeback", "penalty_invalid_signature",
+                     "penalty_sybil"},
+                    Reader::Case::kAsIs)));
+  Reader subject_in = r.Nested("subject");
+  if (!r.Raw("subject").is_object()) r.Fail(kReasonRequired, "subject", "is required");
+  json::Tree subject = json::Tree::Object();
+  subject.Set("agentId", S(subject_in.Id("agentId", 3, 128)));
+  SetIf(&subject, "toolId", subject_in.OptId("toolId", 1, 200));
+  SetIf(&subject, "counterpartyAgentId", subject_in.OptId("counterpartyAgentId", 3, 128));
+  if (subject_in.Has("role")) {
+    subject.Set("role", S(subject_in.Enum("role", {"payee", "payer", "arbiter", "system"},
+                                          Reader::Case::kAsIs)));
+  }
+  r.Adopt(subject_in);
+  out->Set("subject", std::move(subject));
+
+  Reader source_in = r.Nested("sourceRef");
+  if (!r.Raw("sourceRef").is_object()) r.Fail(kReasonRequired, "sourceRef", "is required");
+  json::Tree source = json::Tree::Object();
+  source.Set("kind", S(js::LowerTrim(source_in.Id("kind", 2, 64))));
+  size_t refs = 0;
+  for (std::string_view k : {"artifactId", "sourceId", "settlementId", "disputeId", "caseId",
+                             "adjustmentId"}) {
+    if (auto v = source_in.OptId(k, 3, 240)) {
+      source.Set(k, S(*v));
+      ++refs;
+    }
+  }
+  if (auto v = source_in.OptId("runId", 3, 128)) {
+    source.Set("runId", S(*v));
+    ++refs;
+  }
+  for (std::string_view k : {"hash", "agreementHash", "receiptHash", "holdHash", "decisionHash",
+                             "verdictHash"}) {
+    if (auto v = source_in.OptSha(k)) {
+      source.Set(k, S(*v));
+      ++refs;
+    }
+  }
+  if (source_in.ok() && refs == 0) {
+    source_in.Fail(kReasonRequired, "kind", "needs at least one reference besides kind");
+  }
+  r.Adopt(source_in);
+  out->Set("sourceRef", std::move(source));
+  auto facts = r.OptObject("facts");
+  out->Set("facts", facts ? std::move(*facts) : json::Tree::Object());
+}
+
+}  // namespace nooterra::objects::internal
