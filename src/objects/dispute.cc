@@ -26,6 +26,16 @@ std::string UpperCode(Reader& r, std::string_view key, size_t max) {
 
 }  // namespace
 
+bool StartsWithDateTime(std::string_view s) {
+  static constexpr char kShape[] = "dddd-dd-ddT";
+  if (s.size() < 11) return false;
+  for (size_t i = 0; i < 11; ++i) {
+    const char want = kShape[i], c = s[i];
+    if (want == 'd' ? !(c >= '0' && c <= '9') : c != want) return false;
+  }
+  return true;
+}
+
 void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
   out->Set("schemaVersion", S("OperatorAction.v1"));
   SetIf(out, "actionId", r.OptId("actionId", 1, 240, IdChars::kWide));
@@ -63,8 +73,13 @@ void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
   r.Adopt(actor_in);
   out->Set("actor", std::move(actor));
 
-  const std::string acted_at = r.IsoNorm("actedAt", ctx.now);
-  out->Set("actedAt", S(acted_at));
+  // OperatorAction additionally insists on a date-time (YYYY-MM-DDT...), not a bare date.
+  json::Value acted_raw = r.Raw("actedAt");
+  std::string_view acted_text = acted_raw.is_string() ? acted_raw.as_string() : std::string_view(ctx.now);
+  if (!acted_text.empty() && !StartsWithDateTime(acted_text)) {
+    r.Fail(kReasonTimestamp, "actedAt", "must start with YYYY-MM-DDT");
+  }
+  out->Set("actedAt", S(r.IsoNorm("actedAt", ctx.now)));
   if (r.Raw("metadata").present()) {
     if (!r.Raw("metadata").is_object()) {
       r.Fail(kReasonType, "metadata", "must be an object when present");

@@ -108,6 +108,8 @@ inline void SetIf(json::Tree* o, std::string_view key, const std::optional<std::
 // Timestamp check shared with the kernel: Date.parse with an explicit offset (or date only).
 std::optional<int64_t> ParseTimestampMs(std::string_view s);
 size_t Utf16Length(std::string_view s);
+// "YYYY-MM-DDT" prefix (OperatorAction timestamps).
+bool StartsWithDateTime(std::string_view s);
 bool MatchesIdChars(std::string_view s, IdChars chars);
 std::string HexOf(const crypto::Digest& d);
 // Evidence reference lists: strings trimmed, blanks and duplicates dropped, order kept.

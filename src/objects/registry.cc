@@ -208,6 +208,10 @@ void Finish(const TypeSpec& spec, Reader& r, const Context& ctx, json::Tree* bod
     sig.Set("schemaVersion", S("OperatorActionSignature.v1"));
     sig.Set("algorithm", S("ed25519"));
     sig.Set("keyId", S(key_id));
+    json::Value signed_raw = r.Raw("signedAt");
+    if (signed_raw.is_string() && !StartsWithDateTime(signed_raw.as_string())) {
+      r.Fail(kReasonTimestamp, "signedAt", "must start with YYYY-MM-DDT");
+    }
     sig.Set("signedAt", S(r.IsoNorm("signedAt", acted ? acted->as_string() : std::string())));
     sig.Set("actionHash", S(*hash));
     sig.Set("signatureBase64", S(signature));

@@ -100,4 +100,55 @@ json::Tree InputsFromVector(const std::string& name) {
   return in;
 }
 
+json::Tree BaseInputs(ObjectType type) {
+  for (const auto& e : KernelVectorEntries()) {
+    if (e.type == type) return InputsFromVector(e.name);
+  }
+  const std::string a = "556f31eeb5ed82f17ae35ad2340d231728f6f9529388c92ff87b267615d80a56";
+  const std::string rc = "a2fd5c05412f4c25dc00d23f21f4431679a0492878bf5442a778ea77d841eff2";
+  const std::string hold = "4602bdc9597c2da9e7122974172541ae86d3a3cc48fddc2de6219d31900054ad";
+  std::string text;
+  switch (type) {
+    case ObjectType::kFundingHold:
+      text = R"({"tenantId":"tenant_default","agreementHash":")" + a + R"(","receiptHash":")" + rc +
+             R"(","payerAgentId":"agt_payer_vec","payeeAgentId":"agt_payee_vec","amountCents":10000,)"
+             R"("heldAmountCents":2000,"currency":"usd","holdbackBps":2000,"challengeWindowMs":800,)"
+             R"("createdAt":"2026-02-01T00:00:00.000Z"})";
+      break;
+    case ObjectType::kSettlementAdjustment:
+      text = R"({"adjustmentId":"sadj_agmt_)" + a + R"(_holdback","tenantId":"tenant_default",)"
+             R"("agreementHash":")" + a + R"(","receiptHash":")" + rc + R"(","holdHash":")" + hold +
+             R"(","kind":"holdback_release","amountCents":2000,"currency":"USD",)"
+             R"("createdAt":"2026-02-01T00:00:02.000Z","verdictRef":{"caseId":"arb_case_tc_)" + a +
+             R"(","verdictHash":"8c62255c453f0ade2f1f35c9c5610d4d09933f7feab13db495b79f7589810ebd"}})";
+      break;
+    case ObjectType::kArbitrationVerdict:
+      text = R"({"verdictId":"avd_vec_0001","caseId":"arb_case_tc_)" + a +
+             R"(","tenantId":"tenant_default","runId":"tc_)" + a + R"(","settlementId":"setl_tc_)" + a +
+             R"(","disputeId":"disp_tc_)" + a +
+             R"(","arbiterAgentId":"agt_arbiter_vec","outcome":"accepted","releaseRatePct":100,)"
+             R"("rationale":"Release holdback to payee.","evidenceRefs":[],)"
+             R"("issuedAt":"2026-02-01T00:00:02.000Z","appealRef":null})";
+      break;
+    case ObjectType::kArbitrationCase:
+      text = R"({"caseId":"arb_case_tc_)" + a + R"(","tenantId":"tenant_default","runId":"tc_)" + a +
+             R"(","settlementId":"setl_tc_)" + a + R"(","disputeId":"disp_tc_)" + a +
+             R"(","claimantAgentId":"agt_payee_vec","respondentAgentId":"agt_payer_vec",)"
+             R"("arbiterAgentId":"agt_arbiter_vec","status":"under_review",)"
+             R"("openedAt":"2026-02-01T00:00:01.500Z","summary":"Holdback disputed",)"
+             R"("evidenceRefs":[" evidence://a ","evidence://a","evidence://b"],)"
+             R"("metadata":{"caseType":"tool_call"}})";
+      break;
+    default:
+      ADD_FAILURE() << "no base inputs for type " << static_cast<int>(type);
+      return json::Tree::Object();
+  }
+  auto tree = json::Tree::Parse(text);
+  if (!tree.ok()) {
+    ADD_FAILURE() << tree.status();
+    return json::Tree::Object();
+  }
+  return std::move(*tree);
+}
+
 }  // namespace nooterra::testing

@@ -29,6 +29,11 @@ const std::vector<VectorEntry>& KernelVectorEntries();
 // (input/output/schema JSON) in place of their hashes.
 json::Tree InputsFromVector(const std::string& entry_name);
 
+// Valid builder inputs for every type: the vector-derived inputs where a protocol vector
+// exists, the 03-vectors.md §2 inputs for FundingHold / SettlementAdjustment /
+// ArbitrationVerdict, and a tool-call case record for ArbitrationCase.
+json::Tree BaseInputs(objects::ObjectType type);
+
 std::string StringMember(json::Value v, std::string_view key);
 
 }  // namespace nooterra::testing
