@@ -41,6 +41,8 @@ int KeygenCommand(const std::vector<std::string>& args);
 int KeyIdCommand(const std::vector<std::string>& args);
 int SignCommand(const std::vector<std::string>& args);
 int VerifySignatureCommand(const std::vector<std::string>& args);
+int BuildObjectCommand(const std::vector<std::string>& args);
+int VerifyObjectCommand(const std::vector<std::string>& args);
 
 }  // namespace nooterra::cli
 

@@ -119,6 +119,10 @@ constexpr char kUsage[] =
     "  sign --key PEMFILE [FILE]    base64 Ed25519 signature of the canonical hash\n"
     "  verify-signature --public-key PEMFILE --signature B64 [FILE]\n"
     "                               exit 0 when the signature over the canonical hash is valid\n"
+    "  build-object --type SCHEMA_VERSION [--private-key PEMFILE] [--now ISO] [INPUTS]\n"
+    "                               a protocol object built from INPUTS, canonical JSON\n"
+    "  verify-object [--public-key PEMFILE]... FILE\n"
+    "                               type, members, self-hash and signatures of an object\n"
     "\n"
     "Every command takes --help. Exit codes: 0 success, 1 input rejected or check failed,\n"
     "2 usage error or unreadable file. Errors are one line on stderr:\n"
@@ -148,6 +152,8 @@ int main(int argc, char** argv) {
   if (command == "keyid") return KeyIdCommand(args);
   if (command == "sign") return SignCommand(args);
   if (command == "verify-signature") return VerifySignatureCommand(args);
+  if (command == "build-object") return BuildObjectCommand(args);
+  if (command == "verify-object") return VerifyObjectCommand(args);
   std::fprintf(stderr, "nooterra: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }
