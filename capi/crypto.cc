@@ -9,12 +9,6 @@
 struct nooterra_sha256_t {
   nooterra::crypto::Sha256 sha;
 };
-struct nooterra_public_key_t {
-  nooterra::crypto::PublicKey key;
-};
-struct nooterra_private_key_t {
-  nooterra::crypto::PrivateKey key;
-};
 
 using namespace nooterra;  // NOLINT: translation unit of C entry points only
 

@@ -10,7 +10,16 @@
 
 #include "absl/status/status.h"
 #include "nooterra/c.h"
+#include "nooterra/crypto.h"
 #include "nooterra/status.h"
+
+// Key handles (capi/crypto.cc creates them; other modules borrow them).
+struct nooterra_public_key_t {
+  nooterra::crypto::PublicKey key;
+};
+struct nooterra_private_key_t {
+  nooterra::crypto::PrivateKey key;
+};
 
 namespace nooterra::capi {
 

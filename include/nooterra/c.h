@@ -294,6 +294,110 @@ NOOTERRA_API int32_t nooterra_verify_bundle(const char* dir, int32_t kind,
                                             nooterra_buffer_t* out, int32_t* out_ok,
                                             nooterra_error_t** error);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Protocol objects (module objects): build, validate, hash, sign, verify                      */
+
+/* Object types; the values never change (ToolManifest.v1 = 1 ... ReputationEvent.v1 = 19). */
+#define NOOTERRA_OBJECT_TOOL_MANIFEST 1
+#define NOOTERRA_OBJECT_TOOL_CALL_AGREEMENT 2
+#define NOOTERRA_OBJECT_TOOL_CALL_EVIDENCE 3
+#define NOOTERRA_OBJECT_FUNDING_HOLD 4
+#define NOOTERRA_OBJECT_SETTLEMENT_DECISION_RECORD_V1 5
+#define NOOTERRA_OBJECT_SETTLEMENT_DECISION_RECORD_V2 6
+#define NOOTERRA_OBJECT_SETTLEMENT_RECEIPT 7
+#define NOOTERRA_OBJECT_SETTLEMENT_ADJUSTMENT 8
+#define NOOTERRA_OBJECT_POLICY_DECISION 9
+#define NOOTERRA_OBJECT_OPERATOR_ACTION 10
+#define NOOTERRA_OBJECT_DISPUTE_OPEN_ENVELOPE 11
+#define NOOTERRA_OBJECT_ARBITRATION_CASE 12
+#define NOOTERRA_OBJECT_ARBITRATION_VERDICT 13
+#define NOOTERRA_OBJECT_AGREEMENT_DELEGATION 14
+#define NOOTERRA_OBJECT_AGENT_WALLET 15
+#define NOOTERRA_OBJECT_AGENT_RUN_SETTLEMENT 16
+#define NOOTERRA_OBJECT_MARKETPLACE_OFFER 17
+#define NOOTERRA_OBJECT_MARKETPLACE_ACCEPTANCE 18
+#define NOOTERRA_OBJECT_REPUTATION_EVENT 19
+
+/* The schemaVersion of a type ("ToolCallAgreement.v1"), a static string; NULL for an unknown
+ * type. Thread-safe. */
+NOOTERRA_API const char* nooterra_object_schema_version(int32_t type);
+
+/* The type of a schemaVersion (NUL-terminated). Errors: INVALID_ARGUMENT (NULL_ARGUMENT,
+ * OBJECT_TYPE_UNKNOWN). */
+NOOTERRA_API int32_t nooterra_object_type_from_schema(const char* schema_version, int32_t* out_type,
+                                                      nooterra_error_t** error);
+
+/* Options of nooterra_object_build. Initialize with NOOTERRA_OBJECT_BUILD_OPTIONS_INIT. */
+typedef struct nooterra_object_build_options_t {
+  uint32_t struct_size;
+  uint32_t reserved; /* 0 */
+  /* Signs the object (borrowed for the call). Required for ToolManifest, OperatorAction and
+   * ArbitrationVerdict; optional for ToolCallEvidence and PolicyDecision; DisputeOpenEnvelope
+   * takes it or a `signature` input. NULL = unsigned. */
+  const nooterra_private_key_t* signer;
+  /* NUL-terminated ISO 8601 time used for timestamps the protocol defaults to "now"; NULL or ""
+   * makes those timestamps required inputs (the library never reads a clock). */
+  const char* now;
+} nooterra_object_build_options_t;
+
+#define NOOTERRA_OBJECT_BUILD_OPTIONS_INIT \
+  {(uint32_t)sizeof(nooterra_object_build_options_t), 0u, NULL, NULL}
+
+/* Builds an object of `type` from `inputs_json` (a JSON object named like the object's members;
+ * see include/nooterra/objects.h) and returns its canonical JSON and self-hash.
+ *  [in]  type          NOOTERRA_OBJECT_*
+ *  [in]  inputs_json   inputs_size bytes of UTF-8 JSON (at most 4 MiB)
+ *  [in]  options       NULL for the defaults (unsigned, no "now")
+ *  [out] out_json      receives the canonical JSON (caller disposes)
+ *  [out] out_hash_hex  optional: the self-hash, 64 hex digits + NUL
+ * Errors: INVALID_ARGUMENT with reason JSON_* (inputs not JSON), OBJECT_NOT_AN_OBJECT,
+ * OBJECT_FIELD_* / OBJECT_CONSTRAINT (the message names the member), OBJECT_SIGNER_REQUIRED,
+ * OBJECT_TOO_LARGE, OBJECT_TYPE_UNKNOWN, STRUCT_SIZE, NULL_ARGUMENT. On error `out_json` is
+ * left empty. Deterministic: the same inputs give the same bytes. Thread-safe. */
+NOOTERRA_API int32_t nooterra_object_build(int32_t type, const uint8_t* inputs_json,
+                                           size_t inputs_size,
+                                           const nooterra_object_build_options_t* options,
+                                           nooterra_buffer_t* out_json, char out_hash_hex[65],
+                                           nooterra_error_t** error);
+
+/* Validates an existing object (type from its schemaVersion): every member valid and the whole
+ * in normal form. Hashes and signatures are not checked (nooterra_object_verify does).
+ *  [out] out_type      optional: NOOTERRA_OBJECT_*
+ *  [out] out_hash_hex  optional: the self-hash recomputed from content
+ * Errors: INVALID_ARGUMENT (JSON_*, OBJECT_TYPE_UNKNOWN, OBJECT_FIELD_*, OBJECT_NOT_NORMALIZED,
+ * OBJECT_TOO_LARGE, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_object_validate(const uint8_t* json, size_t size, int32_t* out_type,
+                                              char out_hash_hex[65], nooterra_error_t** error);
+
+/* The self-hash of an object recomputed from its content with its type's exclusions (the type
+ * comes from schemaVersion; members are not validated). Errors: INVALID_ARGUMENT (JSON_*,
+ * OBJECT_TYPE_UNKNOWN, OBJECT_NOT_AN_OBJECT, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_object_hash(const uint8_t* json, size_t size, char out_hash_hex[65],
+                                          nooterra_error_t** error);
+
+/* Signs (or re-signs) an object with `key`: the object is validated, its self-hash recomputed
+ * from content and its signature envelope written. Errors: as nooterra_object_validate, plus
+ * OBJECT_NOT_SIGNABLE for types without a signature and OBJECT_CONSTRAINT when an envelope's
+ * signerKeyId is not the key's. Thread-safe. */
+NOOTERRA_API int32_t nooterra_object_sign(const uint8_t* json, size_t size,
+                                          const nooterra_private_key_t* key,
+                                          nooterra_buffer_t* out_json, char out_hash_hex[65],
+                                          nooterra_error_t** error);
+
+/* Verifies any object: type from schemaVersion, members, self-hash, embedded hashes
+ * (evaluationHash, artifactHash) and each embedded signature whose key id matches one of
+ * `keys` (borrowed for the call; at most 64).
+ *  [out] out_report  the report as canonical JSON: {"ok","schemaVersion","hash","declaredHash",
+ *                    "signatures":{"verified","unchecked"},"errors":[{code,message}],"warnings"}
+ *  [out] out_ok      optional: 1 when the object verifies, else 0
+ * An object that fails verification is NOT an error: NOOTERRA_OK and the findings in the report.
+ * Errors (unusable input only): INVALID_ARGUMENT (JSON_*, OBJECT_TOO_LARGE,
+ * OBJECT_TOO_MANY_KEYS, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_object_verify(const uint8_t* json, size_t size,
+                                            const nooterra_public_key_t* const* keys,
+                                            size_t key_count, nooterra_buffer_t* out_report,
+                                            int32_t* out_ok, nooterra_error_t** error);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -25,6 +25,15 @@ static_assert(offsetof(nooterra_verify_options_t, trusted_governance_root_keys_j
               "verify options layout");
 static_assert(sizeof(nooterra_verify_options_t) == 16 + 4 * sizeof(const char*), "verify options layout");
 
+static_assert(offsetof(nooterra_object_build_options_t, struct_size) == 0, "struct_size first");
+static_assert(offsetof(nooterra_object_build_options_t, signer) == 8, "build options layout");
+static_assert(offsetof(nooterra_object_build_options_t, now) == 8 + sizeof(void*),
+              "build options layout");
+static_assert(sizeof(nooterra_object_build_options_t) == 8 + 2 * sizeof(void*),
+              "build options layout");
+static_assert(NOOTERRA_OBJECT_TOOL_MANIFEST == 1 && NOOTERRA_OBJECT_REPUTATION_EVENT == 19,
+              "object type values are part of the ABI");
+
 static int failures = 0;
 static int checks = 0;
 
@@ -375,6 +384,115 @@ static void test_verify(void) {
   CHECK(out.data == NULL);
 }
 
+/* 03-vectors.md §2.5: the ToolCallAgreement normalization vector, through the C ABI. */
+static const char kAgreementInputs[] =
+    "{\"toolId\":\"  tool_x  \",\"manifestHash\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+    "\"callId\":\"call_1\",\"payerAgentId\":\" agt_p \",\"payeeAgentId\":\"\",\"input\":{\"b\":1,\"a\":[1,2]},"
+    "\"settlementTerms\":{\"amountCents\":500,\"currency\":\"USD\"},\"createdAt\":\"2026-02-01T00:00:10Z\"}";
+static const char kAgreementHash[] = "b6c1209b5dcaf7577970c85da2f718b1d63cbb6dd3ae9fd3a3d8f03336f87d04";
+
+static void test_objects(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  char hash[65];
+  int32_t type = 0, ok = -1;
+
+  CHECK(strcmp(nooterra_object_schema_version(NOOTERRA_OBJECT_FUNDING_HOLD), "FundingHold.v1") == 0);
+  CHECK(nooterra_object_schema_version(0) == NULL && nooterra_object_schema_version(20) == NULL);
+  CHECK(nooterra_object_type_from_schema("SettlementReceipt.v1", &type, &err) == NOOTERRA_OK);
+  CHECK(type == NOOTERRA_OBJECT_SETTLEMENT_RECEIPT);
+  EXPECT_ERROR(nooterra_object_type_from_schema("Nope.v1", &type, &err), NOOTERRA_INVALID_ARGUMENT,
+               "OBJECT_TYPE_UNKNOWN");
+
+  /* Build: canonical bytes and hash of the reference vector. */
+  CHECK(nooterra_object_build(NOOTERRA_OBJECT_TOOL_CALL_AGREEMENT, U(kAgreementInputs),
+                              strlen(kAgreementInputs), NULL, &out, hash, &err) == NOOTERRA_OK);
+  CHECK(strcmp(hash, kAgreementHash) == 0);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"payeeAgentId\":null") != NULL);
+  /* Validate and hash the result. */
+  CHECK(nooterra_object_validate(out.data, out.size, &type, hash, &err) == NOOTERRA_OK);
+  CHECK(type == NOOTERRA_OBJECT_TOOL_CALL_AGREEMENT && strcmp(hash, kAgreementHash) == 0);
+  memset(hash, 0, sizeof hash);
+  CHECK(nooterra_object_hash(out.data, out.size, hash, &err) == NOOTERRA_OK);
+  CHECK(strcmp(hash, kAgreementHash) == 0);
+  /* Verify: no signature to check, the hash holds. */
+  nooterra_buffer_t report = NOOTERRA_BUFFER_INIT;
+  CHECK(nooterra_object_verify(out.data, out.size, NULL, 0, &report, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 1 && strstr((const char*)report.data, "\"ok\":true") != NULL);
+  nooterra_buffer_dispose(&report);
+  /* Not normalized (an extra member) and not signable. */
+  const char extra[] = "{\"schemaVersion\":\"AgentWallet.v1\",\"agentId\":\"agt_x\",\"tenantId\":\"t\","
+                       "\"createdAt\":\"2026-02-01T00:00:00Z\",\"zzz\":1}";
+  EXPECT_ERROR(nooterra_object_validate(U(extra), strlen(extra), NULL, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "OBJECT_NOT_NORMALIZED");
+  EXPECT_ERROR(nooterra_object_sign(out.data, out.size, NULL, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  nooterra_buffer_dispose(&out);
+
+  /* Signed evidence: verify with and without the key, and tampered. */
+  uint8_t seed[32];
+  memset(seed, 9, sizeof seed);
+  nooterra_private_key_t* priv = NULL;
+  nooterra_public_key_t* pub = NULL;
+  CHECK(nooterra_private_key_from_seed(seed, 32, &priv, &err) == NOOTERRA_OK);
+  CHECK(nooterra_private_key_public_key(priv, &pub, &err) == NOOTERRA_OK);
+  const char evidence[] =
+      "{\"agreementHash\":\"b6c1209b5dcaf7577970c85da2f718b1d63cbb6dd3ae9fd3a3d8f03336f87d04\","
+      "\"inputHash\":\"94a786c3662bc7beeb598efa7d8cb58d7bea25d6c275ea9785a0230ff1f8c2ba\","
+      "\"callId\":\"call_1\",\"output\":{\"ok\":true}}";
+  nooterra_object_build_options_t options = NOOTERRA_OBJECT_BUILD_OPTIONS_INIT;
+  EXPECT_ERROR(nooterra_object_build(NOOTERRA_OBJECT_TOOL_CALL_EVIDENCE, U(evidence), strlen(evidence),
+                                     &options, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "OBJECT_FIELD_REQUIRED"); /* no startedAt, no now */
+  options.signer = priv;
+  options.now = "2026-02-01T00:00:12Z";
+  CHECK(nooterra_object_build(NOOTERRA_OBJECT_TOOL_CALL_EVIDENCE, U(evidence), strlen(evidence),
+                              &options, &out, hash, &err) == NOOTERRA_OK);
+  const nooterra_public_key_t* keys[1] = {pub};
+  CHECK(nooterra_object_verify(out.data, out.size, keys, 1, &report, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 1 && strstr((const char*)report.data, "\"verified\":1") != NULL);
+  nooterra_buffer_dispose(&report);
+  CHECK(nooterra_object_verify(out.data, out.size, NULL, 0, &report, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 1 && strstr((const char*)report.data, "OBJECT_SIGNATURE_KEY_NOT_SUPPLIED") != NULL);
+  nooterra_buffer_dispose(&report);
+  char* tampered = (char*)malloc(out.size + 1);
+  memcpy(tampered, out.data, out.size + 1);
+  char* at = strstr(tampered, "call_1");
+  if (at != NULL) at[5] = '2';
+  CHECK(nooterra_object_verify(U(tampered), out.size, keys, 1, &report, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 0 && strstr((const char*)report.data, "OBJECT_HASH_MISMATCH") != NULL);
+  nooterra_buffer_dispose(&report);
+  /* Re-signing restores it. */
+  nooterra_buffer_t resigned = NOOTERRA_BUFFER_INIT;
+  CHECK(nooterra_object_sign(U(tampered), out.size, priv, &resigned, hash, &err) == NOOTERRA_OK);
+  CHECK(nooterra_object_verify(resigned.data, resigned.size, keys, 1, &report, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 1);
+  nooterra_buffer_dispose(&report);
+  nooterra_buffer_dispose(&resigned);
+  free(tampered);
+  EXPECT_ERROR(nooterra_object_sign(U(kAgreementInputs), strlen(kAgreementInputs), priv, &resigned,
+                                    NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "OBJECT_TYPE_UNKNOWN");
+  nooterra_buffer_dispose(&out);
+
+  /* Option and argument errors. */
+  options.struct_size = 4;
+  EXPECT_ERROR(nooterra_object_build(NOOTERRA_OBJECT_TOOL_CALL_AGREEMENT, U(kAgreementInputs),
+                                     strlen(kAgreementInputs), &options, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "STRUCT_SIZE");
+  EXPECT_ERROR(nooterra_object_build(99, U("{}"), 2, NULL, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "OBJECT_TYPE_UNKNOWN");
+  EXPECT_ERROR(nooterra_object_build(NOOTERRA_OBJECT_FUNDING_HOLD, U("{"), 1, NULL, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+  EXPECT_ERROR(nooterra_object_hash(U("[]"), 2, hash, &err), NOOTERRA_INVALID_ARGUMENT,
+               "OBJECT_NOT_AN_OBJECT");
+  EXPECT_ERROR(nooterra_object_verify(U("{}"), 2, keys, 65, &report, &ok, &err),
+               NOOTERRA_INVALID_ARGUMENT, "OBJECT_TOO_MANY_KEYS");
+  CHECK(out.data == NULL && out.size == 0);
+  nooterra_public_key_free(pub);
+  nooterra_private_key_free(priv);
+}
+
 int main(void) {
   test_version_and_errors();
   test_json();
@@ -382,6 +500,7 @@ int main(void) {
   test_keys();
   test_base64();
   test_verify();
+  test_objects();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }
