@@ -137,6 +137,25 @@ absl::StatusOr<std::string> ComputeHash(ObjectType type, const json::Tree& objec
 absl::StatusOr<Object> Sign(std::string_view json_text, const crypto::PrivateKey& key);
 
 // ------------------------------------------------------------------------------------------
+// Storage form: FlatBuffers (src/objects/objects.fbs, compiled by flatc at build time)
+//
+// The types the kernel stores have a FlatBuffers table: hashes as 32 raw bytes, amounts as
+// integers, free-form members as canonical JSON text. The conversion is lossless: converting an
+// object to its buffer and back gives the same canonical bytes and the same hash.
+
+// True for ToolCallAgreement, ToolCallEvidence, FundingHold, SettlementDecisionRecord v1/v2,
+// SettlementReceipt, SettlementAdjustment, PolicyDecision, DisputeOpenEnvelope,
+// ArbitrationCase, ArbitrationVerdict, ReputationEvent and AgentWallet.
+bool HasStorageForm(ObjectType type);
+// The FlatBuffer of an object. INVALID_ARGUMENT with reason OBJECT_NO_STORAGE_FORM for other
+// types, OBJECT_NOT_STORABLE when a member has no field (an object that was not normalized).
+absl::StatusOr<std::string> ToFlatBuffer(const Object& object);
+// Verifies `bytes` as a FlatBuffer of `type` (never trusting offsets), converts it back and
+// recomputes the canonical JSON and the hash. DATA_LOSS with reason OBJECT_BUFFER_CORRUPT when
+// the buffer does not verify or holds what no object can (a 31-byte hash, bad JSON text).
+absl::StatusOr<Object> FromFlatBuffer(ObjectType type, std::string_view bytes);
+
+// ------------------------------------------------------------------------------------------
 // Verify any object
 
 struct Finding {

@@ -151,4 +151,14 @@ json::Tree BaseInputs(ObjectType type) {
   return std::move(*tree);
 }
 
+objects::Object BuiltInstance(ObjectType type) {
+  objects::BuildOptions options;
+  if (objects::IsSignable(type) && type != ObjectType::kDisputeOpenEnvelope) {
+    options.signer = &VectorSigner();
+  }
+  auto built = objects::Build(type, *json::CanonicalString(BaseInputs(type)), options);
+  EXPECT_TRUE(built.ok()) << built.status();
+  return built.ok() ? *built : objects::Object{};
+}
+
 }  // namespace nooterra::testing

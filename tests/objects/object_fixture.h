@@ -34,6 +34,9 @@ json::Tree InputsFromVector(const std::string& entry_name);
 // ArbitrationVerdict, and a tool-call case record for ArbitrationCase.
 json::Tree BaseInputs(objects::ObjectType type);
 
+// BaseInputs(type) built (and signed with VectorSigner() where the type signs).
+objects::Object BuiltInstance(objects::ObjectType type);
+
 std::string StringMember(json::Value v, std::string_view key);
 
 }  // namespace nooterra::testing

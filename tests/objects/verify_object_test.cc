@@ -15,14 +15,7 @@ namespace {
 using testing::BaseInputs;
 using testing::VectorSigner;
 
-// A built (and, where the type signs, signed) instance of every type.
-Object Instance(ObjectType type) {
-  BuildOptions options;
-  if (IsSignable(type) && type != ObjectType::kDisputeOpenEnvelope) options.signer = &VectorSigner();
-  auto built = Build(type, *json::CanonicalString(BaseInputs(type)), options);
-  EXPECT_TRUE(built.ok()) << built.status();
-  return built.ok() ? *built : Object{};
-}
+Object Instance(ObjectType type) { return testing::BuiltInstance(type); }
 
 // A different value of the same JSON type (keeps shapes plausible).
 json::Tree Mutated(const json::Tree& v) {
