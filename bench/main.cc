@@ -12,6 +12,7 @@
 namespace nooterra::bench {
 void RunReceiptBenches(const Config& config, Report* report);
 void RunVerifyBenches(const Config& config, const std::string& self_dir, Report* report);
+void RunObjectBenches(const Config& config, Report* report);
 }
 
 int main(int argc, char** argv) {
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   Report report;
   std::fprintf(stderr, "nooterra-bench: receipt core...\n");
   RunReceiptBenches(config, &report);
+  std::fprintf(stderr, "nooterra-bench: protocol objects...\n");
+  RunObjectBenches(config, &report);
   std::fprintf(stderr, "nooterra-bench: bundle verification...\n");
   char self[4096] = {0};
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -232,6 +232,10 @@ class Tree {
   Tree* Find(std::string_view key);
   // Sets (or replaces) member `key` and returns it.
   Tree& Set(std::string_view key, Tree value);
+  // Appends member `key` without looking for an existing one: for code that builds an object
+  // member by member and knows its keys are distinct (a repeated key would make the object
+  // invalid, so debug builds check). Prefer Set() otherwise.
+  Tree& Add(std::string_view key, Tree value);
   // Removes member `key`; false when there was none.
   bool Erase(std::string_view key);
 

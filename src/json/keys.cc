@@ -149,14 +149,13 @@ int CompareKeys(std::string_view a, std::string_view b) {
   }
   // UTF-8 byte order equals code-point order, which equals UTF-16 order except where a
   // supplementary character meets U+E000..U+FFFF (or a surrogate); fall back only there.
-  size_t n = std::min(a.size(), b.size());
+  // Keys are short: an inline scan beats a memcmp call plus a second scan for the position.
+  const size_t n = std::min(a.size(), b.size());
   size_t k = 0;
-  // memcmp must not see a null pointer, even for zero bytes (an empty string_view may be null).
-  int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
-  if (c == 0) return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
-  while (a[k] == b[k]) ++k;
+  while (k < n && a[k] == b[k]) ++k;
+  if (k == n) return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
   uint8_t x = static_cast<uint8_t>(a[k]), y = static_cast<uint8_t>(b[k]);
-  if (x < 0x80 || y < 0x80) return c < 0 ? -1 : 1;  // an ASCII byte decides either way
+  if (x < 0x80 || y < 0x80) return x < y ? -1 : 1;  // an ASCII byte decides either way
   // Back up to the start of the code point containing the first difference.
   while (k > 0 && (static_cast<uint8_t>(a[k]) & 0xC0) == 0x80) --k;
   return CompareUtf16From(a, b, k);

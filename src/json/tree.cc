@@ -107,6 +107,14 @@ Tree& Tree::Set(std::string_view key, Tree value) {
   return members_.back().second;
 }
 
+Tree& Tree::Add(std::string_view key, Tree value) {
+#ifndef NDEBUG
+  if (Find(key) != nullptr) __builtin_trap();  // a caller broke Add's contract
+#endif
+  members_.emplace_back(std::string(key), std::move(value));
+  return members_.back().second;
+}
+
 bool Tree::Erase(std::string_view key) {
   for (auto it = members_.begin(); it != members_.end(); ++it) {
     if (it->first == key) {

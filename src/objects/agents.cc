@@ -9,29 +9,29 @@
 namespace nooterra::objects::internal {
 
 void BuildAgreementDelegation(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("AgreementDelegation.v1"));
-  out->Set("delegationId", S(r.Id("delegationId", 3, 240)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("schemaVersion", S("AgreementDelegation.v1"));
+  out->Add("delegationId", S(r.Id("delegationId", 3, 240)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
   const std::string parent = r.Sha("parentAgreementHash");
   const std::string child = r.Sha("childAgreementHash");
   if (r.ok() && parent == child) {
     r.Fail(kReasonConstraint, "childAgreementHash", "must differ from parentAgreementHash");
   }
-  out->Set("parentAgreementHash", S(parent));
-  out->Set("childAgreementHash", S(child));
-  out->Set("delegatorAgentId", S(r.Id("delegatorAgentId", 3, 128)));
-  out->Set("delegateeAgentId", S(r.Id("delegateeAgentId", 3, 128)));
-  out->Set("budgetCapCents", N(r.Int("budgetCapCents", 1)));
-  out->Set("currency", S(r.Currency("currency")));
+  out->Add("parentAgreementHash", S(parent));
+  out->Add("childAgreementHash", S(child));
+  out->Add("delegatorAgentId", S(r.Id("delegatorAgentId", 3, 128)));
+  out->Add("delegateeAgentId", S(r.Id("delegateeAgentId", 3, 128)));
+  out->Add("budgetCapCents", N(r.Int("budgetCapCents", 1)));
+  out->Add("currency", S(r.Currency("currency")));
   const int64_t depth = r.Int("delegationDepth", 0);
   const int64_t max_depth = r.Int("maxDelegationDepth", 0);
   if (r.ok() && depth > max_depth) {
     r.Fail(kReasonConstraint, "delegationDepth", "must not exceed maxDelegationDepth");
   }
-  out->Set("delegationDepth", N(depth));
-  out->Set("maxDelegationDepth", N(max_depth));
+  out->Add("delegationDepth", N(depth));
+  out->Add("maxDelegationDepth", N(max_depth));
   const std::string created = r.IsoVerbatim("createdAt", ctx.now);
-  out->Set("createdAt", S(created));
+  out->Add("createdAt", S(created));
   json::Value chain = r.Raw("ancestorChain");
   if (chain.present() && !chain.is_null()) {
     json::Tree list = json::Tree::Array();
@@ -50,65 +50,65 @@ void BuildAgreementDelegation(Reader& r, const Context& ctx, json::Tree* out) {
       r.Fail(kReasonConstraint, "ancestorChain",
              "must have delegationDepth entries and end with parentAgreementHash");
     }
-    out->Set("ancestorChain", std::move(list));
+    out->Add("ancestorChain", std::move(list));
   }
   if (ctx.validate) {
-    out->Set("status", S(r.Enum("status", {"active", "settled", "revoked"}, Reader::Case::kAsIs)));
-    out->Set("revision", N(r.Int("revision", 0)));
-    out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
-    if (auto resolved = r.OptIsoVerbatim("resolvedAt")) out->Set("resolvedAt", S(*resolved));
+    out->Add("status", S(r.Enum("status", {"active", "settled", "revoked"}, Reader::Case::kAsIs)));
+    out->Add("revision", N(r.Int("revision", 0)));
+    out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+    if (auto resolved = r.OptIsoVerbatim("resolvedAt")) out->Add("resolvedAt", S(*resolved));
   } else {
-    out->Set("status", S("active"));
-    out->Set("revision", N(0));
-    out->Set("updatedAt", S(created));
+    out->Add("status", S("active"));
+    out->Add("revision", N(0));
+    out->Add("updatedAt", S(created));
   }
-  if (auto metadata = r.OptObject("metadata")) out->Set("metadata", std::move(*metadata));
+  if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
 }
 
 void BuildAgentWallet(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("AgentWallet.v1"));
+  out->Add("schemaVersion", S("AgentWallet.v1"));
   const std::string agent = r.Id("agentId", 3, 128);
   const std::string wallet_id = StrCat("wallet_", agent);
   if (r.ok() && r.Has("walletId") && r.Id("walletId", 1, 200) != wallet_id) {
     r.Fail(kReasonConstraint, "walletId", "must be wallet_${agentId}");
   }
-  out->Set("walletId", S(wallet_id));
-  out->Set("agentId", S(agent));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("currency", S(r.Currency("currency")));
+  out->Add("walletId", S(wallet_id));
+  out->Add("agentId", S(agent));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("currency", S(r.Currency("currency")));
   for (std::string_view k : {"availableCents", "escrowLockedCents", "totalDebitedCents",
                              "totalCreditedCents"}) {
-    out->Set(k, N(r.OptInt(k, 0).value_or(0)));
+    out->Add(k, N(r.OptInt(k, 0).value_or(0)));
   }
-  out->Set("revision", N(r.OptInt("revision", 0).value_or(0)));
+  out->Add("revision", N(r.OptInt("revision", 0).value_or(0)));
   const std::string created = r.IsoVerbatim("createdAt", ctx.now);
-  out->Set("createdAt", S(created));
-  out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+  out->Add("createdAt", S(created));
+  out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
 }
 
 void BuildAgentRunSettlement(Reader& r, const Context& ctx, json::Tree* out) {
   // The record as created (locked); the later members of the full record are maintained by the
   // kernel's state machine.
-  out->Set("schemaVersion", S("AgentRunSettlement.v1"));
+  out->Add("schemaVersion", S("AgentRunSettlement.v1"));
   const std::string run = r.Id("runId", 1, 128);
-  out->Set("settlementId", S(StrCat("setl_", run)));
-  out->Set("runId", S(run));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("agentId", S(r.Id("agentId", 3, 128)));
-  out->Set("payerAgentId", S(r.Id("payerAgentId", 3, 128)));
-  out->Set("amountCents", N(r.Int("amountCents", 1)));
-  out->Set("currency", S(r.Currency("currency")));
-  out->Set("status", S(r.Enum("status", {"locked", "released", "refunded"}, Reader::Case::kLower,
+  out->Add("settlementId", S(StrCat("setl_", run)));
+  out->Add("runId", S(run));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("agentId", S(r.Id("agentId", 3, 128)));
+  out->Add("payerAgentId", S(r.Id("payerAgentId", 3, 128)));
+  out->Add("amountCents", N(r.Int("amountCents", 1)));
+  out->Add("currency", S(r.Currency("currency")));
+  out->Add("status", S(r.Enum("status", {"locked", "released", "refunded"}, Reader::Case::kLower,
                               "locked")));
   const std::string locked = r.IsoVerbatim("lockedAt", ctx.now);
-  out->Set("lockedAt", S(locked));
-  out->Set("resolvedAt", OrNull(r.OptIsoVerbatim("resolvedAt")));
-  out->Set("resolutionEventId", OrNull(r.OptString("resolutionEventId")));
-  out->Set("runStatus", OrNull(r.OptString("runStatus")));
-  out->Set("revision", N(r.OptInt("revision", 0).value_or(0)));
+  out->Add("lockedAt", S(locked));
+  out->Add("resolvedAt", OrNull(r.OptIsoVerbatim("resolvedAt")));
+  out->Add("resolutionEventId", OrNull(r.OptString("resolutionEventId")));
+  out->Add("runStatus", OrNull(r.OptString("runStatus")));
+  out->Add("revision", N(r.OptInt("revision", 0).value_or(0)));
   const std::string created = r.IsoVerbatim("createdAt", locked);
-  out->Set("createdAt", S(created));
-  out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+  out->Add("createdAt", S(created));
+  out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
 }
 
 namespace {
@@ -120,7 +120,7 @@ std::optional<std::string> OptStrictSha(Reader& r, std::string_view key) {
 }  // namespace
 
 void BuildMarketplaceOffer(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("MarketplaceOffer.v2"));
+  out->Add("schemaVersion", S("MarketplaceOffer.v2"));
   const std::string rfq = r.Id("rfqId", 1, 200);
   const std::string bid = r.Id("bidId", 1, 200);
   const auto proposal_id = r.OptId("proposalId", 1, 200);
@@ -129,28 +129,28 @@ void BuildMarketplaceOffer(Reader& r, const Context& ctx, json::Tree* out) {
   if (!offer_id) {
     offer_id = StrCat("ofr_", rfq, "_", bid, "_", proposal_id ? *proposal_id : StrCat("r", revision));
   }
-  out->Set("offerId", S(*offer_id));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("rfqId", S(rfq));
-  out->Set("runId", OrNull(r.OptId("runId", 1, 200)));
-  out->Set("bidId", S(bid));
-  out->Set("proposalId", OrNull(proposal_id));
-  out->Set("revision", N(revision));
-  out->Set("proposerAgentId", OrNull(r.OptId("proposerAgentId", 1, 200)));
-  out->Set("amountCents", N(r.Int("amountCents", 1)));
+  out->Add("offerId", S(*offer_id));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("rfqId", S(rfq));
+  out->Add("runId", OrNull(r.OptId("runId", 1, 200)));
+  out->Add("bidId", S(bid));
+  out->Add("proposalId", OrNull(proposal_id));
+  out->Add("revision", N(revision));
+  out->Add("proposerAgentId", OrNull(r.OptId("proposerAgentId", 1, 200)));
+  out->Add("amountCents", N(r.Int("amountCents", 1)));
   // Offers upper-case the currency but apply no pattern.
   std::string currency(js::TrimJs(r.Text("currency", /*trim=*/true, 32)));
   for (char& c : currency) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  out->Set("currency", S(currency));
-  out->Set("etaSeconds", OrNull(r.OptInt("etaSeconds", 1)));
-  out->Set("note", OrNull(r.OptString("note")));
-  out->Set("verificationMethod", OrNull(r.OptObject("verificationMethod")));
-  out->Set("policy", OrNull(r.OptObject("policy")));
-  out->Set("policyRef", OrNull(r.OptObject("policyRef")));
-  out->Set("policyRefHash", OrNull(OptStrictSha(r, "policyRefHash")));
-  out->Set("prevProposalHash", OrNull(OptStrictSha(r, "prevProposalHash")));
+  out->Add("currency", S(currency));
+  out->Add("etaSeconds", OrNull(r.OptInt("etaSeconds", 1)));
+  out->Add("note", OrNull(r.OptString("note")));
+  out->Add("verificationMethod", OrNull(r.OptObject("verificationMethod")));
+  out->Add("policy", OrNull(r.OptObject("policy")));
+  out->Add("policyRef", OrNull(r.OptObject("policyRef")));
+  out->Add("policyRefHash", OrNull(OptStrictSha(r, "policyRefHash")));
+  out->Add("prevProposalHash", OrNull(OptStrictSha(r, "prevProposalHash")));
   auto proposal_hash = OptStrictSha(r, "proposalHash");
   if (!proposal_hash && r.Raw("proposal").is_object()) {
     // hash(proposal minus proposalHash)
@@ -161,17 +161,17 @@ void BuildMarketplaceOffer(Reader& r, const Context& ctx, json::Tree* out) {
     if (digest.ok()) proposal_hash = HexOf(*digest);
   }
   if (!proposal_hash) r.Fail(kReasonRequired, "proposalHash", "is required (or a proposal object)");
-  out->Set("proposalHash", OrNull(proposal_hash));
-  out->Set("offerChainHash", OrNull(OptStrictSha(r, "offerChainHash")));
-  out->Set("proposalCount", OrNull(r.OptInt("proposalCount", 1)));
-  out->Set("metadata", OrNull(r.OptObject("metadata")));
+  out->Add("proposalHash", OrNull(proposal_hash));
+  out->Add("offerChainHash", OrNull(OptStrictSha(r, "offerChainHash")));
+  out->Add("proposalCount", OrNull(r.OptInt("proposalCount", 1)));
+  out->Add("metadata", OrNull(r.OptObject("metadata")));
   const std::string proposed = r.IsoNorm("proposedAt", ctx.now);
-  out->Set("proposedAt", S(proposed));
-  out->Set("createdAt", S(r.IsoVerbatim("createdAt", proposed)));
+  out->Add("proposedAt", S(proposed));
+  out->Add("createdAt", S(r.IsoVerbatim("createdAt", proposed)));
 }
 
 void BuildMarketplaceAcceptance(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("MarketplaceAcceptance.v2"));
+  out->Add("schemaVersion", S("MarketplaceAcceptance.v2"));
   // Fallbacks come from the accepted offer when it is given.
   Reader offer = r.Nested("offer");
   const bool has_offer = r.Raw("offer").is_object();
@@ -180,14 +180,14 @@ void BuildMarketplaceAcceptance(Reader& r, const Context& ctx, json::Tree* out) 
   const auto agreement = r.OptId("agreementId", 1, 400);
   auto acceptance_id = r.OptId("acceptanceId", 1, 400);
   if (!acceptance_id) acceptance_id = StrCat("acc_", agreement ? *agreement : StrCat(rfq, "_", bid));
-  out->Set("acceptanceId", S(*acceptance_id));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("rfqId", S(rfq));
-  out->Set("runId", S(r.Id("runId", 1, 200)));
-  out->Set("bidId", S(bid));
-  out->Set("agreementId", OrNull(agreement));
-  out->Set("acceptedAt", OrNull(r.OptIsoVerbatim("acceptedAt")));
-  out->Set("acceptedByAgentId", OrNull(r.OptId("acceptedByAgentId", 1, 200)));
+  out->Add("acceptanceId", S(*acceptance_id));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("rfqId", S(rfq));
+  out->Add("runId", S(r.Id("runId", 1, 200)));
+  out->Add("bidId", S(bid));
+  out->Add("agreementId", OrNull(agreement));
+  out->Add("acceptedAt", OrNull(r.OptIsoVerbatim("acceptedAt")));
+  out->Add("acceptedByAgentId", OrNull(r.OptId("acceptedByAgentId", 1, 200)));
   const auto pick_id = [&](std::string_view key, std::string_view offer_key) {
     auto v = r.OptId(key, 1, 200);
     return v || !has_offer ? v : offer.OptId(offer_key, 1, 200);
@@ -200,11 +200,11 @@ void BuildMarketplaceAcceptance(Reader& r, const Context& ctx, json::Tree* out) 
     auto v = OptStrictSha(r, key);
     return v || !has_offer ? v : OptStrictSha(offer, offer_key);
   };
-  out->Set("acceptedProposalId", OrNull(pick_id("acceptedProposalId", "proposalId")));
-  out->Set("acceptedRevision", OrNull(pick_int("acceptedRevision", "revision")));
-  out->Set("acceptedProposalHash", OrNull(pick_sha("acceptedProposalHash", "proposalHash")));
-  out->Set("offerChainHash", OrNull(pick_sha("offerChainHash", "offerChainHash")));
-  out->Set("proposalCount", OrNull(pick_int("proposalCount", "proposalCount")));
+  out->Add("acceptedProposalId", OrNull(pick_id("acceptedProposalId", "proposalId")));
+  out->Add("acceptedRevision", OrNull(pick_int("acceptedRevision", "revision")));
+  out->Add("acceptedProposalHash", OrNull(pick_sha("acceptedProposalHash", "proposalHash")));
+  out->Add("offerChainHash", OrNull(pick_sha("offerChainHash", "offerChainHash")));
+  out->Add("proposalCount", OrNull(pick_int("proposalCount", "proposalCount")));
   Reader ref = r.Nested("offerRef");
   json::Tree offer_ref = json::Tree::Object();
   auto ref_id = ref.OptId("offerId", 1, 400);
@@ -215,19 +215,19 @@ void BuildMarketplaceAcceptance(Reader& r, const Context& ctx, json::Tree* out) 
   offer_ref.Set("offerHash", OrNull(ref_hash));
   r.Adopt(ref);
   r.Adopt(offer);
-  out->Set("offerRef", std::move(offer_ref));
-  out->Set("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
+  out->Add("offerRef", std::move(offer_ref));
+  out->Add("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
 }
 
 void BuildReputationEvent(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("ReputationEvent.v1"));
-  out->Set("artifactType", S("ReputationEvent.v1"));
+  out->Add("schemaVersion", S("ReputationEvent.v1"));
+  out->Add("artifactType", S("ReputationEvent.v1"));
   const std::string id = r.Has("eventId") ? r.Id("eventId", 3, 240) : r.Id("artifactId", 3, 240);
-  out->Set("artifactId", S(id));
-  out->Set("eventId", S(id));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("occurredAt", S(r.IsoVerbatim("occurredAt", ctx.now)));
-  out->Set("eventKind",
+  out->Add("artifactId", S(id));
+  out->Add("eventId", S(id));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("occurredAt", S(r.IsoVerbatim("occurredAt", ctx.now)));
+  out->Add("eventKind",
            S(r.Enum("eventKind",
                     {"decision_approved", "decision_rejected", "holdback_auto_released",
                      "dispute_opened", "verdict_issued", "adjustment_applied",
@@ -245,7 +245,7 @@ void BuildReputationEvent(Reader& r, const Context& ctx, json::Tree* out) {
                                           Reader::Case::kAsIs)));
   }
   r.Adopt(subject_in);
-  out->Set("subject", std::move(subject));
+  out->Add("subject", std::move(subject));
 
   Reader source_in = r.Nested("sourceRef");
   if (!r.Raw("sourceRef").is_object()) r.Fail(kReasonRequired, "sourceRef", "is required");
@@ -274,9 +274,9 @@ void BuildReputationEvent(Reader& r, const Context& ctx, json::Tree* out) {
     source_in.Fail(kReasonRequired, "kind", "needs at least one reference besides kind");
   }
   r.Adopt(source_in);
-  out->Set("sourceRef", std::move(source));
+  out->Add("sourceRef", std::move(source));
   auto facts = r.OptObject("facts");
-  out->Set("facts", facts ? std::move(*facts) : json::Tree::Object());
+  out->Add("facts", facts ? std::move(*facts) : json::Tree::Object());
 }
 
 }  // namespace nooterra::objects::internal

@@ -37,7 +37,7 @@ bool StartsWithDateTime(std::string_view s) {
 }
 
 void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("OperatorAction.v1"));
+  out->Add("schemaVersion", S("OperatorAction.v1"));
   SetIf(out, "actionId", r.OptId("actionId", 1, 240, IdChars::kWide));
   Reader case_ref = r.Nested("caseRef");
   if (!r.Raw("caseRef").is_object()) r.Fail(kReasonRequired, "caseRef", "is required");
@@ -45,11 +45,11 @@ void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
   c.Set("kind", S(case_ref.Enum("kind", {"challenge", "dispute", "escalation"}, Reader::Case::kLower)));
   c.Set("caseId", S(case_ref.Id("caseId", 1, 240, IdChars::kWide)));
   r.Adopt(case_ref);
-  out->Set("caseRef", std::move(c));
-  out->Set("action", S(r.Enum("action", {"APPROVE", "REJECT", "REQUEST_INFO", "OVERRIDE_ALLOW",
+  out->Add("caseRef", std::move(c));
+  out->Add("action", S(r.Enum("action", {"APPROVE", "REJECT", "REQUEST_INFO", "OVERRIDE_ALLOW",
                                          "OVERRIDE_DENY"},
                               Reader::Case::kUpper)));
-  out->Set("justificationCode", S(UpperCode(r, "justificationCode", 128)));
+  out->Add("justificationCode", S(UpperCode(r, "justificationCode", 128)));
   SetIf(out, "justification", r.OptText("justification", /*trim=*/true, 2000));
 
   Reader actor_in = r.Nested("actor");
@@ -71,7 +71,7 @@ void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
   SetIf(&actor, "sessionId", actor_in.OptId("sessionId", 1, 256, IdChars::kWide));
   if (auto metadata = actor_in.OptObject("metadata")) actor.Set("metadata", std::move(*metadata));
   r.Adopt(actor_in);
-  out->Set("actor", std::move(actor));
+  out->Add("actor", std::move(actor));
 
   // OperatorAction additionally insists on a date-time (YYYY-MM-DDT...), not a bare date.
   json::Value acted_raw = r.Raw("actedAt");
@@ -79,29 +79,29 @@ void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
   if (!acted_text.empty() && !StartsWithDateTime(acted_text)) {
     r.Fail(kReasonTimestamp, "actedAt", "must start with YYYY-MM-DDT");
   }
-  out->Set("actedAt", S(r.IsoNorm("actedAt", ctx.now)));
+  out->Add("actedAt", S(r.IsoNorm("actedAt", ctx.now)));
   if (r.Raw("metadata").present()) {
     if (!r.Raw("metadata").is_object()) {
       r.Fail(kReasonType, "metadata", "must be an object when present");
     } else {
-      out->Set("metadata", json::Tree::FromValue(r.Raw("metadata")));
+      out->Add("metadata", json::Tree::FromValue(r.Raw("metadata")));
     }
   }
 }
 
 void BuildDisputeOpenEnvelope(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("DisputeOpenEnvelope.v1"));
-  out->Set("artifactType", S("DisputeOpenEnvelope.v1"));
+  out->Add("schemaVersion", S("DisputeOpenEnvelope.v1"));
+  out->Add("artifactType", S("DisputeOpenEnvelope.v1"));
   const std::string id = r.Has("envelopeId") ? r.Id("envelopeId", 3, 240) : r.Id("artifactId", 3, 240);
-  out->Set("artifactId", S(id));
-  out->Set("envelopeId", S(id));
-  out->Set("caseId", S(r.Id("caseId", 3, 240)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("agreementHash", S(r.Sha("agreementHash")));
-  out->Set("receiptHash", S(r.Sha("receiptHash")));
-  out->Set("holdHash", S(r.Sha("holdHash")));
-  out->Set("openedByAgentId", S(r.Id("openedByAgentId", 3, 128)));
-  out->Set("openedAt", S(r.IsoNorm("openedAt", ctx.now)));
+  out->Add("artifactId", S(id));
+  out->Add("envelopeId", S(id));
+  out->Add("caseId", S(r.Id("caseId", 3, 240)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("agreementHash", S(r.Sha("agreementHash")));
+  out->Add("receiptHash", S(r.Sha("receiptHash")));
+  out->Add("holdHash", S(r.Sha("holdHash")));
+  out->Add("openedByAgentId", S(r.Id("openedByAgentId", 3, 128)));
+  out->Add("openedAt", S(r.IsoNorm("openedAt", ctx.now)));
   std::string reason = r.Text("reasonCode", /*trim=*/true, 64);
   for (char& c : reason) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -109,57 +109,57 @@ void BuildDisputeOpenEnvelope(Reader& r, const Context& ctx, json::Tree* out) {
   bool ok = reason.size() >= 2;
   for (char c : reason) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
   if (r.ok() && !ok) r.Fail(kReasonFormat, "reasonCode", "must match ^[A-Z0-9_]{2,64}$");
-  out->Set("reasonCode", S(reason));
-  out->Set("nonce", S(r.Id("nonce", 8, 240)));
-  out->Set("signerKeyId", S(r.Id("signerKeyId", 8, 240)));
+  out->Add("reasonCode", S(reason));
+  out->Add("nonce", S(r.Id("nonce", 8, 240)));
+  out->Add("signerKeyId", S(r.Id("signerKeyId", 8, 240)));
 }
 
 void BuildArbitrationCase(Reader& r, const Context& ctx, json::Tree* out) {
   // The case record (no self-hash). Tool-call cases open straight in `under_review`.
-  out->Set("schemaVersion", S("ArbitrationCase.v1"));
-  out->Set("caseId", S(r.Id("caseId", 3, 240)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("runId", S(r.Id("runId", 1, 128)));
-  out->Set("settlementId", S(r.Id("settlementId", 1, 200)));
-  out->Set("disputeId", S(r.Id("disputeId", 1, 240)));
-  out->Set("claimantAgentId", S(r.Id("claimantAgentId", 3, 128)));
-  out->Set("respondentAgentId", S(r.Id("respondentAgentId", 3, 128)));
-  out->Set("arbiterAgentId", OrNull(r.OptId("arbiterAgentId", 3, 128)));
-  out->Set("priority", S(r.Enum("priority", {"low", "normal", "high", "critical"},
+  out->Add("schemaVersion", S("ArbitrationCase.v1"));
+  out->Add("caseId", S(r.Id("caseId", 3, 240)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("runId", S(r.Id("runId", 1, 128)));
+  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
+  out->Add("disputeId", S(r.Id("disputeId", 1, 240)));
+  out->Add("claimantAgentId", S(r.Id("claimantAgentId", 3, 128)));
+  out->Add("respondentAgentId", S(r.Id("respondentAgentId", 3, 128)));
+  out->Add("arbiterAgentId", OrNull(r.OptId("arbiterAgentId", 3, 128)));
+  out->Add("priority", S(r.Enum("priority", {"low", "normal", "high", "critical"},
                                 Reader::Case::kLower, "normal")));
-  out->Set("status", S(r.Enum("status", {"open", "under_review", "verdict_issued", "closed"},
+  out->Add("status", S(r.Enum("status", {"open", "under_review", "verdict_issued", "closed"},
                               Reader::Case::kLower, "open")));
   const std::string opened = r.IsoVerbatim("openedAt", ctx.now);
-  out->Set("openedAt", S(opened));
-  out->Set("closedAt", OrNull(r.OptIsoVerbatim("closedAt")));
-  out->Set("summary", OrNull(r.OptText("summary", /*trim=*/true, 4000)));
-  out->Set("evidenceRefs", TrimmedUniqueStrings(&r, "evidenceRefs"));
+  out->Add("openedAt", S(opened));
+  out->Add("closedAt", OrNull(r.OptIsoVerbatim("closedAt")));
+  out->Add("summary", OrNull(r.OptText("summary", /*trim=*/true, 4000)));
+  out->Add("evidenceRefs", TrimmedUniqueStrings(&r, "evidenceRefs"));
   SetIf(out, "verdictId", r.OptId("verdictId", 1, 240));
   SetIf(out, "verdictHash", r.OptSha("verdictHash"));
-  out->Set("appealRef", OrNull(r.OptObject("appealRef")));
-  if (auto metadata = r.OptObject("metadata")) out->Set("metadata", std::move(*metadata));
-  out->Set("revision", N(r.OptInt("revision", 1).value_or(1)));
+  out->Add("appealRef", OrNull(r.OptObject("appealRef")));
+  if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
+  out->Add("revision", N(r.OptInt("revision", 1).value_or(1)));
   const std::string created = r.IsoVerbatim("createdAt", opened);
-  out->Set("createdAt", S(created));
-  out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+  out->Add("createdAt", S(created));
+  out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
 }
 
 void BuildArbitrationVerdict(Reader& r, const Context& ctx, json::Tree* out) {
   // The hashed core first (CoreMembersOf), then the record members.
-  out->Set("schemaVersion", S("ArbitrationVerdict.v1"));
-  out->Set("verdictId", S(r.Id("verdictId", 1, 240)));
-  out->Set("caseId", S(r.Id("caseId", 3, 240)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("runId", S(r.Id("runId", 1, 128)));
-  out->Set("settlementId", S(r.Id("settlementId", 1, 200)));
-  out->Set("disputeId", S(r.Id("disputeId", 1, 240)));
-  out->Set("arbiterAgentId", S(r.Id("arbiterAgentId", 3, 128)));
-  out->Set("outcome", S(r.Enum("outcome", {"accepted", "rejected", "partial"}, Reader::Case::kLower)));
-  out->Set("releaseRatePct", N(r.Int("releaseRatePct", 0, 100)));
-  out->Set("rationale", S(r.Text("rationale", /*trim=*/false, 4000)));
-  out->Set("evidenceRefs", TrimmedUniqueStrings(&r, "evidenceRefs"));
+  out->Add("schemaVersion", S("ArbitrationVerdict.v1"));
+  out->Add("verdictId", S(r.Id("verdictId", 1, 240)));
+  out->Add("caseId", S(r.Id("caseId", 3, 240)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("runId", S(r.Id("runId", 1, 128)));
+  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
+  out->Add("disputeId", S(r.Id("disputeId", 1, 240)));
+  out->Add("arbiterAgentId", S(r.Id("arbiterAgentId", 3, 128)));
+  out->Add("outcome", S(r.Enum("outcome", {"accepted", "rejected", "partial"}, Reader::Case::kLower)));
+  out->Add("releaseRatePct", N(r.Int("releaseRatePct", 0, 100)));
+  out->Add("rationale", S(r.Text("rationale", /*trim=*/false, 4000)));
+  out->Add("evidenceRefs", TrimmedUniqueStrings(&r, "evidenceRefs"));
   const std::string issued = r.IsoVerbatim("issuedAt", ctx.now, /*trim=*/true);
-  out->Set("issuedAt", S(issued));
+  out->Add("issuedAt", S(issued));
   json::Tree appeal = json::Tree::Null();
   if (r.Has("appealRef")) {
     Reader a = r.Nested("appealRef");
@@ -170,11 +170,11 @@ void BuildArbitrationVerdict(Reader& r, const Context& ctx, json::Tree* out) {
     appeal.Set("reason", OrNull(a.OptText("reason", /*trim=*/true, 2000)));
     r.Adopt(a);
   }
-  out->Set("appealRef", std::move(appeal));
-  if (auto metadata = r.OptObject("metadata")) out->Set("metadata", std::move(*metadata));
-  out->Set("revision", N(r.OptInt("revision", 1).value_or(1)));
-  out->Set("createdAt", S(r.IsoVerbatim("createdAt", issued)));
-  out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", issued)));
+  out->Add("appealRef", std::move(appeal));
+  if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
+  out->Add("revision", N(r.OptInt("revision", 1).value_or(1)));
+  out->Add("createdAt", S(r.IsoVerbatim("createdAt", issued)));
+  out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", issued)));
 }
 
 }  // namespace nooterra::objects::internal

@@ -71,12 +71,12 @@ json::Tree ReasonCodes(Reader& r) {
 }  // namespace
 
 void BuildPolicyDecision(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("PolicyDecision.v1"));
-  out->Set("decisionId", S(r.Id("decisionId", 1, 240)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("runId", S(r.Id("runId", 1, 128)));
-  out->Set("settlementId", S(r.Id("settlementId", 1, 200)));
-  if (auto gate = r.OptId("gateId", 1, 240)) out->Set("gateId", S(*gate));
+  out->Add("schemaVersion", S("PolicyDecision.v1"));
+  out->Add("decisionId", S(r.Id("decisionId", 1, 240)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("runId", S(r.Id("runId", 1, 128)));
+  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
+  if (auto gate = r.OptId("gateId", 1, 240)) out->Add("gateId", S(*gate));
 
   // policyRef: from `policyRef`, with `policyInput` ({policyId | id, policyVersion}) as the
   // reference builder's fallback for the id and version.
@@ -99,35 +99,35 @@ void BuildPolicyDecision(Reader& r, const Context& ctx, json::Tree* out) {
   policy_ref.Set("policyHash", S(ref.Sha("policyHash")));
   policy_ref.Set("verificationMethodHash", S(ref.Sha("verificationMethodHash")));
   r.Adopt(ref);
-  out->Set("policyRef", std::move(policy_ref));
+  out->Add("policyRef", std::move(policy_ref));
 
-  out->Set("decisionMode", S(r.Enum("decisionMode", {"automatic", "manual-review"},
+  out->Add("decisionMode", S(r.Enum("decisionMode", {"automatic", "manual-review"},
                                     Reader::Case::kLower)));
-  out->Set("verificationStatus", OrNull(Token(r, "verificationStatus", 32)));
-  out->Set("runStatus", OrNull(Token(r, "runStatus", 32)));
-  out->Set("shouldAutoResolve", json::Tree::Bool(r.Raw("shouldAutoResolve").is_bool() &&
+  out->Add("verificationStatus", OrNull(Token(r, "verificationStatus", 32)));
+  out->Add("runStatus", OrNull(Token(r, "runStatus", 32)));
+  out->Add("shouldAutoResolve", json::Tree::Bool(r.Raw("shouldAutoResolve").is_bool() &&
                                                  r.Raw("shouldAutoResolve").as_bool()));
-  out->Set("settlementStatus", OrNull(Token(r, "settlementStatus", 64)));
+  out->Add("settlementStatus", OrNull(Token(r, "settlementStatus", 64)));
   const auto rate = SoftInt(r.Raw("releaseRatePct"), 0, 100);
   const auto release = SoftInt(r.Raw("releaseAmountCents"), 0, kSafeIntMax);
   const auto refund = SoftInt(r.Raw("refundAmountCents"), 0, kSafeIntMax);
-  out->Set("releaseRatePct", N(rate.value_or(0)));
-  out->Set("releaseAmountCents", N(release.value_or(0)));
-  out->Set("refundAmountCents", N(refund.value_or(0)));
-  out->Set("reasonCodes", ReasonCodes(r));
-  out->Set("createdAt", S(r.IsoNorm("createdAt", ctx.now)));
-  if (auto metadata = r.OptObject("metadata")) out->Set("metadata", std::move(*metadata));
+  out->Add("releaseRatePct", N(rate.value_or(0)));
+  out->Add("releaseAmountCents", N(release.value_or(0)));
+  out->Add("refundAmountCents", N(refund.value_or(0)));
+  out->Add("reasonCodes", ReasonCodes(r));
+  out->Add("createdAt", S(r.IsoNorm("createdAt", ctx.now)));
+  if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
   // evaluationHash pins the inputs of the decision; an existing instance keeps its declared
   // value here so that VerifyObject can report a mismatch as such.
   if (ctx.validate && r.Raw("evaluationHash").is_string()) {
-    out->Set("evaluationHash", S(std::string(r.Raw("evaluationHash").as_string())));
+    out->Add("evaluationHash", S(std::string(r.Raw("evaluationHash").as_string())));
   } else {
     // The reference evaluates invalid numbers as null where the outer object says 0.
     json::Tree evaluated = *out;
     evaluated.Set("releaseRatePct", OrNull(rate));
     evaluated.Set("releaseAmountCents", OrNull(release));
     evaluated.Set("refundAmountCents", OrNull(refund));
-    out->Set("evaluationHash", S(PolicyEvaluationHash(evaluated)));
+    out->Add("evaluationHash", S(PolicyEvaluationHash(evaluated)));
   }
 }
 

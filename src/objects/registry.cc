@@ -2,6 +2,7 @@
 // generic Build / Parse / ComputeHash / Sign on top of the per-type builders.
 #include <algorithm>
 #include <array>
+#include <vector>
 #include <string>
 
 #include "common/js.h"
@@ -151,8 +152,8 @@ std::string SignHex(const crypto::PrivateKey& key, const std::string& hash_hex) 
 
 // Adds the self-hash member(s) and the signature. `r` reads the builder inputs (or the
 // instance, when validating).
-void Finish(const TypeSpec& spec, Reader& r, const Context& ctx, json::Tree* body, std::string* hash) {
-  *hash = HashOfTree(spec, *body);
+void Finish(const TypeSpec& spec, Reader& r, const Context& ctx, json::Tree* body,
+            const std::string* hash) {
   if (!spec.hash_member.empty()) {
     json::Value declared = r.Raw(spec.hash_member);
     body->Set(spec.hash_member, ctx.validate && declared.is_string()
@@ -240,6 +241,67 @@ void Finish(const TypeSpec& spec, Reader& r, const Context& ctx, json::Tree* bod
   body->Set("signature", std::move(sig));
 }
 
+// The canonical text of each top-level member ("key":value), kept in one buffer and ordered by
+// canonical key order. Building an object serializes every member once: the self-hash covers a
+// subset of these parts and the full canonical form is all of them, so nothing is written twice.
+class Parts {
+ public:
+  // Serializes the members of `body` not serialized yet.
+  absl::Status Add(const json::Tree& body) {
+    const size_t existing = spans_.size();
+    for (const auto& [key, value] : body.members()) {
+      bool known = false;
+      for (size_t i = 0; i < existing && !known; ++i) known = spans_[i].key == key;
+      if (known) continue;
+      const size_t begin = buffer_.size();
+      json::AppendQuoted(key, &buffer_);
+      buffer_.push_back(':');
+      if (absl::Status s = json::AppendCanonical(value, &buffer_); !s.ok()) return s;
+      spans_.push_back({key, begin, buffer_.size() - begin});
+    }
+    const auto less = [this](uint32_t a, uint32_t b) {
+      return json::CompareKeys(spans_[a].key, spans_[b].key) < 0;
+    };
+    if (existing == 0) {
+      order_.resize(spans_.size());
+      for (size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<uint32_t>(i);
+      std::sort(order_.begin(), order_.end(), less);
+    } else {
+      // Later additions (hash member, signature) are few: insert them in place.
+      for (size_t i = existing; i < spans_.size(); ++i) {
+        const auto at = std::upper_bound(order_.begin(), order_.end(), static_cast<uint32_t>(i), less);
+        order_.insert(at, static_cast<uint32_t>(i));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // "{" + the parts not in `omit`, comma-separated + "}".
+  std::string Join(absl::Span<const std::string_view> omit) const {
+    std::string out;
+    out.reserve(buffer_.size() + spans_.size() + 2);
+    out.push_back('{');
+    for (uint32_t i : order_) {
+      const Span& p = spans_[i];
+      if (std::find(omit.begin(), omit.end(), p.key) != omit.end()) continue;
+      if (out.size() > 1) out.push_back(',');
+      out.append(buffer_, p.begin, p.size);
+    }
+    out.push_back('}');
+    return out;
+  }
+
+ private:
+  struct Span {
+    std::string key;
+    size_t begin;
+    size_t size;
+  };
+  std::string buffer_;
+  std::vector<Span> spans_;
+  std::vector<uint32_t> order_;
+};
+
 absl::StatusOr<Object> Run(const TypeSpec& spec, json::Value inputs, const Context& ctx) {
   if (!inputs.is_object()) {
     return Invalid(kReasonNotObject, StrCat(spec.schema, " inputs must be a JSON object"));
@@ -249,14 +311,19 @@ absl::StatusOr<Object> Run(const TypeSpec& spec, json::Value inputs, const Conte
   object.type = spec.type;
   object.body = json::Tree::Object();
   spec.build(r, ctx, &object.body);
-  if (r.ok()) Finish(spec, r, ctx, &object.body, &object.hash);
   if (!r.ok()) return r.status();
-  auto canonical = json::CanonicalString(object.body);
-  if (!canonical.ok()) return canonical.status();
-  object.canonical = std::move(*canonical);
-  if (spec.hash_member.empty() && spec.sig_hash_member.empty()) {
-    object.hash = crypto::Sha256Hex(object.canonical);  // hashed as a whole
+  Parts parts;
+  if (absl::Status s = parts.Add(object.body); !s.ok()) return s;
+  const bool whole = spec.hash_member.empty() && spec.sig_hash_member.empty();
+  if (!whole) {
+    object.hash = spec.core.empty() ? HexOf(crypto::Sha256Digest(parts.Join(spec.excluded)))
+                                    : HashOfTree(spec, object.body);
   }
+  Finish(spec, r, ctx, &object.body, &object.hash);
+  if (!r.ok()) return r.status();
+  if (absl::Status s = parts.Add(object.body); !s.ok()) return s;
+  object.canonical = parts.Join({});
+  if (whole) object.hash = crypto::Sha256Hex(object.canonical);  // hashed as a whole
   return object;
 }
 

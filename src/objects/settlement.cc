@@ -128,51 +128,51 @@ json::Tree NormalizeBindings(Reader& r) {
 }
 
 void BuildFundingHold(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("FundingHold.v1"));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("agreementHash", S(r.Sha("agreementHash")));
-  out->Set("receiptHash", S(r.Sha("receiptHash")));
-  out->Set("payerAgentId", S(r.Id("payerAgentId", 3, 128)));
-  out->Set("payeeAgentId", S(r.Id("payeeAgentId", 3, 128)));
+  out->Add("schemaVersion", S("FundingHold.v1"));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("agreementHash", S(r.Sha("agreementHash")));
+  out->Add("receiptHash", S(r.Sha("receiptHash")));
+  out->Add("payerAgentId", S(r.Id("payerAgentId", 3, 128)));
+  out->Add("payeeAgentId", S(r.Id("payeeAgentId", 3, 128)));
   const int64_t amount = r.Int("amountCents", 1);
   const int64_t held = r.Int("heldAmountCents", 0);
   if (r.ok() && held > amount) {
     r.Fail(kReasonConstraint, "heldAmountCents", "must not exceed amountCents");
   }
-  out->Set("amountCents", N(amount));
-  out->Set("heldAmountCents", N(held));
-  out->Set("currency", S(r.Currency("currency")));
+  out->Add("amountCents", N(amount));
+  out->Add("heldAmountCents", N(held));
+  out->Add("currency", S(r.Currency("currency")));
   // The API bounds (basis points of the amount; a challenge window of at most 365 days).
-  out->Set("holdbackBps", N(r.Int("holdbackBps", 0, 10000)));
-  out->Set("challengeWindowMs", N(r.Int("challengeWindowMs", 0, 31536000000LL)));
+  out->Add("holdbackBps", N(r.Int("holdbackBps", 0, 10000)));
+  out->Add("challengeWindowMs", N(r.Int("challengeWindowMs", 0, 31536000000LL)));
   const std::string created = r.IsoVerbatim("createdAt", ctx.now);
-  out->Set("createdAt", S(created));
+  out->Add("createdAt", S(created));
   // Lifecycle members (outside holdHash). A new hold is `held`, revision 0; an existing
   // instance keeps what it says.
   if (ctx.validate) {
-    out->Set("status", S(r.Enum("status", {"held", "released", "refunded"}, Reader::Case::kAsIs)));
-    out->Set("revision", N(r.Int("revision", 0)));
-    out->Set("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
-    if (auto resolved = r.OptIsoVerbatim("resolvedAt")) out->Set("resolvedAt", S(*resolved));
+    out->Add("status", S(r.Enum("status", {"held", "released", "refunded"}, Reader::Case::kAsIs)));
+    out->Add("revision", N(r.Int("revision", 0)));
+    out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
+    if (auto resolved = r.OptIsoVerbatim("resolvedAt")) out->Add("resolvedAt", S(*resolved));
   } else {
-    out->Set("status", S("held"));
-    out->Set("revision", N(0));
-    out->Set("updatedAt", S(created));
+    out->Add("status", S("held"));
+    out->Add("revision", N(0));
+    out->Add("updatedAt", S(created));
   }
-  if (auto metadata = r.OptObject("metadata")) out->Set("metadata", std::move(*metadata));
+  if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
 }
 
 void BuildSettlementAdjustment(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("SettlementAdjustment.v1"));
-  out->Set("adjustmentId", S(r.Id("adjustmentId", 3, 200)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("agreementHash", S(r.Sha("agreementHash")));
-  out->Set("receiptHash", S(r.Sha("receiptHash")));
-  out->Set("holdHash", S(r.Sha("holdHash")));
-  out->Set("kind", S(r.Enum("kind", {"holdback_release", "holdback_refund"}, Reader::Case::kLower)));
-  out->Set("amountCents", N(r.Int("amountCents", 0)));
-  out->Set("currency", S(r.Currency("currency")));
-  out->Set("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
+  out->Add("schemaVersion", S("SettlementAdjustment.v1"));
+  out->Add("adjustmentId", S(r.Id("adjustmentId", 3, 200)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("agreementHash", S(r.Sha("agreementHash")));
+  out->Add("receiptHash", S(r.Sha("receiptHash")));
+  out->Add("holdHash", S(r.Sha("holdHash")));
+  out->Add("kind", S(r.Enum("kind", {"holdback_release", "holdback_refund"}, Reader::Case::kLower)));
+  out->Add("amountCents", N(r.Int("amountCents", 0)));
+  out->Add("currency", S(r.Currency("currency")));
+  out->Add("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
   // verdictRef is omitted entirely when it is not an object.
   if (r.Raw("verdictRef").is_object()) {
     Reader ref = r.Nested("verdictRef");
@@ -180,37 +180,37 @@ void BuildSettlementAdjustment(Reader& r, const Context& ctx, json::Tree* out) {
     o.Set("caseId", S(ref.Text("caseId", /*trim=*/false)));
     o.Set("verdictHash", S(ref.Sha("verdictHash")));
     r.Adopt(ref);
-    out->Set("verdictRef", std::move(o));
+    out->Add("verdictRef", std::move(o));
   }
-  if (auto metadata = r.OptObject("metadata")) out->Set("metadata", std::move(*metadata));
+  if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
 }
 
 namespace {
 
 void BuildDecisionRecord(Reader& r, const Context& ctx, json::Tree* out, bool v2) {
-  out->Set("schemaVersion", S(v2 ? "SettlementDecisionRecord.v2" : "SettlementDecisionRecord.v1"));
-  out->Set("decisionId", S(r.Id("decisionId", 1, 200)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("runId", S(r.Id("runId", 1, 128)));
-  out->Set("settlementId", S(r.Id("settlementId", 1, 200)));
-  out->Set("agreementId", OrNull(r.OptString("agreementId")));
-  out->Set("decisionStatus", S(r.Text("decisionStatus", /*trim=*/true, 64)));
-  out->Set("decisionMode", S(r.Text("decisionMode", /*trim=*/true, 64)));
-  out->Set("decisionReason", OrNull(r.OptString("decisionReason")));
-  out->Set("verificationStatus", OrNull(r.OptString("verificationStatus")));
+  out->Add("schemaVersion", S(v2 ? "SettlementDecisionRecord.v2" : "SettlementDecisionRecord.v1"));
+  out->Add("decisionId", S(r.Id("decisionId", 1, 200)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("runId", S(r.Id("runId", 1, 128)));
+  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
+  out->Add("agreementId", OrNull(r.OptString("agreementId")));
+  out->Add("decisionStatus", S(r.Text("decisionStatus", /*trim=*/true, 64)));
+  out->Add("decisionMode", S(r.Text("decisionMode", /*trim=*/true, 64)));
+  out->Add("decisionReason", OrNull(r.OptString("decisionReason")));
+  out->Add("verificationStatus", OrNull(r.OptString("verificationStatus")));
   if (v2) {
     auto version = r.OptText("policyNormalizationVersion", /*trim=*/true, 64);
-    out->Set("policyNormalizationVersion", S(version.value_or("v1")));
-    out->Set("policyHashUsed", S(r.Sha("policyHashUsed")));
-    if (auto h = r.OptSha("profileHashUsed")) out->Set("profileHashUsed", S(*h));
-    if (auto h = r.OptSha("verificationMethodHashUsed")) out->Set("verificationMethodHashUsed", S(*h));
+    out->Add("policyNormalizationVersion", S(version.value_or("v1")));
+    out->Add("policyHashUsed", S(r.Sha("policyHashUsed")));
+    if (auto h = r.OptSha("profileHashUsed")) out->Add("profileHashUsed", S(*h));
+    if (auto h = r.OptSha("verificationMethodHashUsed")) out->Add("verificationMethodHashUsed", S(*h));
   }
   Reader policy = r.Nested("policyRef");
   json::Tree policy_ref = json::Tree::Object();
   policy_ref.Set("policyHash", OrNull(policy.OptSha("policyHash")));
   policy_ref.Set("verificationMethodHash", OrNull(policy.OptSha("verificationMethodHash")));
   r.Adopt(policy);
-  out->Set("policyRef", std::move(policy_ref));
+  out->Add("policyRef", std::move(policy_ref));
   Reader verifier = r.Nested("verifierRef");
   json::Tree verifier_ref = json::Tree::Object();
   verifier_ref.Set("verifierId", OrNull(verifier.OptString("verifierId")));
@@ -218,16 +218,16 @@ void BuildDecisionRecord(Reader& r, const Context& ctx, json::Tree* out, bool v2
   verifier_ref.Set("verifierHash", OrNull(verifier.OptSha("verifierHash")));
   verifier_ref.Set("modality", OrNull(verifier.OptString("modality")));
   r.Adopt(verifier);
-  out->Set("verifierRef", std::move(verifier_ref));
+  out->Add("verifierRef", std::move(verifier_ref));
   Reader work = r.Nested("workRef");
   json::Tree work_ref = json::Tree::Object();
   for (std::string_view k : {"runStatus", "runLastEventId", "runLastChainHash", "resolutionEventId"}) {
     work_ref.Set(k, OrNull(work.OptString(k)));
   }
   r.Adopt(work);
-  out->Set("workRef", std::move(work_ref));
-  if (r.Has("bindings")) out->Set("bindings", NormalizeBindings(r));
-  out->Set("decidedAt", S(r.IsoVerbatim("decidedAt", ctx.now)));
+  out->Add("workRef", std::move(work_ref));
+  if (r.Has("bindings")) out->Add("bindings", NormalizeBindings(r));
+  out->Add("decidedAt", S(r.IsoVerbatim("decidedAt", ctx.now)));
 }
 
 }  // namespace
@@ -241,35 +241,35 @@ void BuildDecisionRecordV2(Reader& r, const Context& ctx, json::Tree* out) {
 }
 
 void BuildSettlementReceipt(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("SettlementReceipt.v1"));
-  out->Set("receiptId", S(r.Id("receiptId", 1, 200)));
-  out->Set("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Set("runId", S(r.Id("runId", 1, 128)));
-  out->Set("settlementId", S(r.Id("settlementId", 1, 200)));
+  out->Add("schemaVersion", S("SettlementReceipt.v1"));
+  out->Add("receiptId", S(r.Id("receiptId", 1, 200)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("runId", S(r.Id("runId", 1, 128)));
+  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
   Reader decision = r.Nested("decisionRef");
   if (!r.Raw("decisionRef").is_object()) r.Fail(kReasonRequired, "decisionRef", "is required");
   json::Tree decision_ref = json::Tree::Object();
   decision_ref.Set("decisionId", S(decision.Id("decisionId", 1, 200)));
   decision_ref.Set("decisionHash", S(decision.Sha("decisionHash")));
   r.Adopt(decision);
-  out->Set("decisionRef", std::move(decision_ref));
+  out->Add("decisionRef", std::move(decision_ref));
   const std::string status = r.Text("status", /*trim=*/true, 64);
-  out->Set("status", S(status));
-  out->Set("amountCents", N(r.Int("amountCents", 1)));
-  out->Set("releasedAmountCents", N(r.OptInt("releasedAmountCents", 0).value_or(0)));
-  out->Set("refundedAmountCents", N(r.OptInt("refundedAmountCents", 0).value_or(0)));
-  out->Set("releaseRatePct",
+  out->Add("status", S(status));
+  out->Add("amountCents", N(r.Int("amountCents", 1)));
+  out->Add("releasedAmountCents", N(r.OptInt("releasedAmountCents", 0).value_or(0)));
+  out->Add("refundedAmountCents", N(r.OptInt("refundedAmountCents", 0).value_or(0)));
+  out->Add("releaseRatePct",
            N(r.OptInt("releaseRatePct", 0).value_or(status == "released" ? 100 : 0)));
-  out->Set("currency", S(r.Currency("currency")));
-  out->Set("runStatus", OrNull(r.OptString("runStatus")));
-  out->Set("resolutionEventId", OrNull(r.OptString("resolutionEventId")));
-  out->Set("finalityProvider",
+  out->Add("currency", S(r.Currency("currency")));
+  out->Add("runStatus", OrNull(r.OptString("runStatus")));
+  out->Add("resolutionEventId", OrNull(r.OptString("resolutionEventId")));
+  out->Add("finalityProvider",
            S(r.OptText("finalityProvider", /*trim=*/true, 64).value_or("internal_ledger")));
-  out->Set("finalityState", S(r.OptText("finalityState", /*trim=*/true, 64)
+  out->Add("finalityState", S(r.OptText("finalityState", /*trim=*/true, 64)
                                   .value_or(status == "locked" ? "pending" : "final")));
-  out->Set("settledAt", OrNull(r.OptString("settledAt")));
-  if (r.Has("bindings")) out->Set("bindings", NormalizeBindings(r));
-  out->Set("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
+  out->Add("settledAt", OrNull(r.OptString("settledAt")));
+  if (r.Has("bindings")) out->Add("bindings", NormalizeBindings(r));
+  out->Add("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
 }
 
 }  // namespace nooterra::objects::internal

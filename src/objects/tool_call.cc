@@ -31,47 +31,47 @@ std::string GivenOrHashed(Reader& r, std::string_view hash_key, std::string_view
 }  // namespace
 
 void BuildToolManifest(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("ToolManifest.v1"));
-  out->Set("toolId", S(r.Text("toolId", /*trim=*/false)));
-  out->Set("toolVersion", S(r.Text("toolVersion", /*trim=*/false)));
+  out->Add("schemaVersion", S("ToolManifest.v1"));
+  out->Add("toolId", S(r.Text("toolId", /*trim=*/false)));
+  out->Add("toolVersion", S(r.Text("toolVersion", /*trim=*/false)));
   json::Value endpoints = r.Raw("endpoints");
   if (!endpoints.is_array() || endpoints.size() == 0) {
     r.Fail(kReasonRequired, "endpoints", "must be a non-empty array");
   } else {
-    out->Set("endpoints", json::Tree::FromValue(endpoints));
+    out->Add("endpoints", json::Tree::FromValue(endpoints));
   }
-  out->Set("inputSchemaHash", S(GivenOrHashed(r, "inputSchemaHash", "inputSchema")));
-  out->Set("outputSchemaHash", S(GivenOrHashed(r, "outputSchemaHash", "outputSchema")));
-  out->Set("verifierHints", OrNull(r.OptObject("verifierHints")));
-  out->Set("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
+  out->Add("inputSchemaHash", S(GivenOrHashed(r, "inputSchemaHash", "inputSchema")));
+  out->Add("outputSchemaHash", S(GivenOrHashed(r, "outputSchemaHash", "outputSchema")));
+  out->Add("verifierHints", OrNull(r.OptObject("verifierHints")));
+  out->Add("createdAt", S(r.IsoVerbatim("createdAt", ctx.now)));
 }
 
 void BuildToolCallAgreement(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("ToolCallAgreement.v1"));
-  out->Set("toolId", S(r.Text("toolId", /*trim=*/true)));
-  out->Set("manifestHash", S(r.Sha("manifestHash")));
-  out->Set("callId", S(r.Text("callId", /*trim=*/true)));
-  out->Set("inputHash", S(GivenOrHashed(r, "inputHash", "input")));
-  out->Set("acceptanceCriteria", OrNull(r.OptObject("acceptanceCriteria")));
-  out->Set("settlementTerms", OrNull(r.OptObject("settlementTerms")));
-  out->Set("payerAgentId", OrNull(r.OptText("payerAgentId", /*trim=*/true, 200)));
-  out->Set("payeeAgentId", OrNull(r.OptText("payeeAgentId", /*trim=*/true, 200)));
-  out->Set("createdAt", S(r.IsoNorm("createdAt", ctx.now)));
+  out->Add("schemaVersion", S("ToolCallAgreement.v1"));
+  out->Add("toolId", S(r.Text("toolId", /*trim=*/true)));
+  out->Add("manifestHash", S(r.Sha("manifestHash")));
+  out->Add("callId", S(r.Text("callId", /*trim=*/true)));
+  out->Add("inputHash", S(GivenOrHashed(r, "inputHash", "input")));
+  out->Add("acceptanceCriteria", OrNull(r.OptObject("acceptanceCriteria")));
+  out->Add("settlementTerms", OrNull(r.OptObject("settlementTerms")));
+  out->Add("payerAgentId", OrNull(r.OptText("payerAgentId", /*trim=*/true, 200)));
+  out->Add("payeeAgentId", OrNull(r.OptText("payeeAgentId", /*trim=*/true, 200)));
+  out->Add("createdAt", S(r.IsoNorm("createdAt", ctx.now)));
 }
 
 void BuildToolCallEvidence(Reader& r, const Context& ctx, json::Tree* out) {
-  out->Set("schemaVersion", S("ToolCallEvidence.v1"));
-  out->Set("agreementHash", S(r.Sha("agreementHash")));
-  out->Set("callId", S(r.Text("callId", /*trim=*/true)));
-  out->Set("inputHash", S(r.Sha("inputHash")));
-  out->Set("outputHash", S(GivenOrHashed(r, "outputHash", "output")));
-  out->Set("outputRef", OrNull(r.OptText("outputRef", /*trim=*/true)));
-  out->Set("metrics", OrNull(r.OptObject("metrics")));
+  out->Add("schemaVersion", S("ToolCallEvidence.v1"));
+  out->Add("agreementHash", S(r.Sha("agreementHash")));
+  out->Add("callId", S(r.Text("callId", /*trim=*/true)));
+  out->Add("inputHash", S(r.Sha("inputHash")));
+  out->Add("outputHash", S(GivenOrHashed(r, "outputHash", "output")));
+  out->Add("outputRef", OrNull(r.OptText("outputRef", /*trim=*/true)));
+  out->Add("metrics", OrNull(r.OptObject("metrics")));
   const std::string started = r.IsoNorm("startedAt", ctx.now);
   const std::string completed = r.IsoNorm("completedAt", started);
-  out->Set("startedAt", S(started));
-  out->Set("completedAt", S(completed));
-  out->Set("createdAt", S(r.IsoNorm("createdAt", completed)));
+  out->Add("startedAt", S(started));
+  out->Add("completedAt", S(completed));
+  out->Add("createdAt", S(r.IsoNorm("createdAt", completed)));
 }
 
 }  // namespace nooterra::objects::internal
