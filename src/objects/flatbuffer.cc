@@ -5,6 +5,8 @@
 //
 // Only header-only parts of FlatBuffers are used (builder, Table, the reflection accessors), so
 // no FlatBuffers library is linked into libnooterra.
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -319,6 +321,15 @@ absl::StatusOr<Object> FromFlatBuffer(ObjectType type, std::string_view bytes) {
   if (table_name.empty()) {
     return MakeError(absl::StatusCode::kInvalidArgument, "OBJECT_NO_STORAGE_FORM",
                      StrCat(SchemaVersionOf(type), " has no storage form"));
+  }
+  // FlatBuffers reads scalars in place and needs the buffer 8-byte aligned; bytes from a
+  // caller (a map value, a network frame, a slice) need not be, so misaligned input is copied.
+  std::vector<uint64_t> aligned;
+  if (!bytes.empty() && reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) != 0) {
+    if (bytes.size() > kObjectBytesMax) return Corrupt("buffer larger than the object limit");
+    aligned.resize((bytes.size() + 7) / 8);
+    std::memcpy(aligned.data(), bytes.data(), bytes.size());
+    bytes = std::string_view(reinterpret_cast<const char*>(aligned.data()), bytes.size());
   }
   if (bytes.size() > kObjectBytesMax || !VerifyBuffer(type, bytes)) {
     return Corrupt(StrCat("not a valid ", table_name, " buffer"));
