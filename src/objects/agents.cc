@@ -52,16 +52,7 @@ void BuildAgreementDelegation(Reader& r, const Context& ctx, json::Tree* out) {
     }
     out->Add("ancestorChain", std::move(list));
   }
-  if (ctx.validate) {
-    out->Add("status", S(r.Enum("status", {"active", "settled", "revoked"}, Reader::Case::kAsIs)));
-    out->Add("revision", N(r.Int("revision", 0)));
-    out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
-    if (auto resolved = r.OptIsoVerbatim("resolvedAt")) out->Add("resolvedAt", S(*resolved));
-  } else {
-    out->Add("status", S("active"));
-    out->Add("revision", N(0));
-    out->Add("updatedAt", S(created));
-  }
+  LifecycleMembers(r, ctx, {"active", "settled", "revoked"}, "active", created, out);
   if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
 }
 
@@ -91,7 +82,11 @@ void BuildAgentRunSettlement(Reader& r, const Context& ctx, json::Tree* out) {
   // kernel's state machine.
   out->Add("schemaVersion", S("AgentRunSettlement.v1"));
   const std::string run = r.Id("runId", 1, 128);
-  out->Add("settlementId", S(StrCat("setl_", run)));
+  const std::string settlement_id = StrCat("setl_", run);
+  if (r.ok() && r.Has("settlementId") && r.Id("settlementId", 1, 200) != settlement_id) {
+    r.Fail(kReasonConstraint, "settlementId", "must be setl_${runId}");
+  }
+  out->Add("settlementId", S(settlement_id));
   out->Add("runId", S(run));
   out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
   out->Add("agentId", S(r.Id("agentId", 3, 128)));
@@ -221,8 +216,9 @@ void BuildMarketplaceAcceptance(Reader& r, const Context& ctx, json::Tree* out) 
 
 void BuildReputationEvent(Reader& r, const Context& ctx, json::Tree* out) {
   out->Add("schemaVersion", S("ReputationEvent.v1"));
-  out->Add("artifactType", S("ReputationEvent.v1"));
-  const std::string id = r.Has("eventId") ? r.Id("eventId", 3, 240) : r.Id("artifactId", 3, 240);
+  out->Add("artifactType", S(r.Enum("artifactType", {"ReputationEvent.v1"}, Reader::Case::kAsIs,
+                                    "ReputationEvent.v1")));
+  const std::string id = TwinId(r, "eventId", "artifactId", 3, 240);
   out->Add("artifactId", S(id));
   out->Add("eventId", S(id));
   out->Add("tenantId", S(r.Id("tenantId", 1, 128)));

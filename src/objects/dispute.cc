@@ -91,8 +91,9 @@ void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
 
 void BuildDisputeOpenEnvelope(Reader& r, const Context& ctx, json::Tree* out) {
   out->Add("schemaVersion", S("DisputeOpenEnvelope.v1"));
-  out->Add("artifactType", S("DisputeOpenEnvelope.v1"));
-  const std::string id = r.Has("envelopeId") ? r.Id("envelopeId", 3, 240) : r.Id("artifactId", 3, 240);
+  out->Add("artifactType", S(r.Enum("artifactType", {"DisputeOpenEnvelope.v1"}, Reader::Case::kAsIs,
+                                    "DisputeOpenEnvelope.v1")));
+  const std::string id = TwinId(r, "envelopeId", "artifactId", 3, 240);
   out->Add("artifactId", S(id));
   out->Add("envelopeId", S(id));
   out->Add("caseId", S(r.Id("caseId", 3, 240)));

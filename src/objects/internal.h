@@ -51,8 +51,9 @@ class Reader {
   void Fail(std::string_view reason, std::string_view key, std::string_view what);
   // Adopts the first failure of a nested reader.
   void Adopt(const Reader& nested);
-  // A reader over member `key` (which must be an object when present).
-  Reader Nested(std::string_view key) const { return Reader(Path(key), in_.Find(key)); }
+  // A reader over member `key`. A member that is present, not null and not an object is a
+  // failure here (kReasonType); an absent one reads as an empty object.
+  Reader Nested(std::string_view key);
 
   // Strings. "Opt" variants return nullopt for an absent, null or blank member.
   std::string Id(std::string_view key, size_t min, size_t max, IdChars chars = IdChars::kBasic);
@@ -112,6 +113,15 @@ size_t Utf16Length(std::string_view s);
 bool StartsWithDateTime(std::string_view s);
 bool MatchesIdChars(std::string_view s, IdChars chars);
 std::string HexOf(const crypto::Digest& d);
+// Artifacts carry their id twice (artifactId and envelopeId / eventId): either may be given, and
+// when both are they must agree.
+std::string TwinId(Reader& r, std::string_view key, std::string_view twin, size_t min, size_t max);
+// Lifecycle members (status, revision, updatedAt, resolvedAt) of objects that change after they
+// are built (FundingHold, AgreementDelegation). Validating an instance keeps what it says; a new
+// object starts at `initial_status`, revision 0, updatedAt = createdAt, and inputs that say
+// otherwise are refused rather than silently replaced.
+void LifecycleMembers(Reader& r, const Context& ctx, std::initializer_list<std::string_view> statuses,
+                      std::string_view initial_status, const std::string& created, json::Tree* out);
 // Evidence reference lists: strings trimmed, blanks and duplicates dropped, order kept.
 json::Tree TrimmedUniqueStrings(Reader* r, std::string_view key);
 

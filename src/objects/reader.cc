@@ -66,6 +66,12 @@ void Reader::Fail(std::string_view reason, std::string_view key, std::string_vie
   status_ = MakeError(absl::StatusCode::kInvalidArgument, reason, StrCat(Path(key), " ", what));
 }
 
+Reader Reader::Nested(std::string_view key) {
+  json::Value v = in_.Find(key);
+  if (v.present() && !v.is_null() && !v.is_object()) Fail(kReasonType, key, "must be an object");
+  return Reader(Path(key), v);
+}
+
 void Reader::Adopt(const Reader& nested) {
   if (status_.ok() && !nested.ok()) status_ = nested.status();
 }
@@ -302,6 +308,39 @@ std::optional<json::Tree> Reader::OptObject(std::string_view key) {
     return std::nullopt;
   }
   return json::Tree::FromValue(v);
+}
+
+std::string TwinId(Reader& r, std::string_view key, std::string_view twin, size_t min, size_t max) {
+  auto id = r.OptId(key, min, max);
+  auto other = r.OptId(twin, min, max);
+  if (!r.ok()) return std::string();
+  if (!id && !other) {
+    r.Fail(kReasonRequired, key, "is required");
+    return std::string();
+  }
+  if (id && other && *id != *other) {
+    r.Fail(kReasonConstraint, twin, StrCat("must equal ", key));
+    return std::string();
+  }
+  return id ? *id : *other;
+}
+
+void LifecycleMembers(Reader& r, const Context& ctx, std::initializer_list<std::string_view> statuses,
+                      std::string_view initial_status, const std::string& created, json::Tree* out) {
+  const std::string status = r.Enum("status", statuses, Reader::Case::kAsIs, initial_status);
+  const int64_t revision = r.OptInt("revision", 0).value_or(0);
+  const std::string updated = r.IsoVerbatim("updatedAt", created);
+  const auto resolved = r.OptIsoVerbatim("resolvedAt");
+  if (!ctx.validate && r.ok()) {
+    if (status != initial_status) r.Fail(kReasonConstraint, "status", StrCat("of a new object must be ", initial_status));
+    else if (revision != 0) r.Fail(kReasonConstraint, "revision", "of a new object must be 0");
+    else if (updated != created) r.Fail(kReasonConstraint, "updatedAt", "of a new object must equal createdAt");
+    else if (resolved) r.Fail(kReasonConstraint, "resolvedAt", "cannot be set on a new object");
+  }
+  out->Add("status", S(status));
+  out->Add("revision", N(revision));
+  out->Add("updatedAt", S(updated));
+  if (resolved) out->Add("resolvedAt", S(*resolved));
 }
 
 json::Tree TrimmedUniqueStrings(Reader* r, std::string_view key) {

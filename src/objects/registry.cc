@@ -307,6 +307,11 @@ absl::StatusOr<Object> Run(const TypeSpec& spec, json::Value inputs, const Conte
     return Invalid(kReasonNotObject, StrCat(spec.schema, " inputs must be a JSON object"));
   }
   Reader r(std::string(spec.schema), inputs);
+  // Inputs may name their type; if they do, it must be the type being built.
+  if (json::Value sv = inputs.Find("schemaVersion"); sv.present() && !(sv.is_string() && sv.as_string() == spec.schema)) {
+    r.Fail(kReasonConstraint, "schemaVersion", StrCat("must be ", spec.schema, " when given"));
+    return r.status();
+  }
   Object object;
   object.type = spec.type;
   object.body = json::Tree::Object();

@@ -147,18 +147,8 @@ void BuildFundingHold(Reader& r, const Context& ctx, json::Tree* out) {
   out->Add("challengeWindowMs", N(r.Int("challengeWindowMs", 0, 31536000000LL)));
   const std::string created = r.IsoVerbatim("createdAt", ctx.now);
   out->Add("createdAt", S(created));
-  // Lifecycle members (outside holdHash). A new hold is `held`, revision 0; an existing
-  // instance keeps what it says.
-  if (ctx.validate) {
-    out->Add("status", S(r.Enum("status", {"held", "released", "refunded"}, Reader::Case::kAsIs)));
-    out->Add("revision", N(r.Int("revision", 0)));
-    out->Add("updatedAt", S(r.IsoVerbatim("updatedAt", created)));
-    if (auto resolved = r.OptIsoVerbatim("resolvedAt")) out->Add("resolvedAt", S(*resolved));
-  } else {
-    out->Add("status", S("held"));
-    out->Add("revision", N(0));
-    out->Add("updatedAt", S(created));
-  }
+  // Lifecycle members, outside holdHash.
+  LifecycleMembers(r, ctx, {"held", "released", "refunded"}, "held", created, out);
   if (auto metadata = r.OptObject("metadata")) out->Add("metadata", std::move(*metadata));
 }
 

@@ -151,6 +151,9 @@ const Rejection kRows[] = {
     {T::kReputationEvent, "sourceRef", "{\"kind\":\"x_kind\"}", kReasonRequired},
     {T::kReputationEvent, "facts", "[]", kReasonType},
     {T::kReputationEvent, "subject.role", "\"owner\"", kReasonEnum},
+    {T::kReputationEvent, "artifactId", "\"rep_other_id\"", kReasonConstraint},
+    {T::kDisputeOpenEnvelope, "artifactType", "\"ReputationEvent.v1\"", kReasonEnum},
+    {T::kFundingHold, "schemaVersion", "\"FundingHold.v2\"", kReasonConstraint},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rows, BuilderRejects, ::testing::ValuesIn(kRows),
@@ -243,6 +246,94 @@ TEST(BuilderDefaults, ArbitrationCaseRecord) {
   EXPECT_EQ(built->hash, crypto::Sha256Hex(built->canonical));
   auto parsed = Parse(built->canonical);
   EXPECT_TRUE(parsed.ok()) << parsed.status();
+}
+
+}  // namespace
+}  // namespace nooterra::objects
+
+namespace nooterra::objects {
+namespace {
+
+// Every member of every type's inputs (and of their nested objects), replaced by a value of
+// another JSON type: the builder must reject it with a typed reason naming the member, unless
+// the protocol itself is lenient there (listed, with the reference behaviour it mirrors).
+json::Tree OtherType(const json::Tree& v) {
+  switch (v.type()) {
+    case json::Type::kString: return json::Tree::Number(12345);
+    case json::Type::kNumber: return json::Tree::String("not-a-number");
+    case json::Type::kTrue:
+    case json::Type::kFalse: return json::Tree::String("yes");
+    default: return json::Tree::Number(7);
+  }
+}
+
+bool LenientByProtocol(ObjectType type, const std::string& path) {
+  static const std::pair<ObjectType, std::string_view> kLenient[] = {
+      // PolicyDecision: `shouldAutoResolve === true`; invalid numbers become 0; policyRef id and
+      // version become null when invalid (02-object-model.md §9).
+      {ObjectType::kPolicyDecision, "shouldAutoResolve"},
+      {ObjectType::kPolicyDecision, "releaseRatePct"},
+      {ObjectType::kPolicyDecision, "releaseAmountCents"},
+      {ObjectType::kPolicyDecision, "refundAmountCents"},
+      {ObjectType::kPolicyDecision, "policyRef.policyId"},
+      {ObjectType::kPolicyDecision, "policyRef.policyVersion"},
+      // Hash inputs: any JSON value is hashed as given (sha256(canonical(x ?? {}))).
+      {ObjectType::kToolCallAgreement, "input"},
+      {ObjectType::kToolCallEvidence, "output"},
+      {ObjectType::kToolManifest, "inputSchema"},
+      {ObjectType::kToolManifest, "outputSchema"},
+      // SettlementAdjustment: a verdictRef that is not an object is omitted (§5).
+      {ObjectType::kSettlementAdjustment, "verdictRef"},
+      // The endpoints array's members are not validated by the builder.
+      {ObjectType::kToolManifest, "endpoints"},
+  };
+  for (const auto& [t, p] : kLenient) {
+    if (t == type && p == path) return true;
+  }
+  // MarketplaceOffer copies policy, policyRef and verificationMethod as given (§17).
+  return type == ObjectType::kMarketplaceOffer && path.rfind("policyRef.", 0) == 0;
+}
+
+TEST(BuilderRejects, EveryMemberOfTheWrongType) {
+  size_t rejected = 0, lenient = 0;
+  for (int32_t t = 1; t <= kObjectTypeCount; ++t) {
+    const ObjectType type = static_cast<ObjectType>(t);
+    const json::Tree base = testing::BaseInputs(type);
+    std::vector<std::pair<std::string, std::string>> paths;  // (parent, member)
+    for (const auto& [k, v] : base.members()) {
+      if (k == "schemaVersion" || k == "signature" || v.is_null()) continue;
+      paths.emplace_back("", k);
+      if (v.is_object() && k != "metadata" && k != "settlementTerms" && k != "facts" &&
+          k != "verifierHints" && k != "acceptanceCriteria" && k != "metrics" && k != "input" &&
+          k != "output" && k != "inputSchema" && k != "outputSchema" && k != "policy" &&
+          k != "verificationMethod" && k != "offer") {
+        for (const auto& [nk, nv] : v.members()) {
+          if (!nv.is_null() && nk != "metadata") paths.emplace_back(k, nk);
+        }
+      }
+    }
+    for (const auto& [parent, member] : paths) {
+      json::Tree in = base;
+      json::Tree* holder = parent.empty() ? &in : in.Find(parent);
+      holder->Set(member, OtherType(*holder->Find(member)));
+      const std::string path = parent.empty() ? member : parent + "." + member;
+      BuildOptions options;
+      if (type != ObjectType::kDisputeOpenEnvelope) options.signer = &testing::VectorSigner();
+      auto built = Build(type, *json::CanonicalString(in), options);
+      if (LenientByProtocol(type, path)) {
+        ++lenient;
+        continue;
+      }
+      ++rejected;
+      ASSERT_FALSE(built.ok()) << SchemaVersionOf(type) << "." << path << " accepted";
+      EXPECT_EQ(built.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_FALSE(StatusReason(built.status()).empty());
+      EXPECT_NE(std::string(built.status().message()).find(member), std::string::npos)
+          << SchemaVersionOf(type) << "." << path << ": " << built.status();
+    }
+  }
+  EXPECT_GT(rejected, 200u);
+  EXPECT_EQ(lenient, 17u);  // the 12 listed + MarketplaceOffer.policyRef's 5 members
 }
 
 }  // namespace
