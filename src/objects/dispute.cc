@@ -9,19 +9,30 @@ namespace nooterra::objects::internal {
 
 namespace {
 
-// ^[A-Z][A-Z0-9._:-]*$ after upper-casing, at most `max` characters.
-std::string UpperCode(Reader& r, std::string_view key, size_t max) {
+// An upper-cased code of `min`..`max` characters drawn from A-Z, 0-9 and `punct`, optionally
+// starting with a letter: justificationCode ^[A-Z][A-Z0-9._:-]*$, reasonCode ^[A-Z0-9_]{2,64}$.
+std::string UpperCode(Reader& r, std::string_view key, size_t min, size_t max,
+                      bool letter_first, std::string_view punct, std::string_view pattern) {
   std::string s = r.Text(key, /*trim=*/true, max);
   for (char& c : s) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  bool ok = !s.empty() && s[0] >= 'A' && s[0] <= 'Z';
+  bool ok = s.size() >= min && (!letter_first || (s[0] >= 'A' && s[0] <= 'Z'));
   for (char c : s) {
-    ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                c == ':' || c == '-');
+    ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                punct.find(c) != std::string_view::npos);
   }
-  if (r.ok() && !ok) r.Fail(kReasonFormat, key, "must match ^[A-Z][A-Z0-9._:-]*$");
+  if (r.ok() && !ok) r.Fail(kReasonFormat, key, std::string("must match ") + std::string(pattern));
   return s;
+}
+
+// The ids that place a case or verdict: case, tenant, run, settlement, dispute.
+void AddDisputeScope(Reader& r, json::Tree* out) {
+  out->Add("caseId", S(r.Id("caseId", 3, 240)));
+  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
+  out->Add("runId", S(r.Id("runId", 1, 128)));
+  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
+  out->Add("disputeId", S(r.Id("disputeId", 1, 240)));
 }
 
 }  // namespace
@@ -49,7 +60,8 @@ void BuildOperatorAction(Reader& r, const Context& ctx, json::Tree* out) {
   out->Add("action", S(r.Enum("action", {"APPROVE", "REJECT", "REQUEST_INFO", "OVERRIDE_ALLOW",
                                          "OVERRIDE_DENY"},
                               Reader::Case::kUpper)));
-  out->Add("justificationCode", S(UpperCode(r, "justificationCode", 128)));
+  out->Add("justificationCode", S(UpperCode(r, "justificationCode", 1, 128, /*letter_first=*/true,
+                                            "._:-", "^[A-Z][A-Z0-9._:-]*$")));
   SetIf(out, "justification", r.OptText("justification", /*trim=*/true, 2000));
 
   Reader actor_in = r.Nested("actor");
@@ -103,14 +115,8 @@ void BuildDisputeOpenEnvelope(Reader& r, const Context& ctx, json::Tree* out) {
   out->Add("holdHash", S(r.Sha("holdHash")));
   out->Add("openedByAgentId", S(r.Id("openedByAgentId", 3, 128)));
   out->Add("openedAt", S(r.IsoNorm("openedAt", ctx.now)));
-  std::string reason = r.Text("reasonCode", /*trim=*/true, 64);
-  for (char& c : reason) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  bool ok = reason.size() >= 2;
-  for (char c : reason) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
-  if (r.ok() && !ok) r.Fail(kReasonFormat, "reasonCode", "must match ^[A-Z0-9_]{2,64}$");
-  out->Add("reasonCode", S(reason));
+  out->Add("reasonCode", S(UpperCode(r, "reasonCode", 2, 64, /*letter_first=*/false, "_",
+                                     "^[A-Z0-9_]{2,64}$")));
   out->Add("nonce", S(r.Id("nonce", 8, 240)));
   out->Add("signerKeyId", S(r.Id("signerKeyId", 8, 240)));
 }
@@ -118,11 +124,7 @@ void BuildDisputeOpenEnvelope(Reader& r, const Context& ctx, json::Tree* out) {
 void BuildArbitrationCase(Reader& r, const Context& ctx, json::Tree* out) {
   // The case record (no self-hash). Tool-call cases open straight in `under_review`.
   out->Add("schemaVersion", S("ArbitrationCase.v1"));
-  out->Add("caseId", S(r.Id("caseId", 3, 240)));
-  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Add("runId", S(r.Id("runId", 1, 128)));
-  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
-  out->Add("disputeId", S(r.Id("disputeId", 1, 240)));
+  AddDisputeScope(r, out);
   out->Add("claimantAgentId", S(r.Id("claimantAgentId", 3, 128)));
   out->Add("respondentAgentId", S(r.Id("respondentAgentId", 3, 128)));
   out->Add("arbiterAgentId", OrNull(r.OptId("arbiterAgentId", 3, 128)));
@@ -149,11 +151,7 @@ void BuildArbitrationVerdict(Reader& r, const Context& ctx, json::Tree* out) {
   // The hashed core first (CoreMembersOf), then the record members.
   out->Add("schemaVersion", S("ArbitrationVerdict.v1"));
   out->Add("verdictId", S(r.Id("verdictId", 1, 240)));
-  out->Add("caseId", S(r.Id("caseId", 3, 240)));
-  out->Add("tenantId", S(r.Id("tenantId", 1, 128)));
-  out->Add("runId", S(r.Id("runId", 1, 128)));
-  out->Add("settlementId", S(r.Id("settlementId", 1, 200)));
-  out->Add("disputeId", S(r.Id("disputeId", 1, 240)));
+  AddDisputeScope(r, out);
   out->Add("arbiterAgentId", S(r.Id("arbiterAgentId", 3, 128)));
   out->Add("outcome", S(r.Enum("outcome", {"accepted", "rejected", "partial"}, Reader::Case::kLower)));
   out->Add("releaseRatePct", N(r.Int("releaseRatePct", 0, 100)));

@@ -75,6 +75,10 @@ class Reader {
   std::string IsoNorm(std::string_view key, std::string_view fallback);
   std::string IsoVerbatim(std::string_view key, std::string_view fallback, bool trim = false);
   std::optional<std::string> OptIsoVerbatim(std::string_view key);
+  // The text of a timestamp member (`fallback` when absent), trimmed if asked, checked with
+  // Date.parse (*ms receives the time); nullopt after recording a failure.
+  std::optional<std::string_view> TimestampText(std::string_view key, std::string_view fallback,
+                                                bool trim, int64_t* ms);
   // Enumerations after trim + lower/upper case; `fallback` when absent ("" = required).
   enum class Case { kLower, kUpper, kAsIs };
   std::string Enum(std::string_view key, std::initializer_list<std::string_view> values, Case c,

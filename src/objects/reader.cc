@@ -214,62 +214,48 @@ std::string Reader::Currency(std::string_view key) {
   return c;
 }
 
-std::string Reader::IsoNorm(std::string_view key, std::string_view fallback) {
+std::optional<std::string_view> Reader::TimestampText(std::string_view key,
+                                                      std::string_view fallback, bool trim,
+                                                      int64_t* ms) {
   json::Value v = in_.Find(key);
   std::string_view text = fallback;
   if (v.present() && !v.is_null()) {
     if (!v.is_string()) {
       Fail(kReasonType, key, "must be a string");
-      return std::string();
-    }
-    text = v.as_string();
-  }
-  if (text.empty()) {
-    Fail(kReasonRequired, key, "is required");
-    return std::string();
-  }
-  auto ms = ParseTimestampMs(text);
-  if (!ms) {
-    Fail(kReasonTimestamp, key, "must be an ISO 8601 date-time with Z or an offset");
-    return std::string();
-  }
-  return js::FormatIsoMs(*ms);
-}
-
-std::optional<std::string> Reader::OptIsoVerbatim(std::string_view key) {
-  json::Value v = in_.Find(key);
-  if (!v.present() || v.is_null()) return std::nullopt;
-  if (!v.is_string()) {
-    Fail(kReasonType, key, "must be a string");
-    return std::nullopt;
-  }
-  if (!ParseTimestampMs(v.as_string())) {
-    Fail(kReasonTimestamp, key, "must be an ISO 8601 date-time with Z or an offset");
-    return std::nullopt;
-  }
-  return std::string(v.as_string());
-}
-
-std::string Reader::IsoVerbatim(std::string_view key, std::string_view fallback, bool trim) {
-  json::Value v = in_.Find(key);
-  std::string_view text = fallback;
-  if (v.present() && !v.is_null()) {
-    if (!v.is_string()) {
-      Fail(kReasonType, key, "must be a string");
-      return std::string();
+      return std::nullopt;
     }
     text = v.as_string();
   }
   if (trim) text = js::TrimJs(text);
   if (text.empty()) {
     Fail(kReasonRequired, key, "is required");
-    return std::string();
+    return std::nullopt;
   }
-  if (!ParseTimestampMs(text)) {
+  auto parsed = ParseTimestampMs(text);
+  if (!parsed) {
     Fail(kReasonTimestamp, key, "must be an ISO 8601 date-time with Z or an offset");
-    return std::string();
+    return std::nullopt;
   }
-  return std::string(text);
+  *ms = *parsed;
+  return text;
+}
+
+std::string Reader::IsoNorm(std::string_view key, std::string_view fallback) {
+  int64_t ms = 0;
+  return TimestampText(key, fallback, /*trim=*/false, &ms) ? js::FormatIsoMs(ms) : std::string();
+}
+
+std::string Reader::IsoVerbatim(std::string_view key, std::string_view fallback, bool trim) {
+  int64_t ms = 0;
+  auto text = TimestampText(key, fallback, trim, &ms);
+  return text ? std::string(*text) : std::string();
+}
+
+std::optional<std::string> Reader::OptIsoVerbatim(std::string_view key) {
+  if (!Has(key)) return std::nullopt;
+  int64_t ms = 0;
+  auto text = TimestampText(key, "", /*trim=*/false, &ms);
+  return text ? std::optional<std::string>(*text) : std::nullopt;
 }
 
 std::string Reader::Enum(std::string_view key, std::initializer_list<std::string_view> values,
