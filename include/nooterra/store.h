@@ -1,0 +1,142 @@
+// The store: one LMDB environment in a directory, named tables, tenant-scoped keys.
+//
+// Durability: a Write() that returns OK has been committed with LMDB's default sync, so it
+// survives a crash or power loss. `Options::durable = false` (MDB_NOSYNC) is for tests and
+// benchmarks only: a crash may then lose the last commits (never corrupt the store).
+//
+// Atomicity: everything a Write() callback does is one LMDB write transaction; if the callback
+// returns an error (or anything fails), the transaction is aborted and nothing is written.
+//
+// Tenant isolation: every key of every table is stored as `tenant \0 key`, and tenants are ids
+// without NUL bytes, so no read, scan or write can reach another tenant's records.
+//
+// Threads: a Store is internally synchronized. Writes are serialized inside the library; reads
+// run concurrently with each other and with the writer (LMDB MVCC, opened with MDB_NOTLS, so a
+// read transaction is not tied to a thread). Transactions must not outlive the callback.
+//
+// The map grows by itself: when a write finds the map full, the store doubles it (up to
+// `map_bytes_max`) and runs the callback again, so callbacks must only act through the
+// transaction. Past the maximum, or when the disk is full, the write fails with
+// RESOURCE_EXHAUSTED and the store is unchanged.
+#ifndef NOOTERRA_STORE_H_
+#define NOOTERRA_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+struct MDB_env;
+struct MDB_txn;
+
+namespace nooterra::store {
+
+// Written into every store; opening a store of another version is FAILED_PRECONDITION
+// (reason STORE_SCHEMA_MISMATCH).
+inline constexpr std::string_view kSchemaVersion = "nooterra.store.v1";
+
+// Named limits.
+inline constexpr size_t kTenantBytesMax = 128;
+inline constexpr size_t kKeyBytesMax = 350;  // tenant + key stay under LMDB's 511-byte key limit
+inline constexpr size_t kValueBytesMax = size_t{16} << 20;
+
+// The tables. Values never change meaning; new tables are appended.
+enum class Table : uint8_t {
+  kObjects = 0,      // protocol objects (FlatBuffers storage form), by type and id
+  kAccounts = 1,     // ledger balances
+  kJournal = 2,      // ledger entries
+  kIdempotency = 3,  // idempotency keys -> request hash and result
+  kIndex = 4,        // secondary keys (agreement -> hold, case, adjustment, ...)
+  kOplog = 5,        // the hash-chained operation log
+};
+inline constexpr int kTableCount = 6;
+
+struct Options {
+  bool durable = true;                              // false: MDB_NOSYNC (tests, benchmarks)
+  uint64_t map_bytes_initial = uint64_t{64} << 20;  // grows by doubling
+  uint64_t map_bytes_max = uint64_t{1} << 40;
+  uint32_t readers_max = 126;                       // concurrent read transactions
+  bool create = true;                               // create the directory and store if missing
+};
+
+// Tenant ids: 1..128 characters of [A-Za-z0-9:_.-] (no NUL, so the key prefix is unambiguous).
+absl::Status ValidateTenant(std::string_view tenant);
+
+class Store;
+
+// A read-only view of the store at one point in time.
+class ReadTxn {
+ public:
+  ReadTxn(const ReadTxn&) = delete;
+  ReadTxn& operator=(const ReadTxn&) = delete;
+
+  // The value of (tenant, key), or nullopt. The view stays valid until the transaction ends.
+  absl::StatusOr<std::optional<std::string_view>> Get(Table table, std::string_view tenant,
+                                                      std::string_view key) const;
+  // Visits the tenant's keys that start with `prefix`, in key order (keys without the tenant
+  // prefix). The callback returns false to stop early.
+  absl::Status Scan(Table table, std::string_view tenant, std::string_view prefix,
+                    const std::function<bool(std::string_view key, std::string_view value)>&
+                        visit) const;
+
+ protected:
+  friend class Store;
+  ReadTxn(const Store* store, MDB_txn* txn) : store_(store), txn_(txn) {}
+  const Store* store_;
+  MDB_txn* txn_;
+};
+
+class WriteTxn : public ReadTxn {
+ public:
+  // Writes (tenant, key) -> value, replacing any previous value.
+  absl::Status Put(Table table, std::string_view tenant, std::string_view key,
+                   std::string_view value);
+  // Writes only if the key is absent; ALREADY_EXISTS (reason STORE_KEY_EXISTS) otherwise.
+  absl::Status Insert(Table table, std::string_view tenant, std::string_view key,
+                      std::string_view value);
+  // Removes the key; NOT_FOUND when absent.
+  absl::Status Delete(Table table, std::string_view tenant, std::string_view key);
+
+ private:
+  friend class Store;
+  WriteTxn(const Store* store, MDB_txn* txn) : ReadTxn(store, txn) {}
+};
+
+class Store {
+ public:
+  // Opens (or creates) the store in directory `dir`. Errors: INVALID_ARGUMENT (bad options),
+  // NOT_FOUND (no store and create=false), PERMISSION_DENIED, FAILED_PRECONDITION
+  // (STORE_SCHEMA_MISMATCH, or the directory is not a store), DATA_LOSS (corrupt files).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     const Options& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs `fn` in one write transaction and commits if it returns OK. See the header comment
+  // for retries after map growth.
+  absl::Status Write(const std::function<absl::Status(WriteTxn&)>& fn);
+  // Runs `fn` in a read transaction (a consistent snapshot).
+  absl::Status Read(const std::function<absl::Status(const ReadTxn&)>& fn) const;
+
+  const std::string& dir() const;
+  uint64_t map_bytes() const;
+  bool durable() const;
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  friend class ReadTxn;
+  friend class WriteTxn;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nooterra::store
+
+#endif  // NOOTERRA_STORE_H_

@@ -1,0 +1,334 @@
+// The double-entry ledger (include/nooterra/ledger.h).
+//
+// Layout in the store (tenant-scoped by the store):
+//   accounts  "b/<owner>\0<currency>\0<bucket>"  -> balance, 8 bytes little-endian two's complement
+//   journal   "e/<id>"                            -> the entry's canonical JSON
+#include <cstring>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "common/strings.h"
+#include "nooterra/json.h"
+#include "nooterra/ledger.h"
+#include "nooterra/status.h"
+
+namespace nooterra::ledger {
+
+namespace {
+
+absl::Status Invalid(std::string_view reason, std::string message) {
+  return MakeError(absl::StatusCode::kInvalidArgument, reason, message);
+}
+
+bool IdChars(std::string_view s, size_t max, bool slash) {
+  if (s.empty() || s.size() > max) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == ':' || c == '_' || c == '.' || c == '-' || (slash && c == '/');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool CurrencyOk(std::string_view c) {
+  if (c.size() < 3 || c.size() > 12 || !(c[0] >= 'A' && c[0] <= 'Z')) return false;
+  for (char ch : c) {
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+  }
+  return true;
+}
+
+absl::Status ValidateAccount(const Account& a) {
+  if (!IdChars(a.owner, 128, false)) {
+    return Invalid("LEDGER_ENTRY_INVALID", "account owner must be 1..128 characters of [A-Za-z0-9:_.-]");
+  }
+  if (!CurrencyOk(a.currency)) {
+    return Invalid("LEDGER_ENTRY_INVALID", StrCat("currency ", a.currency, " must match ^[A-Z][A-Z0-9_]{2,11}$"));
+  }
+  if (BucketName(a.bucket).empty()) return Invalid("LEDGER_ENTRY_INVALID", "unknown bucket");
+  if ((a.bucket == Bucket::kExternal) != (a.owner == kExternalOwner)) {
+    return Invalid("LEDGER_ENTRY_INVALID",
+                   "the external bucket belongs to owner \"external\", and only it");
+  }
+  return absl::OkStatus();
+}
+
+std::string AccountKey(const Account& a) {
+  std::string key = "b/";
+  key.append(a.owner);
+  key.push_back('\0');
+  key.append(a.currency);
+  key.push_back('\0');
+  key.push_back(static_cast<char>('0' + static_cast<int>(a.bucket)));
+  return key;
+}
+
+std::string AccountName(const Account& a) {
+  return StrCat(a.owner, "/", a.currency, "/", BucketName(a.bucket));
+}
+
+std::string EncodeBalance(int64_t v) {
+  std::string out(8, '\0');
+  const uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((u >> (8 * i)) & 0xFF);
+  return out;
+}
+
+absl::StatusOr<int64_t> DecodeBalance(std::string_view bytes) {
+  if (bytes.size() != 8) {
+    return MakeError(absl::StatusCode::kDataLoss, "LEDGER_CORRUPT", "a balance record is not 8 bytes");
+  }
+  uint64_t u = 0;
+  for (int i = 7; i >= 0; --i) u = (u << 8) | static_cast<uint8_t>(bytes[i]);
+  return static_cast<int64_t>(u);
+}
+
+using AccountTuple = std::tuple<std::string, std::string, int32_t>;
+AccountTuple Tuple(const Account& a) { return {a.owner, a.currency, static_cast<int32_t>(a.bucket)}; }
+
+}  // namespace
+
+std::string_view BucketName(Bucket bucket) {
+  switch (bucket) {
+    case Bucket::kAvailable: return "available";
+    case Bucket::kEscrow: return "escrow";
+    case Bucket::kHoldback: return "holdback";
+    case Bucket::kExternal: return "external";
+  }
+  return "";
+}
+
+std::optional<Bucket> BucketFromName(std::string_view name) {
+  for (Bucket b : {Bucket::kAvailable, Bucket::kEscrow, Bucket::kHoldback, Bucket::kExternal}) {
+    if (BucketName(b) == name) return b;
+  }
+  return std::nullopt;
+}
+
+absl::Status Post(store::WriteTxn& txn, std::string_view tenant, const Entry& entry) {
+  if (!IdChars(entry.id, kEntryIdBytesMax, true)) {
+    return Invalid("LEDGER_ENTRY_INVALID", "entry id must be 1..240 characters of [A-Za-z0-9:_.-/]");
+  }
+  if (entry.memo.size() > kMemoBytesMax) {
+    return Invalid("LEDGER_ENTRY_INVALID", "memo is longer than 1024 bytes");
+  }
+  if (entry.postings.size() < 2 || entry.postings.size() > kPostingsPerEntryMax) {
+    return Invalid("LEDGER_ENTRY_INVALID", StrCat("an entry has 2..", kPostingsPerEntryMax, " postings"));
+  }
+  // Net change per account and sum per currency, all checked before anything is written.
+  std::map<AccountTuple, std::pair<const Account*, int64_t>> deltas;
+  std::map<std::string, __int128> sums;
+  for (const Posting& p : entry.postings) {
+    if (absl::Status s = ValidateAccount(p.account); !s.ok()) return s;
+    if (p.amount == 0 || p.amount > kAmountMax || p.amount < -kAmountMax) {
+      return Invalid("LEDGER_ENTRY_INVALID", "posting amounts are non-zero safe integers");
+    }
+    auto& d = deltas[Tuple(p.account)];
+    d.first = &p.account;
+    d.second += p.amount;  // |sum| <= 64 * 2^53: no overflow
+    sums[p.account.currency] += p.amount;
+  }
+  for (const auto& [currency, sum] : sums) {
+    if (sum != 0) {
+      return Invalid("LEDGER_UNBALANCED",
+                     StrCat("postings in ", currency, " sum to ", static_cast<int64_t>(sum),
+                            "; every currency must sum to zero"));
+    }
+  }
+  auto existing = txn.Get(store::Table::kJournal, tenant, StrCat("e/", entry.id));
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    return MakeError(absl::StatusCode::kAlreadyExists, "LEDGER_ENTRY_EXISTS",
+                     StrCat("entry ", entry.id, " was posted before"));
+  }
+  std::vector<std::pair<std::string, int64_t>> updates;
+  for (const auto& [tuple, d] : deltas) {
+    const Account& account = *d.first;
+    auto current = Balance(txn, tenant, account);
+    if (!current.ok()) return current.status();
+    const __int128 next = static_cast<__int128>(*current) + d.second;
+    if (next > kAmountMax || next < -kAmountMax) {
+      return MakeError(absl::StatusCode::kOutOfRange, "LEDGER_OVERFLOW",
+                       StrCat("account ", AccountName(account), " would leave the safe range"));
+    }
+    if (next < 0 && account.bucket != Bucket::kExternal) {
+      return MakeError(absl::StatusCode::kFailedPrecondition, "LEDGER_INSUFFICIENT_FUNDS",
+                       StrCat("account ", AccountName(account), " holds ", *current,
+                              "; the entry needs ", -d.second));
+    }
+    updates.emplace_back(AccountKey(account), static_cast<int64_t>(next));
+  }
+  // Every check passed: write. (A store failure here aborts the whole transaction.)
+  for (const auto& [key, balance] : updates) {
+    if (absl::Status s = txn.Put(store::Table::kAccounts, tenant, key, EncodeBalance(balance)); !s.ok()) {
+      return s;
+    }
+  }
+  return txn.Insert(store::Table::kJournal, tenant, StrCat("e/", entry.id), EntryToJson(entry));
+}
+
+absl::StatusOr<int64_t> Balance(const store::ReadTxn& txn, std::string_view tenant,
+                                const Account& account) {
+  if (absl::Status s = ValidateAccount(account); !s.ok()) return s;
+  auto value = txn.Get(store::Table::kAccounts, tenant, AccountKey(account));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return int64_t{0};
+  return DecodeBalance(**value);
+}
+
+absl::StatusOr<std::optional<Entry>> GetEntry(const store::ReadTxn& txn, std::string_view tenant,
+                                              std::string_view entry_id) {
+  auto value = txn.Get(store::Table::kJournal, tenant, StrCat("e/", entry_id));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return std::optional<Entry>();
+  auto entry = EntryFromJson(**value);
+  if (!entry.ok()) {
+    return MakeError(absl::StatusCode::kDataLoss, "LEDGER_CORRUPT",
+                     StrCat("journal entry ", entry_id, " does not parse: ", entry.status().message()));
+  }
+  return std::optional<Entry>(std::move(*entry));
+}
+
+Entry Deposit(std::string id, std::string_view owner, std::string_view currency, int64_t amount) {
+  return Move(std::move(id), Account{std::string(kExternalOwner), std::string(currency), Bucket::kExternal},
+              Account{std::string(owner), std::string(currency), Bucket::kAvailable}, amount);
+}
+
+Entry Withdrawal(std::string id, std::string_view owner, std::string_view currency, int64_t amount) {
+  return Move(std::move(id), Account{std::string(owner), std::string(currency), Bucket::kAvailable},
+              Account{std::string(kExternalOwner), std::string(currency), Bucket::kExternal}, amount);
+}
+
+Entry Move(std::string id, const Account& from, const Account& to, int64_t amount) {
+  Entry e;
+  e.id = std::move(id);
+  e.postings.push_back(Posting{from, -amount});
+  e.postings.push_back(Posting{to, amount});
+  return e;
+}
+
+std::string EntryToJson(const Entry& entry) {
+  json::Tree postings = json::Tree::Array();
+  for (const Posting& p : entry.postings) {
+    json::Tree o = json::Tree::Object();
+    o.Add("owner", json::Tree::String(p.account.owner));
+    o.Add("currency", json::Tree::String(p.account.currency));
+    o.Add("bucket", json::Tree::String(std::string(BucketName(p.account.bucket))));
+    o.Add("amount", json::Tree::Number(static_cast<double>(p.amount)));
+    postings.Push(std::move(o));
+  }
+  json::Tree root = json::Tree::Object();
+  root.Add("id", json::Tree::String(entry.id));
+  root.Add("memo", json::Tree::String(entry.memo));
+  root.Add("postings", std::move(postings));
+  auto text = json::CanonicalString(root);
+  return text.ok() ? *text : std::string();  // strings and safe integers always canonicalize
+}
+
+absl::StatusOr<Entry> EntryFromJson(std::string_view json_text) {
+  auto doc = json::Document::Parse(json_text);
+  if (!doc.ok()) return doc.status();
+  json::Value root = doc->root();
+  const auto str = [](json::Value v, std::string_view k) -> std::optional<std::string> {
+    json::Value m = v.Find(k);
+    if (!m.is_string()) return std::nullopt;
+    return std::string(m.as_string());
+  };
+  Entry e;
+  auto id = str(root, "id");
+  json::Value postings = root.Find("postings");
+  if (!root.is_object() || !id || !postings.is_array()) {
+    return Invalid("LEDGER_ENTRY_INVALID", "an entry is {\"id\", \"memo\", \"postings\": [...]}");
+  }
+  e.id = *id;
+  e.memo = str(root, "memo").value_or("");
+  if (postings.size() > kPostingsPerEntryMax) {
+    return Invalid("LEDGER_ENTRY_INVALID", StrCat("an entry has at most ", kPostingsPerEntryMax, " postings"));
+  }
+  for (size_t i = 0; i < postings.size(); ++i) {
+    json::Value p = postings.at(i);
+    auto owner = str(p, "owner"), currency = str(p, "currency"), bucket = str(p, "bucket");
+    json::Value amount = p.Find("amount");
+    auto b = bucket ? BucketFromName(*bucket) : std::nullopt;
+    if (!owner || !currency || !b || !amount.is_number() ||
+        amount.as_number() != static_cast<double>(static_cast<int64_t>(amount.as_number()))) {
+      return Invalid("LEDGER_ENTRY_INVALID",
+                     StrCat("posting ", i, " needs owner, currency, bucket (available|escrow|"
+                                           "holdback|external) and an integer amount"));
+    }
+    e.postings.push_back(Posting{Account{*owner, *currency, *b}, static_cast<int64_t>(amount.as_number())});
+  }
+  return e;
+}
+
+absl::StatusOr<std::vector<std::string>> Check(const store::ReadTxn& txn, std::string_view tenant) {
+  std::vector<std::string> violations;
+  std::map<AccountTuple, __int128> from_journal;
+  absl::Status inner;
+  absl::Status s = txn.Scan(store::Table::kJournal, tenant, "e/",
+                            [&](std::string_view key, std::string_view value) {
+    auto entry = EntryFromJson(value);
+    if (!entry.ok()) {
+      violations.push_back(StrCat("entry ", key.substr(2), ": does not parse"));
+      return true;
+    }
+    std::map<std::string, __int128> sums;
+    for (const Posting& p : entry->postings) {
+      from_journal[Tuple(p.account)] += p.amount;
+      sums[p.account.currency] += p.amount;
+    }
+    for (const auto& [currency, sum] : sums) {
+      if (sum != 0) violations.push_back(StrCat("entry ", entry->id, ": ", currency, " does not sum to zero"));
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  std::map<std::string, __int128> currency_totals;
+  std::map<AccountTuple, int64_t> stored;
+  s = txn.Scan(store::Table::kAccounts, tenant, "b/", [&](std::string_view key, std::string_view value) {
+    // key = b/<owner>\0<currency>\0<bucket digit>
+    std::string_view rest = key.substr(2);
+    const size_t a = rest.find('\0'), b = rest.rfind('\0');
+    auto balance = DecodeBalance(value);
+    if (a == std::string_view::npos || a == b || b + 2 != rest.size() || !balance.ok()) {
+      violations.push_back("account record with a malformed key or value");
+      return true;
+    }
+    const AccountTuple t{std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)),
+                         rest[b + 1] - '0'};
+    stored[t] = *balance;
+    currency_totals[std::get<1>(t)] += *balance;
+    const std::string name = StrCat(std::get<0>(t), "/", std::get<1>(t), "/",
+                                    BucketName(static_cast<Bucket>(std::get<2>(t))));
+    if (*balance < 0 && static_cast<Bucket>(std::get<2>(t)) != Bucket::kExternal) {
+      violations.push_back(StrCat("account ", name, ": negative balance ", *balance));
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  for (const auto& [t, journal] : from_journal) {
+    auto it = stored.find(t);
+    const int64_t have = it == stored.end() ? 0 : it->second;
+    if (static_cast<__int128>(have) != journal) {
+      violations.push_back(StrCat("account ", std::get<0>(t), "/", std::get<1>(t), "/",
+                                  BucketName(static_cast<Bucket>(std::get<2>(t))), ": stored ", have,
+                                  ", journal says ", static_cast<int64_t>(journal)));
+    }
+  }
+  for (const auto& [t, have] : stored) {
+    if (have != 0 && from_journal.find(t) == from_journal.end()) {
+      violations.push_back(StrCat("account ", std::get<0>(t), "/", std::get<1>(t), ": balance ", have,
+                                  " with no journal entry"));
+    }
+  }
+  for (const auto& [currency, total] : currency_totals) {
+    if (total != 0) violations.push_back(StrCat("currency ", currency, ": balances sum to ",
+                                                static_cast<int64_t>(total), ", not zero"));
+  }
+  (void)inner;
+  return violations;
+}
+
+}  // namespace nooterra::ledger

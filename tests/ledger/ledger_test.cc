@@ -1,0 +1,211 @@
+// The double-entry ledger on the store: balanced entries, no overdraft, idempotent ids, audits.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "nooterra/ledger.h"
+#include "nooterra/status.h"
+#include "nooterra/store.h"
+#include "support/temp_dir.h"
+
+namespace nooterra::ledger {
+namespace {
+
+using store::Store;
+using store::Table;
+using testing::TempDir;
+
+constexpr char kTenant[] = "tenant_test";
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::Options o;
+    o.durable = false;
+    auto s = Store::Open(dir_.sub("s"), o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+  }
+
+  absl::Status PostOne(const Entry& e) {
+    return store_->Write([&](store::WriteTxn& txn) { return Post(txn, kTenant, e); });
+  }
+
+  int64_t BalanceOf(std::string_view owner, Bucket bucket, std::string_view currency = "USD") {
+    int64_t out = -1;
+    EXPECT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
+      auto b = Balance(txn, kTenant, Account{std::string(owner), std::string(currency), bucket});
+      if (!b.ok()) return b.status();
+      out = *b;
+      return absl::OkStatus();
+    }).ok());
+    return out;
+  }
+
+  std::vector<std::string> Audit() {
+    std::vector<std::string> out;
+    EXPECT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
+      auto v = Check(txn, kTenant);
+      if (!v.ok()) return v.status();
+      out = *v;
+      return absl::OkStatus();
+    }).ok());
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+Account A(std::string owner, Bucket b = Bucket::kAvailable) { return Account{std::move(owner), "USD", b}; }
+
+TEST_F(LedgerTest, DepositMoveWithdraw) {
+  ASSERT_TRUE(PostOne(Deposit("dep_1", "agt_payer", "USD", 25000)).ok());
+  EXPECT_EQ(BalanceOf("agt_payer", Bucket::kAvailable), 25000);
+  EXPECT_EQ(BalanceOf("external", Bucket::kExternal), -25000);
+  ASSERT_TRUE(PostOne(Move("hold_1", A("agt_payer"), A("agt_payer", Bucket::kEscrow), 2000)).ok());
+  ASSERT_TRUE(PostOne(Move("rel_1", A("agt_payer", Bucket::kEscrow), A("agt_payee"), 2000)).ok());
+  ASSERT_TRUE(PostOne(Withdrawal("wd_1", "agt_payee", "USD", 500)).ok());
+  EXPECT_EQ(BalanceOf("agt_payer", Bucket::kAvailable), 23000);
+  EXPECT_EQ(BalanceOf("agt_payer", Bucket::kEscrow), 0);
+  EXPECT_EQ(BalanceOf("agt_payee", Bucket::kAvailable), 1500);
+  EXPECT_EQ(BalanceOf("external", Bucket::kExternal), -24500);
+  EXPECT_THAT(Audit(), ::testing::IsEmpty());
+  // The journal keeps each entry.
+  ASSERT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
+    auto e = GetEntry(txn, kTenant, "rel_1");
+    EXPECT_TRUE(e.ok() && e->has_value());
+    if (e.ok() && e->has_value()) EXPECT_EQ((*e)->postings.size(), 2u);
+    return absl::OkStatus();
+  }).ok());
+}
+
+TEST_F(LedgerTest, SplitPaysManyPayeesInOneEntry) {
+  ASSERT_TRUE(PostOne(Deposit("dep", "agt_payer", "USD", 10000)).ok());
+  Entry split;
+  split.id = "settle_split";
+  split.postings = {{A("agt_payer"), -10000}, {A("agt_tool"), 8000}, {A("platform_fees"), 1500},
+                    {A("agt_subagent"), 500}};
+  ASSERT_TRUE(PostOne(split).ok());
+  EXPECT_EQ(BalanceOf("agt_tool", Bucket::kAvailable), 8000);
+  EXPECT_EQ(BalanceOf("platform_fees", Bucket::kAvailable), 1500);
+  EXPECT_EQ(BalanceOf("agt_subagent", Bucket::kAvailable), 500);
+  EXPECT_THAT(Audit(), ::testing::IsEmpty());
+}
+
+TEST_F(LedgerTest, RejectionsChangeNothing) {
+  ASSERT_TRUE(PostOne(Deposit("dep", "agt_payer", "USD", 1000)).ok());
+  struct Case {
+    Entry entry;
+    absl::StatusCode code;
+    std::string_view reason;
+  };
+  Entry unbalanced{"e1", "", {{A("agt_payer"), -100}, {A("agt_b"), 99}}};
+  Entry overdraft = Move("e2", A("agt_payer"), A("agt_b"), 1001);
+  Entry zero{"e3", "", {{A("agt_payer"), 0}, {A("agt_b"), 0}}};
+  Entry single{"e4", "", {{A("agt_payer"), 0}}};
+  Entry bad_currency = Move("e5", Account{"agt_payer", "usd", Bucket::kAvailable}, A("agt_b"), 1);
+  Entry bad_owner = Move("e6", A("agt payer"), A("agt_b"), 1);
+  Entry fake_external = Move("e7", Account{"agt_payer", "USD", Bucket::kExternal}, A("agt_b"), 1);
+  Entry huge = Move("e8", A("agt_payer"), A("agt_b"), kAmountMax + 1);
+  Entry bad_id = Move("bad id", A("agt_payer"), A("agt_b"), 1);
+  Entry reused = Deposit("dep", "agt_payer", "USD", 1);
+  Entry mixed{"e9", "", {{A("agt_payer"), -10}, {Account{"agt_b", "EUR", Bucket::kAvailable}, 10}}};
+  const Case cases[] = {
+      {unbalanced, absl::StatusCode::kInvalidArgument, "LEDGER_UNBALANCED"},
+      {overdraft, absl::StatusCode::kFailedPrecondition, "LEDGER_INSUFFICIENT_FUNDS"},
+      {zero, absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID"},
+      {single, absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID"},
+      {bad_currency, absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID"},
+      {bad_owner, absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID"},
+      {fake_external, absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID"},
+      {huge, absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID"},
+      {bad_id, absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID"},
+      {reused, absl::StatusCode::kAlreadyExists, "LEDGER_ENTRY_EXISTS"},
+      {mixed, absl::StatusCode::kInvalidArgument, "LEDGER_UNBALANCED"},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = PostOne(c.entry);
+    EXPECT_EQ(s.code(), c.code) << c.entry.id << ": " << s;
+    EXPECT_EQ(StatusReason(s), c.reason) << c.entry.id;
+  }
+  EXPECT_EQ(BalanceOf("agt_payer", Bucket::kAvailable), 1000);
+  EXPECT_EQ(BalanceOf("agt_b", Bucket::kAvailable), 0);
+  EXPECT_THAT(Audit(), ::testing::IsEmpty());
+}
+
+TEST_F(LedgerTest, OverflowIsRefused) {
+  ASSERT_TRUE(PostOne(Deposit("d1", "agt_rich", "USD", kAmountMax)).ok());
+  absl::Status s = PostOne(Deposit("d2", "agt_rich", "USD", 1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(StatusReason(s), "LEDGER_OVERFLOW");
+}
+
+TEST_F(LedgerTest, AnEntryAndOtherWritesCommitTogetherOrNotAtAll) {
+  ASSERT_TRUE(PostOne(Deposit("dep", "agt_payer", "USD", 100)).ok());
+  absl::Status s = store_->Write([&](store::WriteTxn& txn) {
+    if (auto st = Post(txn, kTenant, Move("m1", A("agt_payer"), A("agt_b"), 60)); !st.ok()) return st;
+    if (auto st = txn.Put(Table::kObjects, kTenant, "receipt", "{}"); !st.ok()) return st;
+    return Post(txn, kTenant, Move("m2", A("agt_payer"), A("agt_c"), 60));  // overdraft
+  });
+  EXPECT_EQ(StatusReason(s), "LEDGER_INSUFFICIENT_FUNDS");
+  EXPECT_EQ(BalanceOf("agt_payer", Bucket::kAvailable), 100);
+  EXPECT_EQ(BalanceOf("agt_b", Bucket::kAvailable), 0);
+  EXPECT_THAT(Audit(), ::testing::IsEmpty());
+}
+
+TEST_F(LedgerTest, AuditFindsTamperedBalances) {
+  ASSERT_TRUE(PostOne(Deposit("dep", "agt_payer", "USD", 100)).ok());
+  // Write a balance behind the ledger's back.
+  ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) {
+    std::string key = "b/agt_payer";
+    key.push_back('\0');
+    key += "USD";
+    key.push_back('\0');
+    key.push_back('1');
+    std::string v(8, '\0');
+    v[0] = 90;
+    return txn.Put(Table::kAccounts, kTenant, key, v);
+  }).ok());
+  auto violations = Audit();
+  ASSERT_FALSE(violations.empty());
+  EXPECT_THAT(violations, ::testing::Contains(::testing::HasSubstr("agt_payer/USD/available: stored 90, journal says 100")));
+}
+
+TEST_F(LedgerTest, RandomTrafficKeepsEveryInvariant) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> owners = {"agt_a", "agt_b", "agt_c", "agt_d"};
+  int applied = 0, refused = 0;
+  for (int i = 0; i < 400; ++i) {
+    const std::string& x = owners[rng() % owners.size()];
+    const std::string& y = owners[rng() % owners.size()];
+    const int64_t amount = 1 + rng() % 500;
+    const std::string id = "op_" + std::to_string(i % 350);  // some ids repeat: refused
+    Entry e;
+    switch (rng() % 4) {
+      case 0: e = Deposit(id, x, "USD", amount); break;
+      case 1: e = Withdrawal(id, x, "USD", amount); break;
+      case 2: e = Move(id, A(x), A(y, Bucket::kEscrow), amount); break;
+      default: e = Move(id, A(x, Bucket::kEscrow), A(y), amount); break;
+    }
+    if (x == y && e.postings[0].account.bucket == e.postings[1].account.bucket) continue;
+    (PostOne(e).ok() ? applied : refused)++;
+    ASSERT_THAT(Audit(), ::testing::IsEmpty()) << "after " << id;
+  }
+  EXPECT_GT(applied, 100);
+  EXPECT_GT(refused, 10);
+}
+
+TEST(LedgerJson, RoundTripAndErrors) {
+  Entry e{"e1", "memo", {{A("agt_a"), -5}, {A("agt_b", Bucket::kHoldback), 5}}};
+  auto back = EntryFromJson(EntryToJson(e));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(EntryToJson(*back), EntryToJson(e));
+  EXPECT_EQ(StatusReason(EntryFromJson(R"({"id":"x","postings":[{"owner":"a"}]})").status()),
+            "LEDGER_ENTRY_INVALID");
+  EXPECT_EQ(StatusReason(EntryFromJson("{").status()), "JSON_SYNTAX");
+}
+
+}  // namespace
+}  // namespace nooterra::ledger

@@ -1,0 +1,252 @@
+// The LMDB store: tables, atomic writes, tenant isolation, map growth, schema version.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <lmdb.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "nooterra/status.h"
+#include "nooterra/store.h"
+#include "support/temp_dir.h"
+
+namespace nooterra::store {
+namespace {
+
+using testing::TempDir;
+
+Options Fast() {
+  Options o;
+  o.durable = false;
+  return o;
+}
+
+std::optional<std::string> GetCopy(Store& store, Table table, std::string_view tenant,
+                                   std::string_view key) {
+  std::optional<std::string> out;
+  absl::Status s = store.Read([&](const ReadTxn& txn) {
+    auto v = txn.Get(table, tenant, key);
+    if (!v.ok()) return v.status();
+    if (v->has_value()) out = std::string(**v);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return out;
+}
+
+TEST(Store, PutGetInsertDelete) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Write([](WriteTxn& txn) {
+    if (auto s = txn.Put(Table::kObjects, "tenant_a", "k1", "v1"); !s.ok()) return s;
+    return txn.Insert(Table::kObjects, "tenant_a", "k2", "v2");
+  }).ok());
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "tenant_a", "k1"), "v1");
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "tenant_a", "k2"), "v2");
+  EXPECT_EQ(GetCopy(**store, Table::kJournal, "tenant_a", "k1"), std::nullopt);  // other table
+  absl::Status again = (*store)->Write([](WriteTxn& txn) {
+    return txn.Insert(Table::kObjects, "tenant_a", "k2", "other");
+  });
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(StatusReason(again), "STORE_KEY_EXISTS");
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "tenant_a", "k2"), "v2");
+  ASSERT_TRUE((*store)->Write([](WriteTxn& txn) { return txn.Delete(Table::kObjects, "tenant_a", "k1"); }).ok());
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "tenant_a", "k1"), std::nullopt);
+  absl::Status missing = (*store)->Write([](WriteTxn& txn) { return txn.Delete(Table::kObjects, "tenant_a", "k1"); });
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Store, AFailedCallbackWritesNothing) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok());
+  absl::Status s = (*store)->Write([](WriteTxn& txn) {
+    EXPECT_TRUE(txn.Put(Table::kObjects, "t", "a", "1").ok());
+    EXPECT_TRUE(txn.Put(Table::kAccounts, "t", "b", "2").ok());
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "a"), std::nullopt);
+  EXPECT_EQ(GetCopy(**store, Table::kAccounts, "t", "b"), std::nullopt);
+}
+
+TEST(Store, ReopensDurablyAndKeepsData) {
+  TempDir dir;
+  {
+    auto store = Store::Open(dir.sub("s"));  // durable
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Write([](WriteTxn& txn) { return txn.Put(Table::kOplog, "t", "x", "y"); }).ok());
+    EXPECT_TRUE((*store)->durable());
+  }
+  auto again = Store::Open(dir.sub("s"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(GetCopy(**again, Table::kOplog, "t", "x"), "y");
+}
+
+TEST(Store, OpenErrors) {
+  TempDir dir;
+  Options no_create = Fast();
+  no_create.create = false;
+  auto missing = Store::Open(dir.sub("absent"), no_create);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  auto empty_dir = Store::Open(dir.path(), no_create);
+  EXPECT_EQ(StatusReason(empty_dir.status()), "STORE_NOT_FOUND");
+  Options bad = Fast();
+  bad.map_bytes_max = 1;
+  EXPECT_EQ(StatusReason(Store::Open(dir.sub("x"), bad).status()), "STORE_OPTIONS_INVALID");
+  // A file where the directory should be.
+  { FILE* f = fopen(dir.sub("file").c_str(), "w"); ASSERT_NE(f, nullptr); fclose(f); }
+  EXPECT_EQ(StatusReason(Store::Open(dir.sub("file"), Fast()).status()), "STORE_NOT_A_STORE");
+}
+
+TEST(Store, SchemaVersionMismatchIsRefused) {
+  TempDir dir;
+  ASSERT_TRUE(Store::Open(dir.sub("s"), Fast()).ok());
+  {  // Rewrite the recorded schema version behind the store's back.
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    ASSERT_EQ(mdb_env_open(env, dir.sub("s").c_str(), 0, 0600), 0);
+    MDB_txn* txn = nullptr;
+    MDB_dbi meta;
+    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    std::string k = "schemaVersion", v = "nooterra.store.v0";
+    MDB_val key{k.size(), k.data()}, val{v.size(), v.data()};
+    ASSERT_EQ(mdb_put(txn, meta, &key, &val, 0), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+  auto reopened = Store::Open(dir.sub("s"), Fast());
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(StatusReason(reopened.status()), "STORE_SCHEMA_MISMATCH");
+}
+
+TEST(Store, KeysAndTenantsHaveLimits) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok());
+  for (std::string tenant : {std::string(), std::string("bad tenant"), std::string(129, 'a'),
+                             std::string("nul\0x", 5)}) {
+    absl::Status s = (*store)->Write([&](WriteTxn& txn) { return txn.Put(Table::kObjects, tenant, "k", "v"); });
+    EXPECT_EQ(StatusReason(s), "STORE_TENANT_INVALID") << tenant;
+  }
+  absl::Status long_key = (*store)->Write([](WriteTxn& txn) {
+    return txn.Put(Table::kObjects, "t", std::string(kKeyBytesMax + 1, 'k'), "v");
+  });
+  EXPECT_EQ(StatusReason(long_key), "STORE_KEY_TOO_LONG");
+}
+
+TEST(Store, MapGrowsAndStopsCleanlyAtItsMaximum) {
+  TempDir dir;
+  Options o = Fast();
+  o.map_bytes_initial = 1 << 20;
+  o.map_bytes_max = 8 << 20;
+  auto store = Store::Open(dir.sub("s"), o);
+  ASSERT_TRUE(store.ok());
+  const std::string value(1 << 10, 'v');
+  // ~3 MiB in one transaction: needs two doublings.
+  absl::Status grown = (*store)->Write([&](WriteTxn& txn) {
+    for (int i = 0; i < 3000; ++i) {
+      if (auto s = txn.Put(Table::kObjects, "t", "k" + std::to_string(i), value); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(grown.ok()) << grown;
+  EXPECT_GE((*store)->map_bytes(), uint64_t{4} << 20);
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "k2999"), value);
+  // ~16 MiB more cannot fit under the 8 MiB maximum: a clean error, nothing written.
+  absl::Status full = (*store)->Write([&](WriteTxn& txn) {
+    for (int i = 0; i < 16000; ++i) {
+      if (auto s = txn.Put(Table::kObjects, "t", "big" + std::to_string(i), value); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(StatusReason(full), "STORE_FULL");
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "big0"), std::nullopt);
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "k0"), value);  // earlier data intact
+}
+
+TEST(Store, TenantIsolationUnderRandomTraffic) {
+  // 10,000 random reads, writes and scans over tenants whose names prefix each other.
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok());
+  const std::vector<std::string> tenants = {"t", "t1", "t10", "t_", "T", "tenant", "tenant:a"};
+  std::map<std::pair<std::string, std::string>, std::string> model;
+  std::mt19937 rng(7);
+  size_t leaks = 0;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string& tenant = tenants[rng() % tenants.size()];
+    const std::string key = "k" + std::to_string(rng() % 50);
+    switch (rng() % 3) {
+      case 0: {
+        const std::string value = tenant + "|" + std::to_string(i);
+        ASSERT_TRUE((*store)->Write([&](WriteTxn& txn) { return txn.Put(Table::kIndex, tenant, key, value); }).ok());
+        model[{tenant, key}] = value;
+        break;
+      }
+      case 1: {
+        auto got = GetCopy(**store, Table::kIndex, tenant, key);
+        auto it = model.find({tenant, key});
+        if (got != (it == model.end() ? std::nullopt : std::optional<std::string>(it->second))) ++leaks;
+        if (got && got->rfind(tenant + "|", 0) != 0) ++leaks;
+        break;
+      }
+      default: {
+        size_t seen = 0;
+        ASSERT_TRUE((*store)->Read([&](const ReadTxn& txn) {
+          return txn.Scan(Table::kIndex, tenant, "k", [&](std::string_view k, std::string_view v) {
+            ++seen;
+            if (v.substr(0, tenant.size() + 1) != tenant + "|") ++leaks;
+            if (model.find({tenant, std::string(k)}) == model.end()) ++leaks;
+            return true;
+          });
+        }).ok());
+        size_t expected = 0;
+        for (const auto& [tk, v] : model) expected += tk.first == tenant;
+        if (seen != expected) ++leaks;
+      }
+    }
+  }
+  EXPECT_EQ(leaks, 0u);
+}
+
+TEST(Store, ReadersSeeConsistentSnapshotsWhileWriting) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok());
+  // Two keys always written together with the same value: a reader must never see them differ.
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::thread reader([&] {
+    while (!stop) {
+      (void)(*store)->Read([&](const ReadTxn& txn) {
+        auto a = txn.Get(Table::kObjects, "t", "a");
+        auto b = txn.Get(Table::kObjects, "t", "b");
+        if (a.ok() && b.ok() && (a->has_value() != b->has_value() || (a->has_value() && **a != **b))) ++torn;
+        ++reads;
+        return absl::OkStatus();
+      });
+    }
+  });
+  for (int i = 0; i < 2000; ++i) {
+    const std::string v = std::to_string(i);
+    ASSERT_TRUE((*store)->Write([&](WriteTxn& txn) {
+      if (auto s = txn.Put(Table::kObjects, "t", "a", v); !s.ok()) return s;
+      return txn.Put(Table::kObjects, "t", "b", v);
+    }).ok());
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+}
+
+}  // namespace
+}  // namespace nooterra::store
