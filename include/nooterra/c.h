@@ -398,6 +398,72 @@ NOOTERRA_API int32_t nooterra_object_verify(const uint8_t* json, size_t size,
                                             size_t key_count, nooterra_buffer_t* out_report,
                                             int32_t* out_ok, nooterra_error_t** error);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Store (module store) and ledger (module ledger)                                             */
+
+/* An LMDB store in a directory. Internally synchronized: one handle may be shared by threads
+ * (writes are serialized inside, reads run concurrently). */
+typedef struct nooterra_store_t nooterra_store_t;
+
+typedef struct nooterra_store_options_t {
+  uint32_t struct_size;
+  int32_t durable;            /* 1 (default): every committed write survives a crash; 0: no fsync */
+  uint64_t map_bytes_initial; /* default 64 MiB; the map doubles as needed */
+  uint64_t map_bytes_max;     /* default 1 TiB; past it writes fail with RESOURCE_EXHAUSTED */
+  uint32_t readers_max;       /* concurrent read transactions, default 126 */
+  int32_t create;             /* 1 (default): create the directory and store when missing */
+} nooterra_store_options_t;
+
+#define NOOTERRA_STORE_OPTIONS_INIT \
+  {(uint32_t)sizeof(nooterra_store_options_t), 1, (uint64_t)64 << 20, (uint64_t)1 << 40, 126u, 1}
+
+/* Opens (or creates) the store in `dir` (NUL-terminated).
+ *  [out] out  the store; close it with nooterra_store_close
+ * Errors: INVALID_ARGUMENT (STORE_OPTIONS_INVALID, STRUCT_SIZE, NULL_ARGUMENT), NOT_FOUND
+ * (STORE_NOT_FOUND with create=0), PERMISSION_DENIED (STORE_PERMISSION), FAILED_PRECONDITION
+ * (STORE_SCHEMA_MISMATCH: written by another version; STORE_NOT_A_STORE), DATA_LOSS
+ * (STORE_CORRUPT). */
+NOOTERRA_API int32_t nooterra_store_open(const char* dir, const nooterra_store_options_t* options,
+                                         nooterra_store_t** out, nooterra_error_t** error);
+/* Closes the store. NULL is a no-op. The handle must not be used afterwards. */
+NOOTERRA_API void nooterra_store_close(nooterra_store_t* store);
+
+/* Ledger buckets. */
+#define NOOTERRA_BUCKET_AVAILABLE 1
+#define NOOTERRA_BUCKET_ESCROW 2
+#define NOOTERRA_BUCKET_HOLDBACK 3
+#define NOOTERRA_BUCKET_EXTERNAL 4 /* owner "external": where deposits come from */
+
+/* Posts one ledger entry in its own durable write transaction.
+ *  [in] tenant      NUL-terminated tenant id (1..128 of [A-Za-z0-9:_.-])
+ *  [in] entry_json  {"id","memo","postings":[{"owner","currency","bucket","amount"}]} where
+ *                   bucket is "available" | "escrow" | "holdback" | "external" and amount is a
+ *                   signed integer (minor units); the postings of each currency sum to zero
+ * Errors (nothing is written): INVALID_ARGUMENT (LEDGER_ENTRY_INVALID, LEDGER_UNBALANCED,
+ * JSON_*, STORE_TENANT_INVALID), ALREADY_EXISTS (LEDGER_ENTRY_EXISTS), FAILED_PRECONDITION
+ * (LEDGER_INSUFFICIENT_FUNDS), OUT_OF_RANGE (LEDGER_OVERFLOW), RESOURCE_EXHAUSTED
+ * (STORE_FULL, STORE_DISK_FULL). Thread-safe. */
+NOOTERRA_API int32_t nooterra_ledger_post(nooterra_store_t* store, const char* tenant,
+                                          const uint8_t* entry_json, size_t entry_size,
+                                          nooterra_error_t** error);
+
+/* The balance of (tenant, owner, currency, bucket) in minor units (0 if it never moved).
+ * Errors: INVALID_ARGUMENT (LEDGER_ENTRY_INVALID for a bad owner/currency/bucket,
+ * STORE_TENANT_INVALID, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_ledger_balance(nooterra_store_t* store, const char* tenant,
+                                             const char* owner, const char* currency,
+                                             int32_t bucket, int64_t* out_balance,
+                                             nooterra_error_t** error);
+
+/* Audits a tenant's ledger (entries balance, stored balances equal the journal, no forbidden
+ * negative balance, each currency sums to zero).
+ *  [out] out_report  a JSON array of violation strings ("[]" when sound)
+ *  [out] out_ok      optional: 1 when there is no violation
+ * Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_ledger_check(nooterra_store_t* store, const char* tenant,
+                                           nooterra_buffer_t* out_report, int32_t* out_ok,
+                                           nooterra_error_t** error);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

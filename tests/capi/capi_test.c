@@ -1,11 +1,13 @@
 /* The C ABI from C: strict C11 with -pedantic, linked against libnooterra.so.
  * Exercises every function of the first slice and every error code they document, and pins the
  * layout of the public structs with static_asserts. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, rmdir, unlink */
 #include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nooterra/c.h"
 
@@ -33,6 +35,13 @@ static_assert(sizeof(nooterra_object_build_options_t) == 8 + 2 * sizeof(void*),
               "build options layout");
 static_assert(NOOTERRA_OBJECT_TOOL_MANIFEST == 1 && NOOTERRA_OBJECT_REPUTATION_EVENT == 19,
               "object type values are part of the ABI");
+
+static_assert(offsetof(nooterra_store_options_t, durable) == 4, "store options layout");
+static_assert(offsetof(nooterra_store_options_t, map_bytes_initial) == 8, "store options layout");
+static_assert(offsetof(nooterra_store_options_t, map_bytes_max) == 16, "store options layout");
+static_assert(offsetof(nooterra_store_options_t, readers_max) == 24, "store options layout");
+static_assert(offsetof(nooterra_store_options_t, create) == 28, "store options layout");
+static_assert(sizeof(nooterra_store_options_t) == 32, "store options layout");
 
 static int failures = 0;
 static int checks = 0;
@@ -493,6 +502,71 @@ static void test_objects(void) {
   nooterra_private_key_free(priv);
 }
 
+static void test_store_ledger(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_store_t* store = NULL;
+  nooterra_buffer_t report = NOOTERRA_BUFFER_INIT;
+  int64_t balance = -1;
+  int32_t ok = -1;
+  char dir[] = "/tmp/nooterra-capi-XXXXXX";
+  char path[256];
+  nooterra_store_options_t options = NOOTERRA_STORE_OPTIONS_INIT;
+  const char deposit[] =
+      "{\"id\":\"dep_1\",\"memo\":\"top up\",\"postings\":["
+      "{\"owner\":\"external\",\"currency\":\"USD\",\"bucket\":\"external\",\"amount\":-25000},"
+      "{\"owner\":\"agt_payer\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":25000}]}";
+  const char overdraft[] =
+      "{\"id\":\"pay_1\",\"memo\":\"\",\"postings\":["
+      "{\"owner\":\"agt_payer\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":-30000},"
+      "{\"owner\":\"agt_payee\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":30000}]}";
+
+  CHECK(mkdtemp(dir) != NULL);
+  options.durable = 0;
+  options.create = 0;
+  snprintf(path, sizeof path, "%s/store", dir);
+  EXPECT_ERROR(nooterra_store_open(path, &options, &store, &err), NOOTERRA_NOT_FOUND, "STORE_NOT_FOUND");
+  CHECK(store == NULL);
+  options.create = 1;
+  options.struct_size = 8;
+  EXPECT_ERROR(nooterra_store_open(path, &options, &store, &err), NOOTERRA_INVALID_ARGUMENT, "STRUCT_SIZE");
+  options.struct_size = (uint32_t)sizeof options;
+  CHECK(nooterra_store_open(path, &options, &store, &err) == NOOTERRA_OK);
+
+  CHECK(nooterra_ledger_post(store, "tenant_c", U(deposit), strlen(deposit), &err) == NOOTERRA_OK);
+  EXPECT_ERROR(nooterra_ledger_post(store, "tenant_c", U(deposit), strlen(deposit), &err),
+               NOOTERRA_ALREADY_EXISTS, "LEDGER_ENTRY_EXISTS");
+  EXPECT_ERROR(nooterra_ledger_post(store, "tenant_c", U(overdraft), strlen(overdraft), &err),
+               NOOTERRA_FAILED_PRECONDITION, "LEDGER_INSUFFICIENT_FUNDS");
+  EXPECT_ERROR(nooterra_ledger_post(store, "bad tenant", U(deposit), strlen(deposit), &err),
+               NOOTERRA_INVALID_ARGUMENT, "STORE_TENANT_INVALID");
+  EXPECT_ERROR(nooterra_ledger_post(store, "tenant_c", U("{"), 1, &err), NOOTERRA_INVALID_ARGUMENT,
+               "JSON_SYNTAX");
+  CHECK(nooterra_ledger_balance(store, "tenant_c", "agt_payer", "USD", NOOTERRA_BUCKET_AVAILABLE,
+                                &balance, &err) == NOOTERRA_OK);
+  CHECK(balance == 25000);
+  CHECK(nooterra_ledger_balance(store, "tenant_c", "external", "USD", NOOTERRA_BUCKET_EXTERNAL,
+                                &balance, &err) == NOOTERRA_OK);
+  CHECK(balance == -25000);
+  CHECK(nooterra_ledger_balance(store, "other_tenant", "agt_payer", "USD", NOOTERRA_BUCKET_AVAILABLE,
+                                &balance, &err) == NOOTERRA_OK);
+  CHECK(balance == 0); /* tenants never see each other */
+  EXPECT_ERROR(nooterra_ledger_balance(store, "tenant_c", "agt_payer", "USD", 9, &balance, &err),
+               NOOTERRA_INVALID_ARGUMENT, "LEDGER_ENTRY_INVALID");
+  CHECK(nooterra_ledger_check(store, "tenant_c", &report, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 1 && strcmp((const char*)report.data, "[]") == 0);
+  nooterra_buffer_dispose(&report);
+  nooterra_store_close(store);
+  nooterra_store_close(NULL);
+
+  snprintf(path, sizeof path, "%s/store/data.mdb", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/store/lock.mdb", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/store", dir);
+  rmdir(path);
+  rmdir(dir);
+}
+
 int main(void) {
   test_version_and_errors();
   test_json();
@@ -501,6 +575,7 @@ int main(void) {
   test_base64();
   test_verify();
   test_objects();
+  test_store_ledger();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -1,0 +1,106 @@
+// C ABI of the store and ledger modules: a translation of include/nooterra/store.h and
+// include/nooterra/ledger.h.
+#include <memory>
+#include <string>
+
+#include "internal.h"
+#include "nooterra/json.h"
+#include "nooterra/ledger.h"
+#include "nooterra/store.h"
+
+struct nooterra_store_t {
+  std::unique_ptr<nooterra::store::Store> store;
+};
+
+using namespace nooterra;  // NOLINT: translation unit of C entry points only
+
+extern "C" {
+
+int32_t nooterra_store_open(const char* dir, const nooterra_store_options_t* options,
+                            nooterra_store_t** out, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (dir == nullptr) return capi::NullArgument("dir");
+    if (out == nullptr) return capi::NullArgument("out");
+    *out = nullptr;
+    store::Options o;
+    if (options != nullptr) {
+      if (options->struct_size != sizeof(nooterra_store_options_t)) {
+        return MakeError(absl::StatusCode::kInvalidArgument, "STRUCT_SIZE",
+                         "nooterra_store_options_t.struct_size is not a known size; initialize "
+                         "with NOOTERRA_STORE_OPTIONS_INIT");
+      }
+      o.durable = options->durable != 0;
+      o.map_bytes_initial = options->map_bytes_initial;
+      o.map_bytes_max = options->map_bytes_max;
+      o.readers_max = options->readers_max;
+      o.create = options->create != 0;
+    }
+    auto opened = store::Store::Open(dir, o);
+    if (!opened.ok()) return opened.status();
+    *out = new nooterra_store_t{std::move(*opened)};
+    return absl::OkStatus();
+  });
+}
+
+void nooterra_store_close(nooterra_store_t* store) { delete store; }
+
+int32_t nooterra_ledger_post(nooterra_store_t* store, const char* tenant, const uint8_t* entry_json,
+                             size_t entry_size, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr) return capi::NullArgument("store");
+    if (tenant == nullptr) return capi::NullArgument("tenant");
+    if (entry_json == nullptr && entry_size != 0) return capi::NullArgument("entry_json");
+    auto entry = ledger::EntryFromJson(
+        std::string_view(reinterpret_cast<const char*>(entry_json), entry_size));
+    if (!entry.ok()) return entry.status();
+    return store->store->Write(
+        [&](store::WriteTxn& txn) { return ledger::Post(txn, tenant, *entry); });
+  });
+}
+
+int32_t nooterra_ledger_balance(nooterra_store_t* store, const char* tenant, const char* owner,
+                                const char* currency, int32_t bucket, int64_t* out_balance,
+                                nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr) return capi::NullArgument("store");
+    if (tenant == nullptr) return capi::NullArgument("tenant");
+    if (owner == nullptr) return capi::NullArgument("owner");
+    if (currency == nullptr) return capi::NullArgument("currency");
+    if (out_balance == nullptr) return capi::NullArgument("out_balance");
+    const ledger::Account account{owner, currency, static_cast<ledger::Bucket>(bucket)};
+    return store->store->Read([&](const store::ReadTxn& txn) -> absl::Status {
+      auto b = ledger::Balance(txn, tenant, account);
+      if (!b.ok()) return b.status();
+      *out_balance = *b;
+      return absl::OkStatus();
+    });
+  });
+}
+
+int32_t nooterra_ledger_check(nooterra_store_t* store, const char* tenant,
+                              nooterra_buffer_t* out_report, int32_t* out_ok,
+                              nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr) return capi::NullArgument("store");
+    if (tenant == nullptr) return capi::NullArgument("tenant");
+    if (out_report == nullptr) return capi::NullArgument("out_report");
+    std::vector<std::string> violations;
+    absl::Status s = store->store->Read([&](const store::ReadTxn& txn) -> absl::Status {
+      if (absl::Status v = store::ValidateTenant(tenant); !v.ok()) return v;
+      auto found = ledger::Check(txn, tenant);
+      if (!found.ok()) return found.status();
+      violations = std::move(*found);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    json::Tree list = json::Tree::Array();
+    for (std::string& v : violations) list.Push(json::Tree::String(std::move(v)));
+    auto text = json::CanonicalString(list);
+    if (!text.ok()) return text.status();
+    if (absl::Status f = capi::FillBuffer(*text, out_report); !f.ok()) return f;
+    if (out_ok != nullptr) *out_ok = violations.empty() ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+}  // extern "C"
