@@ -161,8 +161,15 @@ void Finish(const TypeSpec& spec, Reader& r, const Context& ctx, json::Tree* bod
                                     : S(*hash));
   }
   if (ctx.validate) {
+    // A stored artifact carries its type, id and hash beside the object's own members.
     json::Value artifact = r.Raw("artifactHash");
     if (artifact.present()) body->Set("artifactHash", S(r.Sha("artifactHash", /*strict=*/true)));
+    if (r.Raw("artifactType").present() && body->Find("artifactType") == nullptr) {
+      body->Set("artifactType", S(r.Enum("artifactType", {spec.schema}, Reader::Case::kAsIs)));
+    }
+    if (r.Raw("artifactId").present() && body->Find("artifactId") == nullptr) {
+      body->Set("artifactId", S(r.Id("artifactId", 3, 240)));
+    }
   }
   if (spec.sig == SigStyle::kNone) return;
   const crypto::PrivateKey* key = ctx.signer;

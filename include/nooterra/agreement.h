@@ -1,0 +1,118 @@
+// The agreement kernel: the tool-call holdback state machine on the store and the ledger.
+//
+//   LockHold        held = min(amount, floor(amount * holdbackBps / 10000)) moves from the
+//                   payer's available balance into escrow; a FundingHold.v1 records it.
+//   OpenDispute     a signed DisputeOpenEnvelope.v1 from the payer or the payee, inside the
+//                   challenge window, opens ArbitrationCase arb_case_tc_<agreementHash>
+//                   (under_review) and freezes the hold.
+//   RunHoldbackMaintenance
+//                   releases every held hold whose window has strictly passed and that no
+//                   open case references; frozen ones are reported, never touched.
+//   SubmitVerdict   the arbiter's signed ArbitrationVerdict.v1 (releaseRatePct 0 or 100)
+//                   closes the case and applies exactly one SettlementAdjustment
+//                   sadj_agmt_<agreementHash>_holdback: escrow to the payee, or back to the payer.
+//
+// Rules: ../shared/protocol/kernel/04-state-machines.md §3-4, 06 §6.1, 07 (kernel-v0).
+//
+// Every mutating call takes an idempotency key: the same key with the same request returns the
+// first result with `already_existed = true`; the same key with another request is
+// ALREADY_EXISTS (IDEMPOTENCY_KEY_CONFLICT). Every call is one store write transaction: its
+// protocol artifacts, ledger postings and idempotency record commit together or not at all.
+// Time is an argument (`now`, ISO 8601 with an offset); nothing reads a clock.
+//
+// Errors are typed: FAILED_PRECONDITION for a transition the current state forbids
+// (HOLD_NOT_ACTIVE, DISPUTE_WINDOW_EXPIRED, DISPUTE_ALREADY_OPEN, TRANSITION_ILLEGAL,
+// LEDGER_INSUFFICIENT_FUNDS), NOT_FOUND (HOLD_NOT_FOUND, CASE_NOT_FOUND, AGENT_NOT_FOUND),
+// INVALID_ARGUMENT (SCHEMA_INVALID, DISPUTE_INVALID_SIGNER, TOOL_CALL_DISPUTE_BINDING_MISMATCH,
+// CASE_ID_NOT_DETERMINISTIC, TOOL_CALL_VERDICT_NOT_BINARY, OBJECT_FIELD_*). A failed call changes
+// nothing.
+//
+// Threads: a Kernel is as thread-safe as its Store (internally synchronized).
+#ifndef NOOTERRA_AGREEMENT_H_
+#define NOOTERRA_AGREEMENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "nooterra/store.h"
+
+namespace nooterra::agreement {
+
+// Named limits.
+inline constexpr size_t kIdempotencyKeyBytesMax = 200;
+inline constexpr uint32_t kMaintenanceLimitMax = 10000;
+inline constexpr size_t kRequestBytesMax = size_t{1} << 20;
+
+// The outcome of an operation: canonical JSON (documented per call) and whether it replays a
+// previous call.
+struct Result {
+  std::string json;
+  bool already_existed = false;
+};
+
+class Kernel {
+ public:
+  // `store` must outlive the kernel.
+  explicit Kernel(store::Store* store) : store_(store) {}
+
+  // Registers an agent's Ed25519 public key (PEM). Registering the same key again is a no-op;
+  // another key for the same agent is ALREADY_EXISTS (AGENT_KEY_CONFLICT).
+  // Result: {"agentId","keyId","publicKeyPem"}.
+  absl::StatusOr<Result> RegisterAgent(std::string_view tenant, std::string_view agent_id,
+                                       std::string_view public_key_pem);
+
+  // Credits an agent's available balance from outside (a ledger deposit).
+  // Result: {"agentId","currency","amountCents","availableCents"}.
+  absl::StatusOr<Result> Deposit(std::string_view tenant, std::string_view agent_id,
+                                 std::string_view currency, int64_t amount_cents,
+                                 std::string_view idempotency_key);
+
+  // request: {"agreementHash","receiptHash","payerAgentId","payeeAgentId","amountCents",
+  //           "currency","holdbackBps","challengeWindowMs","createdAt"?, "executionIntent"?}
+  // (createdAt defaults to now). Result: {"hold": FundingHold.v1}.
+  absl::StatusOr<Result> LockHold(std::string_view tenant, std::string_view request_json,
+                                  std::string_view now, std::string_view idempotency_key);
+
+  // request: {"agreementHash","receiptHash","holdHash","openedByAgentId","disputeOpenEnvelope",
+  //           "arbiterAgentId","summary","evidenceRefs"?, "caseId"?}
+  // Result: {"arbitrationCase", "arbitrationCaseArtifact":{"artifactId","artifactHash"},
+  //          "disputeOpenEnvelopeArtifact":{"artifactId","artifactHash"}}.
+  absl::StatusOr<Result> OpenDispute(std::string_view tenant, std::string_view request_json,
+                                     std::string_view now, std::string_view idempotency_key);
+
+  // Result: {"ok":true,"tenantId","dryRun","attempted","released","blocked","errors",
+  //          "blockedCases":[{"holdHash","caseId"}]}. Not idempotency-keyed: re-running it is
+  // harmless by construction (only `held` holds move).
+  absl::StatusOr<Result> RunHoldbackMaintenance(std::string_view tenant, std::string_view now,
+                                                bool dry_run, uint32_t limit);
+
+  // verdict: the arbiter's submission — the ArbitrationVerdict.v1 core members plus
+  // "signerKeyId" and "signature" (base64 Ed25519 over the verdictHash digest bytes).
+  // Result: {"settlementAdjustment","arbitrationVerdict":{"verdictId","verdictHash"},
+  //          "arbitrationCaseArtifact":{"artifactId"},"arbitrationVerdictArtifact":{"artifactId"}}.
+  // A verdict for a case whose adjustment exists replays the stored one (already_existed).
+  absl::StatusOr<Result> SubmitVerdict(std::string_view tenant, std::string_view case_id,
+                                       std::string_view verdict_json, std::string_view now,
+                                       std::string_view idempotency_key);
+
+  // Stored records, as canonical JSON; nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> GetHold(std::string_view tenant,
+                                                     std::string_view hold_hash) const;
+  absl::StatusOr<std::optional<std::string>> GetCase(std::string_view tenant,
+                                                     std::string_view case_id) const;
+  absl::StatusOr<std::optional<std::string>> GetArtifact(std::string_view tenant,
+                                                         std::string_view artifact_id) const;
+  // {"available","escrow"} of an agent in a currency.
+  absl::StatusOr<std::string> GetWallet(std::string_view tenant, std::string_view agent_id,
+                                        std::string_view currency) const;
+
+ private:
+  store::Store* store_;
+};
+
+}  // namespace nooterra::agreement
+
+#endif  // NOOTERRA_AGREEMENT_H_

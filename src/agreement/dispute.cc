@@ -1,0 +1,460 @@
+// Tool-call disputes: open (signed envelope), the holdback maintenance tick, and the verdict
+// with its one adjustment (04-state-machines.md §3-4, 07-kernel-v0-conformance.md).
+#include <string>
+#include <vector>
+
+#include "agreement/records.h"
+#include "common/strings.h"
+#include "nooterra/agreement.h"
+#include "nooterra/ids.h"
+#include "nooterra/ledger.h"
+#include "nooterra/objects.h"
+#include "nooterra/status.h"
+
+namespace nooterra::agreement {
+
+using internal::Canonical;
+using internal::Error;
+using internal::Str;
+using objects::ObjectType;
+using Code = absl::StatusCode;
+
+namespace {
+
+json::Tree T(std::string s) { return json::Tree::String(std::move(s)); }
+json::Tree N(int64_t v) { return json::Tree::Number(static_cast<double>(v)); }
+
+std::string S(const json::Tree& o, std::string_view key) {
+  const json::Tree* v = o.Find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+int64_t I(const json::Tree& o, std::string_view key) {
+  const json::Tree* v = o.Find(key);
+  return v != nullptr && v->is_number() ? static_cast<int64_t>(v->as_number()) : 0;
+}
+
+ledger::Account Wallet(const std::string& owner, const std::string& currency, ledger::Bucket b) {
+  return ledger::Account{owner, currency, b};
+}
+
+// The hold's challenge window: open while now <= createdAt + challengeWindowMs.
+absl::StatusOr<int64_t> WindowEndMs(const objects::Object& hold) {
+  auto created = internal::TimeMs(S(hold.body, "createdAt"), "hold.createdAt");
+  if (!created.ok()) return created.status();
+  return *created + I(hold.body, "challengeWindowMs");
+}
+
+absl::StatusOr<objects::Object> LoadHeldHold(const store::ReadTxn& txn, std::string_view tenant,
+                                             const std::string& hold_hash) {
+  auto hold = internal::LoadObject(txn, tenant, ObjectType::kFundingHold, StrCat("hold/", hold_hash));
+  if (!hold.ok()) return hold.status();
+  if (!hold->has_value()) {
+    return Error(Code::kNotFound, "HOLD_NOT_FOUND", StrCat("no hold ", hold_hash));
+  }
+  return std::move(**hold);
+}
+
+json::Tree Ref(std::string artifact_id, std::string artifact_hash) {
+  json::Tree r = json::Tree::Object();
+  r.Add("artifactId", T(std::move(artifact_id)));
+  if (!artifact_hash.empty()) r.Add("artifactHash", T(std::move(artifact_hash)));
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_view request_json,
+                                           std::string_view now, std::string_view idempotency_key) {
+  auto doc = internal::ParseRequest(request_json);
+  if (!doc.ok()) return doc.status();
+  auto now_ms = internal::TimeMs(now, "now");
+  if (!now_ms.ok()) return now_ms.status();
+  json::Value req = doc->root();
+  Result out;
+  absl::Status s = store_->Write([&](store::WriteTxn& txn) -> absl::Status {
+    auto r = internal::Idempotent(txn, tenant, idempotency_key, "openDispute",
+                                  Canonical(json::Tree::FromValue(req)),
+                                  [&]() -> absl::StatusOr<std::string> {
+      const std::string agreement = Str(req, "agreementHash"), receipt = Str(req, "receiptHash"),
+                        hold_hash = Str(req, "holdHash");
+      for (const std::string* h : {&agreement, &receipt, &hold_hash}) {
+        if (h->size() != 64 || h->find_first_not_of("0123456789abcdef") != std::string::npos) {
+          return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                       "agreementHash, receiptHash and holdHash must be sha256 hex");
+        }
+      }
+      auto hold = LoadHeldHold(txn, tenant, hold_hash);
+      if (!hold.ok()) return hold.status();
+      if (S(hold->body, "agreementHash") != agreement || S(hold->body, "receiptHash") != receipt) {
+        return Error(Code::kInvalidArgument, "TOOL_CALL_DISPUTE_BINDING_MISMATCH",
+                     "the hold does not bind this agreementHash and receiptHash");
+      }
+      if (S(hold->body, "status") != "held") {
+        return Error(Code::kFailedPrecondition, "HOLD_NOT_ACTIVE",
+                     StrCat("hold ", hold_hash, " is ", S(hold->body, "status")));
+      }
+      auto window_end = WindowEndMs(*hold);
+      if (!window_end.ok()) return window_end.status();
+      if (*now_ms > *window_end) {
+        return Error(Code::kFailedPrecondition, "DISPUTE_WINDOW_EXPIRED",
+                     "the hold's challenge window has closed");
+      }
+      const std::string case_id = ids::ToolCallCaseId(agreement);
+      if (req.Find("caseId").present() && Str(req, "caseId") != case_id) {
+        return Error(Code::kInvalidArgument, "CASE_ID_NOT_DETERMINISTIC",
+                     StrCat("a tool-call case id is ", case_id));
+      }
+      auto existing = internal::LoadObject(txn, tenant, ObjectType::kArbitrationCase, StrCat("case/", case_id));
+      if (!existing.ok()) return existing.status();
+      if (existing->has_value()) {
+        if (S((*existing)->body, "status") != "closed") {
+          return Error(Code::kFailedPrecondition, "DISPUTE_ALREADY_OPEN",
+                       StrCat("case ", case_id, " is open"));
+        }
+        json::Tree result = json::Tree::Object();
+        result.Add("arbitrationCase", (*existing)->body);
+        result.Add("alreadyExisted", json::Tree::Bool(true));
+        return Canonical(result);
+      }
+      // The envelope: mandatory, valid, signed by the opener's registered key, and bound.
+      json::Value envelope = req.Find("disputeOpenEnvelope");
+      if (!envelope.is_object()) {
+        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "disputeOpenEnvelope is required");
+      }
+      const std::string opener = Str(req, "openedByAgentId");
+      const std::string payer = S(hold->body, "payerAgentId"), payee = S(hold->body, "payeeAgentId");
+      if (opener != payer && opener != payee) {
+        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                     "only the payer or the payee of the hold can open a dispute");
+      }
+      auto opener_agent = internal::LoadAgent(txn, tenant, opener);
+      if (!opener_agent.ok()) return opener_agent.status();
+      std::string envelope_text;
+      (void)json::AppendCanonical(envelope, &envelope_text);
+      auto report = objects::VerifyObject(envelope_text, absl::MakeConstSpan(&opener_agent->key, 1));
+      if (!report.ok()) return report.status();
+      if (report->type != ObjectType::kDisputeOpenEnvelope) {
+        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "disputeOpenEnvelope is not a DisputeOpenEnvelope.v1");
+      }
+      if (Str(envelope, "signerKeyId") != opener_agent->key_id || report->signatures_verified != 1) {
+        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                     "the envelope is not signed by the opener's registered key");
+      }
+      if (!report->ok) {
+        return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                     StrCat("disputeOpenEnvelope: ", report->errors.front().code, ": ",
+                            report->errors.front().message));
+      }
+      if (Str(envelope, "openedByAgentId") != opener) {
+        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                     "openedByAgentId differs from the envelope's");
+      }
+      if (Str(envelope, "caseId") != case_id || Str(envelope, "tenantId") != tenant ||
+          Str(envelope, "agreementHash") != agreement || Str(envelope, "receiptHash") != receipt ||
+          Str(envelope, "holdHash") != hold_hash) {
+        return Error(Code::kInvalidArgument, "TOOL_CALL_DISPUTE_BINDING_MISMATCH",
+                     "the envelope binds another case, tenant, agreement, receipt or hold");
+      }
+      const std::string arbiter = Str(req, "arbiterAgentId");
+      if (auto a = internal::LoadAgent(txn, tenant, arbiter); !a.ok()) return a.status();
+      if (Str(req, "summary").empty()) {
+        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "summary is required");
+      }
+      // Effects: the case (revision 1, under_review) and its two artifacts.
+      json::Tree envelope_ref = json::Tree::Object();
+      envelope_ref.Add("artifactId", T(Str(envelope, "artifactId")));
+      for (std::string_view k : {"envelopeHash", "signerKeyId", "openedByAgentId", "openedAt", "reasonCode", "nonce"}) {
+        envelope_ref.Add(k, T(Str(envelope, k)));
+      }
+      json::Tree override_off = json::Tree::Object();
+      override_off.Add("enabled", json::Tree::Bool(false));
+      json::Tree meta = json::Tree::Object();
+      meta.Add("caseType", T("tool_call"));
+      meta.Add("agreementHash", T(agreement));
+      meta.Add("receiptHash", T(receipt));
+      meta.Add("holdHash", T(hold_hash));
+      meta.Add("override", std::move(override_off));
+      meta.Add("disputeOpenEnvelopeRef", std::move(envelope_ref));
+      json::Tree inputs = json::Tree::Object();
+      inputs.Add("caseId", T(case_id));
+      inputs.Add("tenantId", T(std::string(tenant)));
+      inputs.Add("runId", T(ids::ToolCallRunId(agreement)));
+      inputs.Add("settlementId", T(ids::ToolCallSettlementId(agreement)));
+      inputs.Add("disputeId", T(ids::ToolCallDisputeId(agreement)));
+      inputs.Add("claimantAgentId", T(opener));
+      inputs.Add("respondentAgentId", T(opener == payer ? payee : payer));
+      inputs.Add("arbiterAgentId", T(arbiter));
+      inputs.Add("status", T("under_review"));
+      inputs.Add("openedAt", T(std::string(now)));
+      inputs.Add("summary", T(Str(req, "summary")));
+      inputs.Add("evidenceRefs", req.Find("evidenceRefs").present() ? json::Tree::FromValue(req.Find("evidenceRefs"))
+                                                                   : json::Tree::Array());
+      inputs.Add("metadata", std::move(meta));
+      auto case_record = objects::Build(ObjectType::kArbitrationCase, Canonical(inputs));
+      if (!case_record.ok()) return case_record.status();
+      if (auto w = internal::SaveObject(txn, tenant, StrCat("case/", case_id), *case_record, true); !w.ok()) return w;
+      const std::string case_artifact_id = ids::CaseArtifactId(case_id, 1);
+      auto case_hash = internal::SaveArtifact(txn, tenant, internal::CaseArtifactBody(case_record->body, case_artifact_id));
+      if (!case_hash.ok()) return case_hash.status();
+      auto envelope_hash = internal::SaveArtifact(txn, tenant, json::Tree::FromValue(envelope));
+      if (!envelope_hash.ok()) return envelope_hash.status();
+      json::Tree result = json::Tree::Object();
+      result.Add("arbitrationCase", case_record->body);
+      result.Add("arbitrationCaseArtifact", Ref(case_artifact_id, *case_hash));
+      result.Add("disputeOpenEnvelopeArtifact", Ref(Str(envelope, "artifactId"), *envelope_hash));
+      return Canonical(result);
+    });
+    if (!r.ok()) return r.status();
+    out = std::move(*r);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, std::string_view now,
+                                                      bool dry_run, uint32_t limit) {
+  auto now_ms = internal::TimeMs(now, "now");
+  if (!now_ms.ok()) return now_ms.status();
+  if (limit == 0 || limit > kMaintenanceLimitMax) {
+    return Error(Code::kInvalidArgument, "SCHEMA_INVALID", StrCat("limit is 1..", kMaintenanceLimitMax));
+  }
+  json::Tree result;
+  absl::Status s = store_->Write([&](store::WriteTxn& txn) -> absl::Status {
+    std::vector<std::string> held;
+    absl::Status scan = txn.Scan(store::Table::kIndex, tenant, "held/", [&](std::string_view key, std::string_view) {
+      held.emplace_back(key.substr(5));
+      return held.size() < limit;
+    });
+    if (!scan.ok()) return scan;
+    int64_t attempted = 0, released = 0, blocked = 0, errors = 0;
+    json::Tree blocked_cases = json::Tree::Array();
+    for (const std::string& hold_hash : held) {
+      ++attempted;
+      auto hold = LoadHeldHold(txn, tenant, hold_hash);
+      if (!hold.ok() || S(hold->body, "status") != "held") {
+        ++errors;
+        continue;
+      }
+      auto window_end = WindowEndMs(*hold);
+      if (!window_end.ok()) {
+        ++errors;
+        continue;
+      }
+      if (*now_ms <= *window_end) continue;  // strictly after the window only
+      const std::string agreement = S(hold->body, "agreementHash");
+      const std::string case_id = ids::ToolCallCaseId(agreement);
+      auto open_case = internal::LoadObject(txn, tenant, ObjectType::kArbitrationCase, StrCat("case/", case_id));
+      if (!open_case.ok()) return open_case.status();
+      if (open_case->has_value() && S((*open_case)->body, "status") != "closed") {
+        const json::Tree* meta = (*open_case)->body.Find("metadata");
+        if (meta != nullptr && (S(*meta, "holdHash") == hold_hash || S(*meta, "receiptHash") == S(hold->body, "receiptHash"))) {
+          ++blocked;  // frozen while disputed
+          json::Tree b = json::Tree::Object();
+          b.Add("holdHash", T(hold_hash));
+          b.Add("caseId", T(case_id));
+          blocked_cases.Push(std::move(b));
+          continue;
+        }
+      }
+      if (dry_run) continue;
+      const int64_t amount = I(hold->body, "heldAmountCents");
+      const std::string currency = S(hold->body, "currency");
+      if (amount > 0) {
+        ledger::Entry release = ledger::Move(
+            ids::EscrowJournalEntryId(tenant, ids::EscrowAutoReleaseOperationId(hold_hash)),
+            Wallet(S(hold->body, "payerAgentId"), currency, ledger::Bucket::kEscrow),
+            Wallet(S(hold->body, "payeeAgentId"), currency, ledger::Bucket::kAvailable), amount);
+        if (auto p = ledger::Post(txn, tenant, release); !p.ok()) return p;
+      }
+      json::Tree meta = json::Tree::Object();
+      meta.Add("autoReleased", json::Tree::Bool(true));
+      auto resolved = internal::ResolveHoldFor(*hold, "released", now, std::move(meta));
+      if (!resolved.ok()) return resolved.status();
+      if (auto w = internal::SaveObject(txn, tenant, StrCat("hold/", hold_hash), *resolved, false); !w.ok()) return w;
+      if (auto w = txn.Delete(store::Table::kIndex, tenant, StrCat("held/", hold_hash)); !w.ok()) return w;
+      ++released;
+    }
+    result = json::Tree::Object();
+    result.Add("ok", json::Tree::Bool(true));
+    result.Add("tenantId", T(std::string(tenant)));
+    result.Add("dryRun", json::Tree::Bool(dry_run));
+    result.Add("attempted", N(attempted));
+    result.Add("released", N(released));
+    result.Add("blocked", N(blocked));
+    result.Add("errors", N(errors));
+    result.Add("blockedCases", std::move(blocked_cases));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return Result{Canonical(result), false};
+}
+
+absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::string_view case_id,
+                                             std::string_view verdict_json, std::string_view now,
+                                             std::string_view idempotency_key) {
+  auto doc = internal::ParseRequest(verdict_json);
+  if (!doc.ok()) return doc.status();
+  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  json::Value verdict_in = doc->root();
+  json::Tree request = json::Tree::Object();
+  request.Add("caseId", T(std::string(case_id)));
+  request.Add("verdict", json::Tree::FromValue(verdict_in));
+  Result out;
+  absl::Status s = store_->Write([&](store::WriteTxn& txn) -> absl::Status {
+    auto r = internal::Idempotent(txn, tenant, idempotency_key, "submitVerdict", Canonical(request),
+                                  [&]() -> absl::StatusOr<std::string> {
+      auto stored_case = internal::LoadObject(txn, tenant, ObjectType::kArbitrationCase, StrCat("case/", case_id));
+      if (!stored_case.ok()) return stored_case.status();
+      const json::Tree* meta = stored_case->has_value() ? (*stored_case)->body.Find("metadata") : nullptr;
+      if (!stored_case->has_value() || meta == nullptr || S(*meta, "caseType") != "tool_call") {
+        return Error(Code::kNotFound, "CASE_NOT_FOUND", StrCat("no tool-call case ", case_id));
+      }
+      const json::Tree& c = (*stored_case)->body;
+      const std::string agreement = S(*meta, "agreementHash"), hold_hash = S(*meta, "holdHash");
+      const std::string adjustment_id = ids::HoldbackAdjustmentId(agreement);
+      // An adjustment already applied answers every later verdict (exactly one per agreement).
+      auto existing = internal::LoadObject(txn, tenant, ObjectType::kSettlementAdjustment, StrCat("adj/", adjustment_id));
+      if (!existing.ok()) return existing.status();
+      if (existing->has_value()) {
+        json::Tree result = json::Tree::Object();
+        result.Add("alreadyExisted", json::Tree::Bool(true));
+        result.Add("settlementAdjustment", (*existing)->body);
+        result.Add("arbitrationCaseArtifact", Ref(ids::CaseArtifactId(case_id, I(c, "revision")), ""));
+        result.Add("arbitrationVerdictArtifact", Ref(ids::VerdictArtifactId(S(c, "verdictId")), ""));
+        return Canonical(result);
+      }
+      auto hold = LoadHeldHold(txn, tenant, hold_hash);
+      if (!hold.ok()) return hold.status();
+      if (S(hold->body, "status") != "held") {
+        return Error(Code::kFailedPrecondition, "HOLD_NOT_ACTIVE", StrCat("hold ", hold_hash, " is ", S(hold->body, "status")));
+      }
+      const std::string status = S(c, "status");
+      if (status != "open" && status != "under_review") {
+        return Error(Code::kFailedPrecondition, "TRANSITION_ILLEGAL", StrCat("case ", case_id, " is ", status));
+      }
+      // The signed verdict: ids come from the case, the signature from the arbiter's key.
+      if (Str(verdict_in, "caseId") != case_id) {
+        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "verdict.caseId is not this case");
+      }
+      json::Tree inputs = json::Tree::FromValue(verdict_in);
+      for (std::string_view k : {"tenantId", "runId", "settlementId", "disputeId"}) inputs.Set(k, *c.Find(k));
+      for (std::string_view k : {"artifactType", "artifactId", "artifactHash", "revision", "createdAt", "updatedAt"}) {
+        inputs.Erase(k);
+      }
+      if (!inputs.Find("evidenceRefs")) inputs.Set("evidenceRefs", json::Tree::Array());
+      if (!inputs.Find("appealRef")) inputs.Set("appealRef", json::Tree::Null());
+      auto verdict = objects::Build(ObjectType::kArbitrationVerdict, Canonical(inputs));
+      if (!verdict.ok()) return verdict.status();
+      const std::string arbiter = S(c, "arbiterAgentId");
+      auto arbiter_agent = internal::LoadAgent(txn, tenant, arbiter);
+      if (!arbiter_agent.ok()) return arbiter_agent.status();
+      if (S(verdict->body, "arbiterAgentId") != arbiter) {
+        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER", "the verdict names another arbiter");
+      }
+      auto report = objects::VerifyObject(verdict->canonical, absl::MakeConstSpan(&arbiter_agent->key, 1));
+      if (!report.ok()) return report.status();
+      if (!report->ok || report->signatures_verified != 1 ||
+          S(*verdict->body.Find("signature"), "signerKeyId") != arbiter_agent->key_id) {
+        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                     "the verdict is not signed by the arbiter's registered key");
+      }
+      const json::Tree* case_refs = c.Find("evidenceRefs");
+      for (const json::Tree& ref : verdict->body.Find("evidenceRefs")->items()) {
+        bool found = false;
+        for (const json::Tree& cr : case_refs->items()) found = found || cr.as_string() == ref.as_string();
+        if (!found) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "verdict evidenceRefs must be case evidence");
+      }
+      const int64_t rate = I(verdict->body, "releaseRatePct");
+      if (rate != 0 && rate != 100) {
+        return Error(Code::kInvalidArgument, "TOOL_CALL_VERDICT_NOT_BINARY", "a tool-call verdict releases 0 or 100 percent");
+      }
+      // Effects: one adjustment, its money, the hold resolved, the case closed, the artifacts.
+      const bool release = rate == 100;
+      const std::string verdict_hash = verdict->hash, issued_at = S(verdict->body, "issuedAt");
+      const std::string verdict_id = S(verdict->body, "verdictId");
+      const int64_t held = I(hold->body, "heldAmountCents");
+      const std::string currency = S(hold->body, "currency");
+      json::Tree verdict_ref = json::Tree::Object();
+      verdict_ref.Add("caseId", T(std::string(case_id)));
+      verdict_ref.Add("verdictHash", T(verdict_hash));
+      json::Tree adj_meta = json::Tree::Object();
+      adj_meta.Add("openedByCaseId", T(std::string(case_id)));
+      json::Tree adj_inputs = json::Tree::Object();
+      adj_inputs.Add("adjustmentId", T(adjustment_id));
+      adj_inputs.Add("tenantId", T(std::string(tenant)));
+      adj_inputs.Add("agreementHash", T(agreement));
+      adj_inputs.Add("receiptHash", T(S(hold->body, "receiptHash")));
+      adj_inputs.Add("holdHash", T(hold_hash));
+      adj_inputs.Add("kind", T(release ? "holdback_release" : "holdback_refund"));
+      adj_inputs.Add("amountCents", N(held));
+      adj_inputs.Add("currency", T(currency));
+      adj_inputs.Add("createdAt", T(issued_at));
+      adj_inputs.Add("verdictRef", std::move(verdict_ref));
+      adj_inputs.Add("metadata", std::move(adj_meta));
+      auto adjustment = objects::Build(ObjectType::kSettlementAdjustment, Canonical(adj_inputs));
+      if (!adjustment.ok()) return adjustment.status();
+      if (I(adjustment->body, "amountCents") != held) {
+        return Error(Code::kInternal, "INVARIANT_ADJUSTMENT_AMOUNT", "adjustment amount differs from the held amount");
+      }
+      if (auto w = internal::SaveObject(txn, tenant, StrCat("adj/", adjustment_id), *adjustment, true); !w.ok()) return w;
+      if (held > 0) {
+        const std::string payer = S(hold->body, "payerAgentId");
+        const std::string to = release ? S(hold->body, "payeeAgentId") : payer;
+        ledger::Entry move = ledger::Move(
+            ids::EscrowJournalEntryId(tenant, release ? ids::EscrowReleaseOperationId(adjustment_id)
+                                                      : ids::EscrowForfeitOperationId(adjustment_id)),
+            Wallet(payer, currency, ledger::Bucket::kEscrow), Wallet(to, currency, ledger::Bucket::kAvailable), held);
+        if (auto p = ledger::Post(txn, tenant, move); !p.ok()) return p;
+      }
+      json::Tree hold_meta = json::Tree::Object();
+      hold_meta.Add("adjustmentId", T(adjustment_id));
+      hold_meta.Add("verdictHash", T(verdict_hash));
+      hold_meta.Add("caseId", T(std::string(case_id)));
+      auto resolved = internal::ResolveHoldFor(*hold, release ? "released" : "refunded", now, std::move(hold_meta));
+      if (!resolved.ok()) return resolved.status();
+      if (auto w = internal::SaveObject(txn, tenant, StrCat("hold/", hold_hash), *resolved, false); !w.ok()) return w;
+      if (auto w = txn.Delete(store::Table::kIndex, tenant, StrCat("held/", hold_hash)); !w.ok()) return w;
+      json::Tree closed = c;
+      closed.Set("status", T("closed"));
+      closed.Set("closedAt", T(std::string(now)));
+      closed.Set("verdictId", T(verdict_id));
+      closed.Set("verdictHash", T(verdict_hash));
+      closed.Set("revision", N(2));
+      closed.Set("updatedAt", T(std::string(now)));
+      json::Tree closed_meta = *meta;
+      closed_meta.Set("adjustmentId", T(adjustment_id));
+      closed_meta.Set("verdictHash", T(verdict_hash));
+      closed.Set("metadata", std::move(closed_meta));
+      auto closed_case = objects::Parse(Canonical(closed));
+      if (!closed_case.ok()) return closed_case.status();
+      if (auto w = internal::SaveObject(txn, tenant, StrCat("case/", case_id), *closed_case, false); !w.ok()) return w;
+      const std::string case_artifact_id = ids::CaseArtifactId(case_id, 2);
+      auto case_hash = internal::SaveArtifact(txn, tenant, internal::CaseArtifactBody(closed_case->body, case_artifact_id));
+      if (!case_hash.ok()) return case_hash.status();
+      const std::string verdict_artifact_id = ids::VerdictArtifactId(verdict_id);
+      json::Tree verdict_artifact = verdict->body;
+      verdict_artifact.Set("artifactType", T("ArbitrationVerdict.v1"));
+      verdict_artifact.Set("artifactId", T(verdict_artifact_id));
+      auto verdict_artifact_hash = internal::SaveArtifact(txn, tenant, std::move(verdict_artifact));
+      if (!verdict_artifact_hash.ok()) return verdict_artifact_hash.status();
+      json::Tree verdict_summary = json::Tree::Object();
+      verdict_summary.Add("verdictId", T(verdict_id));
+      verdict_summary.Add("verdictHash", T(verdict_hash));
+      json::Tree result = json::Tree::Object();
+      result.Add("alreadyExisted", json::Tree::Bool(false));
+      result.Add("settlementAdjustment", adjustment->body);
+      result.Add("arbitrationVerdict", std::move(verdict_summary));
+      result.Add("arbitrationCaseArtifact", Ref(case_artifact_id, *case_hash));
+      result.Add("arbitrationVerdictArtifact", Ref(verdict_artifact_id, *verdict_artifact_hash));
+      return Canonical(result);
+    });
+    if (!r.ok()) return r.status();
+    out = std::move(*r);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace nooterra::agreement

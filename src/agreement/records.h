@@ -1,0 +1,78 @@
+// Storage helpers of the agreement kernel: typed records in the store, artifacts, idempotency.
+// Not installed.
+//
+// Layout (tenant-scoped by the store):
+//   objects  "agent/<agentId>"     {"agentId","keyId","publicKeyPem"}
+//            "hold/<holdHash>"     FundingHold.v1        (FlatBuffers storage form)
+//            "case/<caseId>"       ArbitrationCase.v1    (FlatBuffers storage form)
+//            "adj/<adjustmentId>"  SettlementAdjustment.v1 (FlatBuffers storage form)
+//            "art/<artifactId>"    an artifact's canonical JSON (artifactHash included)
+//   index    "held/<holdHash>"         present while the hold is `held` (the tick's work list)
+//            "hold_of/<agreementHash>" -> holdHash (one hold per agreement)
+//   idempotency "<key>"            {"operation","requestHash","result"}
+#ifndef NOOTERRA_SRC_AGREEMENT_RECORDS_H_
+#define NOOTERRA_SRC_AGREEMENT_RECORDS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
+#include "nooterra/json.h"
+#include "nooterra/objects.h"
+#include "nooterra/store.h"
+
+namespace nooterra::agreement::internal {
+
+absl::Status Error(absl::StatusCode code, std::string_view reason, std::string message);
+
+// Milliseconds of an ISO 8601 time with an offset (the kernel refuses offset-less times).
+absl::StatusOr<int64_t> TimeMs(std::string_view iso, std::string_view what);
+
+absl::StatusOr<std::optional<objects::Object>> LoadObject(const store::ReadTxn& txn,
+                                                          std::string_view tenant,
+                                                          objects::ObjectType type,
+                                                          const std::string& key);
+absl::Status SaveObject(store::WriteTxn& txn, std::string_view tenant, const std::string& key,
+                        const objects::Object& object, bool insert);
+
+// Adds artifactHash = sha256(canonical(body)) to `body` and inserts it under its artifactId.
+absl::StatusOr<std::string> SaveArtifact(store::WriteTxn& txn, std::string_view tenant,
+                                         json::Tree body);
+
+struct Agent {
+  std::string agent_id;
+  std::string key_id;
+  crypto::PublicKey key;
+};
+absl::StatusOr<Agent> LoadAgent(const store::ReadTxn& txn, std::string_view tenant,
+                                std::string_view agent_id);
+
+// Runs `fn` under an idempotency key: a stored result for the same request is returned with
+// already_existed = true, a different request under the key is IDEMPOTENCY_KEY_CONFLICT, and a
+// new result is recorded in the same transaction.
+absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
+                                  std::string_view key, std::string_view operation,
+                                  std::string_view request_canonical,
+                                  const std::function<absl::StatusOr<std::string>()>& fn);
+
+// Parses a request object (named limit kRequestBytesMax).
+absl::StatusOr<json::Document> ParseRequest(std::string_view text);
+
+// Resolves a held FundingHold (released | refunded): lifecycle members only; asserts that the
+// holdHash did not move (kernel.cc).
+absl::StatusOr<objects::Object> ResolveHoldFor(const objects::Object& hold, std::string_view status,
+                                               std::string_view at, json::Tree metadata);
+// The ArbitrationCase artifact body of a case record (02-object-model.md §12).
+json::Tree CaseArtifactBody(const json::Tree& case_record, std::string artifact_id);
+
+std::string Str(json::Value v, std::string_view key);
+std::string Canonical(const json::Tree& t);
+
+}  // namespace nooterra::agreement::internal
+
+#endif  // NOOTERRA_SRC_AGREEMENT_RECORDS_H_

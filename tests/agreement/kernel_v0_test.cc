@@ -1,0 +1,310 @@
+// conformance/kernel-v0, the tool-call holdback dispute cases, in process
+// (../shared/protocol/kernel/07-kernel-v0-conformance.md, case kind A, steps 1-8), with every
+// assertion the reference runner makes plus the "expected (derivable)" state.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nooterra/agreement.h"
+#include "nooterra/ids.h"
+#include "nooterra/objects.h"
+#include "nooterra/status.h"
+#include "nooterra/store.h"
+#include "support/reference.h"
+#include "support/temp_dir.h"
+
+namespace nooterra::agreement {
+namespace {
+
+using objects::ObjectType;
+
+constexpr char kTenant[] = "tenant_default";
+constexpr char kT0[] = "2026-02-01T00:00:00.000Z";
+
+crypto::PrivateKey Key(std::string_view name) {
+  return *crypto::PrivateKey::FromSeed(crypto::Sha256Digest(std::string_view(name)));
+}
+
+json::Document Json(const std::string& text) {
+  auto doc = json::Document::Parse(text);
+  EXPECT_TRUE(doc.ok()) << text;
+  return doc.ok() ? std::move(*doc) : *json::Document::Parse("{}");
+}
+
+std::string Str(json::Value v, std::string_view path) {
+  while (true) {
+    const size_t dot = path.find('.');
+    if (dot == std::string_view::npos) break;
+    v = v.Find(path.substr(0, dot));
+    path = path.substr(dot + 1);
+  }
+  json::Value m = v.Find(path);
+  return m.is_string() ? std::string(m.as_string()) : std::string();
+}
+
+double Num(json::Value v, std::string_view key) {
+  json::Value m = v.Find(key);
+  return m.is_number() ? m.as_number() : -1;
+}
+
+// artifactHash == sha256(canonical(artifact minus artifactHash)).
+bool ArtifactHashHolds(const std::string& artifact) {
+  auto doc = json::Document::Parse(artifact);
+  if (!doc.ok()) return false;
+  const std::string_view omit[] = {"artifactHash"};
+  json::CanonicalOptions options;
+  options.omit_members = omit;
+  auto digest = json::CanonicalDigest(doc->root(), options);
+  return digest.ok() && crypto::HexEncode(crypto::Bytes(digest->data(), 32)) == Str(doc->root(), "artifactHash");
+}
+
+struct Case {
+  std::string id;
+  std::string verdict;  // "payee" | "payer"
+};
+
+std::vector<Case> ToolCallCases() {
+  std::vector<Case> out;
+  auto doc = json::Document::Parse(testing::ReadReference("conformance/kernel-v0/cases.json"));
+  if (!doc.ok()) return out;
+  json::Value cases = doc->root().Find("cases");
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (Str(cases.at(i), "kind") == "tool_call_holdback_dispute") {
+      out.push_back({Str(cases.at(i), "id"), Str(cases.at(i), "verdict")});
+    }
+  }
+  return out;
+}
+
+class KernelV0 : public ::testing::TestWithParam<Case> {};
+
+TEST_P(KernelV0, ToolCallHoldbackDispute) {
+  const Case& c = GetParam();
+  const std::string sfx = c.id;
+  const bool payer_wins = c.verdict == "payer";
+  testing::TempDir dir;
+  store::Options options;
+  options.durable = false;
+  auto store = store::Store::Open(dir.sub("s"), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Kernel kernel(store->get());
+
+  // Setup: three agents, their keys, 25000 for the payer.
+  const std::string payer = "agt_conf_payer_" + sfx, payee = "agt_conf_payee_" + sfx,
+                    arbiter = "agt_conf_arbiter_" + sfx;
+  const crypto::PrivateKey payer_key = Key("payer" + sfx), payee_key = Key("payee" + sfx),
+                           arbiter_key = Key("arbiter" + sfx);
+  for (const auto& [id, key] : {std::pair{payer, &payer_key}, {payee, &payee_key}, {arbiter, &arbiter_key}}) {
+    auto reg = kernel.RegisterAgent(kTenant, id, key->public_key().ToPem());
+    ASSERT_TRUE(reg.ok()) << reg.status();
+    EXPECT_EQ(Str(Json(reg->json).root(), "keyId"), key->public_key().KeyId());
+  }
+  ASSERT_TRUE(kernel.Deposit(kTenant, payer, "USD", 25000, "credit_" + sfx).ok());
+
+  const std::string agreement = crypto::Sha256Hex("conf:tc:agreement:" + sfx);
+  const std::string receipt = crypto::Sha256Hex("conf:tc:receipt:" + sfx);
+  const std::string request_sha = crypto::Sha256Hex("conf:tc:request:" + sfx);
+  const std::string intent_id = "intent_conf_" + sfx;
+
+  // Step 1: lock the hold.
+  const std::string lock_request =
+      R"({"agreementHash":")" + agreement + R"(","receiptHash":")" + receipt +
+      R"(","payerAgentId":")" + payer + R"(","payeeAgentId":")" + payee +
+      R"(","amountCents":10000,"currency":"USD","holdbackBps":2000,"challengeWindowMs":800,"createdAt":")" +
+      kT0 + R"(","executionIntent":{"schemaVersion":"ExecutionIntent.v1","intentId":")" + intent_id +
+      R"(","requestFingerprint":{"requestSha256":")" + request_sha +
+      R"("},"idempotencyKey":"lock_)" + sfx + R"(","createdAt":")" + kT0 +
+      R"(","expiresAt":"2026-02-01T00:10:00.000Z"}})";
+  auto locked = kernel.LockHold(kTenant, lock_request, kT0, "lock_" + sfx);
+  ASSERT_TRUE(locked.ok()) << locked.status();
+  json::Document lock_doc = Json(locked->json);
+  json::Value hold = lock_doc.root().Find("hold");
+  const std::string hold_hash = Str(hold, "holdHash");
+  ASSERT_EQ(hold_hash.size(), 64u);
+  EXPECT_EQ(Num(hold, "heldAmountCents"), 2000);
+  EXPECT_EQ(Str(hold, "status"), "held");
+  EXPECT_EQ(Num(hold, "revision"), 0);
+  EXPECT_EQ(Str(hold, "metadata.executionIntent.requestFingerprint.requestSha256"), request_sha);
+  EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), R"({"available":23000,"escrow":2000})");
+  // The same key and request replays; the same key with another request conflicts.
+  auto replay = kernel.LockHold(kTenant, lock_request, kT0, "lock_" + sfx);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE(replay->already_existed);
+  EXPECT_EQ(replay->json, locked->json);
+  auto conflict = kernel.LockHold(kTenant, R"({"agreementHash":"x"})", kT0, "lock_" + sfx);
+  EXPECT_EQ(StatusReason(conflict.status()), "IDEMPOTENCY_KEY_CONFLICT");
+
+  // Step 2: the opener signs a DisputeOpenEnvelope and opens the dispute.
+  const std::string& opener = payer_wins ? payer : payee;
+  const crypto::PrivateKey& opener_key = payer_wins ? payer_key : payee_key;
+  const std::string open_at = "2026-02-01T00:00:00.100Z";
+  const std::string case_id = ids::ToolCallCaseId(agreement);
+  objects::BuildOptions sign;
+  sign.signer = &opener_key;
+  auto envelope = objects::Build(
+      ObjectType::kDisputeOpenEnvelope,
+      R"({"envelopeId":")" + ids::DisputeOpenEnvelopeId(agreement) + R"(","caseId":")" + case_id +
+          R"(","tenantId":")" + kTenant + R"(","agreementHash":")" + agreement + R"(","receiptHash":")" +
+          receipt + R"(","holdHash":")" + hold_hash + R"(","openedByAgentId":")" + opener +
+          R"(","openedAt":")" + open_at + R"(","reasonCode":"TOOL_CALL_DISPUTE","nonce":"nonce_)" +
+          crypto::Sha256Hex(agreement + ":" + opener).substr(0, 16) + R"(","signerKeyId":")" +
+          opener_key.public_key().KeyId() + R"("})",
+      sign);
+  ASSERT_TRUE(envelope.ok()) << envelope.status();
+  const std::string open_request =
+      R"({"agreementHash":")" + agreement + R"(","receiptHash":")" + receipt + R"(","holdHash":")" +
+      hold_hash + R"(","openedByAgentId":")" + opener + R"(","disputeOpenEnvelope":)" +
+      envelope->canonical + R"(,"arbiterAgentId":")" + arbiter +
+      R"(","summary":"Conformance dispute","evidenceRefs":["http:request_sha256:)" + request_sha + R"("]})";
+  auto opened = kernel.OpenDispute(kTenant, open_request, open_at, "open_" + sfx);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  json::Document open_doc = Json(opened->json);
+  json::Value kase = open_doc.root().Find("arbitrationCase");
+  EXPECT_EQ(Str(kase, "caseId"), case_id);
+  EXPECT_EQ(Str(kase, "disputeId"), ids::ToolCallDisputeId(agreement));
+  EXPECT_EQ(Str(kase, "settlementId"), ids::ToolCallSettlementId(agreement));
+  EXPECT_EQ(Str(kase, "runId"), ids::ToolCallRunId(agreement));
+
+  // Step 3: a second open is refused (before the envelope is even looked at).
+  auto duplicate = kernel.OpenDispute(
+      kTenant,
+      R"({"agreementHash":")" + agreement + R"(","receiptHash":")" + receipt + R"(","holdHash":")" +
+          hold_hash + R"(","openedByAgentId":")" + opener +
+          R"(","arbiterAgentId":")" + arbiter + R"(","summary":"Conformance dispute duplicate open","evidenceRefs":[]})",
+      open_at, "open_dup_" + sfx);
+  EXPECT_EQ(duplicate.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(StatusReason(duplicate.status()), "DISPUTE_ALREADY_OPEN");
+
+  // Step 4: the artifacts of the open.
+  EXPECT_EQ(Str(open_doc.root(), "arbitrationCaseArtifact.artifactId"), "arbitration_case_" + case_id);
+  EXPECT_EQ(Str(open_doc.root(), "disputeOpenEnvelopeArtifact.artifactId"), "dopen_tc_" + agreement);
+  auto case_artifact = kernel.GetArtifact(kTenant, "arbitration_case_" + case_id);
+  ASSERT_TRUE(case_artifact.ok() && case_artifact->has_value());
+  json::Document ca = Json(**case_artifact);
+  EXPECT_EQ(Str(ca.root(), "schemaVersion"), "ArbitrationCase.v1");
+  EXPECT_EQ(Str(ca.root(), "artifactType"), "ArbitrationCase.v1");
+  for (std::string_view k : {"caseId", "runId", "disputeId", "settlementId"}) EXPECT_EQ(Str(ca.root(), k), Str(kase, k));
+  EXPECT_EQ(Num(ca.root(), "revision"), 1);
+  EXPECT_EQ(Str(ca.root(), "status"), "under_review");
+  EXPECT_TRUE(ArtifactHashHolds(**case_artifact));
+  auto env_artifact = kernel.GetArtifact(kTenant, "dopen_tc_" + agreement);
+  ASSERT_TRUE(env_artifact.ok() && env_artifact->has_value());
+  json::Document ea = Json(**env_artifact);
+  EXPECT_EQ(Str(ea.root(), "schemaVersion"), "DisputeOpenEnvelope.v1");
+  EXPECT_EQ(Str(ea.root(), "artifactType"), "DisputeOpenEnvelope.v1");
+  EXPECT_EQ(Str(ea.root(), "caseId"), case_id);
+  EXPECT_EQ(Str(ea.root(), "agreementHash"), agreement);
+  EXPECT_EQ(Str(ea.root(), "receiptHash"), receipt);
+  EXPECT_EQ(Str(ea.root(), "holdHash"), hold_hash);
+  EXPECT_EQ(Str(ea.root(), "openedByAgentId"), opener);
+  EXPECT_EQ(Str(ea.root(), "signerKeyId"), opener_key.public_key().KeyId());
+  EXPECT_EQ(Str(ea.root(), "envelopeHash").size(), 64u);
+  const crypto::PublicKey opener_pub = opener_key.public_key();
+  auto env_report = objects::VerifyObject(**env_artifact, absl::MakeConstSpan(&opener_pub, 1));
+  ASSERT_TRUE(env_report.ok());
+  EXPECT_TRUE(env_report->ok) << objects::RenderVerifyReportJson(*env_report);
+  EXPECT_EQ(env_report->signatures_verified, 1);
+  EXPECT_TRUE(ArtifactHashHolds(**env_artifact));
+
+  // Step 5: the window passes, but the open case freezes the hold.
+  auto tick = kernel.RunHoldbackMaintenance(kTenant, "2026-02-01T00:00:00.825Z", false, 250);
+  ASSERT_TRUE(tick.ok()) << tick.status();
+  json::Document tick_doc = Json(tick->json);
+  EXPECT_GE(Num(tick_doc.root(), "blocked"), 1);
+  EXPECT_THAT(tick->json, ::testing::HasSubstr(R"({"caseId":")" + case_id + R"(","holdHash":")" + hold_hash + R"("})"));
+  EXPECT_EQ(Str(Json(**kernel.GetHold(kTenant, hold_hash)).root(), "status"), "held");
+
+  // Step 6: the arbiter's signed verdict.
+  const std::string issued_at = "2026-02-01T00:00:00.900Z";
+  const std::string verdict_id = ids::ConformanceVerdictId(case_id, issued_at);
+  const std::string core =
+      R"({"schemaVersion":"ArbitrationVerdict.v1","verdictId":")" + verdict_id + R"(","caseId":")" + case_id +
+      R"(","tenantId":")" + kTenant + R"(","runId":")" + ids::ToolCallRunId(agreement) +
+      R"(","settlementId":")" + ids::ToolCallSettlementId(agreement) + R"(","disputeId":")" +
+      ids::ToolCallDisputeId(agreement) + R"(","arbiterAgentId":")" + arbiter + R"(","outcome":")" +
+      (payer_wins ? "rejected" : "accepted") + R"(","releaseRatePct":)" + (payer_wins ? "0" : "100") +
+      R"(,"rationale":")" + (payer_wins ? "Refund holdback to payer." : "Release holdback to payee.") +
+      R"(","evidenceRefs":[],"issuedAt":")" + issued_at + R"(","appealRef":null})";
+  auto core_doc = json::Document::Parse(core);
+  auto verdict_hash = objects::ComputeHash(ObjectType::kArbitrationVerdict, core_doc->root());
+  ASSERT_TRUE(verdict_hash.ok());
+  const crypto::Signature sig = arbiter_key.Sign(*crypto::DigestFromHex(*verdict_hash));
+  const std::string submission = core.substr(0, core.size() - 1) + R"(,"signerKeyId":")" +
+                                 arbiter_key.public_key().KeyId() + R"(","signature":")" +
+                                 crypto::Base64Encode(crypto::Bytes(sig.data(), sig.size())) + R"("})";
+  auto verdict = kernel.SubmitVerdict(kTenant, case_id, submission, issued_at, "verdict_" + sfx);
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  json::Document vd = Json(verdict->json);
+  EXPECT_EQ(Str(vd.root(), "arbitrationCaseArtifact.artifactId"), "arbitration_case_" + case_id + "_r2");
+  EXPECT_EQ(Str(vd.root(), "arbitrationVerdictArtifact.artifactId"), "arbitration_verdict_" + verdict_id);
+  json::Value adjustment = vd.root().Find("settlementAdjustment");
+  EXPECT_EQ(Str(adjustment, "adjustmentId"), "sadj_agmt_" + agreement + "_holdback");
+  EXPECT_EQ(Str(adjustment, "kind"), payer_wins ? "holdback_refund" : "holdback_release");
+  EXPECT_EQ(Str(Json(**kernel.GetHold(kTenant, hold_hash)).root(), "status"), payer_wins ? "refunded" : "released");
+  // Expected (derivable): amount, binding, time, money.
+  EXPECT_EQ(Num(adjustment, "amountCents"), 2000);
+  EXPECT_EQ(Str(adjustment, "verdictRef.caseId"), case_id);
+  EXPECT_EQ(Str(adjustment, "verdictRef.verdictHash"), *verdict_hash);
+  EXPECT_EQ(Str(adjustment, "createdAt"), issued_at);
+  if (payer_wins) {
+    EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), R"({"available":25000,"escrow":0})");
+    EXPECT_EQ(*kernel.GetWallet(kTenant, payee, "USD"), R"({"available":0,"escrow":0})");
+  } else {
+    EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), R"({"available":23000,"escrow":0})");
+    EXPECT_EQ(*kernel.GetWallet(kTenant, payee, "USD"), R"({"available":2000,"escrow":0})");
+  }
+
+  // Step 7: the verdict's artifacts.
+  auto r2 = kernel.GetArtifact(kTenant, "arbitration_case_" + case_id + "_r2");
+  ASSERT_TRUE(r2.ok() && r2->has_value());
+  json::Document r2d = Json(**r2);
+  EXPECT_EQ(Num(r2d.root(), "revision"), 2);
+  EXPECT_EQ(Str(r2d.root(), "status"), "closed");
+  EXPECT_EQ(Str(r2d.root(), "verdictId"), verdict_id);
+  EXPECT_EQ(Str(r2d.root(), "verdictHash"), Str(vd.root(), "arbitrationVerdict.verdictHash"));
+  EXPECT_TRUE(ArtifactHashHolds(**r2));
+  auto va = kernel.GetArtifact(kTenant, "arbitration_verdict_" + verdict_id);
+  ASSERT_TRUE(va.ok() && va->has_value());
+  json::Document vad = Json(**va);
+  EXPECT_EQ(Str(vad.root(), "schemaVersion"), "ArbitrationVerdict.v1");
+  EXPECT_EQ(Str(vad.root(), "artifactType"), "ArbitrationVerdict.v1");
+  EXPECT_EQ(Str(vad.root(), "caseId"), case_id);
+  EXPECT_EQ(Str(vad.root(), "verdictId"), verdict_id);
+  EXPECT_EQ(Str(vad.root(), "signature.algorithm"), "ed25519");
+  EXPECT_EQ(Str(vad.root(), "signature.signerKeyId"), arbiter_key.public_key().KeyId());
+  auto recomputed = objects::ComputeHash(ObjectType::kArbitrationVerdict, vad.root());
+  EXPECT_EQ(Str(vad.root(), "signature.verdictHash"), *recomputed);
+  const crypto::PublicKey arbiter_pub = arbiter_key.public_key();
+  auto va_report = objects::VerifyObject(**va, absl::MakeConstSpan(&arbiter_pub, 1));
+  ASSERT_TRUE(va_report.ok());
+  EXPECT_TRUE(va_report->ok) << objects::RenderVerifyReportJson(*va_report);
+  EXPECT_EQ(va_report->signatures_verified, 1);
+  EXPECT_TRUE(ArtifactHashHolds(**va));
+
+  // Step 8: the same verdict again (new key): replayed, no money moves.
+  const std::string wallet_before = *kernel.GetWallet(kTenant, payer, "USD");
+  auto again = kernel.SubmitVerdict(kTenant, case_id, submission, issued_at, "verdict_again_" + sfx);
+  ASSERT_TRUE(again.ok()) << again.status();
+  json::Document ad = Json(again->json);
+  EXPECT_EQ(ad.root().Find("alreadyExisted").as_bool(), true);
+  EXPECT_EQ(Str(ad.root(), "settlementAdjustment.adjustmentId"), "sadj_agmt_" + agreement + "_holdback");
+  EXPECT_EQ(Str(ad.root(), "arbitrationCaseArtifact.artifactId"), "arbitration_case_" + case_id + "_r2");
+  EXPECT_EQ(Str(ad.root(), "arbitrationVerdictArtifact.artifactId"), "arbitration_verdict_" + verdict_id);
+  EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), wallet_before);
+
+  // And a later tick has nothing left to do.
+  auto tick2 = kernel.RunHoldbackMaintenance(kTenant, "2026-02-01T00:00:05.000Z", false, 250);
+  ASSERT_TRUE(tick2.ok());
+  EXPECT_EQ(Num(Json(tick2->json).root(), "released"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, KernelV0, ::testing::ValuesIn(ToolCallCases()),
+                         [](const auto& info) { return info.param.id; });
+
+TEST(KernelV0Cases, TheReferencePackHasBothToolCallCases) {
+  // Guards the parameterised test above against an empty (missing) case list.
+  const auto cases = ToolCallCases();
+  ASSERT_EQ(cases.size(), 2u) << "conformance/kernel-v0/cases.json missing or changed";
+}
+
+}  // namespace
+}  // namespace nooterra::agreement
