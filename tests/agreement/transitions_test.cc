@@ -1,0 +1,274 @@
+// Every forbidden transition of the tool-call holdback machine: a typed error, and nothing
+// changes (balances, hold, case, audit). Allowed transitions without a dispute (auto-release).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nooterra/agreement.h"
+#include "nooterra/ids.h"
+#include "nooterra/ledger.h"
+#include "nooterra/objects.h"
+#include "nooterra/status.h"
+#include "nooterra/store.h"
+#include "support/temp_dir.h"
+
+namespace nooterra::agreement {
+namespace {
+
+using objects::ObjectType;
+
+constexpr char kTenant[] = "tenant_t";
+constexpr char kT0[] = "2026-03-01T00:00:00.000Z";
+
+crypto::PrivateKey Key(std::string_view name) {
+  return *crypto::PrivateKey::FromSeed(crypto::Sha256Digest(name));
+}
+
+std::string Field(const std::string& json_text, std::string_view key) {
+  auto doc = json::Document::Parse(json_text);
+  if (!doc.ok()) return "";
+  json::Value v = doc->root();
+  size_t dot;
+  while ((dot = key.find('.')) != std::string_view::npos) {
+    v = v.Find(key.substr(0, dot));
+    key = key.substr(dot + 1);
+  }
+  json::Value m = v.Find(key);
+  if (m.is_string()) return std::string(m.as_string());
+  if (m.is_number()) return std::to_string(static_cast<int64_t>(m.as_number()));
+  return "";
+}
+
+class Transitions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::Options o;
+    o.durable = false;
+    store_ = std::move(*store::Store::Open(dir_.sub("s"), o));
+    kernel_ = std::make_unique<Kernel>(store_.get());
+    for (const auto& [id, key] : {std::pair{std::string("agt_payer"), &payer_}, {std::string("agt_payee"), &payee_},
+                                  {std::string("agt_arbiter"), &arbiter_}, {std::string("agt_other"), &other_}}) {
+      ASSERT_TRUE(kernel_->RegisterAgent(kTenant, id, key->public_key().ToPem()).ok());
+    }
+    ASSERT_TRUE(kernel_->Deposit(kTenant, "agt_payer", "USD", 25000, "dep").ok());
+  }
+
+  std::string LockRequest(int64_t amount = 10000, std::string payee = "agt_payee") const {
+    return R"({"agreementHash":")" + agreement_ + R"(","receiptHash":")" + receipt_ +
+           R"(","payerAgentId":"agt_payer","payeeAgentId":")" + payee + R"(","amountCents":)" +
+           std::to_string(amount) + R"(,"currency":"USD","holdbackBps":2000,"challengeWindowMs":800,"createdAt":")" +
+           kT0 + R"("})";
+  }
+
+  std::string Lock() {
+    auto r = kernel_->LockHold(kTenant, LockRequest(), kT0, "lock");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? Field(r->json, "hold.holdHash") : "";
+  }
+
+  std::string Envelope(const std::string& hold, const crypto::PrivateKey& signer, std::string opener = "agt_payee",
+                       std::string opened_at = "2026-03-01T00:00:00.100Z") const {
+    objects::BuildOptions o;
+    o.signer = &signer;
+    auto e = objects::Build(ObjectType::kDisputeOpenEnvelope,
+                            R"({"envelopeId":")" + ids::DisputeOpenEnvelopeId(agreement_) + R"(","caseId":")" +
+                                ids::ToolCallCaseId(agreement_) + R"(","tenantId":")" + kTenant +
+                                R"(","agreementHash":")" + agreement_ + R"(","receiptHash":")" + receipt_ +
+                                R"(","holdHash":")" + hold + R"(","openedByAgentId":")" + opener +
+                                R"(","openedAt":")" + opened_at +
+                                R"(","reasonCode":"TOOL_CALL_DISPUTE","nonce":"nonce_0000000001","signerKeyId":")" +
+                                signer.public_key().KeyId() + R"("})",
+                            o);
+    EXPECT_TRUE(e.ok()) << e.status();
+    return e.ok() ? e->canonical : "";
+  }
+
+  std::string OpenRequest(const std::string& hold, const std::string& envelope, std::string opener = "agt_payee",
+                          std::string extra = "") const {
+    return R"({"agreementHash":")" + agreement_ + R"(","receiptHash":")" + receipt_ + R"(","holdHash":")" + hold +
+           R"(","openedByAgentId":")" + opener + R"(",)" + (envelope.empty() ? "" : R"("disputeOpenEnvelope":)" + envelope + ",") +
+           R"("arbiterAgentId":"agt_arbiter","summary":"dispute")" + extra + "}";
+  }
+
+  std::string Verdict(int rate, const crypto::PrivateKey& signer) const {
+    const std::string case_id = ids::ToolCallCaseId(agreement_);
+    const std::string core =
+        R"({"schemaVersion":"ArbitrationVerdict.v1","verdictId":"avd_t1","caseId":")" + case_id +
+        R"(","tenantId":")" + kTenant + R"(","runId":")" + ids::ToolCallRunId(agreement_) + R"(","settlementId":")" +
+        ids::ToolCallSettlementId(agreement_) + R"(","disputeId":")" + ids::ToolCallDisputeId(agreement_) +
+        R"(","arbiterAgentId":"agt_arbiter","outcome":"partial","releaseRatePct":)" + std::to_string(rate) +
+        R"(,"rationale":"r","evidenceRefs":[],"issuedAt":"2026-03-01T00:00:00.500Z","appealRef":null})";
+    auto doc = json::Document::Parse(core);
+    auto hash = objects::ComputeHash(ObjectType::kArbitrationVerdict, doc->root());
+    const crypto::Signature sig = signer.Sign(*crypto::DigestFromHex(*hash));
+    return core.substr(0, core.size() - 1) + R"(,"signerKeyId":")" + arbiter_.public_key().KeyId() +
+           R"(","signature":")" + crypto::Base64Encode(crypto::Bytes(sig.data(), 64)) + R"("})";
+  }
+
+  // Everything a failed call must leave untouched.
+  std::string Snapshot() const {
+    std::string s = *kernel_->GetWallet(kTenant, "agt_payer", "USD") + *kernel_->GetWallet(kTenant, "agt_payee", "USD");
+    if (!hold_.empty()) s += kernel_->GetHold(kTenant, hold_)->value_or("");
+    s += kernel_->GetCase(kTenant, ids::ToolCallCaseId(agreement_))->value_or("");
+    EXPECT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
+      auto v = ledger::Check(txn, kTenant);
+      EXPECT_TRUE(v.ok() && v->empty());
+      return absl::OkStatus();
+    }).ok());
+    return s;
+  }
+
+  void ExpectRefused(const absl::Status& status, absl::StatusCode code, std::string_view reason,
+                     const std::string& before) {
+    EXPECT_EQ(status.code(), code) << status;
+    EXPECT_EQ(StatusReason(status), reason) << status;
+    EXPECT_EQ(Snapshot(), before);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Kernel> kernel_;
+  crypto::PrivateKey payer_ = Key("payer"), payee_ = Key("payee"), arbiter_ = Key("arbiter"), other_ = Key("other");
+  std::string agreement_ = crypto::Sha256Hex(std::string_view("t:agreement"));
+  std::string receipt_ = crypto::Sha256Hex(std::string_view("t:receipt"));
+  std::string hold_;
+};
+
+TEST_F(Transitions, LockHoldRefusals) {
+  const std::string before = Snapshot();
+  ExpectRefused(kernel_->LockHold(kTenant, LockRequest(200000), kT0, "k1").status(),
+                absl::StatusCode::kFailedPrecondition, "LEDGER_INSUFFICIENT_FUNDS", before);
+  ExpectRefused(kernel_->LockHold(kTenant, LockRequest(10000, "agt_payer"), kT0, "k2").status(),
+                absl::StatusCode::kInvalidArgument, "TOOL_CALL_PARTIES_INVALID", before);
+  ExpectRefused(kernel_->LockHold(kTenant, R"({"agreementHash":"x","amountCents":5,"holdbackBps":20000})", kT0, "k3").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->LockHold(kTenant, LockRequest(), kT0, "").status(), absl::StatusCode::kInvalidArgument,
+                "IDEMPOTENCY_KEY_INVALID", before);
+  ExpectRefused(kernel_->LockHold(kTenant, LockRequest(), "2026-03-01T00:00:00", "k4").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->LockHold(kTenant, "[1]", kT0, "k5").status(), absl::StatusCode::kInvalidArgument,
+                "SCHEMA_INVALID", before);
+  hold_ = Lock();
+  const std::string locked = Snapshot();
+  ExpectRefused(kernel_->LockHold(kTenant, LockRequest(), kT0, "lock_again").status(),
+                absl::StatusCode::kFailedPrecondition, "TOOL_CALL_HOLD_EXISTS", locked);
+}
+
+TEST_F(Transitions, OpenDisputeRefusals) {
+  hold_ = Lock();
+  const std::string before = Snapshot();
+  const std::string good = Envelope(hold_, payee_);
+  const std::string missing_hold(64, 'e');
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(missing_hold, good), kT0, "o1").status(),
+                absl::StatusCode::kNotFound, "HOLD_NOT_FOUND", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest("nothex", good), kT0, "o2").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good), "2026-03-01T00:00:00.801Z", "o3").status(),
+                absl::StatusCode::kFailedPrecondition, "DISPUTE_WINDOW_EXPIRED", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good, "agt_payee", R"(,"caseId":"arb_case_other")"), kT0, "o4").status(),
+                absl::StatusCode::kInvalidArgument, "CASE_ID_NOT_DETERMINISTIC", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, ""), kT0, "o5").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, other_, "agt_other"), "agt_other"), kT0, "o6").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+  // Signed by a key other than the opener's registered one.
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, other_)), kT0, "o7").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+  // The envelope names the payee, the request the payer.
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good, "agt_payer"), kT0, "o8").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+  // A tampered envelope (hash no longer matches): the signature over the recomputed hash fails.
+  std::string tampered = good;
+  tampered.replace(tampered.find("TOOL_CALL_DISPUTE"), 17, "TOOL_CALL_DISPUTX");
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, tampered), kT0, "o9").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+  std::string no_summary = OpenRequest(hold_, good);
+  no_summary.replace(no_summary.find(R"("summary":"dispute")"), 19, R"("summary":"")");
+  ExpectRefused(kernel_->OpenDispute(kTenant, no_summary, kT0, "o10").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  std::string unknown_arbiter = OpenRequest(hold_, good);
+  unknown_arbiter.replace(unknown_arbiter.find("agt_arbiter"), 11, "agt_nobody_");
+  ExpectRefused(kernel_->OpenDispute(kTenant, unknown_arbiter, kT0, "o11").status(), absl::StatusCode::kNotFound,
+                "AGENT_NOT_FOUND", before);
+  std::string wrong_receipt = OpenRequest(hold_, good);
+  wrong_receipt.replace(wrong_receipt.find(receipt_), 64, std::string(64, 'a'));
+  ExpectRefused(kernel_->OpenDispute(kTenant, wrong_receipt, kT0, "o12").status(), absl::StatusCode::kInvalidArgument,
+                "TOOL_CALL_DISPUTE_BINDING_MISMATCH", before);
+  // Finally the good one opens.
+  EXPECT_TRUE(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good), kT0, "o_ok").ok());
+}
+
+TEST_F(Transitions, VerdictRefusals) {
+  hold_ = Lock();
+  const std::string case_id = ids::ToolCallCaseId(agreement_);
+  ExpectRefused(kernel_->SubmitVerdict(kTenant, case_id, Verdict(100, arbiter_), kT0, "v0").status(),
+                absl::StatusCode::kNotFound, "CASE_NOT_FOUND", Snapshot());
+  ASSERT_TRUE(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, payee_)), kT0, "open").ok());
+  const std::string before = Snapshot();
+  ExpectRefused(kernel_->SubmitVerdict(kTenant, case_id, Verdict(50, arbiter_), kT0, "v1").status(),
+                absl::StatusCode::kInvalidArgument, "TOOL_CALL_VERDICT_NOT_BINARY", before);
+  ExpectRefused(kernel_->SubmitVerdict(kTenant, case_id, Verdict(100, other_), kT0, "v2").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+  ExpectRefused(kernel_->SubmitVerdict(kTenant, "arb_case_tc_other", Verdict(100, arbiter_), kT0, "v3").status(),
+                absl::StatusCode::kNotFound, "CASE_NOT_FOUND", before);
+  ExpectRefused(kernel_->SubmitVerdict(kTenant, case_id, "{", kT0, "v4").status(), absl::StatusCode::kInvalidArgument,
+                "JSON_SYNTAX", before);
+  // The good verdict settles; any later verdict replays the one adjustment.
+  auto ok = kernel_->SubmitVerdict(kTenant, case_id, Verdict(0, arbiter_), kT0, "v_ok");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(Field(ok->json, "settlementAdjustment.kind"), "holdback_refund");
+  const std::string settled = Snapshot();
+  auto different = kernel_->SubmitVerdict(kTenant, case_id, Verdict(100, arbiter_), kT0, "v_later");
+  ASSERT_TRUE(different.ok());
+  EXPECT_EQ(Field(different->json, "settlementAdjustment.kind"), "holdback_refund");
+  EXPECT_EQ(Snapshot(), settled);
+  // A closed case's hold is no longer held: a new dispute cannot open.
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, payee_)), kT0, "reopen").status(),
+                absl::StatusCode::kFailedPrecondition, "HOLD_NOT_ACTIVE", settled);
+}
+
+TEST_F(Transitions, AutoReleaseOnlyAfterTheWindowAndOnce) {
+  hold_ = Lock();
+  // Not before the window has strictly passed (createdAt + 800 ms).
+  auto early = kernel_->RunHoldbackMaintenance(kTenant, "2026-03-01T00:00:00.800Z", false, 10);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(Field(early->json, "released"), "0");
+  // A dry run reports without moving money.
+  const std::string before = Snapshot();
+  auto dry = kernel_->RunHoldbackMaintenance(kTenant, "2026-03-01T00:00:00.801Z", true, 10);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_EQ(Snapshot(), before);
+  auto tick = kernel_->RunHoldbackMaintenance(kTenant, "2026-03-01T00:00:00.801Z", false, 10);
+  ASSERT_TRUE(tick.ok());
+  EXPECT_EQ(Field(tick->json, "released"), "1");
+  EXPECT_EQ(Field(**kernel_->GetHold(kTenant, hold_), "status"), "released");
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_payee", "USD"), R"({"available":2000,"escrow":0})");
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_payer", "USD"), R"({"available":23000,"escrow":0})");
+  auto again = kernel_->RunHoldbackMaintenance(kTenant, "2026-03-01T00:00:09.000Z", false, 10);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Field(again->json, "attempted"), "0");
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_payee", "USD"), R"({"available":2000,"escrow":0})");
+  // And a verdict can no longer move it: there is no case, and opening one is too late.
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, payee_)), "2026-03-01T00:00:00.100Z", "late").status(),
+                absl::StatusCode::kFailedPrecondition, "HOLD_NOT_ACTIVE", Snapshot());
+  EXPECT_EQ(StatusReason(kernel_->RunHoldbackMaintenance(kTenant, kT0, false, 0).status()), "SCHEMA_INVALID");
+}
+
+TEST_F(Transitions, AgentsAndDeposits) {
+  EXPECT_TRUE(kernel_->RegisterAgent(kTenant, "agt_payer", payer_.public_key().ToPem())->already_existed);
+  EXPECT_EQ(StatusReason(kernel_->RegisterAgent(kTenant, "agt_payer", other_.public_key().ToPem()).status()),
+            "AGENT_KEY_CONFLICT");
+  EXPECT_EQ(StatusReason(kernel_->RegisterAgent(kTenant, "a", other_.public_key().ToPem()).status()), "SCHEMA_INVALID");
+  EXPECT_EQ(StatusReason(kernel_->RegisterAgent(kTenant, "agt_x", "not a pem").status()), "KEY_INVALID_PEM");
+  auto replay = kernel_->Deposit(kTenant, "agt_payer", "USD", 25000, "dep");
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE(replay->already_existed);
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_payer", "USD"), R"({"available":25000,"escrow":0})");
+  EXPECT_EQ(StatusReason(kernel_->Deposit(kTenant, "agt_payer", "USD", 1, "dep").status()), "IDEMPOTENCY_KEY_CONFLICT");
+  EXPECT_EQ(StatusReason(kernel_->Deposit(kTenant, "agt_payer", "USD", 0, "dep0").status()), "SCHEMA_INVALID");
+  // Another tenant sees nothing of this one.
+  EXPECT_EQ(*kernel_->GetWallet("tenant_u", "agt_payer", "USD"), R"({"available":0,"escrow":0})");
+  EXPECT_EQ(StatusReason(kernel_->LockHold("tenant_u", LockRequest(), kT0, "x").status()), "LEDGER_INSUFFICIENT_FUNDS");
+}
+
+}  // namespace
+}  // namespace nooterra::agreement
