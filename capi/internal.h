@@ -4,6 +4,7 @@
 #define NOOTERRA_CAPI_INTERNAL_H_
 
 #include <cstdint>
+#include <memory>
 #include <exception>
 #include <new>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "absl/status/status.h"
 #include "nooterra/c.h"
 #include "nooterra/crypto.h"
+#include "nooterra/store.h"
 #include "nooterra/status.h"
 
 // Key handles (capi/crypto.cc creates them; other modules borrow them).
@@ -19,6 +21,10 @@ struct nooterra_public_key_t {
 };
 struct nooterra_private_key_t {
   nooterra::crypto::PrivateKey key;
+};
+// Store handle (capi/store.cc opens it; the ledger and agreement modules borrow it).
+struct nooterra_store_t {
+  std::unique_ptr<nooterra::store::Store> store;
 };
 
 namespace nooterra::capi {

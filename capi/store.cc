@@ -8,9 +8,6 @@
 #include "nooterra/ledger.h"
 #include "nooterra/store.h"
 
-struct nooterra_store_t {
-  std::unique_ptr<nooterra::store::Store> store;
-};
 
 using namespace nooterra;  // NOLINT: translation unit of C entry points only
 

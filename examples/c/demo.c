@@ -1,18 +1,22 @@
 /* The Nooterra demo, over the stable C ABI: one paid tool call as protocol objects.
  *
- *   key -> ToolCallAgreement -> ToolCallEvidence (signed by the tool provider) ->
- *   SettlementDecisionRecord.v2 -> SettlementReceipt (bound to the decision) -> FundingHold
- *   (the holdback of that receipt) -> offline verification of every artifact -> a tampered
- *   receipt rejected.
+ *   keys -> a temporary LMDB store -> deposit -> ToolCallAgreement -> ToolCallEvidence (signed
+ *   by the tool provider) -> SettlementDecisionRecord.v2 -> SettlementReceipt -> the holdback
+ *   locked in escrow (FundingHold) -> the buyer disputes (signed DisputeOpenEnvelope) -> the
+ *   maintenance tick finds the hold frozen -> the arbiter's signed verdict -> exactly one
+ *   SettlementAdjustment -> final balances, ledger audit, offline verification of every
+ *   artifact -> a tampered receipt rejected.
  *
  * Each step prints the object's hash. Exit status 0 only if every step behaved. Keys come from
  * fixed seeds and every timestamp is given, so the output is the same on every machine.
  *
- * It grows with the library: the escrow ledger on a temporary LMDB store and the policy engine
- * join these steps when those modules land (issues 5 and 6). */
+ * It grows with the library: settlement through the kernel and the policy engine join these steps
+ * when those modules land. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, unlink, rmdir */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nooterra/c.h"
 
@@ -50,28 +54,102 @@ static int key_from_seed(unsigned char fill, nooterra_private_key_t** priv,
   return 0;
 }
 
+/* One kernel call through the C ABI; prints its result. */
+static int apply(const char* step, nooterra_store_t* store, int32_t operation, const char* subject,
+                 const char* request, const char* now, const char* key, nooterra_buffer_t* out) {
+  nooterra_error_t* err = NULL;
+  int32_t rc = nooterra_agreement_apply(store, "tenant_demo", operation, subject,
+                                        (const uint8_t*)request, strlen(request), now, key, out,
+                                        NULL, &err);
+  if (rc != 0) return fail(step, rc, err);
+  printf("%s\n   %.*s%s\n\n", step, (int)(out->size > 200 ? 200 : out->size), (const char*)out->data,
+         out->size > 200 ? "..." : "");
+  return 0;
+}
+
+static void wallet(nooterra_store_t* store, const char* label, const char* agent) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  char key[160];
+  snprintf(key, sizeof key, "%s/USD", agent);
+  if (nooterra_agreement_get(store, "tenant_demo", NOOTERRA_AGREEMENT_RECORD_WALLET, key, &out, &err) == 0) {
+    printf("   %-14s %s\n", label, (const char*)out.data);
+  }
+  nooterra_error_free(err);
+  nooterra_buffer_dispose(&out);
+}
+
+/* Copies the string member `name` of a JSON text (first occurrence) into out. */
+static void member(const nooterra_buffer_t* json, const char* name, char* out, size_t out_size) {
+  char pattern[96];
+  const char* at;
+  size_t n = 0;
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
+  out[0] = '\0';
+  at = strstr((const char*)json->data, pattern);
+  if (at == NULL) return;
+  at += strlen(pattern);
+  while (at[n] != '"' && n + 1 < out_size) {
+    out[n] = at[n];
+    ++n;
+  }
+  out[n] = '\0';
+}
+
 int main(void) {
   nooterra_error_t* err = NULL;
-  nooterra_private_key_t* provider = NULL;
-  nooterra_public_key_t* provider_pub = NULL;
-  char provider_id[NOOTERRA_KEY_ID_SIZE];
-  char agreement[65], hold[65], evidence[65], decision[65], receipt[65];
-  char inputs[2048];
-  nooterra_buffer_t objects[5] = {NOOTERRA_BUFFER_INIT, NOOTERRA_BUFFER_INIT, NOOTERRA_BUFFER_INIT,
-                                  NOOTERRA_BUFFER_INIT, NOOTERRA_BUFFER_INIT};
-  nooterra_buffer_t report = NOOTERRA_BUFFER_INIT;
-  const char* names[5] = {"agreement", "hold", "evidence", "decision", "receipt"}; /* by slot */
+  nooterra_private_key_t *buyer = NULL, *provider = NULL, *arbiter = NULL;
+  nooterra_public_key_t *buyer_pub = NULL, *provider_pub = NULL, *arbiter_pub = NULL;
+  char buyer_id[NOOTERRA_KEY_ID_SIZE], provider_id[NOOTERRA_KEY_ID_SIZE], arbiter_id[NOOTERRA_KEY_ID_SIZE];
+  char agreement[65], evidence[65], decision[65], receipt[65], scratch[65], verdict_hash[65];
+  char hold_hash[65], path[300], inputs[4096];
+  char dir[] = "/tmp/nooterra-demo-XXXXXX";
+  nooterra_buffer_t objects[4] = {NOOTERRA_BUFFER_INIT, NOOTERRA_BUFFER_INIT, NOOTERRA_BUFFER_INIT,
+                                  NOOTERRA_BUFFER_INIT};
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT, pem = NOOTERRA_BUFFER_INIT, envelope = NOOTERRA_BUFFER_INIT;
+  nooterra_buffer_t report = NOOTERRA_BUFFER_INIT, sig_b64 = NOOTERRA_BUFFER_INIT;
+  const char* names[4] = {"agreement", "evidence", "decision", "receipt"};
+  nooterra_store_t* store = NULL;
+  nooterra_store_options_t store_options = NOOTERRA_STORE_OPTIONS_INIT;
+  uint8_t digest[32], signature[64];
   int32_t ok = 0, rc, i;
   char* tampered;
   char* at;
 
-  printf("nooterra %s demo: one paid tool call\n\n", nooterra_version_string());
+  printf("nooterra %s demo: one paid tool call, a dispute, a verdict\n\n", nooterra_version_string());
 
-  printf("1. The tool provider's key (a fixed seed, so every run prints the same bytes)\n");
+  printf("1. Keys for the buyer, the tool provider and the arbiter (fixed seeds: same bytes every run)\n");
   if (key_from_seed(1, &provider, &provider_pub, provider_id)) return 1;
-  printf("   tool provider %s\n\n", provider_id);
+  if (key_from_seed(2, &buyer, &buyer_pub, buyer_id)) return 1;
+  if (key_from_seed(3, &arbiter, &arbiter_pub, arbiter_id)) return 1;
+  printf("   buyer %s\n   provider %s\n   arbiter %s\n\n", buyer_id, provider_id, arbiter_id);
 
-  if (build("2. The buyer agent and the tool agree on terms (ToolCallAgreement)",
+  printf("2. A temporary LMDB store; the three agents registered; the buyer deposits 25000\n");
+  if (mkdtemp(dir) == NULL) return 1;
+  snprintf(path, sizeof path, "%s/store", dir);
+  if ((rc = nooterra_store_open(path, &store_options, &store, &err)) != 0) return fail("store", rc, err);
+  {
+    const char* ids[3] = {"agt_buyer", "agt_tool_provider", "agt_arbiter"};
+    nooterra_public_key_t* keys[3];
+    keys[0] = buyer_pub;
+    keys[1] = provider_pub;
+    keys[2] = arbiter_pub;
+    for (i = 0; i < 3; ++i) {
+      if ((rc = nooterra_public_key_to_pem(keys[i], &pem, &err)) != 0) return fail("pem", rc, err);
+      rc = nooterra_agreement_register_agent(store, "tenant_demo", ids[i], (const char*)pem.data, &out, NULL, &err);
+      nooterra_buffer_dispose(&pem);
+      nooterra_buffer_dispose(&out);
+      if (rc != 0) return fail("register", rc, err);
+    }
+  }
+  rc = nooterra_agreement_deposit(store, "tenant_demo", "agt_buyer", "USD", 25000, "deposit_demo_1", &out, NULL, &err);
+  if (rc != 0) return fail("deposit", rc, err);
+  nooterra_buffer_dispose(&out);
+  printf("   store: a fresh temporary directory, removed at the end\n");
+  wallet(store, "buyer", "agt_buyer");
+  printf("\n");
+
+  if (build("3. The buyer and the tool agree on terms (ToolCallAgreement)",
             NOOTERRA_OBJECT_TOOL_CALL_AGREEMENT,
             "{\"toolId\":\"tool_weather_lookup\",\"callId\":\"call_demo_0001\","
             "\"manifestHash\":\"86594975c5cda0d27ec26d3816578d97d6d5e3ed5b8d40eb95aa2e59210b1a4d\","
@@ -82,18 +160,17 @@ int main(void) {
             NULL, agreement, &objects[0])) {
     return 1;
   }
-
+  member(&objects[0], "inputHash", scratch, sizeof scratch);
   snprintf(inputs, sizeof inputs,
-           "{\"agreementHash\":\"%s\",\"callId\":\"call_demo_0001\","
-           "\"inputHash\":\"%.64s\",\"output\":{\"tempC\":3.5,\"sky\":\"overcast\"},"
+           "{\"agreementHash\":\"%s\",\"callId\":\"call_demo_0001\",\"inputHash\":\"%s\","
+           "\"output\":{\"tempC\":3.5,\"sky\":\"overcast\"},"
            "\"outputRef\":\"evidence://call_demo_0001/output.json\",\"metrics\":{\"latencyMs\":412},"
            "\"startedAt\":\"2026-11-22T08:00:01.100Z\",\"completedAt\":\"2026-11-22T08:00:01.512Z\"}",
-           agreement, strstr((const char*)objects[0].data, "\"inputHash\":\"") + 13);
-  if (build("3. The tool runs and signs what it returned (ToolCallEvidence)",
-            NOOTERRA_OBJECT_TOOL_CALL_EVIDENCE, inputs, provider, evidence, &objects[2])) {
+           agreement, scratch);
+  if (build("4. The tool runs and signs what it returned (ToolCallEvidence)",
+            NOOTERRA_OBJECT_TOOL_CALL_EVIDENCE, inputs, provider, evidence, &objects[1])) {
     return 1;
   }
-
   snprintf(inputs, sizeof inputs,
            "{\"decisionId\":\"dec_demo_0001\",\"tenantId\":\"tenant_demo\",\"runId\":\"tc_%s\","
            "\"settlementId\":\"setl_tc_%s\",\"agreementId\":null,\"decisionStatus\":\"auto_resolved\","
@@ -106,11 +183,10 @@ int main(void) {
            "\"modality\":\"deterministic\"},\"workRef\":{\"runStatus\":\"completed\"},"
            "\"decidedAt\":\"2026-11-22T08:00:02.000Z\"}",
            agreement, agreement);
-  if (build("4. The default settlement policy approves it (SettlementDecisionRecord.v2)",
-            NOOTERRA_OBJECT_SETTLEMENT_DECISION_RECORD_V2, inputs, NULL, decision, &objects[3])) {
+  if (build("5. The default settlement policy approves it (SettlementDecisionRecord.v2)",
+            NOOTERRA_OBJECT_SETTLEMENT_DECISION_RECORD_V2, inputs, NULL, decision, &objects[2])) {
     return 1;
   }
-
   snprintf(inputs, sizeof inputs,
            "{\"receiptId\":\"rcpt_demo_0001\",\"tenantId\":\"tenant_demo\",\"runId\":\"tc_%s\","
            "\"settlementId\":\"setl_tc_%s\",\"decisionRef\":{\"decisionId\":\"dec_demo_0001\","
@@ -119,42 +195,131 @@ int main(void) {
            "\"currency\":\"USD\",\"runStatus\":\"completed\",\"settledAt\":\"2026-11-22T08:00:02.000Z\","
            "\"createdAt\":\"2026-11-22T08:00:02.000Z\"}",
            agreement, agreement, decision);
-  if (build("5. 1350 is paid now, 150 waits out the window (SettlementReceipt)",
-            NOOTERRA_OBJECT_SETTLEMENT_RECEIPT, inputs, NULL, receipt, &objects[4])) {
+  if (build("6. 1350 goes out through the payment rail now; 150 waits out the window (SettlementReceipt)",
+            NOOTERRA_OBJECT_SETTLEMENT_RECEIPT, inputs, NULL, receipt, &objects[3])) {
     return 1;
   }
 
   snprintf(inputs, sizeof inputs,
-           "{\"tenantId\":\"tenant_demo\",\"agreementHash\":\"%s\","
-           "\"receiptHash\":\"%s\","
-           "\"payerAgentId\":\"agt_buyer\",\"payeeAgentId\":\"agt_tool_provider\","
-           "\"amountCents\":1500,\"heldAmountCents\":150,\"currency\":\"usd\",\"holdbackBps\":1000,"
-           "\"challengeWindowMs\":86400000,\"createdAt\":\"2026-11-22T08:00:02.000Z\"}",
+           "{\"agreementHash\":\"%s\",\"receiptHash\":\"%s\",\"payerAgentId\":\"agt_buyer\","
+           "\"payeeAgentId\":\"agt_tool_provider\",\"amountCents\":1500,\"currency\":\"USD\","
+           "\"holdbackBps\":1000,\"challengeWindowMs\":86400000,\"createdAt\":\"2026-11-22T08:00:02.000Z\"}",
            agreement, receipt);
-  if (build("6. 10% of the receipt is held back for the challenge window (FundingHold)",
-            NOOTERRA_OBJECT_FUNDING_HOLD, inputs, NULL, hold, &objects[1])) {
+  if (apply("7. The kernel locks the 10% holdback in the buyer's escrow (FundingHold, one transaction)",
+            store, NOOTERRA_AGREEMENT_LOCK_HOLD, NULL, inputs, "2026-11-22T08:00:02.000Z", "lock_demo_1", &out)) {
     return 1;
   }
+  member(&out, "holdHash", hold_hash, sizeof hold_hash);
+  nooterra_buffer_dispose(&out);
+  wallet(store, "buyer", "agt_buyer");
+  printf("\n");
 
-  printf("7. Anyone can verify every artifact offline (hashes, and signatures with known keys)\n");
-  for (i = 0; i < 5; ++i) {
-    const nooterra_public_key_t* keys[1] = {provider_pub};
+  /* The buyer disputes inside the window: a DisputeOpenEnvelope signed with the buyer's key. */
+  {
+    nooterra_object_build_options_t options = NOOTERRA_OBJECT_BUILD_OPTIONS_INIT;
+    options.signer = buyer;
+    snprintf(inputs, sizeof inputs,
+             "{\"envelopeId\":\"dopen_tc_%s\",\"caseId\":\"arb_case_tc_%s\",\"tenantId\":\"tenant_demo\","
+             "\"agreementHash\":\"%s\",\"receiptHash\":\"%s\",\"holdHash\":\"%s\","
+             "\"openedByAgentId\":\"agt_buyer\",\"openedAt\":\"2026-11-22T10:00:00.000Z\","
+             "\"reasonCode\":\"TOOL_CALL_DISPUTE\",\"nonce\":\"nonce_demo_000001\",\"signerKeyId\":\"%s\"}",
+             agreement, agreement, agreement, receipt, hold_hash, buyer_id);
+    rc = nooterra_object_build(NOOTERRA_OBJECT_DISPUTE_OPEN_ENVELOPE, (const uint8_t*)inputs, strlen(inputs),
+                               &options, &envelope, scratch, &err);
+    if (rc != 0) return fail("envelope", rc, err);
+  }
+  snprintf(inputs, sizeof inputs,
+           "{\"agreementHash\":\"%s\",\"receiptHash\":\"%s\",\"holdHash\":\"%s\","
+           "\"openedByAgentId\":\"agt_buyer\",\"disputeOpenEnvelope\":%s,\"arbiterAgentId\":\"agt_arbiter\","
+           "\"summary\":\"The forecast was for the wrong city\",\"evidenceRefs\":[\"evidence://call_demo_0001/output.json\"]}",
+           agreement, receipt, hold_hash, (const char*)envelope.data);
+  nooterra_buffer_dispose(&envelope);
+  if (apply("8. The buyer disputes, signing a DisputeOpenEnvelope (ArbitrationCase, under review)",
+            store, NOOTERRA_AGREEMENT_OPEN_DISPUTE, NULL, inputs, "2026-11-22T10:00:00.000Z", "open_demo_1", &out)) {
+    return 1;
+  }
+  nooterra_buffer_dispose(&out);
+
+  rc = nooterra_agreement_maintenance(store, "tenant_demo", "2026-11-24T00:00:00.000Z", 0, 100, &out, &err);
+  if (rc != 0) return fail("maintenance", rc, err);
+  printf("9. Two days later the maintenance tick leaves the disputed holdback frozen\n   %s\n\n",
+         (const char*)out.data);
+  nooterra_buffer_dispose(&out);
+
+  /* The arbiter signs the verdict core: releaseRatePct 100, the holdback goes to the provider. */
+  snprintf(inputs, sizeof inputs,
+           "{\"schemaVersion\":\"ArbitrationVerdict.v1\",\"verdictId\":\"avd_demo_0001\","
+           "\"caseId\":\"arb_case_tc_%s\",\"tenantId\":\"tenant_demo\",\"runId\":\"tc_%s\","
+           "\"settlementId\":\"setl_tc_%s\",\"disputeId\":\"disp_tc_%s\",\"arbiterAgentId\":\"agt_arbiter\","
+           "\"outcome\":\"accepted\",\"releaseRatePct\":100,\"rationale\":\"Zurich was asked and answered.\","
+           "\"evidenceRefs\":[\"evidence://call_demo_0001/output.json\"],\"issuedAt\":\"2026-11-24T09:00:00.000Z\","
+           "\"appealRef\":null}",
+           agreement, agreement, agreement, agreement);
+  if ((rc = nooterra_object_hash((const uint8_t*)inputs, strlen(inputs), verdict_hash, &err)) != 0) {
+    return fail("verdict hash", rc, err);
+  }
+  for (i = 0; i < 32; ++i) {
+    unsigned v;
+    sscanf(verdict_hash + 2 * i, "%2x", &v);
+    digest[i] = (uint8_t)v;
+  }
+  if ((rc = nooterra_private_key_sign(arbiter, digest, 32, signature, &err)) != 0) return fail("sign", rc, err);
+  if ((rc = nooterra_base64_encode(signature, 64, &sig_b64, &err)) != 0) return fail("b64", rc, err);
+  snprintf(inputs + strlen(inputs) - 1, sizeof inputs - strlen(inputs) + 1,
+           ",\"signerKeyId\":\"%s\",\"signature\":\"%s\"}", arbiter_id, (const char*)sig_b64.data);
+  nooterra_buffer_dispose(&sig_b64);
+  {
+    char case_id[128];
+    snprintf(case_id, sizeof case_id, "arb_case_tc_%s", agreement);
+    if (apply("10. The arbiter's signed verdict closes the case: exactly one SettlementAdjustment",
+              store, NOOTERRA_AGREEMENT_SUBMIT_VERDICT, case_id, inputs, "2026-11-24T09:00:00.000Z",
+              "verdict_demo_1", &out)) {
+      return 1;
+    }
+    nooterra_buffer_dispose(&out);
+  }
+
+  printf("11. Final balances and the ledger audit\n");
+  wallet(store, "buyer", "agt_buyer");
+  wallet(store, "tool provider", "agt_tool_provider");
+  if ((rc = nooterra_ledger_check(store, "tenant_demo", &report, &ok, &err)) != 0) return fail("check", rc, err);
+  printf("   ledger check   %s %s\n\n", ok ? "sound" : "VIOLATIONS", (const char*)report.data);
+  nooterra_buffer_dispose(&report);
+  if (!ok) return 1;
+
+  printf("12. Anyone can verify every artifact offline (hashes, and signatures with known keys)\n");
+  for (i = 0; i < 4; ++i) {
+    const nooterra_public_key_t* keys[1];
+    keys[0] = provider_pub;
     rc = nooterra_object_verify(objects[i].data, objects[i].size, keys, 1, &report, &ok, &err);
     if (rc != 0) return fail("verify", rc, err);
     printf("   %-9s %s\n", names[i], ok ? "verified" : (const char*)report.data);
     nooterra_buffer_dispose(&report);
     if (!ok) return 1;
   }
-  printf("\n");
+  {
+    char artifact_id[160];
+    const nooterra_public_key_t* keys[1];
+    keys[0] = arbiter_pub;
+    snprintf(artifact_id, sizeof artifact_id, "arbitration_verdict_avd_demo_0001");
+    rc = nooterra_agreement_get(store, "tenant_demo", NOOTERRA_AGREEMENT_RECORD_ARTIFACT, artifact_id, &out, &err);
+    if (rc != 0) return fail("artifact", rc, err);
+    rc = nooterra_object_verify(out.data, out.size, keys, 1, &report, &ok, &err);
+    nooterra_buffer_dispose(&out);
+    if (rc != 0) return fail("verify", rc, err);
+    printf("   %-9s %s\n\n", "verdict", ok ? "verified (arbiter's signature)" : (const char*)report.data);
+    nooterra_buffer_dispose(&report);
+    if (!ok) return 1;
+  }
 
-  printf("8. Tamper with the receipt (1350 -> 9350 released) and verify again\n");
-  tampered = malloc(objects[4].size + 1);
+  printf("13. Tamper with the receipt (1350 -> 9350 released) and verify again\n");
+  tampered = malloc(objects[3].size + 1);
   if (tampered == NULL) return 1;
-  memcpy(tampered, objects[4].data, objects[4].size + 1);
+  memcpy(tampered, objects[3].data, objects[3].size + 1);
   at = strstr(tampered, "\"releasedAmountCents\":1350");
   if (at == NULL) return 1;
   at[strlen("\"releasedAmountCents\":")] = '9';
-  rc = nooterra_object_verify((const uint8_t*)tampered, objects[4].size, NULL, 0, &report, &ok, &err);
+  rc = nooterra_object_verify((const uint8_t*)tampered, objects[3].size, NULL, 0, &report, &ok, &err);
   free(tampered);
   if (rc != 0) return fail("verify", rc, err);
   printf("   %s\n   (expected: rejected)\n\n", (const char*)report.data);
@@ -162,8 +327,20 @@ int main(void) {
   if (ok) return 1;
 
   printf("demo complete: every step behaved as the protocol requires.\n");
-  for (i = 0; i < 5; ++i) nooterra_buffer_dispose(&objects[i]);
+  for (i = 0; i < 4; ++i) nooterra_buffer_dispose(&objects[i]);
+  nooterra_store_close(store);
+  snprintf(path, sizeof path, "%s/store/data.mdb", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/store/lock.mdb", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/store", dir);
+  rmdir(path);
+  rmdir(dir);
   nooterra_public_key_free(provider_pub);
+  nooterra_public_key_free(buyer_pub);
+  nooterra_public_key_free(arbiter_pub);
   nooterra_private_key_free(provider);
+  nooterra_private_key_free(buyer);
+  nooterra_private_key_free(arbiter);
   return 0;
 }

@@ -464,6 +464,74 @@ NOOTERRA_API int32_t nooterra_ledger_check(nooterra_store_t* store, const char* 
                                            nooterra_buffer_t* out_report, int32_t* out_ok,
                                            nooterra_error_t** error);
 
+/* ------------------------------------------------------------------------------------------ */
+/* The agreement kernel (module agreement): tool-call holdback, disputes, verdicts             */
+/*
+ * Each call is one durable write transaction on the store: the protocol artifacts, the ledger
+ * postings and the idempotency record commit together or not at all. `now` is an ISO 8601
+ * time with an offset (the library never reads a clock). Requests and results are JSON
+ * (documented in include/nooterra/agreement.h). A retried call with the same idempotency key
+ * and request returns the first result and sets *out_already_existed to 1.
+ *
+ * Errors (nothing changes): FAILED_PRECONDITION for a transition the state forbids
+ * (HOLD_NOT_ACTIVE, DISPUTE_WINDOW_EXPIRED, DISPUTE_ALREADY_OPEN, TRANSITION_ILLEGAL,
+ * TOOL_CALL_HOLD_EXISTS, LEDGER_INSUFFICIENT_FUNDS), NOT_FOUND (HOLD_NOT_FOUND, CASE_NOT_FOUND,
+ * AGENT_NOT_FOUND), INVALID_ARGUMENT (SCHEMA_INVALID, DISPUTE_INVALID_SIGNER,
+ * TOOL_CALL_DISPUTE_BINDING_MISMATCH, CASE_ID_NOT_DETERMINISTIC, TOOL_CALL_VERDICT_NOT_BINARY,
+ * IDEMPOTENCY_KEY_INVALID, OBJECT_FIELD_*, JSON_*), ALREADY_EXISTS (IDEMPOTENCY_KEY_CONFLICT,
+ * AGENT_KEY_CONFLICT), RESOURCE_EXHAUSTED (STORE_FULL, STORE_DISK_FULL).
+ * All functions are thread-safe (the store serializes writers).
+ */
+
+/* Registers an agent's Ed25519 public key (PEM text). [out] out_result {"agentId","keyId",...}. */
+NOOTERRA_API int32_t nooterra_agreement_register_agent(nooterra_store_t* store, const char* tenant,
+                                                       const char* agent_id, const char* public_key_pem,
+                                                       nooterra_buffer_t* out_result,
+                                                       int32_t* out_already_existed,
+                                                       nooterra_error_t** error);
+
+/* Credits an agent's available balance from outside (amount_cents >= 1). */
+NOOTERRA_API int32_t nooterra_agreement_deposit(nooterra_store_t* store, const char* tenant,
+                                                const char* agent_id, const char* currency,
+                                                int64_t amount_cents, const char* idempotency_key,
+                                                nooterra_buffer_t* out_result,
+                                                int32_t* out_already_existed,
+                                                nooterra_error_t** error);
+
+/* Operations of the holdback machine. `operation` selects the call:
+ *   NOOTERRA_AGREEMENT_LOCK_HOLD       request = the hold request; subject unused
+ *   NOOTERRA_AGREEMENT_OPEN_DISPUTE    request = the open request; subject unused
+ *   NOOTERRA_AGREEMENT_SUBMIT_VERDICT  request = the signed verdict; subject = the case id
+ */
+#define NOOTERRA_AGREEMENT_LOCK_HOLD 1
+#define NOOTERRA_AGREEMENT_OPEN_DISPUTE 2
+#define NOOTERRA_AGREEMENT_SUBMIT_VERDICT 3
+NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant,
+                                              int32_t operation, const char* subject,
+                                              const uint8_t* request_json, size_t request_size,
+                                              const char* now, const char* idempotency_key,
+                                              nooterra_buffer_t* out_result,
+                                              int32_t* out_already_existed,
+                                              nooterra_error_t** error);
+
+/* Releases every held hold whose challenge window has strictly passed and that no open case
+ * references (limit 1..10000 holds per call). [out] out_result the tick report. */
+NOOTERRA_API int32_t nooterra_agreement_maintenance(nooterra_store_t* store, const char* tenant,
+                                                    const char* now, int32_t dry_run, uint32_t limit,
+                                                    nooterra_buffer_t* out_result,
+                                                    nooterra_error_t** error);
+
+/* Queries. `kind`: NOOTERRA_AGREEMENT_RECORD_HOLD (key = holdHash), _CASE (key = caseId),
+ * _ARTIFACT (key = artifactId), _WALLET (key = "agentId/currency"). A missing record is
+ * NOT_FOUND (RECORD_NOT_FOUND). */
+#define NOOTERRA_AGREEMENT_RECORD_HOLD 1
+#define NOOTERRA_AGREEMENT_RECORD_CASE 2
+#define NOOTERRA_AGREEMENT_RECORD_ARTIFACT 3
+#define NOOTERRA_AGREEMENT_RECORD_WALLET 4
+NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant,
+                                            int32_t kind, const char* key,
+                                            nooterra_buffer_t* out_json, nooterra_error_t** error);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,0 +1,128 @@
+// C ABI of the agreement module: a translation of include/nooterra/agreement.h. A Kernel is a
+// stateless view over the store, so each call makes one on the stack.
+#include <optional>
+#include <string>
+
+#include "internal.h"
+#include "nooterra/agreement.h"
+
+using namespace nooterra;  // NOLINT: translation unit of C entry points only
+
+namespace {
+
+absl::Status Deliver(const absl::StatusOr<agreement::Result>& r, nooterra_buffer_t* out,
+                     int32_t* out_already_existed) {
+  if (!r.ok()) return r.status();
+  if (absl::Status s = capi::FillBuffer(r->json, out); !s.ok()) return s;
+  if (out_already_existed != nullptr) *out_already_existed = r->already_existed ? 1 : 0;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+extern "C" {
+
+int32_t nooterra_agreement_register_agent(nooterra_store_t* store, const char* tenant,
+                                          const char* agent_id, const char* public_key_pem,
+                                          nooterra_buffer_t* out_result, int32_t* out_already_existed,
+                                          nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr || tenant == nullptr || agent_id == nullptr || public_key_pem == nullptr ||
+        out_result == nullptr) {
+      return capi::NullArgument("store, tenant, agent_id, public_key_pem and out_result");
+    }
+    agreement::Kernel kernel(store->store.get());
+    return Deliver(kernel.RegisterAgent(tenant, agent_id, public_key_pem), out_result, out_already_existed);
+  });
+}
+
+int32_t nooterra_agreement_deposit(nooterra_store_t* store, const char* tenant, const char* agent_id,
+                                   const char* currency, int64_t amount_cents,
+                                   const char* idempotency_key, nooterra_buffer_t* out_result,
+                                   int32_t* out_already_existed, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr || tenant == nullptr || agent_id == nullptr || currency == nullptr ||
+        idempotency_key == nullptr || out_result == nullptr) {
+      return capi::NullArgument("store, tenant, agent_id, currency, idempotency_key and out_result");
+    }
+    agreement::Kernel kernel(store->store.get());
+    return Deliver(kernel.Deposit(tenant, agent_id, currency, amount_cents, idempotency_key), out_result,
+                   out_already_existed);
+  });
+}
+
+int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, int32_t operation,
+                                 const char* subject, const uint8_t* request_json, size_t request_size,
+                                 const char* now, const char* idempotency_key,
+                                 nooterra_buffer_t* out_result, int32_t* out_already_existed,
+                                 nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr || tenant == nullptr || now == nullptr || idempotency_key == nullptr ||
+        out_result == nullptr || (request_json == nullptr && request_size != 0)) {
+      return capi::NullArgument("store, tenant, request_json, now, idempotency_key and out_result");
+    }
+    agreement::Kernel kernel(store->store.get());
+    const std::string_view request(reinterpret_cast<const char*>(request_json), request_size);
+    switch (operation) {
+      case NOOTERRA_AGREEMENT_LOCK_HOLD:
+        return Deliver(kernel.LockHold(tenant, request, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_OPEN_DISPUTE:
+        return Deliver(kernel.OpenDispute(tenant, request, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_SUBMIT_VERDICT:
+        if (subject == nullptr) return capi::NullArgument("subject (the case id)");
+        return Deliver(kernel.SubmitVerdict(tenant, subject, request, now, idempotency_key), out_result,
+                       out_already_existed);
+      default:
+        return MakeError(absl::StatusCode::kInvalidArgument, "AGREEMENT_OPERATION_UNKNOWN",
+                         "operation must be NOOTERRA_AGREEMENT_LOCK_HOLD, _OPEN_DISPUTE or _SUBMIT_VERDICT");
+    }
+  });
+}
+
+int32_t nooterra_agreement_maintenance(nooterra_store_t* store, const char* tenant, const char* now,
+                                       int32_t dry_run, uint32_t limit, nooterra_buffer_t* out_result,
+                                       nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr || tenant == nullptr || now == nullptr || out_result == nullptr) {
+      return capi::NullArgument("store, tenant, now and out_result");
+    }
+    agreement::Kernel kernel(store->store.get());
+    return Deliver(kernel.RunHoldbackMaintenance(tenant, now, dry_run != 0, limit), out_result, nullptr);
+  });
+}
+
+int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int32_t kind,
+                               const char* key, nooterra_buffer_t* out_json, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr || tenant == nullptr || key == nullptr || out_json == nullptr) {
+      return capi::NullArgument("store, tenant, key and out_json");
+    }
+    agreement::Kernel kernel(store->store.get());
+    absl::StatusOr<std::optional<std::string>> found;
+    switch (kind) {
+      case NOOTERRA_AGREEMENT_RECORD_HOLD: found = kernel.GetHold(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_CASE: found = kernel.GetCase(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_ARTIFACT: found = kernel.GetArtifact(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_WALLET: {
+        const std::string_view k(key);
+        const size_t slash = k.rfind('/');
+        if (slash == std::string_view::npos) {
+          return MakeError(absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", "wallet key is agentId/currency");
+        }
+        auto wallet = kernel.GetWallet(tenant, k.substr(0, slash), k.substr(slash + 1));
+        if (!wallet.ok()) return wallet.status();
+        found = std::optional<std::string>(*wallet);
+        break;
+      }
+      default:
+        return MakeError(absl::StatusCode::kInvalidArgument, "AGREEMENT_RECORD_UNKNOWN", "unknown record kind");
+    }
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) {
+      return MakeError(absl::StatusCode::kNotFound, "RECORD_NOT_FOUND", std::string("no record ") + key);
+    }
+    return capi::FillBuffer(**found, out_json);
+  });
+}
+
+}  // extern "C"
