@@ -555,6 +555,45 @@ static void test_store_ledger(void) {
   CHECK(nooterra_ledger_check(store, "tenant_c", &report, &ok, &err) == NOOTERRA_OK);
   CHECK(ok == 1 && strcmp((const char*)report.data, "[]") == 0);
   nooterra_buffer_dispose(&report);
+
+  /* The agreement kernel's C surface: errors and replays (the happy path runs in the demo). */
+  {
+    int32_t existed = -1;
+    CHECK(nooterra_agreement_deposit(store, "tenant_c", "agt_payer", "USD", 100, "dep_c", &report, &existed,
+                                     &err) == NOOTERRA_OK);
+    CHECK(existed == 0);
+    nooterra_buffer_dispose(&report);
+    CHECK(nooterra_agreement_deposit(store, "tenant_c", "agt_payer", "USD", 100, "dep_c", &report, &existed,
+                                     &err) == NOOTERRA_OK);
+    CHECK(existed == 1);
+    nooterra_buffer_dispose(&report);
+    EXPECT_ERROR(nooterra_agreement_deposit(store, "tenant_c", "agt_payer", "USD", 7, "dep_c", &report, NULL, &err),
+                 NOOTERRA_ALREADY_EXISTS, "IDEMPOTENCY_KEY_CONFLICT");
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", 99, NULL, U("{}"), 2, "2026-01-01T00:00:00Z", "k",
+                                          &report, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "AGREEMENT_OPERATION_UNKNOWN");
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_SUBMIT_VERDICT, NULL, U("{}"), 2,
+                                          "2026-01-01T00:00:00Z", "k", &report, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_SUBMIT_VERDICT, "arb_case_tc_x",
+                                          U("{\"caseId\":\"arb_case_tc_x\"}"), 26, "2026-01-01T00:00:00Z", "k2",
+                                          &report, NULL, &err),
+                 NOOTERRA_NOT_FOUND, "CASE_NOT_FOUND");
+    EXPECT_ERROR(nooterra_agreement_maintenance(store, "tenant_c", "2026-01-01T00:00:00", 0, 10, &report, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
+    CHECK(nooterra_agreement_maintenance(store, "tenant_c", "2026-01-01T00:00:00Z", 1, 10, &report, &err) ==
+          NOOTERRA_OK);
+    CHECK(strstr((const char*)report.data, "\"attempted\":0") != NULL);
+    nooterra_buffer_dispose(&report);
+    EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_HOLD, "nope", &report, &err),
+                 NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
+    EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_WALLET, "no-slash", &report, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
+    CHECK(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_WALLET, "agt_payer/USD", &report,
+                                 &err) == NOOTERRA_OK);
+    CHECK(strcmp((const char*)report.data, "{\"available\":25100,\"escrow\":0}") == 0);
+    nooterra_buffer_dispose(&report);
+  }
   nooterra_store_close(store);
   nooterra_store_close(NULL);
 
