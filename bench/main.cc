@@ -13,6 +13,7 @@ namespace nooterra::bench {
 void RunReceiptBenches(const Config& config, Report* report);
 void RunVerifyBenches(const Config& config, const std::string& self_dir, Report* report);
 void RunObjectBenches(const Config& config, Report* report);
+void RunStoreBenches(const Config& config, Report* report);
 }
 
 int main(int argc, char** argv) {
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   RunReceiptBenches(config, &report);
   std::fprintf(stderr, "nooterra-bench: protocol objects...\n");
   RunObjectBenches(config, &report);
+  std::fprintf(stderr, "nooterra-bench: store, ledger, kernel...\n");
+  RunStoreBenches(config, &report);
   std::fprintf(stderr, "nooterra-bench: bundle verification...\n");
   char self[4096] = {0};
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -1,0 +1,140 @@
+// The store, the ledger and the kernel, beside LMDB's own baselines measured in the same run
+// on the same disk (a fresh temporary directory).
+#include <lmdb.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
+#include "nooterra/ledger.h"
+#include "nooterra/store.h"
+
+namespace nooterra::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MedianUs(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+std::string TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "nooterra-bench-XXXXXX").string();
+  return mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
+}
+
+// Raw LMDB: p50 of a durable commit of one 100-byte put, and random puts in one transaction.
+void LmdbBaselines(const std::string& dir, int commits, Report* report) {
+  MDB_env* env = nullptr;
+  mdb_env_create(&env);
+  mdb_env_set_mapsize(env, size_t{1} << 30);
+  if (mdb_env_open(env, dir.c_str(), 0, 0600) != 0) return;
+  MDB_dbi dbi;
+  MDB_txn* txn = nullptr;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  mdb_dbi_open(txn, nullptr, 0, &dbi);
+  mdb_txn_commit(txn);
+  std::string value(100, 'v');
+  std::vector<double> us;
+  for (int i = 0; i < commits; ++i) {
+    const auto t0 = Clock::now();
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    std::string key = "k" + std::to_string(i);
+    MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
+    mdb_put(txn, dbi, &k, &v, 0);
+    mdb_txn_commit(txn);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  report->Add("lmdb_sync_commit_p50_us", MedianUs(us), "baseline: raw LMDB durable commit of one 100-byte put");
+  const int puts = 200000;
+  uint64_t x = 88172645463325252ULL;
+  const auto t0 = Clock::now();
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  for (int i = 0; i < puts; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    std::string key = std::to_string(x);
+    MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
+    mdb_put(txn, dbi, &k, &v, 0);
+  }
+  mdb_txn_commit(txn);
+  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  report->Add("lmdb_random_put_per_s", puts / s, "baseline: raw LMDB random 100-byte puts in one transaction");
+  mdb_env_close(env);
+}
+
+}  // namespace
+
+void RunStoreBenches(const Config& config, Report* report) {
+  const std::string root = TempDir();
+  if (root.empty()) return;
+  const int commits = config.rounds * 40;
+  std::filesystem::create_directories(root + "/lmdb");
+  LmdbBaselines(root + "/lmdb", commits, report);
+
+  // Ledger postings: balanced 2-posting entries, 1,000 per write transaction (no fsync), the
+  // group-commit shape of the batch API.
+  {
+    store::Options o;
+    o.durable = false;
+    auto store = store::Store::Open(root + "/ledger", o);
+    if (!store.ok()) return;
+    (void)(*store)->Write([](store::WriteTxn& txn) {
+      return ledger::Post(txn, "bench", ledger::Deposit("seed", "agt_a", "USD", ledger::kAmountMax / 2));
+    });
+    int64_t n = 0;
+    const double rate = MeasureRate(config, [&](uint64_t iterations) {
+      uint64_t done = 0;
+      while (done < iterations) {
+        const uint64_t batch = std::min<uint64_t>(1000, iterations - done);
+        (void)(*store)->Write([&](store::WriteTxn& txn) -> absl::Status {
+          for (uint64_t i = 0; i < batch; ++i) {
+            ledger::Entry e = ledger::Move("p" + std::to_string(n++), ledger::Account{"agt_a", "USD", ledger::Bucket::kAvailable},
+                                           ledger::Account{"agt_" + std::to_string(n % 64), "USD", ledger::Bucket::kEscrow}, 1);
+            if (auto s = ledger::Post(txn, "bench", e); !s.ok()) return s;
+          }
+          return absl::OkStatus();
+        });
+        done += batch;
+      }
+    });
+    report->Add("ledger_postings_per_s", rate, "balanced 2-posting entries, 1,000 per write transaction, no fsync");
+  }
+
+  // The kernel: one holdback lock (FundingHold built and stored, escrow posting, idempotency
+  // record) per durable commit.
+  {
+    auto store = store::Store::Open(root + "/kernel");
+    if (!store.ok()) return;
+    agreement::Kernel kernel(store->get());
+    (void)kernel.Deposit("bench", "agt_payer", "USD", 1000000000, "seed");
+    std::vector<double> us;
+    for (int i = 0; i < commits; ++i) {
+      const std::string agreement = crypto::Sha256Hex("bench:agreement:" + std::to_string(i));
+      const std::string request =
+          R"({"agreementHash":")" + agreement + R"(","receiptHash":")" + agreement +
+          R"(","payerAgentId":"agt_payer","payeeAgentId":"agt_payee","amountCents":10000,"currency":"USD",)"
+          R"("holdbackBps":2000,"challengeWindowMs":800})";
+      const auto t0 = Clock::now();
+      (void)kernel.LockHold("bench", request, "2026-02-01T00:00:00Z", "lock" + std::to_string(i));
+      us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    report->Add("hold_lock_durable_p50_us", MedianUs(us),
+                "kernel LockHold, one durable commit (FundingHold + escrow posting + idempotency record); "
+                "compare lmdb_sync_commit_p50_us");
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
+}
+
+}  // namespace nooterra::bench
