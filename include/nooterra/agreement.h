@@ -98,6 +98,40 @@ class Kernel {
                                        std::string_view verdict_json, std::string_view now,
                                        std::string_view idempotency_key);
 
+  // ---------------------------------------------------------------------------------------
+  // The agreement's own life: created -> funded -> (evidenced) -> settled, or voided before
+  // settlement. The record is {"agreementHash","status","amountCents","currency",
+  // "payerAgentId","payeeAgentId","holdbackBps","challengeWindowMs", ...}.
+
+  // request: {"agreement": ToolCallAgreement.v1 builder inputs (or a built instance, whose
+  // agreementHash must recompute), "holdbackBps", "challengeWindowMs"}. The agreement's
+  // settlementTerms {amountCents, currency} and both parties are required.
+  // Result: {"agreement": ToolCallAgreement.v1, "record": ...}.
+  absl::StatusOr<Result> CreateAgreement(std::string_view tenant, std::string_view request_json,
+                                         std::string_view now, std::string_view idempotency_key);
+  // Moves amountCents from the payer's available balance into escrow. created -> funded.
+  absl::StatusOr<Result> Fund(std::string_view tenant, std::string_view agreement_hash,
+                              std::string_view now, std::string_view idempotency_key);
+  // A ToolCallEvidence.v1 signed by the payee's registered key and bound to the agreement
+  // (agreementHash, callId, inputHash). funded -> evidenced.
+  absl::StatusOr<Result> SubmitEvidence(std::string_view tenant, std::string_view evidence_json,
+                                        std::string_view now, std::string_view idempotency_key);
+  // request: {"agreementHash","decisionId","receiptId","releaseRatePct" (0..100),
+  //           "verificationStatus", "policyHashUsed", "verificationMethodHashUsed"?,
+  //           "decisionReason"?}. funded|evidenced -> settled: builds the
+  // SettlementDecisionRecord.v2 and the SettlementReceipt.v1 bound to it; release =
+  // floor(amount * rate / 100) of which floor(release * holdbackBps / 10000) stays in escrow as
+  // a FundingHold bound to the receipt (released by the tick or decided by a dispute); the
+  // rest goes to the payee; the unreleased part returns to the payer.
+  // Result: {"decisionRecord","settlementReceipt","hold"|null}.
+  absl::StatusOr<Result> Settle(std::string_view tenant, std::string_view request_json,
+                                std::string_view now, std::string_view idempotency_key);
+  // Returns the escrow to the payer before settlement. funded|evidenced -> voided.
+  absl::StatusOr<Result> Void(std::string_view tenant, std::string_view agreement_hash,
+                              std::string_view now, std::string_view idempotency_key);
+  absl::StatusOr<std::optional<std::string>> GetAgreement(std::string_view tenant,
+                                                          std::string_view agreement_hash) const;
+
   // Stored records, as canonical JSON; nullopt when absent.
   absl::StatusOr<std::optional<std::string>> GetHold(std::string_view tenant,
                                                      std::string_view hold_hash) const;

@@ -213,26 +213,9 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
         meta.Add("executionIntent", std::move(ei));
         inputs.Add("metadata", std::move(meta));
       }
-      auto hold = objects::Build(ObjectType::kFundingHold, Canonical(inputs));
+      // The held part moves from the payer's available balance into escrow.
+      auto hold = internal::CreateHold(txn, tenant, inputs, /*lock_from_available=*/true);
       if (!hold.ok()) return hold.status();
-      const std::string agreement = S(hold->body, "agreementHash");
-      // One hold per agreement.
-      auto existing = txn.Get(store::Table::kIndex, tenant, StrCat("hold_of/", agreement));
-      if (!existing.ok()) return existing.status();
-      if (existing->has_value()) {
-        return Error(Code::kFailedPrecondition, "TOOL_CALL_HOLD_EXISTS",
-                     StrCat("agreement ", agreement, " already has hold ", **existing));
-      }
-      if (held > 0) {
-        const std::string currency = S(hold->body, "currency");
-        ledger::Entry lock = ledger::Move(
-            ids::EscrowJournalEntryId(tenant, ids::EscrowHoldOperationId(agreement, S(hold->body, "receiptHash"))),
-            Wallet(payer, currency, ledger::Bucket::kAvailable), Wallet(payer, currency, ledger::Bucket::kEscrow), held);
-        if (auto p = ledger::Post(txn, tenant, lock); !p.ok()) return p;
-      }
-      if (auto w = internal::SaveObject(txn, tenant, HoldKey(hold->hash), *hold, /*insert=*/true); !w.ok()) return w;
-      if (auto w = txn.Put(store::Table::kIndex, tenant, StrCat("held/", hold->hash), ""); !w.ok()) return w;
-      if (auto w = txn.Put(store::Table::kIndex, tenant, StrCat("hold_of/", agreement), hold->hash); !w.ok()) return w;
       json::Tree result = json::Tree::Object();
       result.Add("hold", hold->body);
       return Canonical(result);
@@ -302,6 +285,33 @@ absl::StatusOr<std::string> Kernel::GetWallet(std::string_view tenant, std::stri
 // Defined in dispute.cc: OpenDispute, RunHoldbackMaintenance, SubmitVerdict.
 
 namespace internal {
+
+absl::StatusOr<objects::Object> CreateHold(store::WriteTxn& txn, std::string_view tenant,
+                                           const json::Tree& inputs, bool lock_from_available) {
+  auto hold = objects::Build(ObjectType::kFundingHold, Canonical(inputs));
+  if (!hold.ok()) return hold.status();
+  const std::string agreement = S(hold->body, "agreementHash");
+  // One hold per agreement.
+  auto existing = txn.Get(store::Table::kIndex, tenant, StrCat("hold_of/", agreement));
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    return Error(Code::kFailedPrecondition, "TOOL_CALL_HOLD_EXISTS",
+                 StrCat("agreement ", agreement, " already has hold ", **existing));
+  }
+  const int64_t held = Int(hold->body, "heldAmountCents");
+  if (lock_from_available && held > 0) {
+    const std::string payer = S(hold->body, "payerAgentId"), currency = S(hold->body, "currency");
+    ledger::Entry lock = ledger::Move(
+        ids::EscrowJournalEntryId(tenant, ids::EscrowHoldOperationId(agreement, S(hold->body, "receiptHash"))),
+        Wallet(payer, currency, ledger::Bucket::kAvailable), Wallet(payer, currency, ledger::Bucket::kEscrow), held);
+    if (auto p = ledger::Post(txn, tenant, lock); !p.ok()) return p;
+  }
+  if (auto w = SaveObject(txn, tenant, HoldKey(hold->hash), *hold, /*insert=*/true); !w.ok()) return w;
+  if (auto w = txn.Put(store::Table::kIndex, tenant, StrCat("held/", hold->hash), ""); !w.ok()) return w;
+  if (auto w = txn.Put(store::Table::kIndex, tenant, StrCat("hold_of/", agreement), hold->hash); !w.ok()) return w;
+  return hold;
+}
+
 absl::StatusOr<objects::Object> ResolveHoldFor(const objects::Object& hold, std::string_view status,
                                                std::string_view at, json::Tree metadata) {
   return ResolveHold(hold, status, at, std::move(metadata));

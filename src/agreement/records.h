@@ -63,6 +63,11 @@ absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
 // Parses a request object (named limit kRequestBytesMax).
 absl::StatusOr<json::Document> ParseRequest(std::string_view text);
 
+// Builds a FundingHold from builder inputs, refuses a second hold for the agreement, stores it
+// with its indexes, and (lock_from_available) moves the held amount from the payer's available
+// balance into escrow. kernel.cc.
+absl::StatusOr<objects::Object> CreateHold(store::WriteTxn& txn, std::string_view tenant,
+                                           const json::Tree& inputs, bool lock_from_available);
 // Resolves a held FundingHold (released | refunded): lifecycle members only; asserts that the
 // holdHash did not move (kernel.cc).
 absl::StatusOr<objects::Object> ResolveHoldFor(const objects::Object& hold, std::string_view status,

@@ -1,0 +1,398 @@
+// The agreement's own life: create, fund (escrow), evidence, settle (decision + receipt +
+// holdback), void. 04-state-machines.md §0/§2 and 06-ledger-escrow-invariants.md §1, §5, §6.
+//
+// Records: objects "agreement/<h>" (ToolCallAgreement.v1, FlatBuffers form), "deal/<h>" (the
+// kernel's state record, canonical JSON), "evidence/<h>", "decision/<id>", "receipt/<id>"
+// (canonical JSON artifacts of the objects).
+#include <string>
+
+#include "agreement/records.h"
+#include "common/strings.h"
+#include "nooterra/agreement.h"
+#include "nooterra/ids.h"
+#include "nooterra/ledger.h"
+#include "nooterra/objects.h"
+#include "nooterra/status.h"
+
+namespace nooterra::agreement {
+
+using internal::Canonical;
+using internal::Error;
+using internal::Str;
+using objects::ObjectType;
+using Code = absl::StatusCode;
+
+namespace {
+
+json::Tree T(std::string s) { return json::Tree::String(std::move(s)); }
+json::Tree N(int64_t v) { return json::Tree::Number(static_cast<double>(v)); }
+int64_t I(const json::Tree& o, std::string_view key) {
+  const json::Tree* v = o.Find(key);
+  return v != nullptr && v->is_number() ? static_cast<int64_t>(v->as_number()) : 0;
+}
+std::string S(const json::Tree& o, std::string_view key) {
+  const json::Tree* v = o.Find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+
+std::string DealKey(std::string_view h) { return StrCat("deal/", h); }
+
+absl::StatusOr<json::Tree> LoadDeal(const store::ReadTxn& txn, std::string_view tenant,
+                                    std::string_view agreement_hash) {
+  auto bytes = txn.Get(store::Table::kObjects, tenant, DealKey(agreement_hash));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) {
+    return Error(Code::kNotFound, "AGREEMENT_NOT_FOUND", StrCat("no agreement ", agreement_hash));
+  }
+  auto tree = json::Tree::Parse(**bytes);
+  if (!tree.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "agreement record does not parse");
+  return std::move(*tree);
+}
+
+absl::Status SaveDeal(store::WriteTxn& txn, std::string_view tenant, const json::Tree& deal) {
+  return txn.Put(store::Table::kObjects, tenant, DealKey(S(deal, "agreementHash")), Canonical(deal));
+}
+
+// The state machine: `status` must be one of `from`, else TRANSITION_ILLEGAL.
+absl::Status Expect(const json::Tree& deal, std::initializer_list<std::string_view> from,
+                    std::string_view action) {
+  const std::string status = S(deal, "status");
+  for (std::string_view f : from) {
+    if (status == f) return absl::OkStatus();
+  }
+  return Error(Code::kFailedPrecondition, "TRANSITION_ILLEGAL",
+               StrCat("cannot ", action, " an agreement that is ", status));
+}
+
+ledger::Account Wallet(const std::string& owner, const std::string& currency, ledger::Bucket b) {
+  return ledger::Account{owner, currency, b};
+}
+
+std::string EntryId(std::string_view tenant, std::string_view what, std::string_view h) {
+  return ids::EscrowJournalEntryId(tenant, StrCat(what, "_", h));
+}
+
+// Runs an operation under an idempotency key in one write transaction.
+absl::StatusOr<Result> Run(store::Store* store, std::string_view tenant, std::string_view key,
+                           std::string_view operation, const json::Tree& request,
+                           const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn) {
+  Result out;
+  absl::Status s = store->Write([&](store::WriteTxn& txn) -> absl::Status {
+    auto r = internal::Idempotent(txn, tenant, key, operation, Canonical(request),
+                                  [&]() { return fn(txn); });
+    if (!r.ok()) return r.status();
+    out = std::move(*r);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::string_view request_json,
+                                               std::string_view now, std::string_view idempotency_key) {
+  auto doc = internal::ParseRequest(request_json);
+  if (!doc.ok()) return doc.status();
+  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  json::Value req = doc->root();
+  return Run(store_, tenant, idempotency_key, "createAgreement", json::Tree::FromValue(req),
+             [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+    json::Value in = req.Find("agreement");
+    if (!in.is_object()) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "agreement is required");
+    objects::BuildOptions options;
+    options.now = std::string(now);
+    json::Tree inputs = json::Tree::FromValue(in);
+    const std::string declared = S(inputs, "agreementHash");
+    inputs.Erase("agreementHash");
+    auto agreement = objects::Build(ObjectType::kToolCallAgreement, Canonical(inputs), options);
+    if (!agreement.ok()) return agreement.status();
+    if (!declared.empty() && declared != agreement->hash) {
+      return Error(Code::kInvalidArgument, "OBJECT_HASH_MISMATCH",
+                   StrCat("agreementHash ", declared, " does not match its content (", agreement->hash, ")"));
+    }
+    const json::Tree* terms = agreement->body.Find("settlementTerms");
+    const int64_t amount = terms != nullptr && terms->is_object() ? I(*terms, "amountCents") : 0;
+    const std::string currency = terms != nullptr && terms->is_object() ? S(*terms, "currency") : "";
+    const std::string payer = S(agreement->body, "payerAgentId"), payee = S(agreement->body, "payeeAgentId");
+    if (amount < 1 || amount > ledger::kAmountMax || currency.empty()) {
+      return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                   "settlementTerms needs amountCents (a safe integer >= 1) and currency");
+    }
+    if (payer.empty() || payee.empty() || payer == payee) {
+      return Error(Code::kInvalidArgument, "TOOL_CALL_PARTIES_INVALID", "payer and payee are required and differ");
+    }
+    json::Value bps = req.Find("holdbackBps"), window = req.Find("challengeWindowMs");
+    const double bps_v = bps.is_number() ? bps.as_number() : 0, window_v = window.is_number() ? window.as_number() : 0;
+    if ((bps.present() && !bps.is_number()) || bps_v < 0 || bps_v > 10000 || bps_v != static_cast<int64_t>(bps_v) ||
+        (window.present() && !window.is_number()) || window_v < 0 || window_v > 31536000000.0 ||
+        window_v != static_cast<int64_t>(window_v)) {
+      return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "holdbackBps 0..10000, challengeWindowMs 0..31536000000");
+    }
+    const std::string h = agreement->hash;
+    auto existing = txn.Get(store::Table::kObjects, tenant, DealKey(h));
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) {
+      return Error(Code::kAlreadyExists, "AGREEMENT_EXISTS", StrCat("agreement ", h, " exists"));
+    }
+    for (const std::string& agent : {payer, payee}) {
+      if (auto a = internal::LoadAgent(txn, tenant, agent); !a.ok()) return a.status();
+    }
+    json::Tree deal = json::Tree::Object();
+    deal.Add("agreementHash", T(h));
+    deal.Add("status", T("created"));
+    deal.Add("amountCents", N(amount));
+    deal.Add("currency", T(currency));
+    deal.Add("payerAgentId", T(payer));
+    deal.Add("payeeAgentId", T(payee));
+    deal.Add("holdbackBps", N(static_cast<int64_t>(bps_v)));
+    deal.Add("challengeWindowMs", N(static_cast<int64_t>(window_v)));
+    deal.Add("createdAt", T(std::string(now)));
+    deal.Add("updatedAt", T(std::string(now)));
+    if (auto w = internal::SaveObject(txn, tenant, StrCat("agreement/", h), *agreement, true); !w.ok()) return w;
+    if (auto w = SaveDeal(txn, tenant, deal); !w.ok()) return w;
+    json::Tree result = json::Tree::Object();
+    result.Add("agreement", agreement->body);
+    result.Add("record", std::move(deal));
+    return Canonical(result);
+  });
+}
+
+absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view agreement_hash,
+                                    std::string_view now, std::string_view idempotency_key) {
+  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  json::Tree request = json::Tree::Object();
+  request.Add("agreementHash", T(std::string(agreement_hash)));
+  return Run(store_, tenant, idempotency_key, "fund", request, [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+    auto deal = LoadDeal(txn, tenant, agreement_hash);
+    if (!deal.ok()) return deal.status();
+    if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
+    const std::string payer = S(*deal, "payerAgentId"), currency = S(*deal, "currency");
+    ledger::Entry lock = ledger::Move(EntryId(tenant, "escrow_fund", agreement_hash),
+                                      Wallet(payer, currency, ledger::Bucket::kAvailable),
+                                      Wallet(payer, currency, ledger::Bucket::kEscrow), I(*deal, "amountCents"));
+    if (auto p = ledger::Post(txn, tenant, lock); !p.ok()) return p;
+    deal->Set("status", T("funded"));
+    deal->Set("updatedAt", T(std::string(now)));
+    if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
+    json::Tree result = json::Tree::Object();
+    result.Add("record", *deal);
+    return Canonical(result);
+  });
+}
+
+absl::StatusOr<Result> Kernel::SubmitEvidence(std::string_view tenant, std::string_view evidence_json,
+                                              std::string_view now, std::string_view idempotency_key) {
+  auto doc = internal::ParseRequest(evidence_json);
+  if (!doc.ok()) return doc.status();
+  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  json::Value evidence = doc->root();
+  return Run(store_, tenant, idempotency_key, "submitEvidence", json::Tree::FromValue(evidence),
+             [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+    const std::string h = Str(evidence, "agreementHash");
+    auto deal = LoadDeal(txn, tenant, h);
+    if (!deal.ok()) return deal.status();
+    if (auto e = Expect(*deal, {"funded"}, "evidence"); !e.ok()) return e;
+    auto agreement = internal::LoadObject(txn, tenant, ObjectType::kToolCallAgreement, StrCat("agreement/", h));
+    if (!agreement.ok()) return agreement.status();
+    if (!agreement->has_value()) return Error(Code::kDataLoss, "STORE_CORRUPT", "agreement object missing");
+    auto payee = internal::LoadAgent(txn, tenant, S(*deal, "payeeAgentId"));
+    if (!payee.ok()) return payee.status();
+    std::string text;
+    (void)json::AppendCanonical(evidence, &text);
+    auto report = objects::VerifyObject(text, absl::MakeConstSpan(&payee->key, 1));
+    if (!report.ok()) return report.status();
+    if (report->type != ObjectType::kToolCallEvidence || !report->ok) {
+      return Error(Code::kInvalidArgument, "EVIDENCE_INVALID",
+                   report->errors.empty() ? "not a ToolCallEvidence.v1"
+                                          : StrCat(report->errors.front().code, ": ", report->errors.front().message));
+    }
+    if (report->signatures_verified != 1) {
+      return Error(Code::kInvalidArgument, "EVIDENCE_SIGNER_INVALID", "evidence must be signed by the payee's registered key");
+    }
+    const json::Tree& a = (*agreement)->body;
+    if (Str(evidence, "callId") != S(a, "callId") || Str(evidence, "inputHash") != S(a, "inputHash")) {
+      return Error(Code::kInvalidArgument, "EVIDENCE_BINDING_MISMATCH", "evidence callId/inputHash differ from the agreement's");
+    }
+    if (auto w = txn.Insert(store::Table::kObjects, tenant, StrCat("evidence/", h), text); !w.ok()) return w;
+    deal->Set("status", T("evidenced"));
+    deal->Set("evidenceHash", T(report->hash));
+    deal->Set("updatedAt", T(std::string(now)));
+    if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
+    json::Tree result = json::Tree::Object();
+    result.Add("record", *deal);
+    return Canonical(result);
+  });
+}
+
+absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view request_json,
+                                      std::string_view now, std::string_view idempotency_key) {
+  auto doc = internal::ParseRequest(request_json);
+  if (!doc.ok()) return doc.status();
+  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  json::Value req = doc->root();
+  return Run(store_, tenant, idempotency_key, "settle", json::Tree::FromValue(req),
+             [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+    const std::string h = Str(req, "agreementHash");
+    auto deal = LoadDeal(txn, tenant, h);
+    if (!deal.ok()) return deal.status();
+    if (auto e = Expect(*deal, {"funded", "evidenced"}, "settle"); !e.ok()) return e;
+    json::Value rate_v = req.Find("releaseRatePct");
+    if (!rate_v.is_number() || rate_v.as_number() < 0 || rate_v.as_number() > 100 ||
+        rate_v.as_number() != static_cast<int64_t>(rate_v.as_number())) {
+      return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "releaseRatePct must be an integer 0..100");
+    }
+    const int64_t rate = static_cast<int64_t>(rate_v.as_number());
+    const int64_t amount = I(*deal, "amountCents"), bps = I(*deal, "holdbackBps");
+    // 06 §1: release = rate <= 0 ? 0 : min(amount, floor(amount*rate/100)); holdback =
+    // floor(release*bps/10000) when both are positive. 128-bit products.
+    const int64_t release = rate <= 0 ? 0 : static_cast<int64_t>(std::min<__int128>(amount, static_cast<__int128>(amount) * rate / 100));
+    const int64_t refund = amount - release;
+    const int64_t held = (bps > 0 && release > 0) ? static_cast<int64_t>(static_cast<__int128>(release) * bps / 10000) : 0;
+    const std::string payer = S(*deal, "payerAgentId"), payee = S(*deal, "payeeAgentId"), currency = S(*deal, "currency");
+    const std::string run_id = ids::ToolCallRunId(h), settlement_id = ids::ToolCallSettlementId(h);
+    // The decision record (v2, policy pinned) and the receipt bound to it by id and hash.
+    json::Tree d = json::Tree::Object();
+    d.Add("decisionId", T(Str(req, "decisionId")));
+    d.Add("tenantId", T(std::string(tenant)));
+    d.Add("runId", T(run_id));
+    d.Add("settlementId", T(settlement_id));
+    d.Add("agreementId", T(h));
+    d.Add("decisionStatus", T("auto_resolved"));
+    d.Add("decisionMode", T("automatic"));
+    d.Add("decisionReason", req.Find("decisionReason").is_string() ? T(Str(req, "decisionReason")) : json::Tree::Null());
+    d.Add("verificationStatus", T(Str(req, "verificationStatus")));
+    d.Add("policyHashUsed", T(Str(req, "policyHashUsed")));
+    json::Tree policy_ref = json::Tree::Object();
+    policy_ref.Add("policyHash", T(Str(req, "policyHashUsed")));
+    if (req.Find("verificationMethodHashUsed").is_string()) {
+      d.Add("verificationMethodHashUsed", T(Str(req, "verificationMethodHashUsed")));
+      policy_ref.Add("verificationMethodHash", T(Str(req, "verificationMethodHashUsed")));
+    }
+    d.Add("policyRef", std::move(policy_ref));
+    json::Tree verifier = json::Tree::Object();
+    verifier.Add("verifierId", T("nooterra.policy-engine"));
+    verifier.Add("verifierVersion", T("v1"));
+    verifier.Add("modality", T("deterministic"));
+    d.Add("verifierRef", std::move(verifier));
+    json::Tree work = json::Tree::Object();
+    work.Add("runStatus", T("completed"));
+    d.Add("workRef", std::move(work));
+    d.Add("decidedAt", T(std::string(now)));
+    auto decision = objects::Build(ObjectType::kSettlementDecisionRecordV2, Canonical(d));
+    if (!decision.ok()) return decision.status();
+    json::Tree r = json::Tree::Object();
+    r.Add("receiptId", T(Str(req, "receiptId")));
+    r.Add("tenantId", T(std::string(tenant)));
+    r.Add("runId", T(run_id));
+    r.Add("settlementId", T(settlement_id));
+    json::Tree decision_ref = json::Tree::Object();
+    decision_ref.Add("decisionId", T(S(decision->body, "decisionId")));
+    decision_ref.Add("decisionHash", T(decision->hash));
+    r.Add("decisionRef", std::move(decision_ref));
+    r.Add("status", T(release > 0 ? "released" : "refunded"));
+    r.Add("amountCents", N(amount));
+    r.Add("releasedAmountCents", N(release));
+    r.Add("refundedAmountCents", N(refund));
+    r.Add("releaseRatePct", N(rate));
+    r.Add("currency", T(currency));
+    r.Add("runStatus", T("completed"));
+    r.Add("settledAt", T(std::string(now)));
+    r.Add("createdAt", T(std::string(now)));
+    auto receipt = objects::Build(ObjectType::kSettlementReceipt, Canonical(r));
+    if (!receipt.ok()) return receipt.status();
+    if (I(receipt->body, "releasedAmountCents") + I(receipt->body, "refundedAmountCents") != amount) {
+      return Error(Code::kInternal, "INVARIANT_SETTLEMENT_SPLIT", "released + refunded != amount");
+    }
+    // Money: escrow to the payee (minus the holdback, which stays in escrow), the rest back.
+    if (release - held > 0) {
+      if (auto p = ledger::Post(txn, tenant, ledger::Move(EntryId(tenant, "escrow_release", h),
+                                                          Wallet(payer, currency, ledger::Bucket::kEscrow),
+                                                          Wallet(payee, currency, ledger::Bucket::kAvailable), release - held));
+          !p.ok()) {
+        return p;
+      }
+    }
+    if (refund > 0) {
+      if (auto p = ledger::Post(txn, tenant, ledger::Move(EntryId(tenant, "escrow_forfeit", h),
+                                                          Wallet(payer, currency, ledger::Bucket::kEscrow),
+                                                          Wallet(payer, currency, ledger::Bucket::kAvailable), refund));
+          !p.ok()) {
+        return p;
+      }
+    }
+    json::Tree hold_json = json::Tree::Null();
+    if (held > 0) {
+      json::Tree hi = json::Tree::Object();
+      hi.Add("tenantId", T(std::string(tenant)));
+      hi.Add("agreementHash", T(h));
+      hi.Add("receiptHash", T(receipt->hash));
+      hi.Add("payerAgentId", T(payer));
+      hi.Add("payeeAgentId", T(payee));
+      hi.Add("amountCents", N(release));
+      hi.Add("heldAmountCents", N(held));
+      hi.Add("currency", T(currency));
+      hi.Add("holdbackBps", N(bps));
+      hi.Add("challengeWindowMs", N(I(*deal, "challengeWindowMs")));
+      hi.Add("createdAt", T(std::string(now)));
+      auto hold = internal::CreateHold(txn, tenant, hi, /*lock_from_available=*/false);
+      if (!hold.ok()) return hold.status();
+      hold_json = hold->body;
+    }
+    for (const auto& [key, object] : {std::pair{StrCat("decision/", S(decision->body, "decisionId")), &*decision},
+                                      {StrCat("receipt/", S(receipt->body, "receiptId")), &*receipt}}) {
+      if (auto w = txn.Insert(store::Table::kObjects, tenant, key, object->canonical); !w.ok()) return w;
+    }
+    deal->Set("status", T("settled"));
+    deal->Set("decisionHash", T(decision->hash));
+    deal->Set("receiptHash", T(receipt->hash));
+    deal->Set("updatedAt", T(std::string(now)));
+    if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
+    json::Tree result = json::Tree::Object();
+    result.Add("decisionRecord", decision->body);
+    result.Add("settlementReceipt", receipt->body);
+    result.Add("hold", std::move(hold_json));
+    return Canonical(result);
+  });
+}
+
+absl::StatusOr<Result> Kernel::Void(std::string_view tenant, std::string_view agreement_hash,
+                                    std::string_view now, std::string_view idempotency_key) {
+  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  json::Tree request = json::Tree::Object();
+  request.Add("agreementHash", T(std::string(agreement_hash)));
+  return Run(store_, tenant, idempotency_key, "void", request, [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+    auto deal = LoadDeal(txn, tenant, agreement_hash);
+    if (!deal.ok()) return deal.status();
+    if (auto e = Expect(*deal, {"funded", "evidenced"}, "void"); !e.ok()) return e;
+    const std::string payer = S(*deal, "payerAgentId"), currency = S(*deal, "currency");
+    if (auto p = ledger::Post(txn, tenant, ledger::Move(EntryId(tenant, "escrow_void", agreement_hash),
+                                                        Wallet(payer, currency, ledger::Bucket::kEscrow),
+                                                        Wallet(payer, currency, ledger::Bucket::kAvailable),
+                                                        I(*deal, "amountCents")));
+        !p.ok()) {
+      return p;
+    }
+    deal->Set("status", T("voided"));
+    deal->Set("updatedAt", T(std::string(now)));
+    if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
+    json::Tree result = json::Tree::Object();
+    result.Add("record", *deal);
+    return Canonical(result);
+  });
+}
+
+absl::StatusOr<std::optional<std::string>> Kernel::GetAgreement(std::string_view tenant,
+                                                                std::string_view agreement_hash) const {
+  std::optional<std::string> out;
+  absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    auto bytes = txn.Get(store::Table::kObjects, tenant, DealKey(agreement_hash));
+    if (!bytes.ok()) return bytes.status();
+    if (bytes->has_value()) out = std::string(**bytes);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace nooterra::agreement
