@@ -72,9 +72,21 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
         if (subject == nullptr) return capi::NullArgument("subject (the case id)");
         return Deliver(kernel.SubmitVerdict(tenant, subject, request, now, idempotency_key), out_result,
                        out_already_existed);
+      case NOOTERRA_AGREEMENT_CREATE:
+        return Deliver(kernel.CreateAgreement(tenant, request, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_FUND:
+        if (subject == nullptr) return capi::NullArgument("subject (the agreement hash)");
+        return Deliver(kernel.Fund(tenant, subject, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_SUBMIT_EVIDENCE:
+        return Deliver(kernel.SubmitEvidence(tenant, request, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_SETTLE:
+        return Deliver(kernel.Settle(tenant, request, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_VOID:
+        if (subject == nullptr) return capi::NullArgument("subject (the agreement hash)");
+        return Deliver(kernel.Void(tenant, subject, now, idempotency_key), out_result, out_already_existed);
       default:
         return MakeError(absl::StatusCode::kInvalidArgument, "AGREEMENT_OPERATION_UNKNOWN",
-                         "operation must be NOOTERRA_AGREEMENT_LOCK_HOLD, _OPEN_DISPUTE or _SUBMIT_VERDICT");
+                         "operation must be one of NOOTERRA_AGREEMENT_*");
     }
   });
 }
@@ -103,6 +115,19 @@ int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int3
       case NOOTERRA_AGREEMENT_RECORD_HOLD: found = kernel.GetHold(tenant, key); break;
       case NOOTERRA_AGREEMENT_RECORD_CASE: found = kernel.GetCase(tenant, key); break;
       case NOOTERRA_AGREEMENT_RECORD_ARTIFACT: found = kernel.GetArtifact(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_AGREEMENT: found = kernel.GetAgreement(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_TOOL_CALL_AGREEMENT:
+        found = kernel.GetDocument(tenant, agreement::Kernel::Document::kAgreement, key);
+        break;
+      case NOOTERRA_AGREEMENT_RECORD_EVIDENCE:
+        found = kernel.GetDocument(tenant, agreement::Kernel::Document::kEvidence, key);
+        break;
+      case NOOTERRA_AGREEMENT_RECORD_DECISION:
+        found = kernel.GetDocument(tenant, agreement::Kernel::Document::kDecision, key);
+        break;
+      case NOOTERRA_AGREEMENT_RECORD_RECEIPT:
+        found = kernel.GetDocument(tenant, agreement::Kernel::Document::kReceipt, key);
+        break;
       case NOOTERRA_AGREEMENT_RECORD_WALLET: {
         const std::string_view k(key);
         const size_t slash = k.rfind('/');

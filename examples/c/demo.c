@@ -1,17 +1,16 @@
 /* The Nooterra demo, over the stable C ABI: one paid tool call as protocol objects.
  *
- *   keys -> a temporary LMDB store -> deposit -> ToolCallAgreement -> ToolCallEvidence (signed
- *   by the tool provider) -> SettlementDecisionRecord.v2 -> SettlementReceipt -> the holdback
- *   locked in escrow (FundingHold) -> the buyer disputes (signed DisputeOpenEnvelope) -> the
- *   maintenance tick finds the hold frozen -> the arbiter's signed verdict -> exactly one
- *   SettlementAdjustment -> final balances, ledger audit, offline verification of every
- *   artifact -> a tampered receipt rejected.
+ *   keys -> a temporary LMDB store -> deposit -> agreement (ToolCallAgreement) -> escrow ->
+ *   evidence signed by the tool provider (ToolCallEvidence) -> settlement in one transaction
+ *   (SettlementDecisionRecord.v2, SettlementReceipt, payment, holdback FundingHold) -> the buyer
+ *   disputes (signed DisputeOpenEnvelope) -> the maintenance tick finds the hold frozen -> the
+ *   arbiter's signed verdict -> exactly one SettlementAdjustment -> final balances, ledger
+ *   audit, offline verification of every artifact -> a tampered receipt rejected.
  *
  * Each step prints the object's hash. Exit status 0 only if every step behaved. Keys come from
  * fixed seeds and every timestamp is given, so the output is the same on every machine.
  *
- * It grows with the library: settlement through the kernel and the policy engine join these steps
- * when those modules land. */
+ * It grows with the library: the policy engine joins these steps when it lands. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, unlink, rmdir */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,70 +148,76 @@ int main(void) {
   wallet(store, "buyer", "agt_buyer");
   printf("\n");
 
-  if (build("3. The buyer and the tool agree on terms (ToolCallAgreement)",
-            NOOTERRA_OBJECT_TOOL_CALL_AGREEMENT,
-            "{\"toolId\":\"tool_weather_lookup\",\"callId\":\"call_demo_0001\","
+  if (apply("3. The buyer and the tool agree on terms: the kernel builds the ToolCallAgreement",
+            store, NOOTERRA_AGREEMENT_CREATE, NULL,
+            "{\"agreement\":{\"toolId\":\"tool_weather_lookup\",\"callId\":\"call_demo_0001\","
             "\"manifestHash\":\"86594975c5cda0d27ec26d3816578d97d6d5e3ed5b8d40eb95aa2e59210b1a4d\","
             "\"input\":{\"city\":\"Z\\u00fcrich\",\"units\":\"metric\"},"
             "\"settlementTerms\":{\"amountCents\":1500,\"currency\":\"USD\"},"
             "\"payerAgentId\":\"agt_buyer\",\"payeeAgentId\":\"agt_tool_provider\","
-            "\"createdAt\":\"2026-11-22T09:00:00+01:00\"}",
-            NULL, agreement, &objects[0])) {
+            "\"createdAt\":\"2026-11-22T09:00:00+01:00\"},\"holdbackBps\":1000,\"challengeWindowMs\":86400000}",
+            "2026-11-22T08:00:00.000Z", "create_demo_1", &out)) {
     return 1;
   }
-  member(&objects[0], "inputHash", scratch, sizeof scratch);
+  member(&out, "agreementHash", agreement, sizeof agreement);
+  member(&out, "inputHash", scratch, sizeof scratch);
+  nooterra_buffer_dispose(&out);
+
+  if (apply("4. The buyer's 1500 goes into escrow", store, NOOTERRA_AGREEMENT_FUND, agreement, "",
+            "2026-11-22T08:00:00.500Z", "fund_demo_1", &out)) {
+    return 1;
+  }
+  nooterra_buffer_dispose(&out);
+  wallet(store, "buyer", "agt_buyer");
+  printf("\n");
+
   snprintf(inputs, sizeof inputs,
            "{\"agreementHash\":\"%s\",\"callId\":\"call_demo_0001\",\"inputHash\":\"%s\","
            "\"output\":{\"tempC\":3.5,\"sky\":\"overcast\"},"
            "\"outputRef\":\"evidence://call_demo_0001/output.json\",\"metrics\":{\"latencyMs\":412},"
            "\"startedAt\":\"2026-11-22T08:00:01.100Z\",\"completedAt\":\"2026-11-22T08:00:01.512Z\"}",
            agreement, scratch);
-  if (build("4. The tool runs and signs what it returned (ToolCallEvidence)",
-            NOOTERRA_OBJECT_TOOL_CALL_EVIDENCE, inputs, provider, evidence, &objects[1])) {
+  if (build("5. The tool runs and signs what it returned (ToolCallEvidence)",
+            NOOTERRA_OBJECT_TOOL_CALL_EVIDENCE, inputs, provider, evidence, &out)) {
     return 1;
   }
-  snprintf(inputs, sizeof inputs,
-           "{\"decisionId\":\"dec_demo_0001\",\"tenantId\":\"tenant_demo\",\"runId\":\"tc_%s\","
-           "\"settlementId\":\"setl_tc_%s\",\"agreementId\":null,\"decisionStatus\":\"auto_resolved\","
-           "\"decisionMode\":\"automatic\",\"verificationStatus\":\"green\","
-           "\"policyHashUsed\":\"006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8\","
-           "\"verificationMethodHashUsed\":\"20d2f1b1e148b5e337fe1f38258ded31682d8d3de9bea5c0078fa4d1e8ffc070\","
-           "\"policyRef\":{\"policyHash\":\"006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8\","
-           "\"verificationMethodHash\":\"20d2f1b1e148b5e337fe1f38258ded31682d8d3de9bea5c0078fa4d1e8ffc070\"},"
-           "\"verifierRef\":{\"verifierId\":\"nooterra.policy-engine\",\"verifierVersion\":\"v1\","
-           "\"modality\":\"deterministic\"},\"workRef\":{\"runStatus\":\"completed\"},"
-           "\"decidedAt\":\"2026-11-22T08:00:02.000Z\"}",
-           agreement, agreement);
-  if (build("5. The default settlement policy approves it (SettlementDecisionRecord.v2)",
-            NOOTERRA_OBJECT_SETTLEMENT_DECISION_RECORD_V2, inputs, NULL, decision, &objects[2])) {
+  memcpy(inputs, out.data, out.size + 1);
+  nooterra_buffer_dispose(&out);
+  if (apply("   ... and the kernel checks it against the provider's registered key", store,
+            NOOTERRA_AGREEMENT_SUBMIT_EVIDENCE, NULL, inputs, "2026-11-22T08:00:01.600Z", "evidence_demo_1", &out)) {
     return 1;
   }
-  snprintf(inputs, sizeof inputs,
-           "{\"receiptId\":\"rcpt_demo_0001\",\"tenantId\":\"tenant_demo\",\"runId\":\"tc_%s\","
-           "\"settlementId\":\"setl_tc_%s\",\"decisionRef\":{\"decisionId\":\"dec_demo_0001\","
-           "\"decisionHash\":\"%s\"},\"status\":\"released\",\"amountCents\":1500,"
-           "\"releasedAmountCents\":1350,\"refundedAmountCents\":0,\"releaseRatePct\":100,"
-           "\"currency\":\"USD\",\"runStatus\":\"completed\",\"settledAt\":\"2026-11-22T08:00:02.000Z\","
-           "\"createdAt\":\"2026-11-22T08:00:02.000Z\"}",
-           agreement, agreement, decision);
-  if (build("6. 1350 goes out through the payment rail now; 150 waits out the window (SettlementReceipt)",
-            NOOTERRA_OBJECT_SETTLEMENT_RECEIPT, inputs, NULL, receipt, &objects[3])) {
-    return 1;
-  }
+  nooterra_buffer_dispose(&out);
 
   snprintf(inputs, sizeof inputs,
-           "{\"agreementHash\":\"%s\",\"receiptHash\":\"%s\",\"payerAgentId\":\"agt_buyer\","
-           "\"payeeAgentId\":\"agt_tool_provider\",\"amountCents\":1500,\"currency\":\"USD\","
-           "\"holdbackBps\":1000,\"challengeWindowMs\":86400000,\"createdAt\":\"2026-11-22T08:00:02.000Z\"}",
-           agreement, receipt);
-  if (apply("7. The kernel locks the 10% holdback in the buyer's escrow (FundingHold, one transaction)",
-            store, NOOTERRA_AGREEMENT_LOCK_HOLD, NULL, inputs, "2026-11-22T08:00:02.000Z", "lock_demo_1", &out)) {
+           "{\"agreementHash\":\"%s\",\"decisionId\":\"dec_demo_0001\",\"receiptId\":\"rcpt_demo_0001\","
+           "\"releaseRatePct\":100,\"verificationStatus\":\"green\","
+           "\"policyHashUsed\":\"006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8\","
+           "\"verificationMethodHashUsed\":\"20d2f1b1e148b5e337fe1f38258ded31682d8d3de9bea5c0078fa4d1e8ffc070\"}",
+           agreement);
+  if (apply("6. Settlement in one transaction: decision record, receipt, 1350 paid, 150 held back",
+            store, NOOTERRA_AGREEMENT_SETTLE, NULL, inputs, "2026-11-22T08:00:02.000Z", "settle_demo_1", &out)) {
     return 1;
   }
   member(&out, "holdHash", hold_hash, sizeof hold_hash);
+  member(&out, "decisionHash", decision, sizeof decision);
+  {
+    /* The receipt hash is the hold's receiptHash. */
+    member(&out, "receiptHash", receipt, sizeof receipt);
+  }
   nooterra_buffer_dispose(&out);
   wallet(store, "buyer", "agt_buyer");
+  wallet(store, "tool provider", "agt_tool_provider");
   printf("\n");
+  {
+    const char* keys[4] = {agreement, agreement, "dec_demo_0001", "rcpt_demo_0001"};
+    const int32_t kinds[4] = {NOOTERRA_AGREEMENT_RECORD_TOOL_CALL_AGREEMENT, NOOTERRA_AGREEMENT_RECORD_EVIDENCE,
+                              NOOTERRA_AGREEMENT_RECORD_DECISION, NOOTERRA_AGREEMENT_RECORD_RECEIPT};
+    for (i = 0; i < 4; ++i) {
+      rc = nooterra_agreement_get(store, "tenant_demo", kinds[i], keys[i], &objects[i], &err);
+      if (rc != 0) return fail("get", rc, err);
+    }
+  }
 
   /* The buyer disputes inside the window: a DisputeOpenEnvelope signed with the buyer's key. */
   {
@@ -234,7 +239,7 @@ int main(void) {
            "\"summary\":\"The forecast was for the wrong city\",\"evidenceRefs\":[\"evidence://call_demo_0001/output.json\"]}",
            agreement, receipt, hold_hash, (const char*)envelope.data);
   nooterra_buffer_dispose(&envelope);
-  if (apply("8. The buyer disputes, signing a DisputeOpenEnvelope (ArbitrationCase, under review)",
+  if (apply("7. The buyer disputes, signing a DisputeOpenEnvelope (ArbitrationCase, under review)",
             store, NOOTERRA_AGREEMENT_OPEN_DISPUTE, NULL, inputs, "2026-11-22T10:00:00.000Z", "open_demo_1", &out)) {
     return 1;
   }
@@ -242,7 +247,7 @@ int main(void) {
 
   rc = nooterra_agreement_maintenance(store, "tenant_demo", "2026-11-24T00:00:00.000Z", 0, 100, &out, &err);
   if (rc != 0) return fail("maintenance", rc, err);
-  printf("9. Two days later the maintenance tick leaves the disputed holdback frozen\n   %s\n\n",
+  printf("8. Two days later the maintenance tick leaves the disputed holdback frozen\n   %s\n\n",
          (const char*)out.data);
   nooterra_buffer_dispose(&out);
 
@@ -271,7 +276,7 @@ int main(void) {
   {
     char case_id[128];
     snprintf(case_id, sizeof case_id, "arb_case_tc_%s", agreement);
-    if (apply("10. The arbiter's signed verdict closes the case: exactly one SettlementAdjustment",
+    if (apply("9. The arbiter's signed verdict closes the case: exactly one SettlementAdjustment",
               store, NOOTERRA_AGREEMENT_SUBMIT_VERDICT, case_id, inputs, "2026-11-24T09:00:00.000Z",
               "verdict_demo_1", &out)) {
       return 1;
@@ -279,7 +284,7 @@ int main(void) {
     nooterra_buffer_dispose(&out);
   }
 
-  printf("11. Final balances and the ledger audit\n");
+  printf("10. Final balances and the ledger audit\n");
   wallet(store, "buyer", "agt_buyer");
   wallet(store, "tool provider", "agt_tool_provider");
   if ((rc = nooterra_ledger_check(store, "tenant_demo", &report, &ok, &err)) != 0) return fail("check", rc, err);
@@ -287,7 +292,7 @@ int main(void) {
   nooterra_buffer_dispose(&report);
   if (!ok) return 1;
 
-  printf("12. Anyone can verify every artifact offline (hashes, and signatures with known keys)\n");
+  printf("11. Anyone can verify every artifact offline (hashes, and signatures with known keys)\n");
   for (i = 0; i < 4; ++i) {
     const nooterra_public_key_t* keys[1];
     keys[0] = provider_pub;
@@ -312,11 +317,11 @@ int main(void) {
     if (!ok) return 1;
   }
 
-  printf("13. Tamper with the receipt (1350 -> 9350 released) and verify again\n");
+  printf("12. Tamper with the receipt (1500 -> 9500 released) and verify again\n");
   tampered = malloc(objects[3].size + 1);
   if (tampered == NULL) return 1;
   memcpy(tampered, objects[3].data, objects[3].size + 1);
-  at = strstr(tampered, "\"releasedAmountCents\":1350");
+  at = strstr(tampered, "\"releasedAmountCents\":1500");
   if (at == NULL) return 1;
   at[strlen("\"releasedAmountCents\":")] = '9';
   rc = nooterra_object_verify((const uint8_t*)tampered, objects[3].size, NULL, 0, &report, &ok, &err);

@@ -139,6 +139,12 @@ class Kernel {
                                                      std::string_view case_id) const;
   absl::StatusOr<std::optional<std::string>> GetArtifact(std::string_view tenant,
                                                          std::string_view artifact_id) const;
+  // The protocol documents a settlement produced, as canonical JSON: the ToolCallAgreement.v1
+  // and ToolCallEvidence.v1 (key: agreementHash), the SettlementDecisionRecord.v2 (key:
+  // decisionId) and the SettlementReceipt.v1 (key: receiptId).
+  enum class Document { kAgreement, kEvidence, kDecision, kReceipt };
+  absl::StatusOr<std::optional<std::string>> GetDocument(std::string_view tenant, Document kind,
+                                                         std::string_view key) const;
   // {"available","escrow"} of an agent in a currency.
   absl::StatusOr<std::string> GetWallet(std::string_view tenant, std::string_view agent_id,
                                         std::string_view currency) const;

@@ -502,10 +502,17 @@ NOOTERRA_API int32_t nooterra_agreement_deposit(nooterra_store_t* store, const c
  *   NOOTERRA_AGREEMENT_LOCK_HOLD       request = the hold request; subject unused
  *   NOOTERRA_AGREEMENT_OPEN_DISPUTE    request = the open request; subject unused
  *   NOOTERRA_AGREEMENT_SUBMIT_VERDICT  request = the signed verdict; subject = the case id
- */
+ *   and the agreement's own life (create -> fund -> evidence -> settle | void), below.
+ * Unknown operations are INVALID_ARGUMENT (AGREEMENT_OPERATION_UNKNOWN); a missing subject is
+ * NULL_ARGUMENT. */
 #define NOOTERRA_AGREEMENT_LOCK_HOLD 1
 #define NOOTERRA_AGREEMENT_OPEN_DISPUTE 2
 #define NOOTERRA_AGREEMENT_SUBMIT_VERDICT 3
+#define NOOTERRA_AGREEMENT_CREATE 4          /* request = {"agreement", "holdbackBps", ...} */
+#define NOOTERRA_AGREEMENT_FUND 5            /* subject = agreementHash; request unused */
+#define NOOTERRA_AGREEMENT_SUBMIT_EVIDENCE 6 /* request = the payee-signed ToolCallEvidence.v1 */
+#define NOOTERRA_AGREEMENT_SETTLE 7          /* request = the settle request */
+#define NOOTERRA_AGREEMENT_VOID 8            /* subject = agreementHash; request unused */
 NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant,
                                               int32_t operation, const char* subject,
                                               const uint8_t* request_json, size_t request_size,
@@ -528,6 +535,11 @@ NOOTERRA_API int32_t nooterra_agreement_maintenance(nooterra_store_t* store, con
 #define NOOTERRA_AGREEMENT_RECORD_CASE 2
 #define NOOTERRA_AGREEMENT_RECORD_ARTIFACT 3
 #define NOOTERRA_AGREEMENT_RECORD_WALLET 4
+#define NOOTERRA_AGREEMENT_RECORD_AGREEMENT 5 /* key = agreementHash: the kernel's record */
+#define NOOTERRA_AGREEMENT_RECORD_TOOL_CALL_AGREEMENT 6 /* key = agreementHash */
+#define NOOTERRA_AGREEMENT_RECORD_EVIDENCE 7            /* key = agreementHash */
+#define NOOTERRA_AGREEMENT_RECORD_DECISION 8            /* key = decisionId */
+#define NOOTERRA_AGREEMENT_RECORD_RECEIPT 9             /* key = receiptId */
 NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant,
                                             int32_t kind, const char* key,
                                             nooterra_buffer_t* out_json, nooterra_error_t** error);

@@ -267,6 +267,26 @@ absl::StatusOr<std::optional<std::string>> Kernel::GetArtifact(std::string_view 
   return out;
 }
 
+absl::StatusOr<std::optional<std::string>> Kernel::GetDocument(std::string_view tenant, Document kind,
+                                                               std::string_view key) const {
+  std::optional<std::string> out;
+  absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    if (kind == Document::kAgreement) {
+      auto a = internal::LoadObject(txn, tenant, ObjectType::kToolCallAgreement, StrCat("agreement/", key));
+      if (!a.ok()) return a.status();
+      if (a->has_value()) out = (*a)->canonical;
+      return absl::OkStatus();
+    }
+    const char* prefix = kind == Document::kEvidence ? "evidence/" : kind == Document::kDecision ? "decision/" : "receipt/";
+    auto v = txn.Get(store::Table::kObjects, tenant, StrCat(prefix, key));
+    if (!v.ok()) return v.status();
+    if (v->has_value()) out = std::string(**v);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 absl::StatusOr<std::string> Kernel::GetWallet(std::string_view tenant, std::string_view agent_id,
                                               std::string_view currency) const {
   json::Tree out = json::Tree::Object();

@@ -585,6 +585,18 @@ static void test_store_ledger(void) {
           NOOTERRA_OK);
     CHECK(strstr((const char*)report.data, "\"attempted\":0") != NULL);
     nooterra_buffer_dispose(&report);
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_FUND, NULL, NULL, 0,
+                                          "2026-01-01T00:00:00Z", "kf", &report, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_FUND,
+                                          "0000000000000000000000000000000000000000000000000000000000000000", NULL, 0,
+                                          "2026-01-01T00:00:00Z", "kf2", &report, NULL, &err),
+                 NOOTERRA_NOT_FOUND, "AGREEMENT_NOT_FOUND");
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_CREATE, NULL, U("{}"), 2,
+                                          "2026-01-01T00:00:00Z", "kc", &report, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
+    EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_AGREEMENT, "nope", &report, &err),
+                 NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
     EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_HOLD, "nope", &report, &err),
                  NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
     EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_WALLET, "no-slash", &report, &err),
