@@ -78,6 +78,9 @@ class ReadTxn {
   // The value of (tenant, key), or nullopt. The view stays valid until the transaction ends.
   absl::StatusOr<std::optional<std::string_view>> Get(Table table, std::string_view tenant,
                                                       std::string_view key) const;
+  // Visits each tenant that has at least one key in `table`, in key order (for audits; the
+  // only read that is not scoped to one tenant). The callback returns false to stop.
+  absl::Status ListTenants(Table table, const std::function<bool(std::string_view tenant)>& visit) const;
   // Visits the tenant's keys that start with `prefix`, in key order (keys without the tenant
   // prefix). The callback returns false to stop early.
   absl::Status Scan(Table table, std::string_view tenant, std::string_view prefix,

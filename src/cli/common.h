@@ -43,6 +43,7 @@ int SignCommand(const std::vector<std::string>& args);
 int VerifySignatureCommand(const std::vector<std::string>& args);
 int BuildObjectCommand(const std::vector<std::string>& args);
 int VerifyObjectCommand(const std::vector<std::string>& args);
+int StoreCommand(const std::vector<std::string>& args);
 
 }  // namespace nooterra::cli
 

@@ -123,6 +123,7 @@ constexpr char kUsage[] =
     "                               a protocol object built from INPUTS, canonical JSON\n"
     "  verify-object [--public-key PEMFILE]... FILE\n"
     "                               type, members, self-hash and signatures of an object\n"
+    "  store check DIR [--tenant T]  audit the ledger of every tenant in a store\n"
     "\n"
     "Every command takes --help. Exit codes: 0 success, 1 input rejected or check failed,\n"
     "2 usage error or unreadable file. Errors are one line on stderr:\n"
@@ -154,6 +155,7 @@ int main(int argc, char** argv) {
   if (command == "verify-signature") return VerifySignatureCommand(args);
   if (command == "build-object") return BuildObjectCommand(args);
   if (command == "verify-object") return VerifyObjectCommand(args);
+  if (command == "store") return StoreCommand(args);
   std::fprintf(stderr, "nooterra: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -270,6 +270,31 @@ absl::Status ReadTxn::Scan(Table table, std::string_view tenant, std::string_vie
   return absl::OkStatus();
 }
 
+absl::Status ReadTxn::ListTenants(Table table,
+                                  const std::function<bool(std::string_view)>& visit) const {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn_, store_->impl_->tables[static_cast<int>(table)], &cursor);
+  if (rc != 0) return FromLmdb(rc, "cursor");
+  MDB_val k, v;
+  rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+  while (rc == 0) {
+    const std::string_view key = View(k);
+    const size_t nul = key.find('\0');
+    if (nul == std::string_view::npos) break;  // not a tenant-scoped key: stop (never written)
+    const std::string tenant(key.substr(0, nul));
+    if (!visit(tenant)) break;
+    // Jump past every key of this tenant: the next possible key is tenant + "\x01".
+    std::string next = tenant;
+    next.push_back('\x01');
+    MDB_val seek = Val(next);
+    rc = mdb_cursor_get(cursor, &seek, &v, MDB_SET_RANGE);
+    k = seek;
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND) return FromLmdb(rc, "list tenants");
+  return absl::OkStatus();
+}
+
 absl::Status WriteTxn::Put(Table table, std::string_view tenant, std::string_view key,
                            std::string_view value) {
   if (value.size() > kValueBytesMax) {

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <random>
 
 #include "nooterra/ledger.h"
@@ -205,6 +207,63 @@ TEST(LedgerJson, RoundTripAndErrors) {
   EXPECT_EQ(StatusReason(EntryFromJson(R"({"id":"x","postings":[{"owner":"a"}]})").status()),
             "LEDGER_ENTRY_INVALID");
   EXPECT_EQ(StatusReason(EntryFromJson("{").status()), "JSON_SYNTAX");
+}
+
+}  // namespace
+}  // namespace nooterra::ledger
+
+namespace nooterra::ledger {
+namespace {
+
+std::string RunCli(const std::string& args, int* exit_code) {
+  std::string out;
+  FILE* p = popen((std::string(NOOTERRA_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST(StoreCheckCli, ReportsEveryTenantAndFindsTampering) {
+  testing::TempDir dir;
+  const std::string path = dir.sub("s");
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    for (const char* tenant : {"tenant_a", "tenant_b"}) {
+      ASSERT_TRUE((*store)->Write([&](store::WriteTxn& txn) {
+        return Post(txn, tenant, Deposit("dep", "agt_x", "USD", 500));
+      }).ok());
+    }
+  }
+  int code = -1;
+  std::string out = RunCli("store check " + path, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("ok":true)"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"({"tenant":"tenant_a","violations":[]})"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"({"tenant":"tenant_b","violations":[]})"));
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE((*store)->Write([&](store::WriteTxn& txn) {
+      std::string key = "b/agt_x";
+      key.push_back('\0');
+      key += "USD";
+      key.push_back('\0');
+      key.push_back('1');
+      return txn.Put(Table::kAccounts, "tenant_b", key, std::string("\x01\x00\x00\x00\x00\x00\x00\x00", 8));
+    }).ok());
+  }
+  out = RunCli("store check " + path, &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("agt_x/USD/available: stored 1, journal says 500"));
+  out = RunCli("store check " + path + " --tenant tenant_a", &code);
+  EXPECT_EQ(code, 0) << out;
+  out = RunCli("store check " + dir.sub("missing"), &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("STORE_NOT_FOUND"));
 }
 
 }  // namespace

@@ -250,3 +250,32 @@ TEST(Store, ReadersSeeConsistentSnapshotsWhileWriting) {
 
 }  // namespace
 }  // namespace nooterra::store
+
+namespace nooterra::store {
+namespace {
+
+TEST(Store, ListTenantsVisitsEachTenantOnce) {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok());
+  const std::vector<std::string> tenants = {"T", "t", "t1", "t10", "t_", "tenant:a"};
+  ASSERT_TRUE((*store)->Write([&](WriteTxn& txn) {
+    for (const std::string& t : tenants) {
+      for (int i = 0; i < 5; ++i) {
+        if (auto s = txn.Put(Table::kJournal, t, "e" + std::to_string(i), "x"); !s.ok()) return s;
+      }
+    }
+    return absl::OkStatus();
+  }).ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE((*store)->Read([&](const ReadTxn& txn) {
+    return txn.ListTenants(Table::kJournal, [&](std::string_view t) {
+      seen.emplace_back(t);
+      return true;
+    });
+  }).ok());
+  EXPECT_EQ(seen, tenants);  // key order, each once
+}
+
+}  // namespace
+}  // namespace nooterra::store
