@@ -1,0 +1,327 @@
+"""nooterra: deterministic receipts, protocol objects, bundle verification and the settlement
+kernel of the Nooterra protocol, over the library's stable C ABI.
+
+Everything here is deterministic: the same inputs give the same bytes on every machine. Time
+comes in as an argument (ISO 8601 with an offset); only :meth:`PrivateKey.generate` uses
+randomness. Calls that hash, sign, verify or touch the store release the GIL.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from enum import IntEnum
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+from . import _nooterra
+from ._errors import (AlreadyExistsError, DataLossError, FailedPreconditionError, InternalError,
+                      InvalidArgumentError, NooterraError, NotFoundError, OutOfRangeError,
+                      PermissionDeniedError, ResourceExhaustedError, UnavailableError, _make_error)
+
+_nooterra._set_error_factory(_make_error)
+
+__version__ = _nooterra.VERSION
+__all__ = [
+    "AlreadyExistsError", "Bucket", "DataLossError", "FailedPreconditionError", "InternalError",
+    "InvalidArgumentError", "NooterraError", "NotFoundError", "ObjectType", "OutOfRangeError",
+    "PermissionDeniedError", "PrivateKey", "ResourceExhaustedError", "Store", "UnavailableError",
+    "BundleKind", "build_object", "canonical_hash", "canonicalize", "key_id", "object_hash",
+    "sha256_hex", "sign_object", "validate_object", "verify_bundle", "verify_object",
+    "verify_signature",
+]
+
+Json = Union[str, bytes, Mapping[str, Any]]
+
+
+def _text(value: Json) -> str:
+    """JSON text of a str/bytes document or a mapping (mappings are serialized by json.dumps;
+    the library canonicalizes whatever it hashes)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, str):
+        return value
+    return _json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonicalize(text: Union[str, bytes]) -> str:
+    """The protocol's canonical JSON of a JSON document (raises InvalidArgumentError)."""
+    return _nooterra.canonicalize(_text(text))
+
+
+def canonical_hash(text: Union[str, bytes, Mapping[str, Any]]) -> str:
+    """SHA-256 (lowercase hex) of the canonical JSON of a document."""
+    return _nooterra.canonical_hash(_text(text))
+
+
+def sha256_hex(data: Union[str, bytes]) -> str:
+    """SHA-256 (lowercase hex) of raw bytes (a str is hashed as UTF-8)."""
+    return _nooterra.sha256_hex(data.encode("utf-8") if isinstance(data, str) else bytes(data))
+
+
+def key_id(public_key_pem: str) -> str:
+    """The protocol key id of a public key PEM (hash of its exact text)."""
+    return _nooterra.key_id(public_key_pem)
+
+
+class PrivateKey:
+    """An Ed25519 private key. Immutable; safe to share between threads."""
+
+    __slots__ = ("_pem", "public_key_pem", "key_id")
+
+    def __init__(self, triple: Tuple[str, str, str]) -> None:
+        self._pem, self.public_key_pem, self.key_id = triple
+
+    @classmethod
+    def generate(cls) -> "PrivateKey":
+        """A fresh key from the operating system's randomness."""
+        return cls(_nooterra.key_generate())
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> "PrivateKey":
+        """The deterministic key of a 32-byte seed."""
+        return cls(_nooterra.key_from_seed(bytes(seed)))
+
+    @classmethod
+    def from_pem(cls, pem: str) -> "PrivateKey":
+        """Parses a PKCS#8 "PRIVATE KEY" PEM."""
+        return cls(_nooterra.key_from_pem(pem))
+
+    def to_pem(self) -> str:
+        """The PKCS#8 PEM text."""
+        return self._pem
+
+    def sign_hash(self, hash_hex: str) -> bytes:
+        """Ed25519 signature (64 bytes) over the 32 digest bytes of a hex SHA-256, as the
+        protocol signs."""
+        return _nooterra.sign_digest(self._pem, bytes.fromhex(hash_hex))
+
+    def __repr__(self) -> str:
+        return f"PrivateKey(key_id={self.key_id!r})"
+
+
+def verify_signature(public_key_pem: str, hash_hex: str, signature: bytes) -> bool:
+    """True when `signature` is a valid Ed25519 signature of the digest bytes of `hash_hex`."""
+    return _nooterra.verify_digest(public_key_pem, bytes.fromhex(hash_hex), bytes(signature))
+
+
+class ObjectType(IntEnum):
+    """The protocol object types (values are the C ABI's)."""
+
+    TOOL_MANIFEST = 1
+    TOOL_CALL_AGREEMENT = 2
+    TOOL_CALL_EVIDENCE = 3
+    FUNDING_HOLD = 4
+    SETTLEMENT_DECISION_RECORD_V1 = 5
+    SETTLEMENT_DECISION_RECORD_V2 = 6
+    SETTLEMENT_RECEIPT = 7
+    SETTLEMENT_ADJUSTMENT = 8
+    POLICY_DECISION = 9
+    OPERATOR_ACTION = 10
+    DISPUTE_OPEN_ENVELOPE = 11
+    ARBITRATION_CASE = 12
+    ARBITRATION_VERDICT = 13
+    AGREEMENT_DELEGATION = 14
+    AGENT_WALLET = 15
+    AGENT_RUN_SETTLEMENT = 16
+    MARKETPLACE_OFFER = 17
+    MARKETPLACE_ACCEPTANCE = 18
+    REPUTATION_EVENT = 19
+
+    @property
+    def schema_version(self) -> str:
+        """"ToolCallAgreement.v1" etc."""
+        return _nooterra.object_schema_version(int(self))
+
+    @classmethod
+    def from_schema_version(cls, schema_version: str) -> "ObjectType":
+        for t in cls:
+            if t.schema_version == schema_version:
+                return t
+        raise InvalidArgumentError(3, "INVALID_ARGUMENT", "OBJECT_TYPE_UNKNOWN",
+                                   f"unknown schemaVersion {schema_version!r}")
+
+
+def _type(t: Union[ObjectType, str, int]) -> int:
+    if isinstance(t, str):
+        return int(ObjectType.from_schema_version(t))
+    return int(t)
+
+
+def build_object(object_type: Union[ObjectType, str, int], inputs: Json, *,
+                 signer: Optional[PrivateKey] = None, now: Optional[str] = None) -> Dict[str, Any]:
+    """Builds a protocol object from inputs named like its members.
+
+    Returns ``{"object": dict, "canonical": str, "hash": str}``; the same inputs always give
+    the same bytes. Raises InvalidArgumentError with a reason such as OBJECT_FIELD_SHA256.
+    """
+    canonical, digest = _nooterra.object_build(_type(object_type), _text(inputs),
+                                               signer.to_pem() if signer else None, now)
+    return {"object": _json.loads(canonical), "canonical": canonical, "hash": digest}
+
+
+def validate_object(obj: Json) -> Tuple[ObjectType, str]:
+    """Checks that an object is valid and in normal form; returns (type, recomputed hash)."""
+    t, digest = _nooterra.object_validate(_text(obj))
+    return ObjectType(t), digest
+
+
+def object_hash(obj: Json) -> str:
+    """The self-hash recomputed from content (type from schemaVersion)."""
+    return _nooterra.object_hash(_text(obj))
+
+
+def sign_object(obj: Json, key: PrivateKey) -> Dict[str, Any]:
+    """Re-signs an object: hash recomputed from content, signature envelope written."""
+    canonical, digest = _nooterra.object_sign(_text(obj), key.to_pem())
+    return {"object": _json.loads(canonical), "canonical": canonical, "hash": digest}
+
+
+def verify_object(obj: Json, public_keys: Iterable[str] = ()) -> Dict[str, Any]:
+    """Verifies any object (type, members, self-hash, signatures of the supplied PEM keys).
+
+    Returns the report ``{"ok", "schemaVersion", "hash", "declaredHash", "signatures",
+    "errors", "warnings"}``; a failed verification is a report with ``ok`` False.
+    """
+    return _json.loads(_nooterra.object_verify(_text(obj), list(public_keys)))
+
+
+class BundleKind(IntEnum):
+    """Proof bundle kinds (the nooterra-verify --<kind> flags)."""
+
+    JOB_PROOF = 1
+    MONTH_PROOF = 2
+    FINANCE_PACK = 3
+    INVOICE_BUNDLE = 4
+    CLOSE_PACK = 5
+
+
+_KIND_NAMES = {"job-proof": 1, "month-proof": 2, "finance-pack": 3, "invoice-bundle": 4, "close-pack": 5}
+
+
+def verify_bundle(path: str, kind: Union[BundleKind, str, int], *, strict: bool = True,
+                  fail_on_warnings: bool = False, trust: Optional[Mapping[str, Any]] = None,
+                  hash_concurrency: int = 1) -> Dict[str, Any]:
+    """Verifies a proof bundle directory offline and returns the VerifyCliOutput.v1 document.
+
+    `trust` is shaped like trust.json: ``{"governanceRoots": {keyId: pem}, "pricingSigners":
+    {...}, "pricingSignerKeyIds": [...], "timeAuthorities": {...}}``.
+    """
+    k = _KIND_NAMES[kind] if isinstance(kind, str) else int(kind)
+    trust = trust or {}
+
+    def opt(name: str) -> Optional[str]:
+        value = trust.get(name)
+        return None if value is None else _json.dumps(value)
+
+    return _json.loads(_nooterra.verify_bundle(
+        str(path), k, strict, fail_on_warnings, hash_concurrency, opt("governanceRoots"),
+        opt("pricingSigners"), opt("pricingSignerKeyIds"), opt("timeAuthorities")))
+
+
+class Bucket(IntEnum):
+    """Ledger buckets."""
+
+    AVAILABLE = 1
+    ESCROW = 2
+    HOLDBACK = 3
+    EXTERNAL = 4
+
+
+_LOCK_HOLD, _OPEN_DISPUTE, _SUBMIT_VERDICT, _CREATE, _FUND, _EVIDENCE, _SETTLE, _VOID = range(1, 9)
+
+
+class Store:
+    """An LMDB store with the ledger and the agreement kernel. Use as a context manager.
+
+    Internally synchronized: one Store may be shared by threads. Every mutating call takes an
+    idempotency key; a retry with the same key and request returns the first result with
+    ``alreadyExisted`` True. Results are dicts (the kernel's JSON).
+    """
+
+    def __init__(self, path: str, *, durable: bool = True, create: bool = True,
+                 map_bytes_max: int = 0) -> None:
+        self._s = _nooterra.Store(str(path), durable, create, map_bytes_max)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the store; later calls raise FailedPreconditionError (STORE_CLOSED)."""
+        self._s.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._s.closed
+
+    # -- ledger ---------------------------------------------------------------------------
+    def ledger_post(self, tenant: str, entry: Mapping[str, Any]) -> None:
+        """Posts one balanced entry ``{"id","memo","postings":[...]}`` in its own transaction."""
+        self._s.ledger_post(tenant, _text(entry))
+
+    def balance(self, tenant: str, owner: str, currency: str = "USD",
+                bucket: Bucket = Bucket.AVAILABLE) -> int:
+        return self._s.ledger_balance(tenant, owner, currency, int(bucket))
+
+    def check(self, tenant: str) -> List[str]:
+        """The ledger audit: a list of violations (empty when sound)."""
+        return _json.loads(self._s.ledger_check(tenant))
+
+    # -- agreement kernel ---------------------------------------------------------------------
+    def _result(self, pair: Tuple[str, bool]) -> Dict[str, Any]:
+        result = _json.loads(pair[0])
+        # A replay of the same call (same idempotency key) is reported here too.
+        result["alreadyExisted"] = bool(result.get("alreadyExisted", False) or pair[1])
+        return result
+
+    def register_agent(self, tenant: str, agent_id: str, public_key_pem: str) -> Dict[str, Any]:
+        return self._result(self._s.register_agent(tenant, agent_id, public_key_pem))
+
+    def deposit(self, tenant: str, agent_id: str, amount_cents: int, *, currency: str = "USD",
+                idempotency_key: str) -> Dict[str, Any]:
+        return self._result(self._s.deposit(tenant, agent_id, currency, amount_cents, idempotency_key))
+
+    def _apply(self, tenant: str, op: int, subject: Optional[str], request: Json, now: str,
+               key: str) -> Dict[str, Any]:
+        return self._result(self._s.apply(tenant, op, subject, _text(request), now, key))
+
+    def create_agreement(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+        return self._apply(tenant, _CREATE, None, request, now, idempotency_key)
+
+    def fund(self, tenant: str, agreement_hash: str, *, now: str, idempotency_key: str):
+        return self._apply(tenant, _FUND, agreement_hash, "", now, idempotency_key)
+
+    def submit_evidence(self, tenant: str, evidence: Json, *, now: str, idempotency_key: str):
+        return self._apply(tenant, _EVIDENCE, None, evidence, now, idempotency_key)
+
+    def settle(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+        return self._apply(tenant, _SETTLE, None, request, now, idempotency_key)
+
+    def void(self, tenant: str, agreement_hash: str, *, now: str, idempotency_key: str):
+        return self._apply(tenant, _VOID, agreement_hash, "", now, idempotency_key)
+
+    def lock_hold(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+        return self._apply(tenant, _LOCK_HOLD, None, request, now, idempotency_key)
+
+    def open_dispute(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+        return self._apply(tenant, _OPEN_DISPUTE, None, request, now, idempotency_key)
+
+    def submit_verdict(self, tenant: str, case_id: str, verdict: Json, *, now: str,
+                       idempotency_key: str):
+        return self._apply(tenant, _SUBMIT_VERDICT, case_id, verdict, now, idempotency_key)
+
+    def run_maintenance(self, tenant: str, *, now: str, dry_run: bool = False,
+                        limit: int = 1000) -> Dict[str, Any]:
+        return _json.loads(self._s.maintenance(tenant, now, dry_run, limit))
+
+    _RECORDS = {"hold": 1, "case": 2, "artifact": 3, "wallet": 4, "agreement": 5,
+                "tool_call_agreement": 6, "evidence": 7, "decision": 8, "receipt": 9}
+
+    def get(self, tenant: str, kind: str, key: str) -> Dict[str, Any]:
+        """A stored record: kind is hold, case, artifact, wallet ("agent/currency"), agreement,
+        tool_call_agreement, evidence, decision or receipt. Raises NotFoundError."""
+        return _json.loads(self._s.get(tenant, self._RECORDS[kind], key))
+
+    def wallet(self, tenant: str, agent_id: str, currency: str = "USD") -> Dict[str, int]:
+        return self.get(tenant, "wallet", f"{agent_id}/{currency}")

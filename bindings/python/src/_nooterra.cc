@@ -1,0 +1,438 @@
+// The private extension module `nooterra._nooterra`: a thin translation of the C ABI
+// (include/nooterra/c.h) and nothing else — no C++ core header is included, so error mapping
+// lives in one place (the C ABI) and Abseil never reaches Python.
+//
+// Conventions: inputs are copied into C++ strings while the GIL is held, then the GIL is released
+// around every call that hashes, signs, verifies or touches the store. Errors become the
+// exception returned by the error factory the public package registers
+// (nooterra._nooterra._set_error_factory), so `.code`, `.code_name` and `.reason` survive.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nooterra/c.h"
+
+namespace py = pybind11;
+
+namespace {
+
+py::object g_error_factory;  // set once at import by the public package
+
+[[noreturn]] void Raise(int32_t rc, nooterra_error_t* err) {
+  const std::string reason = nooterra_error_reason(err), message = nooterra_error_message(err);
+  const int64_t offset = nooterra_error_offset(err);
+  nooterra_error_free(err);
+  if (!g_error_factory) throw std::runtime_error(reason + ": " + message);
+  py::object exc = g_error_factory(rc, nooterra_code_name(rc), reason, message,
+                                   offset < 0 ? py::none() : py::object(py::int_(offset)));
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+  throw py::error_already_set();
+}
+
+[[noreturn]] void RaiseWith(int32_t rc, const std::string& reason, const std::string& message) {
+  if (!g_error_factory) throw std::runtime_error(reason + ": " + message);
+  py::object exc = g_error_factory(rc, nooterra_code_name(rc), reason, message, py::none());
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+  throw py::error_already_set();
+}
+
+// Takes the error variable by reference: in `Check(call(&err), err)` the argument order is
+// unspecified, so a by-value `err` could be read before `call` wrote it.
+void Check(int32_t rc, nooterra_error_t*& err) {
+  if (rc != NOOTERRA_OK) Raise(rc, err);
+}
+
+// An owned buffer that is always disposed.
+struct Buffer {
+  nooterra_buffer_t b = NOOTERRA_BUFFER_INIT;
+  ~Buffer() { nooterra_buffer_dispose(&b); }
+  std::string str() const { return b.data ? std::string(reinterpret_cast<const char*>(b.data), b.size) : ""; }
+};
+
+const uint8_t* U(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+
+// Keys travel through Python as PEM text; handles live only inside one call.
+struct PrivateKey {
+  nooterra_private_key_t* k = nullptr;
+  explicit PrivateKey(const std::string& pem) {
+    nooterra_error_t* err = nullptr;
+    Check(nooterra_private_key_from_pem(pem.data(), pem.size(), &k, &err), err);
+  }
+  ~PrivateKey() { nooterra_private_key_free(k); }
+};
+struct PublicKey {
+  nooterra_public_key_t* k = nullptr;
+  explicit PublicKey(const std::string& pem) {
+    nooterra_error_t* err = nullptr;
+    Check(nooterra_public_key_from_pem(pem.data(), pem.size(), &k, &err), err);
+  }
+  PublicKey(PublicKey&& o) noexcept : k(o.k) { o.k = nullptr; }
+  ~PublicKey() { nooterra_public_key_free(k); }
+};
+
+std::string PrivatePem(nooterra_private_key_t* k) {
+  Buffer pem;
+  nooterra_error_t* err = nullptr;
+  Check(nooterra_private_key_to_pem(k, &pem.b, &err), err);
+  return pem.str();
+}
+
+py::tuple KeyPairPems(nooterra_private_key_t* k) {
+  nooterra_error_t* err = nullptr;
+  nooterra_public_key_t* pub = nullptr;
+  Check(nooterra_private_key_public_key(k, &pub, &err), err);
+  Buffer pem;
+  int32_t rc = nooterra_public_key_to_pem(pub, &pem.b, &err);
+  char key_id[NOOTERRA_KEY_ID_SIZE] = {0};
+  if (rc == NOOTERRA_OK) rc = nooterra_public_key_id(pub, key_id, &err);
+  nooterra_public_key_free(pub);
+  const std::string priv = rc == NOOTERRA_OK ? PrivatePem(k) : std::string();
+  nooterra_private_key_free(k);
+  Check(rc, err);
+  return py::make_tuple(priv, pem.str(), std::string(key_id));
+}
+
+// The store handle: closed explicitly or when collected; use after close raises.
+class Store {
+ public:
+  Store(const std::string& path, bool durable, bool create, uint64_t map_bytes_max) {
+    nooterra_store_options_t o = NOOTERRA_STORE_OPTIONS_INIT;
+    o.durable = durable ? 1 : 0;
+    o.create = create ? 1 : 0;
+    if (map_bytes_max != 0) o.map_bytes_max = map_bytes_max;
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_store_open(path.c_str(), &o, &s_, &err);
+    }
+    Check(rc, err);
+  }
+  ~Store() { nooterra_store_close(s_); }
+  void Close() {
+    nooterra_store_close(s_);
+    s_ = nullptr;
+  }
+  bool closed() const { return s_ == nullptr; }
+  nooterra_store_t* get() const {
+    // Use after close is an error, not a crash.
+    if (s_ == nullptr) RaiseWith(NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED", "the store is closed");
+    return s_;
+  }
+
+ private:
+  nooterra_store_t* s_ = nullptr;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_nooterra, m) {
+  m.doc() = "Private C-ABI bindings of nooterra; use the public `nooterra` package.";
+  m.attr("ABI_VERSION") = py::int_(nooterra_version_number());
+  m.attr("VERSION") = py::str(nooterra_version_string());
+
+  m.def("_set_error_factory", [](py::object f) { g_error_factory = std::move(f); });
+
+  m.def("canonicalize", [](const std::string& text) {
+    Buffer out;
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_json_canonicalize(U(text), text.size(), nullptr, &out.b, &err);
+    }
+    Check(rc, err);
+    return out.str();
+  });
+  m.def("canonical_hash", [](const std::string& text) {
+    char hex[65] = {0};
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_json_canonical_hash(U(text), text.size(), nullptr, hex, &err);
+    }
+    Check(rc, err);
+    return std::string(hex);
+  });
+  m.def("sha256_hex", [](const py::bytes& data) {
+    const std::string d = data;
+    char hex[65] = {0};
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_sha256_hex(U(d), d.size(), hex, &err);
+    }
+    Check(rc, err);
+    return std::string(hex);
+  });
+
+  // Keys: (private_pem, public_pem, key_id) triples.
+  m.def("key_generate", [] {
+    nooterra_private_key_t* k = nullptr;
+    nooterra_error_t* err = nullptr;
+    Check(nooterra_private_key_generate(&k, &err), err);
+    return KeyPairPems(k);
+  });
+  m.def("key_from_seed", [](const py::bytes& seed) {
+    const std::string s = seed;
+    nooterra_private_key_t* k = nullptr;
+    nooterra_error_t* err = nullptr;
+    Check(nooterra_private_key_from_seed(U(s), s.size(), &k, &err), err);
+    return KeyPairPems(k);
+  });
+  m.def("key_from_pem", [](const std::string& pem) {
+    nooterra_private_key_t* k = nullptr;
+    nooterra_error_t* err = nullptr;
+    Check(nooterra_private_key_from_pem(pem.data(), pem.size(), &k, &err), err);
+    return KeyPairPems(k);
+  });
+  m.def("key_id", [](const std::string& public_pem) {
+    char id[NOOTERRA_KEY_ID_SIZE] = {0};
+    nooterra_error_t* err = nullptr;
+    Check(nooterra_key_id_from_pem(public_pem.data(), public_pem.size(), id, &err), err);
+    return std::string(id);
+  });
+  m.def("sign_digest", [](const std::string& private_pem, const py::bytes& digest) {
+    PrivateKey key(private_pem);
+    const std::string d = digest;
+    uint8_t sig[64];
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_private_key_sign(key.k, U(d), d.size(), sig, &err);
+    }
+    Check(rc, err);
+    return py::bytes(reinterpret_cast<const char*>(sig), 64);
+  });
+  m.def("verify_digest", [](const std::string& public_pem, const py::bytes& digest, const py::bytes& signature) {
+    PublicKey key(public_pem);
+    const std::string d = digest, s = signature;
+    int32_t valid = 0;
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_public_key_verify(key.k, U(d), d.size(), U(s), s.size(), &valid, &err);
+    }
+    Check(rc, err);
+    return valid == 1;
+  });
+
+  // Objects.
+  m.def("object_schema_version", [](int32_t type) -> py::object {
+    const char* s = nooterra_object_schema_version(type);
+    return s ? py::object(py::str(s)) : py::none();
+  });
+  m.def("object_build", [](int32_t type, const std::string& inputs, std::optional<std::string> signer_pem,
+                           std::optional<std::string> now) {
+    std::optional<PrivateKey> key;
+    if (signer_pem) key.emplace(*signer_pem);
+    nooterra_object_build_options_t o = NOOTERRA_OBJECT_BUILD_OPTIONS_INIT;
+    o.signer = key ? key->k : nullptr;
+    o.now = now ? now->c_str() : nullptr;
+    Buffer out;
+    char hash[65] = {0};
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_object_build(type, U(inputs), inputs.size(), &o, &out.b, hash, &err);
+    }
+    Check(rc, err);
+    return py::make_tuple(out.str(), std::string(hash));
+  });
+  m.def("object_validate", [](const std::string& text) {
+    int32_t type = 0;
+    char hash[65] = {0};
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_object_validate(U(text), text.size(), &type, hash, &err);
+    }
+    Check(rc, err);
+    return py::make_tuple(type, std::string(hash));
+  });
+  m.def("object_hash", [](const std::string& text) {
+    char hash[65] = {0};
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_object_hash(U(text), text.size(), hash, &err);
+    }
+    Check(rc, err);
+    return std::string(hash);
+  });
+  m.def("object_sign", [](const std::string& text, const std::string& private_pem) {
+    PrivateKey key(private_pem);
+    Buffer out;
+    char hash[65] = {0};
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_object_sign(U(text), text.size(), key.k, &out.b, hash, &err);
+    }
+    Check(rc, err);
+    return py::make_tuple(out.str(), std::string(hash));
+  });
+  m.def("object_verify", [](const std::string& text, const std::vector<std::string>& public_pems) {
+    std::vector<PublicKey> keys;
+    for (const std::string& pem : public_pems) keys.emplace_back(pem);
+    std::vector<const nooterra_public_key_t*> handles;
+    for (const PublicKey& k : keys) handles.push_back(k.k);
+    Buffer out;
+    int32_t ok = 0;
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_object_verify(U(text), text.size(), handles.data(), handles.size(), &out.b, &ok, &err);
+    }
+    Check(rc, err);
+    return out.str();
+  });
+
+  // Bundles.
+  m.def("verify_bundle", [](const std::string& dir, int32_t kind, bool strict, bool fail_on_warnings,
+                            uint32_t hash_concurrency, std::optional<std::string> governance_roots,
+                            std::optional<std::string> pricing_signers, std::optional<std::string> pricing_ids,
+                            std::optional<std::string> time_authorities) {
+    nooterra_verify_options_t o = NOOTERRA_VERIFY_OPTIONS_INIT;
+    o.strict = strict ? 1 : 0;
+    o.fail_on_warnings = fail_on_warnings ? 1 : 0;
+    o.hash_concurrency = hash_concurrency;
+    o.trusted_governance_root_keys_json = governance_roots ? governance_roots->c_str() : nullptr;
+    o.trusted_pricing_signer_keys_json = pricing_signers ? pricing_signers->c_str() : nullptr;
+    o.trusted_pricing_signer_key_ids_json = pricing_ids ? pricing_ids->c_str() : nullptr;
+    o.trusted_time_authority_keys_json = time_authorities ? time_authorities->c_str() : nullptr;
+    Buffer out;
+    int32_t ok = 0;
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_verify_bundle(dir.c_str(), kind, &o, &out.b, &ok, &err);
+    }
+    Check(rc, err);
+    return out.str();
+  });
+
+  // The store, the ledger and the agreement kernel.
+  py::class_<Store>(m, "Store")
+      .def(py::init<const std::string&, bool, bool, uint64_t>())
+      .def("close", &Store::Close)
+      .def_property_readonly("closed", &Store::closed)
+      .def("ledger_post", [](const Store& s, const std::string& tenant, const std::string& entry) {
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), &err);
+        }
+        Check(rc, err);
+      })
+      .def("ledger_balance", [](const Store& s, const std::string& tenant, const std::string& owner,
+                                const std::string& currency, int32_t bucket) {
+        int64_t balance = 0;
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_ledger_balance(h, tenant.c_str(), owner.c_str(), currency.c_str(), bucket, &balance, &err);
+        }
+        Check(rc, err);
+        return balance;
+      })
+      .def("ledger_check", [](const Store& s, const std::string& tenant) {
+        Buffer out;
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_ledger_check(h, tenant.c_str(), &out.b, nullptr, &err);
+        }
+        Check(rc, err);
+        return out.str();
+      })
+      .def("register_agent", [](const Store& s, const std::string& tenant, const std::string& agent,
+                                const std::string& pem) {
+        Buffer out;
+        int32_t existed = 0;
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_agreement_register_agent(h, tenant.c_str(), agent.c_str(), pem.c_str(), &out.b, &existed, &err);
+        }
+        Check(rc, err);
+        return py::make_tuple(out.str(), existed == 1);
+      })
+      .def("deposit", [](const Store& s, const std::string& tenant, const std::string& agent,
+                         const std::string& currency, int64_t amount, const std::string& key) {
+        Buffer out;
+        int32_t existed = 0;
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_agreement_deposit(h, tenant.c_str(), agent.c_str(), currency.c_str(), amount, key.c_str(),
+                                          &out.b, &existed, &err);
+        }
+        Check(rc, err);
+        return py::make_tuple(out.str(), existed == 1);
+      })
+      .def("apply", [](const Store& s, const std::string& tenant, int32_t operation, std::optional<std::string> subject,
+                       const std::string& request, const std::string& now, const std::string& key) {
+        Buffer out;
+        int32_t existed = 0;
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_agreement_apply(h, tenant.c_str(), operation, subject ? subject->c_str() : nullptr,
+                                        U(request), request.size(), now.c_str(), key.c_str(), &out.b, &existed, &err);
+        }
+        Check(rc, err);
+        return py::make_tuple(out.str(), existed == 1);
+      })
+      .def("maintenance", [](const Store& s, const std::string& tenant, const std::string& now, bool dry_run,
+                             uint32_t limit) {
+        Buffer out;
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_agreement_maintenance(h, tenant.c_str(), now.c_str(), dry_run ? 1 : 0, limit, &out.b, &err);
+        }
+        Check(rc, err);
+        return out.str();
+      })
+      .def("get", [](const Store& s, const std::string& tenant, int32_t kind, const std::string& key) {
+        Buffer out;
+        nooterra_error_t* err = nullptr;
+        int32_t rc;
+        nooterra_store_t* h = s.get();
+        {
+          py::gil_scoped_release release;
+          rc = nooterra_agreement_get(h, tenant.c_str(), kind, key.c_str(), &out.b, &err);
+        }
+        Check(rc, err);
+        return out.str();
+      });
+}

@@ -1,0 +1,209 @@
+"""The Python package over the C ABI: canonical JSON and object vectors, bundle verification,
+errors, the store and kernel, threads. Reference data comes from ../shared/reference
+(NOOTERRA_REFERENCE_DIR overrides); tests that need it fail loudly when it is missing."""
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import unittest
+
+import nooterra
+
+
+def reference_dir() -> str:
+    return os.environ.get("NOOTERRA_REFERENCE_DIR") or os.environ.get("NOOTERRA_DEFAULT_REFERENCE_DIR", "")
+
+
+def load_reference(relative: str):
+    path = os.path.join(reference_dir(), relative)
+    if not os.path.exists(path):
+        raise AssertionError(f"reference data missing: {path} (set NOOTERRA_REFERENCE_DIR)")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+KERNEL_ENTRIES = ["toolManifest", "toolCallAgreement", "toolCallEvidence", "settlementDecisionRecord",
+                  "settlementDecisionRecordV2", "settlementReceipt", "policyDecision", "operatorAction",
+                  "marketplaceOffer", "marketplaceAcceptance", "reputationEvent", "disputeOpenEnvelope",
+                  "agreementDelegation", "agentWallet", "agentRunSettlement"]
+
+
+class CanonicalJson(unittest.TestCase):
+    def test_protocol_cases(self):
+        vectors = load_reference("conformance/v1/protocol-vectors/v1.json")
+        cases = vectors["canonicalJson"]["cases"]
+        self.assertGreaterEqual(len(cases), 3)
+        for case in cases:
+            for value in ("value", "valueA", "valueB"):
+                if value not in case:
+                    continue
+                text = json.dumps(case[value], ensure_ascii=False)
+                self.assertEqual(nooterra.canonicalize(text), case["canonical"], case["name"])
+                self.assertEqual(nooterra.canonical_hash(text), case["sha256"], case["name"])
+
+    def test_str_and_bytes_and_errors(self):
+        self.assertEqual(nooterra.canonicalize('{"b":1,"a":[2,1]}'), '{"a":[2,1],"b":1}')
+        self.assertEqual(nooterra.canonicalize(b'{"10":1,"2":2,"a":3,"B":4}'), '{"2":2,"10":1,"B":4,"a":3}')
+        self.assertEqual(nooterra.sha256_hex("abc"),
+                         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.canonicalize('{"a":')
+        self.assertIsInstance(ctx.exception, ValueError)
+        self.assertEqual(ctx.exception.reason, "JSON_SYNTAX")
+        self.assertEqual(ctx.exception.code_name, "INVALID_ARGUMENT")
+        self.assertEqual(ctx.exception.code, 3)
+
+
+class Objects(unittest.TestCase):
+    def setUp(self):
+        self.vectors = load_reference("conformance/v1/protocol-vectors/v1.json")
+        keys = load_reference("keys/ed25519_test_keypair.json")
+        self.key = nooterra.PrivateKey.from_pem(keys["privateKeyPem"])
+        self.public_pem = keys["publicKeyPem"]
+
+    def test_every_kernel_vector_verifies(self):
+        for name in KERNEL_ENTRIES:
+            entry = self.vectors[name]
+            report = nooterra.verify_object(entry["canonicalJson"], [self.public_pem])
+            self.assertTrue(report["ok"], (name, report))
+            self.assertEqual(report["schemaVersion"], entry["schemaVersion"])
+            object_type, _ = nooterra.validate_object(entry["canonicalJson"])
+            self.assertEqual(object_type.schema_version, entry["schemaVersion"])
+
+    def test_rebuild_agreement_and_evidence_byte_for_byte(self):
+        agreement = json.loads(self.vectors["toolCallAgreement"]["canonicalJson"])
+        inputs = {k: v for k, v in agreement.items() if k not in ("agreementHash", "inputHash")}
+        inputs["input"] = json.loads(self.vectors["toolCallAgreement"]["inputCanonicalJson"])
+        built = nooterra.build_object("ToolCallAgreement.v1", inputs)
+        self.assertEqual(built["canonical"], self.vectors["toolCallAgreement"]["canonicalJson"])
+        self.assertEqual(built["hash"], self.vectors["toolCallAgreement"]["agreementHash"])
+        evidence = json.loads(self.vectors["toolCallEvidence"]["canonicalJson"])
+        inputs = {k: v for k, v in evidence.items() if k not in ("evidenceHash", "outputHash", "signature")}
+        inputs["output"] = json.loads(self.vectors["toolCallEvidence"]["outputCanonicalJson"])
+        built = nooterra.build_object(nooterra.ObjectType.TOOL_CALL_EVIDENCE, inputs, signer=self.key)
+        self.assertEqual(built["canonical"], self.vectors["toolCallEvidence"]["canonicalJson"])
+
+    def test_keys_and_signatures(self):
+        self.assertEqual(self.key.key_id, self.vectors["signer"]["keyId"])
+        self.assertEqual(nooterra.key_id(self.public_pem), self.key.key_id)
+        digest = nooterra.sha256_hex("hello")
+        signature = self.key.sign_hash(digest)
+        self.assertEqual(len(signature), 64)
+        self.assertTrue(nooterra.verify_signature(self.public_pem, digest, signature))
+        self.assertFalse(nooterra.verify_signature(self.public_pem, nooterra.sha256_hex("x"), signature))
+        seeded = nooterra.PrivateKey.from_seed(b"\x07" * 32)
+        self.assertEqual(seeded.key_id, nooterra.PrivateKey.from_seed(b"\x07" * 32).key_id)
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.PrivateKey.from_pem("not a key")
+        self.assertEqual(ctx.exception.reason, "KEY_INVALID_PEM")
+
+    def test_tamper_and_rejections(self):
+        receipt = json.loads(self.vectors["settlementReceipt"]["canonicalJson"])
+        receipt["releasedAmountCents"] += 1
+        report = nooterra.verify_object(receipt)
+        self.assertFalse(report["ok"])
+        self.assertEqual(report["errors"][0]["code"], "OBJECT_HASH_MISMATCH")
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.build_object(nooterra.ObjectType.FUNDING_HOLD, {"tenantId": "t"})
+        self.assertTrue(ctx.exception.reason.startswith("OBJECT_"))
+        resigned = nooterra.sign_object(self.vectors["policyDecision"]["canonicalJson"], self.key)
+        self.assertEqual(resigned["canonical"], self.vectors["policyDecision"]["canonicalJson"])
+
+
+class Bundles(unittest.TestCase):
+    def test_conformance_job_proof(self):
+        cases = load_reference("conformance/v1/cases.json")
+        trust = load_reference("conformance/v1/trust.json")
+        checked = 0
+        for case in cases["cases"]:
+            if not case["id"].startswith("jobproof_"):
+                continue
+            expected = load_reference(os.path.join("conformance/v1", case["expectedFile"]))
+            path = os.path.join(reference_dir(), "conformance/v1", case["bundlePath"])
+            report = nooterra.verify_bundle(path, "job-proof", strict=case["strict"],
+                                            fail_on_warnings=case["failOnWarnings"], trust=trust,
+                                            hash_concurrency=case["hashConcurrency"])
+            self.assertEqual(report["ok"], expected["ok"], case["id"])
+            self.assertEqual([e["code"] for e in report["errors"]], expected["errorCodes"], case["id"])
+            checked += 1
+        self.assertGreater(checked, 0)
+
+
+class Kernel(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="nooterra-py-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_settlement_flow_and_errors(self):
+        buyer = nooterra.PrivateKey.from_seed(b"\x01" * 32)
+        tool = nooterra.PrivateKey.from_seed(b"\x02" * 32)
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "s"), durable=False) as store:
+            store.register_agent("t", "agt_buyer", buyer.public_key_pem)
+            store.register_agent("t", "agt_tool", tool.public_key_pem)
+            store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
+            created = store.create_agreement("t", {
+                "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64,
+                              "input": {"q": 1}, "settlementTerms": {"amountCents": 1000, "currency": "USD"},
+                              "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
+                "holdbackBps": 1000, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
+            h = created["agreement"]["agreementHash"]
+            store.fund("t", h, now=now, idempotency_key="f1")
+            self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 4000, "escrow": 1000})
+            again = store.fund("t", h, now=now, idempotency_key="f1")
+            self.assertTrue(again["alreadyExisted"])
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                store.fund("t", h, now=now, idempotency_key="f2")
+            self.assertEqual(ctx.exception.reason, "TRANSITION_ILLEGAL")
+            settled = store.settle("t", {"agreementHash": h, "decisionId": "dec_1", "receiptId": "rcpt_1",
+                                         "releaseRatePct": 100, "verificationStatus": "green",
+                                         "policyHashUsed": "0" * 64}, now=now, idempotency_key="s1")
+            self.assertEqual(settled["hold"]["heldAmountCents"], 100)
+            self.assertTrue(nooterra.verify_object(settled["settlementReceipt"])["ok"])
+            self.assertEqual(store.wallet("t", "agt_tool"), {"available": 900, "escrow": 0})
+            report = store.run_maintenance("t", now="2026-06-01T00:00:01Z")
+            self.assertEqual(report["released"], 1)
+            self.assertEqual(store.balance("t", "agt_tool"), 1000)
+            self.assertEqual(store.check("t"), [])
+            with self.assertRaises(nooterra.NotFoundError) as ctx:
+                store.get("t", "receipt", "rcpt_none")
+            self.assertIsInstance(ctx.exception, KeyError)
+            with self.assertRaises(nooterra.AlreadyExistsError) as ctx:
+                store.deposit("t", "agt_buyer", 1, idempotency_key="dep")
+            self.assertEqual(ctx.exception.reason, "IDEMPOTENCY_KEY_CONFLICT")
+        self.assertTrue(store.closed)
+        with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+            store.check("t")
+        self.assertEqual(ctx.exception.reason, "STORE_CLOSED")
+
+    def test_threads_share_a_store_and_verify_concurrently(self):
+        vectors = load_reference("conformance/v1/protocol-vectors/v1.json")
+        with nooterra.Store(os.path.join(self.dir, "s"), durable=False) as store:
+            errors = []
+
+            def work(i: int) -> None:
+                try:
+                    for j in range(20):
+                        store.ledger_post("t", {"id": f"dep_{i}_{j}", "memo": "", "postings": [
+                            {"owner": "external", "currency": "USD", "bucket": "external", "amount": -1},
+                            {"owner": f"agt_{i}", "currency": "USD", "bucket": "available", "amount": 1}]})
+                        assert nooterra.verify_object(vectors["settlementReceipt"]["canonicalJson"])["ok"]
+                except Exception as e:  # pragma: no cover - reported below
+                    errors.append(e)
+
+            threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(errors, [])
+            self.assertEqual(sum(store.balance("t", f"agt_{i}") for i in range(4)), 80)
+            self.assertEqual(store.check("t"), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
