@@ -544,6 +544,28 @@ NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char*
                                             int32_t kind, const char* key,
                                             nooterra_buffer_t* out_json, nooterra_error_t** error);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Policy evaluation (module policy)                                                          */
+
+/* The reference's settlement policy (evaluateSettlementPolicy), byte for byte.
+ *  [in]  policy_json        SettlementPolicy.v1 (or its inputs); NULL/"" or not an object = defaults
+ *  [in]  method_json        VerificationMethod.v1 (or its inputs); NULL/"" = defaults
+ *  [in]  verification_status  "green" | "amber" | "red"
+ *  [in]  run_status           "completed" | "failed"
+ *  [out] out_evaluation     {"policy","policyHash","verificationMethod","verificationMethodHash",
+ *                           "verificationStatus","runStatus","decisionMode","shouldAutoResolve",
+ *                           "releaseRatePct","releaseAmountCents","refundAmountCents",
+ *                           "settlementStatus","reasonCodes"} (canonical JSON)
+ * A manual-review decision is NOT an error: it is the evaluation's decisionMode.
+ * Errors: INVALID_ARGUMENT (POLICY_INVALID with the JSON path, POLICY_INPUT_INVALID, JSON_*,
+ * NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_json, size_t policy_size,
+                                                         const uint8_t* method_json, size_t method_size,
+                                                         const char* verification_status,
+                                                         const char* run_status, int64_t amount_cents,
+                                                         nooterra_buffer_t* out_evaluation,
+                                                         nooterra_error_t** error);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

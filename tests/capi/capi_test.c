@@ -618,6 +618,30 @@ static void test_store_ledger(void) {
   rmdir(dir);
 }
 
+static void test_policy(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  const char strict[] = "{\"rules\":{\"requireDeterministicVerification\":true,\"maxAutoReleaseAmountCents\":5000}}";
+  const char attested[] = "{\"mode\":\"attested\"}";
+  CHECK(nooterra_policy_evaluate_settlement(NULL, 0, NULL, 0, "green", "completed", 10000, &out, &err) == NOOTERRA_OK);
+  CHECK(strstr((const char*)out.data, "\"policyHash\":\"006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8\"") != NULL);
+  CHECK(strstr((const char*)out.data, "\"shouldAutoResolve\":true") != NULL);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_policy_evaluate_settlement(U(strict), strlen(strict), U(attested), strlen(attested), "amber",
+                                            "completed", 10001, &out, &err) == NOOTERRA_OK);
+  CHECK(strstr((const char*)out.data, "\"decisionMode\":\"manual-review\"") != NULL);
+  CHECK(strstr((const char*)out.data, "\"refundAmountCents\":5001") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_policy_evaluate_settlement(U("{\"mode\":\"x\"}"), 12, NULL, 0, "green", "completed", 1, &out,
+                                                   &err),
+               NOOTERRA_INVALID_ARGUMENT, "POLICY_INVALID");
+  EXPECT_ERROR(nooterra_policy_evaluate_settlement(NULL, 0, NULL, 0, "blue", "completed", 1, &out, &err),
+               NOOTERRA_INVALID_ARGUMENT, "POLICY_INPUT_INVALID");
+  EXPECT_ERROR(nooterra_policy_evaluate_settlement(U("{"), 1, NULL, 0, "green", "completed", 1, &out, &err),
+               NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+  CHECK(out.data == NULL);
+}
+
 int main(void) {
   test_version_and_errors();
   test_json();
@@ -627,6 +651,7 @@ int main(void) {
   test_verify();
   test_objects();
   test_store_ledger();
+  test_policy();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

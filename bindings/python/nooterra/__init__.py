@@ -24,7 +24,7 @@ __all__ = [
     "AlreadyExistsError", "Bucket", "DataLossError", "FailedPreconditionError", "InternalError",
     "InvalidArgumentError", "NooterraError", "NotFoundError", "ObjectType", "OutOfRangeError",
     "PermissionDeniedError", "PrivateKey", "ResourceExhaustedError", "Store", "UnavailableError",
-    "BundleKind", "build_object", "canonical_hash", "canonicalize", "key_id", "object_hash",
+    "BundleKind", "build_object", "evaluate_settlement_policy", "canonical_hash", "canonicalize", "key_id", "object_hash",
     "sha256_hex", "sign_object", "validate_object", "verify_bundle", "verify_object",
     "verify_signature",
 ]
@@ -215,6 +215,19 @@ def verify_bundle(path: str, kind: Union[BundleKind, str, int], *, strict: bool 
     return _json.loads(_nooterra.verify_bundle(
         str(path), k, strict, fail_on_warnings, hash_concurrency, opt("governanceRoots"),
         opt("pricingSigners"), opt("pricingSignerKeyIds"), opt("timeAuthorities")))
+
+
+def evaluate_settlement_policy(policy: Optional[Mapping[str, Any]] = None,
+                               verification_method: Optional[Mapping[str, Any]] = None, *,
+                               verification_status: str, amount_cents: int,
+                               run_status: str = "completed") -> Dict[str, Any]:
+    """The reference's settlement-policy evaluation: normalized policy and method with their
+    hashes, decisionMode (automatic | manual-review), shouldAutoResolve, release/refund amounts
+    and the reason codes in rule order. A manual-review outcome is a value, not an error."""
+    return _json.loads(_nooterra.policy_evaluate_settlement(
+        None if policy is None else _text(policy),
+        None if verification_method is None else _text(verification_method),
+        verification_status, run_status, amount_cents))
 
 
 class Bucket(IntEnum):

@@ -326,6 +326,23 @@ PYBIND11_MODULE(_nooterra, m) {
     return out.str();
   });
 
+  // Policy.
+  m.def("policy_evaluate_settlement", [](std::optional<std::string> policy, std::optional<std::string> method,
+                                         const std::string& verification_status, const std::string& run_status,
+                                         int64_t amount) {
+    const std::string p = policy.value_or(""), mt = method.value_or("");
+    Buffer out;
+    nooterra_error_t* err = nullptr;
+    int32_t rc;
+    {
+      py::gil_scoped_release release;
+      rc = nooterra_policy_evaluate_settlement(U(p), p.size(), U(mt), mt.size(), verification_status.c_str(),
+                                               run_status.c_str(), amount, &out.b, &err);
+    }
+    Check(rc, err);
+    return out.str();
+  });
+
   // The store, the ledger and the agreement kernel.
   py::class_<Store>(m, "Store")
       .def(py::init<const std::string&, bool, bool, uint64_t>())

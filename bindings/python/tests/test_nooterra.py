@@ -112,6 +112,27 @@ class Objects(unittest.TestCase):
         self.assertEqual(resigned["canonical"], self.vectors["policyDecision"]["canonicalJson"])
 
 
+class Policy(unittest.TestCase):
+    def test_settlement_policy_vectors(self):
+        e = nooterra.evaluate_settlement_policy(
+            verification_method={"source": "verifier://nooterra/deterministic/latency-threshold-v1"},
+            verification_status="green", amount_cents=10000)
+        self.assertEqual(e["policyHash"], "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8")
+        self.assertEqual(e["verificationMethodHash"], "051cd7c3ee4d3985017dc554d72eadc6873483a18dc3f48b052f77bd7e1ce2ff")
+        self.assertTrue(e["shouldAutoResolve"])
+        e = nooterra.evaluate_settlement_policy(
+            {"mode": "automatic", "rules": {"requireDeterministicVerification": True, "maxAutoReleaseAmountCents": 5000}},
+            {"mode": "attested"}, verification_status="amber", amount_cents=10001)
+        self.assertEqual(e["decisionMode"], "manual-review")
+        self.assertEqual(e["reasonCodes"], ["verification_method_not_deterministic",
+                                            "amount_exceeds_auto_release_limit", "auto_release_disabled_for_amber"])
+        self.assertEqual((e["releaseAmountCents"], e["refundAmountCents"]), (5000, 5001))
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.evaluate_settlement_policy({"rules": {"greenReleaseRatePct": 101}},
+                                                verification_status="green", amount_cents=1)
+        self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
+
+
 class Bundles(unittest.TestCase):
     def test_conformance_job_proof(self):
         cases = load_reference("conformance/v1/cases.json")
