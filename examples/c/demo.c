@@ -191,11 +191,9 @@ int main(void) {
 
   snprintf(inputs, sizeof inputs,
            "{\"agreementHash\":\"%s\",\"decisionId\":\"dec_demo_0001\",\"receiptId\":\"rcpt_demo_0001\","
-           "\"releaseRatePct\":100,\"verificationStatus\":\"green\","
-           "\"policyHashUsed\":\"006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8\","
-           "\"verificationMethodHashUsed\":\"20d2f1b1e148b5e337fe1f38258ded31682d8d3de9bea5c0078fa4d1e8ffc070\"}",
+           "\"verificationStatus\":\"green\"}",
            agreement);
-  if (apply("6. Settlement in one transaction: decision record, receipt, 1350 paid, 150 held back",
+  if (apply("6. The pinned default policy approves (green) and settles in one transaction: 1350 paid, 150 held back",
             store, NOOTERRA_AGREEMENT_SETTLE, NULL, inputs, "2026-11-22T08:00:02.000Z", "settle_demo_1", &out)) {
     return 1;
   }

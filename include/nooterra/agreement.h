@@ -104,8 +104,10 @@ class Kernel {
   // "payerAgentId","payeeAgentId","holdbackBps","challengeWindowMs", ...}.
 
   // request: {"agreement": ToolCallAgreement.v1 builder inputs (or a built instance, whose
-  // agreementHash must recompute), "holdbackBps", "challengeWindowMs"}. The agreement's
-  // settlementTerms {amountCents, currency} and both parties are required.
+  // agreementHash must recompute), "holdbackBps", "challengeWindowMs", "policy"?,
+  // "verificationMethod"?}. The agreement's settlementTerms {amountCents, currency} and both
+  // parties are required. The SettlementPolicy.v1 and VerificationMethod.v1 (defaults when
+  // absent) are normalized and pinned by hash in the record.
   // Result: {"agreement": ToolCallAgreement.v1, "record": ...}.
   absl::StatusOr<Result> CreateAgreement(std::string_view tenant, std::string_view request_json,
                                          std::string_view now, std::string_view idempotency_key);
@@ -116,9 +118,14 @@ class Kernel {
   // (agreementHash, callId, inputHash). funded -> evidenced.
   absl::StatusOr<Result> SubmitEvidence(std::string_view tenant, std::string_view evidence_json,
                                         std::string_view now, std::string_view idempotency_key);
-  // request: {"agreementHash","decisionId","receiptId","releaseRatePct" (0..100),
-  //           "verificationStatus", "policyHashUsed", "verificationMethodHashUsed"?,
-  //           "decisionReason"?}. funded|evidenced -> settled: builds the
+  // request: {"agreementHash","decisionId","receiptId","verificationStatus",
+  //           "runStatus"?, "releaseRatePct"?, "policyHash"?, "decisionReason"?}.
+  // Without releaseRatePct the pinned policy is evaluated in this transaction: an automatic
+  // decision settles (decisionStatus auto_resolved); a manual-review one moves the agreement to
+  // `review` (money stays in escrow; result {"decisionMode":"manual-review","policyEvaluation",
+  // "record"}). With releaseRatePct an operator resolves (manual_resolved), also from review.
+  // A presented policyHash other than the pinned one is POLICY_HASH_MISMATCH.
+  // funded|evidenced|review -> settled: builds the
   // SettlementDecisionRecord.v2 and the SettlementReceipt.v1 bound to it; release =
   // floor(amount * rate / 100) of which floor(release * holdbackBps / 10000) stays in escrow as
   // a FundingHold bound to the receipt (released by the tick or decided by a dispute); the

@@ -33,7 +33,6 @@ json::Tree N(int64_t v) { return json::Tree::Number(static_cast<double>(v)); }
 
 std::string HoldKey(std::string_view h) { return StrCat("hold/", h); }
 std::string CaseKey(std::string_view id) { return StrCat("case/", id); }
-std::string AdjustmentKey(std::string_view id) { return StrCat("adj/", id); }
 
 absl::StatusOr<objects::Object> Rebuild(ObjectType type, const json::Tree& body) {
   // A state change edits the stored body; Parse re-validates every member and the normal form.

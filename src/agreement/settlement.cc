@@ -12,6 +12,7 @@
 #include "nooterra/ids.h"
 #include "nooterra/ledger.h"
 #include "nooterra/objects.h"
+#include "nooterra/policy.h"
 #include "nooterra/status.h"
 
 namespace nooterra::agreement {
@@ -147,6 +148,16 @@ absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::str
     deal.Add("payeeAgentId", T(payee));
     deal.Add("holdbackBps", N(static_cast<int64_t>(bps_v)));
     deal.Add("challengeWindowMs", N(static_cast<int64_t>(window_v)));
+    // The settlement policy and verification method are pinned by hash at creation (absent =
+    // the reference's defaults); Settle evaluates exactly these.
+    auto pinned_policy = policy::NormalizeSettlementPolicy(req.Find("policy"));
+    if (!pinned_policy.ok()) return pinned_policy.status();
+    auto pinned_method = policy::NormalizeVerificationMethod(req.Find("verificationMethod"));
+    if (!pinned_method.ok()) return pinned_method.status();
+    deal.Add("policyHash", T(policy::Hash(*pinned_policy)));
+    deal.Add("verificationMethodHash", T(policy::Hash(*pinned_method)));
+    deal.Add("policy", std::move(*pinned_policy));
+    deal.Add("verificationMethod", std::move(*pinned_method));
     deal.Add("createdAt", T(std::string(now)));
     deal.Add("updatedAt", T(std::string(now)));
     if (auto w = internal::SaveObject(txn, tenant, StrCat("agreement/", h), *agreement, true); !w.ok()) return w;
@@ -236,13 +247,61 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
     const std::string h = Str(req, "agreementHash");
     auto deal = LoadDeal(txn, tenant, h);
     if (!deal.ok()) return deal.status();
-    if (auto e = Expect(*deal, {"funded", "evidenced"}, "settle"); !e.ok()) return e;
-    json::Value rate_v = req.Find("releaseRatePct");
-    if (!rate_v.is_number() || rate_v.as_number() < 0 || rate_v.as_number() > 100 ||
-        rate_v.as_number() != static_cast<int64_t>(rate_v.as_number())) {
-      return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "releaseRatePct must be an integer 0..100");
+    if (auto e = Expect(*deal, {"funded", "evidenced", "review"}, "settle"); !e.ok()) return e;
+    // A presented policy hash must be the pinned one.
+    if (req.Find("policyHash").present() && Str(req, "policyHash") != S(*deal, "policyHash")) {
+      return Error(Code::kFailedPrecondition, "POLICY_HASH_MISMATCH",
+                   StrCat("the agreement pins policy ", S(*deal, "policyHash")));
     }
-    const int64_t rate = static_cast<int64_t>(rate_v.as_number());
+    json::Value rate_v = req.Find("releaseRatePct");
+    const bool manual = rate_v.present();
+    int64_t rate = 0;
+    std::string decision_status = "manual_resolved", decision_mode = "manual-review";
+    if (manual) {
+      // An operator's resolution: the rate is given.
+      if (!rate_v.is_number() || rate_v.as_number() < 0 || rate_v.as_number() > 100 ||
+          rate_v.as_number() != static_cast<int64_t>(rate_v.as_number())) {
+        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "releaseRatePct must be an integer 0..100");
+      }
+      rate = static_cast<int64_t>(rate_v.as_number());
+    } else {
+      // The pinned policy decides, inside this transaction.
+      if (S(*deal, "status") == "review") {
+        return Error(Code::kFailedPrecondition, "POLICY_MANUAL_REVIEW_REQUIRED",
+                     "the policy asked for a manual review: settle with an explicit releaseRatePct");
+      }
+      // Evaluate the pinned documents (stored normalized; normalizing them again is the identity).
+      auto pinned_policy = json::Document::Parse(Canonical(*deal->Find("policy")));
+      auto pinned_method = json::Document::Parse(Canonical(*deal->Find("verificationMethod")));
+      if (!pinned_policy.ok() || !pinned_method.ok()) {
+        return Error(Code::kDataLoss, "STORE_CORRUPT", "the pinned policy does not parse");
+      }
+      const std::string run_status = req.Find("runStatus").is_string() ? Str(req, "runStatus") : "completed";
+      auto evaluation = policy::EvaluateSettlementPolicy(pinned_policy->root(), pinned_method->root(),
+                                                         Str(req, "verificationStatus"), run_status,
+                                                         I(*deal, "amountCents"));
+      if (!evaluation.ok()) return evaluation.status();
+      if (evaluation->policy_hash != S(*deal, "policyHash")) {
+        return Error(Code::kInternal, "INVARIANT_POLICY_HASH", "the pinned policy no longer hashes to its pin");
+      }
+      if (!evaluation->should_auto_resolve) {
+        // Escalation is a value: the money stays in escrow until an operator resolves.
+        deal->Set("status", T("review"));
+        json::Tree reasons = json::Tree::Array();
+        for (const std::string& r : evaluation->reason_codes) reasons.Push(T(r));
+        deal->Set("reviewReasons", std::move(reasons));
+        deal->Set("updatedAt", T(std::string(now)));
+        if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
+        json::Tree result = json::Tree::Object();
+        result.Add("decisionMode", T("manual-review"));
+        result.Add("policyEvaluation", *json::Tree::Parse(policy::EvaluationJson(*evaluation)));
+        result.Add("record", *deal);
+        return Canonical(result);
+      }
+      rate = evaluation->release_rate_pct;
+      decision_status = "auto_resolved";
+      decision_mode = "automatic";
+    }
     const int64_t amount = I(*deal, "amountCents"), bps = I(*deal, "holdbackBps");
     // 06 §1: release = rate <= 0 ? 0 : min(amount, floor(amount*rate/100)); holdback =
     // floor(release*bps/10000) when both are positive. 128-bit products.
@@ -258,17 +317,16 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
     d.Add("runId", T(run_id));
     d.Add("settlementId", T(settlement_id));
     d.Add("agreementId", T(h));
-    d.Add("decisionStatus", T("auto_resolved"));
-    d.Add("decisionMode", T("automatic"));
+    d.Add("decisionStatus", T(decision_status));
+    d.Add("decisionMode", T(decision_mode));
     d.Add("decisionReason", req.Find("decisionReason").is_string() ? T(Str(req, "decisionReason")) : json::Tree::Null());
     d.Add("verificationStatus", T(Str(req, "verificationStatus")));
-    d.Add("policyHashUsed", T(Str(req, "policyHashUsed")));
+    // The pinned policy is the one used, whoever decided the rate.
+    d.Add("policyHashUsed", T(S(*deal, "policyHash")));
+    d.Add("verificationMethodHashUsed", T(S(*deal, "verificationMethodHash")));
     json::Tree policy_ref = json::Tree::Object();
-    policy_ref.Add("policyHash", T(Str(req, "policyHashUsed")));
-    if (req.Find("verificationMethodHashUsed").is_string()) {
-      d.Add("verificationMethodHashUsed", T(Str(req, "verificationMethodHashUsed")));
-      policy_ref.Add("verificationMethodHash", T(Str(req, "verificationMethodHashUsed")));
-    }
+    policy_ref.Add("policyHash", T(S(*deal, "policyHash")));
+    policy_ref.Add("verificationMethodHash", T(S(*deal, "verificationMethodHash")));
     d.Add("policyRef", std::move(policy_ref));
     json::Tree verifier = json::Tree::Object();
     verifier.Add("verifierId", T("nooterra.policy-engine"));

@@ -240,6 +240,67 @@ TEST_F(Settlement, ForbiddenTransitionsChangeNothing) {
   ExpectSoundLedger();
 }
 
+TEST_F(Settlement, ThePinnedPolicyDecidesInsideTheTransaction) {
+  // Default policy, green: automatic, full release, the pinned hash in the decision record.
+  const std::string h = Create("call_p1");
+  ASSERT_TRUE(kernel_->Fund(kTenant, h, kNow, "fund_p1").ok());
+  auto automatic = kernel_->Settle(kTenant,
+      R"({"agreementHash":")" + h + R"(","decisionId":"dec_p1","receiptId":"rcpt_p1","verificationStatus":"green"})",
+      kNow, "settle_p1");
+  ASSERT_TRUE(automatic.ok()) << automatic.status();
+  EXPECT_EQ(Field(automatic->json, "decisionRecord.decisionStatus"), "auto_resolved");
+  EXPECT_EQ(Field(automatic->json, "decisionRecord.decisionMode"), "automatic");
+  EXPECT_EQ(Field(automatic->json, "decisionRecord.policyHashUsed"),
+            "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8");
+  EXPECT_EQ(Field(automatic->json, "settlementReceipt.releasedAmountCents"), "1500");
+
+  // A strict pinned policy escalates: money stays in escrow until an operator resolves.
+  const std::string request =
+      R"({"agreement":{"toolId":"tool_weather","callId":"call_p2","manifestHash":")" + std::string(64, 'a') +
+      R"(","settlementTerms":{"amountCents":1500,"currency":"USD"},"payerAgentId":"agt_buyer","payeeAgentId":"agt_tool"},)"
+      R"("holdbackBps":0,"policy":{"rules":{"maxAutoReleaseAmountCents":500}}})";
+  auto created = kernel_->CreateAgreement(kTenant, request, kNow, "create_p2");
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string h2 = Field(created->json, "agreement.agreementHash");
+  const std::string pinned = Field(created->json, "record.policyHash");
+  EXPECT_NE(pinned, "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8");
+  ASSERT_TRUE(kernel_->Fund(kTenant, h2, kNow, "fund_p2").ok());
+  const std::string before = Wallet("agt_buyer") + Wallet("agt_tool");
+  auto review = kernel_->Settle(kTenant,
+      R"({"agreementHash":")" + h2 + R"(","decisionId":"dec_p2","receiptId":"rcpt_p2","verificationStatus":"green"})",
+      kNow, "settle_p2");
+  ASSERT_TRUE(review.ok()) << review.status();
+  EXPECT_EQ(Field(review->json, "decisionMode"), "manual-review");
+  EXPECT_EQ(Field(review->json, "record.status"), "review");
+  EXPECT_THAT(review->json, ::testing::HasSubstr("amount_exceeds_auto_release_limit"));
+  EXPECT_EQ(Wallet("agt_buyer") + Wallet("agt_tool"), before);
+  auto again = kernel_->Settle(kTenant,
+      R"({"agreementHash":")" + h2 + R"(","decisionId":"dec_p2b","receiptId":"rcpt_p2b","verificationStatus":"green"})",
+      kNow, "settle_p2b");
+  EXPECT_EQ(StatusReason(again.status()), "POLICY_MANUAL_REVIEW_REQUIRED");
+  auto wrong_pin = kernel_->Settle(kTenant,
+      R"({"agreementHash":")" + h2 + R"(","decisionId":"dec_p2c","receiptId":"rcpt_p2c","releaseRatePct":50,"policyHash":")" +
+          std::string(64, '0') + R"("})",
+      kNow, "settle_p2c");
+  EXPECT_EQ(StatusReason(wrong_pin.status()), "POLICY_HASH_MISMATCH");
+  auto resolved = kernel_->Settle(kTenant,
+      R"({"agreementHash":")" + h2 + R"(","decisionId":"dec_p2d","receiptId":"rcpt_p2d","releaseRatePct":50,"policyHash":")" +
+          pinned + R"(","verificationStatus":"green"})",
+      kNow, "settle_p2d");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(Field(resolved->json, "decisionRecord.decisionStatus"), "manual_resolved");
+  EXPECT_EQ(Field(resolved->json, "decisionRecord.policyHashUsed"), pinned);
+  EXPECT_EQ(Field(resolved->json, "settlementReceipt.releasedAmountCents"), "750");
+  ExpectSoundLedger();
+  // A pinned policy must be valid.
+  auto invalid = kernel_->CreateAgreement(kTenant,
+      R"({"agreement":{"toolId":"t","callId":"call_p3","manifestHash":")" + std::string(64, 'a') +
+          R"(","settlementTerms":{"amountCents":5,"currency":"USD"},"payerAgentId":"agt_buyer","payeeAgentId":"agt_tool"},)"
+          R"("policy":{"rules":{"greenReleaseRatePct":101}}})",
+      kNow, "create_p3");
+  EXPECT_EQ(StatusReason(invalid.status()), "POLICY_INVALID");
+}
+
 TEST_F(Settlement, RandomTrafficWithRetriesNeverMovesMoneyTwice) {
   // Random operations on a few agreements. A third of the calls retry an earlier successful
   // call exactly (same key, same request): it must replay without moving money. A sixth reuse
