@@ -15,27 +15,16 @@ namespace nooterra::agreement {
 
 using internal::Canonical;
 using internal::Error;
+using internal::I;
+using internal::N;
+using internal::S;
 using internal::Str;
+using internal::T;
+using internal::Wallet;
 using objects::ObjectType;
 using Code = absl::StatusCode;
 
 namespace {
-
-json::Tree T(std::string s) { return json::Tree::String(std::move(s)); }
-json::Tree N(int64_t v) { return json::Tree::Number(static_cast<double>(v)); }
-
-std::string S(const json::Tree& o, std::string_view key) {
-  const json::Tree* v = o.Find(key);
-  return v != nullptr && v->is_string() ? v->as_string() : std::string();
-}
-int64_t I(const json::Tree& o, std::string_view key) {
-  const json::Tree* v = o.Find(key);
-  return v != nullptr && v->is_number() ? static_cast<int64_t>(v->as_number()) : 0;
-}
-
-ledger::Account Wallet(const std::string& owner, const std::string& currency, ledger::Bucket b) {
-  return ledger::Account{owner, currency, b};
-}
 
 // The hold's challenge window: open while now <= createdAt + challengeWindowMs.
 absl::StatusOr<int64_t> WindowEndMs(const objects::Object& hold) {
@@ -70,11 +59,8 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
   auto now_ms = internal::TimeMs(now, "now");
   if (!now_ms.ok()) return now_ms.status();
   json::Value req = doc->root();
-  Result out;
-  absl::Status s = store_->Write([&](store::WriteTxn& txn) -> absl::Status {
-    auto r = internal::Idempotent(txn, tenant, idempotency_key, "openDispute",
-                                  Canonical(json::Tree::FromValue(req)),
-                                  [&]() -> absl::StatusOr<std::string> {
+  return internal::Run(store_, tenant, idempotency_key, "openDispute", Canonical(json::Tree::FromValue(req)),
+                       [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       const std::string agreement = Str(req, "agreementHash"), receipt = Str(req, "receiptHash"),
                         hold_hash = Str(req, "holdHash");
       for (const std::string* h : {&agreement, &receipt, &hold_hash}) {
@@ -203,13 +189,7 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       result.Add("arbitrationCaseArtifact", Ref(case_artifact_id, *case_hash));
       result.Add("disputeOpenEnvelopeArtifact", Ref(Str(envelope, "artifactId"), *envelope_hash));
       return Canonical(result);
-    });
-    if (!r.ok()) return r.status();
-    out = std::move(*r);
-    return absl::OkStatus();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, std::string_view now,
@@ -300,10 +280,8 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
   json::Tree request = json::Tree::Object();
   request.Add("caseId", T(std::string(case_id)));
   request.Add("verdict", json::Tree::FromValue(verdict_in));
-  Result out;
-  absl::Status s = store_->Write([&](store::WriteTxn& txn) -> absl::Status {
-    auto r = internal::Idempotent(txn, tenant, idempotency_key, "submitVerdict", Canonical(request),
-                                  [&]() -> absl::StatusOr<std::string> {
+  return internal::Run(store_, tenant, idempotency_key, "submitVerdict", Canonical(request),
+                       [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       auto stored_case = internal::LoadObject(txn, tenant, ObjectType::kArbitrationCase, StrCat("case/", case_id));
       if (!stored_case.ok()) return stored_case.status();
       const json::Tree* meta = stored_case->has_value() ? (*stored_case)->body.Find("metadata") : nullptr;
@@ -448,13 +426,7 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
       result.Add("arbitrationCaseArtifact", Ref(case_artifact_id, *case_hash));
       result.Add("arbitrationVerdictArtifact", Ref(verdict_artifact_id, *verdict_artifact_hash));
       return Canonical(result);
-    });
-    if (!r.ok()) return r.status();
-    out = std::move(*r);
-    return absl::OkStatus();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 }  // namespace nooterra::agreement

@@ -20,16 +20,18 @@ namespace nooterra::agreement {
 
 using internal::Canonical;
 using internal::Error;
+using internal::I;
+using internal::N;
+using internal::S;
 using internal::Str;
+using internal::T;
+using internal::Wallet;
 using objects::ObjectType;
 using Code = absl::StatusCode;
 
 namespace {
 
 constexpr int64_t kChallengeWindowMsMax = 31536000000LL;
-
-json::Tree T(std::string s) { return json::Tree::String(std::move(s)); }
-json::Tree N(int64_t v) { return json::Tree::Number(static_cast<double>(v)); }
 
 std::string HoldKey(std::string_view h) { return StrCat("hold/", h); }
 std::string CaseKey(std::string_view id) { return StrCat("case/", id); }
@@ -39,19 +41,8 @@ absl::StatusOr<objects::Object> Rebuild(ObjectType type, const json::Tree& body)
   return objects::Parse(Canonical(body));
 }
 
-int64_t Int(const json::Tree& o, std::string_view key) {
-  const json::Tree* v = o.Find(key);
-  return v != nullptr && v->is_number() ? static_cast<int64_t>(v->as_number()) : 0;
-}
 
-std::string S(const json::Tree& o, std::string_view key) {
-  const json::Tree* v = o.Find(key);
-  return v != nullptr && v->is_string() ? v->as_string() : std::string();
-}
 
-ledger::Account Wallet(std::string owner, std::string currency, ledger::Bucket bucket) {
-  return ledger::Account{std::move(owner), std::move(currency), bucket};
-}
 
 // The case artifact body of 02-object-model.md §12 (metadata and priority are not part of it).
 json::Tree CaseArtifact(const json::Tree& c, std::string artifact_id) {
@@ -78,7 +69,7 @@ absl::StatusOr<objects::Object> ResolveHold(const objects::Object& hold, std::st
                                             std::string_view at, json::Tree metadata) {
   json::Tree body = hold.body;
   body.Set("status", T(std::string(status)));
-  body.Set("revision", N(Int(hold.body, "revision") + 1));
+  body.Set("revision", N(I(hold.body, "revision") + 1));
   body.Set("resolvedAt", T(std::string(at)));
   body.Set("updatedAt", T(std::string(at)));
   body.Set("metadata", std::move(metadata));
@@ -132,10 +123,8 @@ absl::StatusOr<Result> Kernel::Deposit(std::string_view tenant, std::string_view
   request.Add("agentId", T(std::string(agent_id)));
   request.Add("currency", T(std::string(currency)));
   request.Add("amountCents", N(amount_cents));
-  Result out;
-  absl::Status s = store_->Write([&](store::WriteTxn& txn) -> absl::Status {
-    auto r = internal::Idempotent(txn, tenant, idempotency_key, "deposit", Canonical(request),
-                                  [&]() -> absl::StatusOr<std::string> {
+  return internal::Run(store_, tenant, idempotency_key, "deposit", Canonical(request),
+                       [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       if (amount_cents < 1) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "amountCents must be >= 1");
       const std::string entry_id = StrCat("deposit:", crypto::Sha256Hex(idempotency_key).substr(0, 32));
       if (auto p = ledger::Post(txn, tenant, ledger::Deposit(entry_id, agent_id, currency, amount_cents)); !p.ok()) {
@@ -147,13 +136,7 @@ absl::StatusOr<Result> Kernel::Deposit(std::string_view tenant, std::string_view
       json::Tree o = request;
       o.Add("availableCents", N(*available));
       return Canonical(o);
-    });
-    if (!r.ok()) return r.status();
-    out = std::move(*r);
-    return absl::OkStatus();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_view request_json,
@@ -162,11 +145,8 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  Result out;
-  absl::Status s = store_->Write([&](store::WriteTxn& txn) -> absl::Status {
-    auto r = internal::Idempotent(txn, tenant, idempotency_key, "lockHold",
-                                  Canonical(json::Tree::FromValue(req)),
-                                  [&]() -> absl::StatusOr<std::string> {
+  return internal::Run(store_, tenant, idempotency_key, "lockHold", Canonical(json::Tree::FromValue(req)),
+                       [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       const std::string payer = Str(req, "payerAgentId"), payee = Str(req, "payeeAgentId");
       if (!payer.empty() && payer == payee) {
         return Error(Code::kInvalidArgument, "TOOL_CALL_PARTIES_INVALID", "payer and payee must differ");
@@ -218,13 +198,7 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
       json::Tree result = json::Tree::Object();
       result.Add("hold", hold->body);
       return Canonical(result);
-    });
-    if (!r.ok()) return r.status();
-    out = std::move(*r);
-    return absl::OkStatus();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 absl::StatusOr<std::optional<std::string>> Kernel::GetHold(std::string_view tenant,
@@ -317,7 +291,7 @@ absl::StatusOr<objects::Object> CreateHold(store::WriteTxn& txn, std::string_vie
     return Error(Code::kFailedPrecondition, "TOOL_CALL_HOLD_EXISTS",
                  StrCat("agreement ", agreement, " already has hold ", **existing));
   }
-  const int64_t held = Int(hold->body, "heldAmountCents");
+  const int64_t held = I(hold->body, "heldAmountCents");
   if (lock_from_available && held > 0) {
     const std::string payer = S(hold->body, "payerAgentId"), currency = S(hold->body, "currency");
     ledger::Entry lock = ledger::Move(

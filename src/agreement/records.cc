@@ -109,6 +109,20 @@ absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
   return Result{std::move(*result), false};
 }
 
+absl::StatusOr<Result> Run(store::Store* store, std::string_view tenant, std::string_view key,
+                           std::string_view operation, std::string_view request_canonical,
+                           const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn) {
+  Result out;
+  absl::Status s = store->Write([&](store::WriteTxn& txn) -> absl::Status {
+    auto r = Idempotent(txn, tenant, key, operation, request_canonical, [&]() { return fn(txn); });
+    if (!r.ok()) return r.status();
+    out = std::move(*r);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 absl::StatusOr<json::Document> ParseRequest(std::string_view text) {
   json::Limits limits;
   limits.document_bytes_max = kRequestBytesMax;

@@ -23,6 +23,7 @@
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
 #include "nooterra/json.h"
+#include "nooterra/ledger.h"
 #include "nooterra/objects.h"
 #include "nooterra/store.h"
 
@@ -77,6 +78,26 @@ json::Tree CaseArtifactBody(const json::Tree& case_record, std::string artifact_
 
 std::string Str(json::Value v, std::string_view key);
 std::string Canonical(const json::Tree& t);
+
+// Small accessors the operations share.
+inline json::Tree T(std::string s) { return json::Tree::String(std::move(s)); }
+inline json::Tree N(int64_t v) { return json::Tree::Number(static_cast<double>(v)); }
+inline std::string S(const json::Tree& o, std::string_view key) {
+  const json::Tree* v = o.Find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+inline int64_t I(const json::Tree& o, std::string_view key) {
+  const json::Tree* v = o.Find(key);
+  return v != nullptr && v->is_number() ? static_cast<int64_t>(v->as_number()) : 0;
+}
+inline ledger::Account Wallet(std::string owner, std::string currency, ledger::Bucket bucket) {
+  return ledger::Account{std::move(owner), std::move(currency), bucket};
+}
+
+// One operation: a write transaction running `fn` under the idempotency key (see Idempotent).
+absl::StatusOr<Result> Run(store::Store* store, std::string_view tenant, std::string_view key,
+                           std::string_view operation, std::string_view request_canonical,
+                           const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn);
 
 }  // namespace nooterra::agreement::internal
 

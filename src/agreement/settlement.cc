@@ -19,22 +19,16 @@ namespace nooterra::agreement {
 
 using internal::Canonical;
 using internal::Error;
+using internal::I;
+using internal::N;
+using internal::S;
 using internal::Str;
+using internal::T;
+using internal::Wallet;
 using objects::ObjectType;
 using Code = absl::StatusCode;
 
 namespace {
-
-json::Tree T(std::string s) { return json::Tree::String(std::move(s)); }
-json::Tree N(int64_t v) { return json::Tree::Number(static_cast<double>(v)); }
-int64_t I(const json::Tree& o, std::string_view key) {
-  const json::Tree* v = o.Find(key);
-  return v != nullptr && v->is_number() ? static_cast<int64_t>(v->as_number()) : 0;
-}
-std::string S(const json::Tree& o, std::string_view key) {
-  const json::Tree* v = o.Find(key);
-  return v != nullptr && v->is_string() ? v->as_string() : std::string();
-}
 
 std::string DealKey(std::string_view h) { return StrCat("deal/", h); }
 
@@ -65,28 +59,8 @@ absl::Status Expect(const json::Tree& deal, std::initializer_list<std::string_vi
                StrCat("cannot ", action, " an agreement that is ", status));
 }
 
-ledger::Account Wallet(const std::string& owner, const std::string& currency, ledger::Bucket b) {
-  return ledger::Account{owner, currency, b};
-}
-
 std::string EntryId(std::string_view tenant, std::string_view what, std::string_view h) {
   return ids::EscrowJournalEntryId(tenant, StrCat(what, "_", h));
-}
-
-// Runs an operation under an idempotency key in one write transaction.
-absl::StatusOr<Result> Run(store::Store* store, std::string_view tenant, std::string_view key,
-                           std::string_view operation, const json::Tree& request,
-                           const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn) {
-  Result out;
-  absl::Status s = store->Write([&](store::WriteTxn& txn) -> absl::Status {
-    auto r = internal::Idempotent(txn, tenant, key, operation, Canonical(request),
-                                  [&]() { return fn(txn); });
-    if (!r.ok()) return r.status();
-    out = std::move(*r);
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return out;
 }
 
 }  // namespace
@@ -97,7 +71,7 @@ absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::str
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return Run(store_, tenant, idempotency_key, "createAgreement", json::Tree::FromValue(req),
+  return internal::Run(store_, tenant, idempotency_key, "createAgreement", Canonical(json::Tree::FromValue(req)),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     json::Value in = req.Find("agreement");
     if (!in.is_object()) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "agreement is required");
@@ -174,7 +148,7 @@ absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view ag
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Tree request = json::Tree::Object();
   request.Add("agreementHash", T(std::string(agreement_hash)));
-  return Run(store_, tenant, idempotency_key, "fund", request, [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+  return internal::Run(store_, tenant, idempotency_key, "fund", Canonical(request), [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     auto deal = LoadDeal(txn, tenant, agreement_hash);
     if (!deal.ok()) return deal.status();
     if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
@@ -198,7 +172,7 @@ absl::StatusOr<Result> Kernel::SubmitEvidence(std::string_view tenant, std::stri
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value evidence = doc->root();
-  return Run(store_, tenant, idempotency_key, "submitEvidence", json::Tree::FromValue(evidence),
+  return internal::Run(store_, tenant, idempotency_key, "submitEvidence", Canonical(json::Tree::FromValue(evidence)),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     const std::string h = Str(evidence, "agreementHash");
     auto deal = LoadDeal(txn, tenant, h);
@@ -242,7 +216,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return Run(store_, tenant, idempotency_key, "settle", json::Tree::FromValue(req),
+  return internal::Run(store_, tenant, idempotency_key, "settle", Canonical(json::Tree::FromValue(req)),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     const std::string h = Str(req, "agreementHash");
     auto deal = LoadDeal(txn, tenant, h);
@@ -419,7 +393,7 @@ absl::StatusOr<Result> Kernel::Void(std::string_view tenant, std::string_view ag
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Tree request = json::Tree::Object();
   request.Add("agreementHash", T(std::string(agreement_hash)));
-  return Run(store_, tenant, idempotency_key, "void", request, [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+  return internal::Run(store_, tenant, idempotency_key, "void", Canonical(request), [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     auto deal = LoadDeal(txn, tenant, agreement_hash);
     if (!deal.ok()) return deal.status();
     if (auto e = Expect(*deal, {"funded", "evidenced"}, "void"); !e.ok()) return e;

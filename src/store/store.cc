@@ -295,8 +295,10 @@ absl::Status ReadTxn::ListTenants(Table table,
   return absl::OkStatus();
 }
 
-absl::Status WriteTxn::Put(Table table, std::string_view tenant, std::string_view key,
-                           std::string_view value) {
+namespace {
+
+absl::Status PutWith(MDB_txn* txn, MDB_dbi dbi, std::string_view tenant, std::string_view key,
+                     std::string_view value, unsigned flags, std::string_view what) {
   if (value.size() > kValueBytesMax) {
     return MakeError(absl::StatusCode::kInvalidArgument, "STORE_VALUE_TOO_LARGE",
                      StrCat("values are at most ", kValueBytesMax, " bytes"));
@@ -304,21 +306,21 @@ absl::Status WriteTxn::Put(Table table, std::string_view tenant, std::string_vie
   auto scoped = ScopedKey(tenant, key);
   if (!scoped.ok()) return scoped.status();
   MDB_val k = Val(*scoped), v = Val(value);
-  int rc = mdb_put(txn_, store_->impl_->tables[static_cast<int>(table)], &k, &v, 0);
-  return rc == 0 ? absl::OkStatus() : FromLmdb(rc, "put");
+  const int rc = mdb_put(txn, dbi, &k, &v, flags);
+  return rc == 0 ? absl::OkStatus() : FromLmdb(rc, what);
+}
+
+}  // namespace
+
+absl::Status WriteTxn::Put(Table table, std::string_view tenant, std::string_view key,
+                           std::string_view value) {
+  return PutWith(txn_, store_->impl_->tables[static_cast<int>(table)], tenant, key, value, 0, "put");
 }
 
 absl::Status WriteTxn::Insert(Table table, std::string_view tenant, std::string_view key,
                               std::string_view value) {
-  if (value.size() > kValueBytesMax) {
-    return MakeError(absl::StatusCode::kInvalidArgument, "STORE_VALUE_TOO_LARGE",
-                     StrCat("values are at most ", kValueBytesMax, " bytes"));
-  }
-  auto scoped = ScopedKey(tenant, key);
-  if (!scoped.ok()) return scoped.status();
-  MDB_val k = Val(*scoped), v = Val(value);
-  int rc = mdb_put(txn_, store_->impl_->tables[static_cast<int>(table)], &k, &v, MDB_NOOVERWRITE);
-  return rc == 0 ? absl::OkStatus() : FromLmdb(rc, "insert");
+  return PutWith(txn_, store_->impl_->tables[static_cast<int>(table)], tenant, key, value,
+                 MDB_NOOVERWRITE, "insert");
 }
 
 absl::Status WriteTxn::Delete(Table table, std::string_view tenant, std::string_view key) {
