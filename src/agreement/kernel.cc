@@ -31,15 +31,8 @@ using Code = absl::StatusCode;
 
 namespace {
 
-constexpr int64_t kChallengeWindowMsMax = 31536000000LL;
-
 std::string HoldKey(std::string_view h) { return StrCat("hold/", h); }
 std::string CaseKey(std::string_view id) { return StrCat("case/", id); }
-
-absl::StatusOr<objects::Object> Rebuild(ObjectType type, const json::Tree& body) {
-  // A state change edits the stored body; Parse re-validates every member and the normal form.
-  return objects::Parse(Canonical(body));
-}
 
 
 
@@ -73,7 +66,8 @@ absl::StatusOr<objects::Object> ResolveHold(const objects::Object& hold, std::st
   body.Set("resolvedAt", T(std::string(at)));
   body.Set("updatedAt", T(std::string(at)));
   body.Set("metadata", std::move(metadata));
-  auto resolved = Rebuild(ObjectType::kFundingHold, body);
+  // A state change edits the stored body; Parse re-validates every member and the normal form.
+  auto resolved = objects::Parse(Canonical(body));
   if (!resolved.ok()) return resolved.status();
   if (resolved->hash != hold.hash) {
     return Error(Code::kInternal, "INVARIANT_HOLD_HASH", "resolving a hold changed its holdHash");

@@ -29,6 +29,9 @@
 
 namespace nooterra::agreement::internal {
 
+// The longest challenge window the API accepts (365 days), in milliseconds.
+inline constexpr int64_t kChallengeWindowMsMax = 31536000000LL;
+
 absl::Status Error(absl::StatusCode code, std::string_view reason, std::string message);
 
 // Milliseconds of an ISO 8601 time with an offset (the kernel refuses offset-less times).

@@ -100,7 +100,7 @@ absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::str
     json::Value bps = req.Find("holdbackBps"), window = req.Find("challengeWindowMs");
     const double bps_v = bps.is_number() ? bps.as_number() : 0, window_v = window.is_number() ? window.as_number() : 0;
     if ((bps.present() && !bps.is_number()) || bps_v < 0 || bps_v > 10000 || bps_v != static_cast<int64_t>(bps_v) ||
-        (window.present() && !window.is_number()) || window_v < 0 || window_v > 31536000000.0 ||
+        (window.present() && !window.is_number()) || window_v < 0 || window_v > static_cast<double>(internal::kChallengeWindowMsMax) ||
         window_v != static_cast<int64_t>(window_v)) {
       return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "holdbackBps 0..10000, challengeWindowMs 0..31536000000");
     }

@@ -11,31 +11,17 @@
 #include "nooterra/objects.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
+#include "agreement/agreement_fixture.h"
 #include "support/temp_dir.h"
 
 namespace nooterra::agreement {
 namespace {
 
 using objects::ObjectType;
+using testing::Field;
 
 constexpr char kTenant[] = "tenant_s";
 constexpr char kNow[] = "2026-04-01T00:00:00.000Z";
-
-std::string Field(const std::string& text, std::string_view key) {
-  auto doc = json::Document::Parse(text);
-  if (!doc.ok()) return "";
-  json::Value v = doc->root();
-  size_t dot;
-  while ((dot = key.find('.')) != std::string_view::npos) {
-    v = v.Find(key.substr(0, dot));
-    key = key.substr(dot + 1);
-  }
-  json::Value m = v.Find(key);
-  if (m.is_string()) return std::string(m.as_string());
-  if (m.is_number()) return std::to_string(static_cast<int64_t>(m.as_number()));
-  if (m.is_null()) return "null";
-  return "";
-}
 
 class Settlement : public ::testing::Test {
  protected:

@@ -9,33 +9,20 @@
 #include "nooterra/objects.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
+#include "agreement/agreement_fixture.h"
 #include "support/temp_dir.h"
 
 namespace nooterra::agreement {
 namespace {
 
 using objects::ObjectType;
+using testing::Field;
 
 constexpr char kTenant[] = "tenant_t";
 constexpr char kT0[] = "2026-03-01T00:00:00.000Z";
 
 crypto::PrivateKey Key(std::string_view name) {
   return *crypto::PrivateKey::FromSeed(crypto::Sha256Digest(name));
-}
-
-std::string Field(const std::string& json_text, std::string_view key) {
-  auto doc = json::Document::Parse(json_text);
-  if (!doc.ok()) return "";
-  json::Value v = doc->root();
-  size_t dot;
-  while ((dot = key.find('.')) != std::string_view::npos) {
-    v = v.Find(key.substr(0, dot));
-    key = key.substr(dot + 1);
-  }
-  json::Value m = v.Find(key);
-  if (m.is_string()) return std::string(m.as_string());
-  if (m.is_number()) return std::to_string(static_cast<int64_t>(m.as_number()));
-  return "";
 }
 
 class Transitions : public ::testing::Test {
