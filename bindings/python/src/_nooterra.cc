@@ -46,6 +46,19 @@ void Check(int32_t rc, nooterra_error_t*& err) {
   if (rc != NOOTERRA_OK) Raise(rc, err);
 }
 
+// Runs one C ABI call with the GIL released (its inputs are already copied into C++ values and
+// it touches no Python object), then raises its error, if any, with the GIL held again.
+template <typename F>
+void Call(F&& call) {
+  nooterra_error_t* err = nullptr;
+  int32_t rc;
+  {
+    py::gil_scoped_release release;
+    rc = call(&err);
+  }
+  Check(rc, err);
+}
+
 // An owned buffer that is always disposed.
 struct Buffer {
   nooterra_buffer_t b = NOOTERRA_BUFFER_INIT;
@@ -104,13 +117,7 @@ class Store {
     o.durable = durable ? 1 : 0;
     o.create = create ? 1 : 0;
     if (map_bytes_max != 0) o.map_bytes_max = map_bytes_max;
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_store_open(path.c_str(), &o, &s_, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) { return nooterra_store_open(path.c_str(), &o, &s_, err); });
   }
   ~Store() { nooterra_store_close(s_); }
   void Close() {
@@ -139,36 +146,22 @@ PYBIND11_MODULE(_nooterra, m) {
 
   m.def("canonicalize", [](const std::string& text) {
     Buffer out;
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_json_canonicalize(U(text), text.size(), nullptr, &out.b, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_json_canonicalize(U(text), text.size(), nullptr, &out.b, err);
+    });
     return out.str();
   });
   m.def("canonical_hash", [](const std::string& text) {
     char hex[65] = {0};
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_json_canonical_hash(U(text), text.size(), nullptr, hex, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_json_canonical_hash(U(text), text.size(), nullptr, hex, err);
+    });
     return std::string(hex);
   });
   m.def("sha256_hex", [](const py::bytes& data) {
     const std::string d = data;
     char hex[65] = {0};
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_sha256_hex(U(d), d.size(), hex, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) { return nooterra_sha256_hex(U(d), d.size(), hex, err); });
     return std::string(hex);
   });
 
@@ -202,26 +195,18 @@ PYBIND11_MODULE(_nooterra, m) {
     PrivateKey key(private_pem);
     const std::string d = digest;
     uint8_t sig[64];
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_private_key_sign(key.k, U(d), d.size(), sig, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_private_key_sign(key.k, U(d), d.size(), sig, err);
+    });
     return py::bytes(reinterpret_cast<const char*>(sig), 64);
   });
   m.def("verify_digest", [](const std::string& public_pem, const py::bytes& digest, const py::bytes& signature) {
     PublicKey key(public_pem);
     const std::string d = digest, s = signature;
     int32_t valid = 0;
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_public_key_verify(key.k, U(d), d.size(), U(s), s.size(), &valid, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_public_key_verify(key.k, U(d), d.size(), U(s), s.size(), &valid, err);
+    });
     return valid == 1;
   });
 
@@ -239,49 +224,33 @@ PYBIND11_MODULE(_nooterra, m) {
     o.now = now ? now->c_str() : nullptr;
     Buffer out;
     char hash[65] = {0};
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_object_build(type, U(inputs), inputs.size(), &o, &out.b, hash, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_object_build(type, U(inputs), inputs.size(), &o, &out.b, hash, err);
+    });
     return py::make_tuple(out.str(), std::string(hash));
   });
   m.def("object_validate", [](const std::string& text) {
     int32_t type = 0;
     char hash[65] = {0};
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_object_validate(U(text), text.size(), &type, hash, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_object_validate(U(text), text.size(), &type, hash, err);
+    });
     return py::make_tuple(type, std::string(hash));
   });
   m.def("object_hash", [](const std::string& text) {
     char hash[65] = {0};
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_object_hash(U(text), text.size(), hash, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_object_hash(U(text), text.size(), hash, err);
+    });
     return std::string(hash);
   });
   m.def("object_sign", [](const std::string& text, const std::string& private_pem) {
     PrivateKey key(private_pem);
     Buffer out;
     char hash[65] = {0};
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_object_sign(U(text), text.size(), key.k, &out.b, hash, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_object_sign(U(text), text.size(), key.k, &out.b, hash, err);
+    });
     return py::make_tuple(out.str(), std::string(hash));
   });
   m.def("object_verify", [](const std::string& text, const std::vector<std::string>& public_pems) {
@@ -291,13 +260,9 @@ PYBIND11_MODULE(_nooterra, m) {
     for (const PublicKey& k : keys) handles.push_back(k.k);
     Buffer out;
     int32_t ok = 0;
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_object_verify(U(text), text.size(), handles.data(), handles.size(), &out.b, &ok, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_object_verify(U(text), text.size(), handles.data(), handles.size(), &out.b, &ok, err);
+    });
     return out.str();
   });
 
@@ -316,13 +281,9 @@ PYBIND11_MODULE(_nooterra, m) {
     o.trusted_time_authority_keys_json = time_authorities ? time_authorities->c_str() : nullptr;
     Buffer out;
     int32_t ok = 0;
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_verify_bundle(dir.c_str(), kind, &o, &out.b, &ok, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_verify_bundle(dir.c_str(), kind, &o, &out.b, &ok, err);
+    });
     return out.str();
   });
 
@@ -332,14 +293,9 @@ PYBIND11_MODULE(_nooterra, m) {
                                          int64_t amount) {
     const std::string p = policy.value_or(""), mt = method.value_or("");
     Buffer out;
-    nooterra_error_t* err = nullptr;
-    int32_t rc;
-    {
-      py::gil_scoped_release release;
-      rc = nooterra_policy_evaluate_settlement(U(p), p.size(), U(mt), mt.size(), verification_status.c_str(),
-                                               run_status.c_str(), amount, &out.b, &err);
-    }
-    Check(rc, err);
+    Call([&](nooterra_error_t** err) {
+      return nooterra_policy_evaluate_settlement(U(p), p.size(), U(mt), mt.size(), verification_status.c_str(), run_status.c_str(), amount, &out.b, err);
+    });
     return out.str();
   });
 
@@ -349,107 +305,73 @@ PYBIND11_MODULE(_nooterra, m) {
       .def("close", &Store::Close)
       .def_property_readonly("closed", &Store::closed)
       .def("ledger_post", [](const Store& s, const std::string& tenant, const std::string& entry) {
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), err);
+        });
       })
       .def("ledger_balance", [](const Store& s, const std::string& tenant, const std::string& owner,
                                 const std::string& currency, int32_t bucket) {
         int64_t balance = 0;
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_ledger_balance(h, tenant.c_str(), owner.c_str(), currency.c_str(), bucket, &balance, &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_ledger_balance(h, tenant.c_str(), owner.c_str(), currency.c_str(), bucket, &balance, err);
+        });
         return balance;
       })
       .def("ledger_check", [](const Store& s, const std::string& tenant) {
         Buffer out;
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_ledger_check(h, tenant.c_str(), &out.b, nullptr, &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_ledger_check(h, tenant.c_str(), &out.b, nullptr, err);
+        });
         return out.str();
       })
       .def("register_agent", [](const Store& s, const std::string& tenant, const std::string& agent,
                                 const std::string& pem) {
         Buffer out;
         int32_t existed = 0;
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_agreement_register_agent(h, tenant.c_str(), agent.c_str(), pem.c_str(), &out.b, &existed, &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_register_agent(h, tenant.c_str(), agent.c_str(), pem.c_str(), &out.b, &existed, err);
+        });
         return py::make_tuple(out.str(), existed == 1);
       })
       .def("deposit", [](const Store& s, const std::string& tenant, const std::string& agent,
                          const std::string& currency, int64_t amount, const std::string& key) {
         Buffer out;
         int32_t existed = 0;
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_agreement_deposit(h, tenant.c_str(), agent.c_str(), currency.c_str(), amount, key.c_str(),
-                                          &out.b, &existed, &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_deposit(h, tenant.c_str(), agent.c_str(), currency.c_str(), amount, key.c_str(), &out.b, &existed, err);
+        });
         return py::make_tuple(out.str(), existed == 1);
       })
       .def("apply", [](const Store& s, const std::string& tenant, int32_t operation, std::optional<std::string> subject,
                        const std::string& request, const std::string& now, const std::string& key) {
         Buffer out;
         int32_t existed = 0;
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_agreement_apply(h, tenant.c_str(), operation, subject ? subject->c_str() : nullptr,
-                                        U(request), request.size(), now.c_str(), key.c_str(), &out.b, &existed, &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_apply(h, tenant.c_str(), operation, subject ? subject->c_str() : nullptr, U(request), request.size(), now.c_str(), key.c_str(), &out.b, &existed, err);
+        });
         return py::make_tuple(out.str(), existed == 1);
       })
       .def("maintenance", [](const Store& s, const std::string& tenant, const std::string& now, bool dry_run,
                              uint32_t limit) {
         Buffer out;
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_agreement_maintenance(h, tenant.c_str(), now.c_str(), dry_run ? 1 : 0, limit, &out.b, &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_maintenance(h, tenant.c_str(), now.c_str(), dry_run ? 1 : 0, limit, &out.b, err);
+        });
         return out.str();
       })
       .def("get", [](const Store& s, const std::string& tenant, int32_t kind, const std::string& key) {
         Buffer out;
-        nooterra_error_t* err = nullptr;
-        int32_t rc;
         nooterra_store_t* h = s.get();
-        {
-          py::gil_scoped_release release;
-          rc = nooterra_agreement_get(h, tenant.c_str(), kind, key.c_str(), &out.b, &err);
-        }
-        Check(rc, err);
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_get(h, tenant.c_str(), kind, key.c_str(), &out.b, err);
+        });
         return out.str();
       });
 }
