@@ -13,14 +13,7 @@
 
 namespace nooterra::agreement {
 
-using internal::Canonical;
-using internal::Error;
-using internal::I;
-using internal::N;
-using internal::S;
-using internal::Str;
-using internal::T;
-using internal::Wallet;
+using namespace internal;  // NOLINT: the kernel's private helpers (agreement/records.h)
 using objects::ObjectType;
 using Code = absl::StatusCode;
 
