@@ -31,7 +31,9 @@ int32_t nooterra_agreement_register_agent(nooterra_store_t* store, const char* t
         out_result == nullptr) {
       return capi::NullArgument("store, tenant, agent_id, public_key_pem and out_result");
     }
-    agreement::Kernel kernel(store->store.get());
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    agreement::Kernel kernel(lease->get());
     return Deliver(kernel.RegisterAgent(tenant, agent_id, public_key_pem), out_result, out_already_existed);
   });
 }
@@ -45,7 +47,9 @@ int32_t nooterra_agreement_deposit(nooterra_store_t* store, const char* tenant, 
         idempotency_key == nullptr || out_result == nullptr) {
       return capi::NullArgument("store, tenant, agent_id, currency, idempotency_key and out_result");
     }
-    agreement::Kernel kernel(store->store.get());
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    agreement::Kernel kernel(lease->get());
     return Deliver(kernel.Deposit(tenant, agent_id, currency, amount_cents, idempotency_key), out_result,
                    out_already_existed);
   });
@@ -61,7 +65,9 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
         out_result == nullptr || (request_json == nullptr && request_size != 0)) {
       return capi::NullArgument("store, tenant, request_json, now, idempotency_key and out_result");
     }
-    agreement::Kernel kernel(store->store.get());
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    agreement::Kernel kernel(lease->get());
     const std::string_view request(reinterpret_cast<const char*>(request_json), request_size);
     switch (operation) {
       case NOOTERRA_AGREEMENT_LOCK_HOLD:
@@ -98,7 +104,9 @@ int32_t nooterra_agreement_maintenance(nooterra_store_t* store, const char* tena
     if (store == nullptr || tenant == nullptr || now == nullptr || out_result == nullptr) {
       return capi::NullArgument("store, tenant, now and out_result");
     }
-    agreement::Kernel kernel(store->store.get());
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    agreement::Kernel kernel(lease->get());
     return Deliver(kernel.RunHoldbackMaintenance(tenant, now, dry_run != 0, limit), out_result, nullptr);
   });
 }
@@ -109,7 +117,9 @@ int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int3
     if (store == nullptr || tenant == nullptr || key == nullptr || out_json == nullptr) {
       return capi::NullArgument("store, tenant, key and out_json");
     }
-    agreement::Kernel kernel(store->store.get());
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    agreement::Kernel kernel(lease->get());
     absl::StatusOr<std::optional<std::string>> found;
     switch (kind) {
       case NOOTERRA_AGREEMENT_RECORD_HOLD: found = kernel.GetHold(tenant, key); break;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "nooterra/c.h"
 #include "nooterra/crypto.h"
 #include "nooterra/store.h"
@@ -22,9 +23,12 @@ struct nooterra_public_key_t {
 struct nooterra_private_key_t {
   nooterra::crypto::PrivateKey key;
 };
-// Store handle (capi/store.cc opens it; the ledger and agreement modules borrow it).
+// Store handle (capi/store.cc opens it; the ledger and agreement modules lease it).
+// `leases` and `closed` are guarded by the registry mutex in capi/store.cc.
 struct nooterra_store_t {
   std::unique_ptr<nooterra::store::Store> store;
+  int64_t leases = 0;
+  bool closed = false;
 };
 
 namespace nooterra::capi {
@@ -54,6 +58,26 @@ int32_t Guard(nooterra_error_t** error, Body&& body) {
                   error);
   }
 }
+
+// A counted use of a store handle for the length of one C call. Every function that takes a
+// nooterra_store_t* acquires one first: the handle is looked up in the registry of open handles
+// (so a closed or never-opened pointer is FAILED_PRECONDITION STORE_CLOSED, not a crash), and
+// while any lease lives nooterra_store_close only marks the handle closed; the last lease to end
+// tears the store down. This is what makes "close while another thread is mid-call" safe.
+class StoreLease {
+ public:
+  static absl::StatusOr<StoreLease> Acquire(nooterra_store_t* handle);
+  StoreLease(StoreLease&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+  StoreLease(const StoreLease&) = delete;
+  StoreLease& operator=(const StoreLease&) = delete;
+  StoreLease& operator=(StoreLease&&) = delete;
+  ~StoreLease();
+  nooterra::store::Store* get() const { return handle_->store.get(); }
+
+ private:
+  explicit StoreLease(nooterra_store_t* handle) : handle_(handle) {}
+  nooterra_store_t* handle_;
+};
 
 // Replaces buffer's contents with a malloc'ed copy of `bytes` plus a NUL terminator.
 absl::Status FillBuffer(std::string_view bytes, nooterra_buffer_t* buffer);

@@ -1,7 +1,10 @@
 // C ABI of the store and ledger modules: a translation of include/nooterra/store.h and
 // include/nooterra/ledger.h.
+#include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 
 #include "internal.h"
 #include "nooterra/json.h"
@@ -10,6 +13,50 @@
 
 
 using namespace nooterra;  // NOLINT: translation unit of C entry points only
+
+namespace nooterra::capi {
+namespace {
+
+// The open store handles. A plain mutex: it is held for a set lookup and a counter update, tiny
+// next to the LMDB work of any store call.
+std::mutex& RegistryMutex() {
+  static std::mutex* mu = new std::mutex;  // never destroyed: usable during static teardown
+  return *mu;
+}
+std::unordered_set<nooterra_store_t*>& Registry() {
+  static auto* open = new std::unordered_set<nooterra_store_t*>;
+  return *open;
+}
+
+}  // namespace
+
+absl::StatusOr<StoreLease> StoreLease::Acquire(nooterra_store_t* handle) {
+  if (handle == nullptr) return NullArgument("store");
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  if (Registry().count(handle) == 0 || handle->closed) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, "STORE_CLOSED",
+                     "the store handle is closed (or was never opened)");
+  }
+  ++handle->leases;
+  return StoreLease(handle);
+}
+
+StoreLease::~StoreLease() {
+  if (handle_ == nullptr) return;
+  nooterra_store_t* doomed = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(RegistryMutex());
+    // Invariant, kept on in release: every live lease was counted at Acquire.
+    if (handle_->leases <= 0) std::abort();
+    if (--handle_->leases == 0 && handle_->closed) {
+      Registry().erase(handle_);
+      doomed = handle_;
+    }
+  }
+  delete doomed;  // outside the lock: closing LMDB may take a while
+}
+
+}  // namespace nooterra::capi
 
 extern "C" {
 
@@ -34,23 +81,41 @@ int32_t nooterra_store_open(const char* dir, const nooterra_store_options_t* opt
     }
     auto opened = store::Store::Open(dir, o);
     if (!opened.ok()) return opened.status();
-    *out = new nooterra_store_t{std::move(*opened)};
+    auto handle = std::make_unique<nooterra_store_t>();
+    handle->store = std::move(*opened);
+    std::lock_guard<std::mutex> lock(capi::RegistryMutex());
+    capi::Registry().insert(handle.get());
+    *out = handle.release();
     return absl::OkStatus();
   });
 }
 
-void nooterra_store_close(nooterra_store_t* store) { delete store; }
+void nooterra_store_close(nooterra_store_t* store) {
+  if (store == nullptr) return;
+  nooterra_store_t* doomed = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(capi::RegistryMutex());
+    if (capi::Registry().count(store) == 0 || store->closed) return;  // closed twice: no-op
+    store->closed = true;
+    if (store->leases == 0) {
+      capi::Registry().erase(store);
+      doomed = store;
+    }
+  }
+  delete doomed;
+}
 
 int32_t nooterra_ledger_post(nooterra_store_t* store, const char* tenant, const uint8_t* entry_json,
                              size_t entry_size, nooterra_error_t** error) {
   return capi::Guard(error, [&]() -> absl::Status {
-    if (store == nullptr) return capi::NullArgument("store");
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
     if (tenant == nullptr) return capi::NullArgument("tenant");
     if (entry_json == nullptr && entry_size != 0) return capi::NullArgument("entry_json");
     auto entry = ledger::EntryFromJson(
         std::string_view(reinterpret_cast<const char*>(entry_json), entry_size));
     if (!entry.ok()) return entry.status();
-    return store->store->Write(
+    return lease->get()->Write(
         [&](store::WriteTxn& txn) { return ledger::Post(txn, tenant, *entry); });
   });
 }
@@ -59,13 +124,14 @@ int32_t nooterra_ledger_balance(nooterra_store_t* store, const char* tenant, con
                                 const char* currency, int32_t bucket, int64_t* out_balance,
                                 nooterra_error_t** error) {
   return capi::Guard(error, [&]() -> absl::Status {
-    if (store == nullptr) return capi::NullArgument("store");
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
     if (tenant == nullptr) return capi::NullArgument("tenant");
     if (owner == nullptr) return capi::NullArgument("owner");
     if (currency == nullptr) return capi::NullArgument("currency");
     if (out_balance == nullptr) return capi::NullArgument("out_balance");
     const ledger::Account account{owner, currency, static_cast<ledger::Bucket>(bucket)};
-    return store->store->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    return lease->get()->Read([&](const store::ReadTxn& txn) -> absl::Status {
       auto b = ledger::Balance(txn, tenant, account);
       if (!b.ok()) return b.status();
       *out_balance = *b;
@@ -78,11 +144,12 @@ int32_t nooterra_ledger_check(nooterra_store_t* store, const char* tenant,
                               nooterra_buffer_t* out_report, int32_t* out_ok,
                               nooterra_error_t** error) {
   return capi::Guard(error, [&]() -> absl::Status {
-    if (store == nullptr) return capi::NullArgument("store");
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
     if (tenant == nullptr) return capi::NullArgument("tenant");
     if (out_report == nullptr) return capi::NullArgument("out_report");
     std::vector<std::string> violations;
-    absl::Status s = store->store->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    absl::Status s = lease->get()->Read([&](const store::ReadTxn& txn) -> absl::Status {
       if (absl::Status v = store::ValidateTenant(tenant); !v.ok()) return v;
       auto found = ledger::Check(txn, tenant);
       if (!found.ok()) return found.status();

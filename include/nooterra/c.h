@@ -425,7 +425,12 @@ typedef struct nooterra_store_options_t {
  * (STORE_CORRUPT). */
 NOOTERRA_API int32_t nooterra_store_open(const char* dir, const nooterra_store_options_t* options,
                                          nooterra_store_t** out, nooterra_error_t** error);
-/* Closes the store. NULL is a no-op. The handle must not be used afterwards. */
+/* Closes the store. NULL, or a handle already closed, is a no-op. Safe while other threads are
+ * inside calls on the same handle: teardown is deferred until the last of them returns. Any
+ * call that starts after close fails with FAILED_PRECONDITION (STORE_CLOSED) instead of
+ * touching freed memory; every store function below can return it. (Once teardown has run,
+ * the allocator may hand the same address to a later nooterra_store_open, so a host should
+ * still drop its copy of the pointer.) Thread-safe. */
 NOOTERRA_API void nooterra_store_close(nooterra_store_t* store);
 
 /* Ledger buckets. */

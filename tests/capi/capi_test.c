@@ -3,6 +3,9 @@
  * layout of the public structs with static_asserts. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, rmdir, unlink */
 #include <assert.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,6 +611,18 @@ static void test_store_ledger(void) {
   }
   nooterra_store_close(store);
   nooterra_store_close(NULL);
+  nooterra_store_close(store); /* closing twice is a no-op */
+  {
+    /* Use after close is an error, not a crash. */
+    int64_t balance = 0;
+    nooterra_buffer_t report = NOOTERRA_BUFFER_INIT;
+    EXPECT_ERROR(nooterra_ledger_balance(store, "tenant_c", "agt_payer", "USD", NOOTERRA_BUCKET_AVAILABLE,
+                                         &balance, &err),
+                 NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
+    EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_WALLET, "agt_payer/USD",
+                                        &report, &err),
+                 NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
+  }
 
   snprintf(path, sizeof path, "%s/store/data.mdb", dir);
   unlink(path);
@@ -616,6 +631,72 @@ static void test_store_ledger(void) {
   snprintf(path, sizeof path, "%s/store", dir);
   rmdir(path);
   rmdir(dir);
+}
+
+/* Closing a store while other threads are inside calls on it: teardown waits for them, and every
+ * call that starts after the close fails with STORE_CLOSED. Run under ASan in `make test`. */
+enum { kRaceThreads = 4 };
+struct race_arg {
+  nooterra_store_t* store;
+  atomic_int* started;
+  int ok_calls;
+  int closed_seen;
+  int other_errors;
+};
+
+static void* race_worker(void* p) {
+  struct race_arg* a = (struct race_arg*)p;
+  atomic_fetch_add(a->started, 1);
+  for (;;) {
+    nooterra_error_t* err = NULL;
+    int64_t balance = 0;
+    int32_t rc = nooterra_ledger_balance(a->store, "tenant_r", "agt", "USD", NOOTERRA_BUCKET_AVAILABLE, &balance,
+                                         &err);
+    if (rc == NOOTERRA_OK) {
+      a->ok_calls++;
+      continue;
+    }
+    if (rc == NOOTERRA_FAILED_PRECONDITION && strcmp(nooterra_error_reason(err), "STORE_CLOSED") == 0) {
+      a->closed_seen = 1;
+    } else {
+      a->other_errors++;
+    }
+    nooterra_error_free(err);
+    return NULL;
+  }
+}
+
+static void test_store_close_while_in_use(void) {
+  char dir[] = "/tmp/nooterra_capi_race_XXXXXX";
+  char path[256];
+  CHECK(mkdtemp(dir) != NULL);
+  nooterra_store_options_t options = NOOTERRA_STORE_OPTIONS_INIT;
+  options.durable = 0;
+  nooterra_store_t* store = NULL;
+  nooterra_error_t* err = NULL;
+  CHECK(nooterra_store_open(dir, &options, &store, &err) == NOOTERRA_OK);
+  atomic_int started = 0;
+  pthread_t threads[kRaceThreads];
+  struct race_arg args[kRaceThreads];
+  for (int i = 0; i < kRaceThreads; ++i) {
+    args[i] = (struct race_arg){store, &started, 0, 0, 0};
+    CHECK(pthread_create(&threads[i], NULL, race_worker, &args[i]) == 0);
+  }
+  while (atomic_load(&started) < kRaceThreads) sched_yield();
+  nooterra_store_close(store);
+  int closed_seen = 0, other = 0;
+  for (int i = 0; i < kRaceThreads; ++i) {
+    pthread_join(threads[i], NULL);
+    closed_seen += args[i].closed_seen;
+    other += args[i].other_errors;
+  }
+  CHECK(closed_seen == kRaceThreads); /* every thread ended on STORE_CLOSED */
+  CHECK(other == 0);
+  snprintf(path, sizeof path, "%s/data.mdb", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/lock.mdb", dir);
+  unlink(path);
+  CHECK(rmdir(dir) == 0);
 }
 
 static void test_policy(void) {
@@ -651,6 +732,7 @@ int main(void) {
   test_verify();
   test_objects();
   test_store_ledger();
+  test_store_close_while_in_use();
   test_policy();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
