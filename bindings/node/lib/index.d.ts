@@ -1,0 +1,191 @@
+// Type declarations of the `nooterra` Node package (lib/index.js).
+//
+// Every failure is a NooterraError: an Error with `code` ('NOOTERRA_INVALID_ARGUMENT', ...),
+// the numeric C ABI code `nooterraCode`, a stable `reason` and, for JSON errors, the byte
+// `offset`. Promises reject with the same objects. Domain outcomes are values.
+
+/// <reference types="node" />
+
+export interface NooterraError extends Error {
+  code:
+    | 'NOOTERRA_CANCELLED' | 'NOOTERRA_UNKNOWN' | 'NOOTERRA_INVALID_ARGUMENT' | 'NOOTERRA_DEADLINE_EXCEEDED'
+    | 'NOOTERRA_NOT_FOUND' | 'NOOTERRA_ALREADY_EXISTS' | 'NOOTERRA_PERMISSION_DENIED'
+    | 'NOOTERRA_RESOURCE_EXHAUSTED' | 'NOOTERRA_FAILED_PRECONDITION' | 'NOOTERRA_ABORTED'
+    | 'NOOTERRA_OUT_OF_RANGE' | 'NOOTERRA_UNIMPLEMENTED' | 'NOOTERRA_INTERNAL' | 'NOOTERRA_UNAVAILABLE'
+    | 'NOOTERRA_DATA_LOSS' | 'NOOTERRA_UNAUTHENTICATED';
+  /** The C ABI status code (equal to Abseil's canonical code). */
+  nooterraCode: number;
+  /** Stable machine-readable reason, e.g. 'JSON_SYNTAX', 'STORE_CLOSED', 'TRANSITION_ILLEGAL'. */
+  reason: string;
+  /** Byte offset of a JSON error, when known. */
+  offset?: number;
+}
+
+/** A JSON document given as text, UTF-8 bytes, or a value (serialized with JSON.stringify). */
+export type Json = string | Uint8Array | object;
+/** Minor units: a Number when it is a safe integer, else a BigInt. */
+export type Amount = number | bigint;
+
+/** "MAJOR.MINOR.PATCH" of the loaded library. */
+export const VERSION: string;
+/** NOOTERRA_VERSION_NUMBER of the loaded library. */
+export const ABI_VERSION: number;
+
+/** The protocol's canonical JSON of a JSON document. */
+export function canonicalize(text: string | Uint8Array): string;
+/** SHA-256 (lowercase hex) of the canonical JSON of a document. */
+export function canonicalHash(value: Json): string;
+/** SHA-256 (lowercase hex) of raw bytes; a string is hashed as UTF-8. */
+export function sha256Hex(data: string | Uint8Array): string;
+/** The protocol key id of an Ed25519 public key (PEM, SPKI). */
+export function keyId(publicKeyPem: string): string;
+
+/** An Ed25519 private key. Immutable. */
+export class PrivateKey {
+  private constructor(triple: [string, string, string]);
+  /** A new random key (the only call that reads randomness). */
+  static generate(): PrivateKey;
+  /** The key of a 32-byte seed (deterministic). */
+  static fromSeed(seed: Uint8Array): PrivateKey;
+  /** The key of a PKCS#8 PEM text. */
+  static fromPem(pem: string): PrivateKey;
+  readonly publicKeyPem: string;
+  readonly keyId: string;
+  /** The private key as PKCS#8 PEM. */
+  toPem(): string;
+  /** Signs the 32 raw bytes of a SHA-256 hex digest; returns the 64-byte signature. */
+  signHash(hashHex: string): Buffer;
+}
+
+/** True when `signature` is a valid Ed25519 signature of the digest by the key. */
+export function verifySignature(publicKeyPem: string, hashHex: string, signature: Uint8Array): boolean;
+
+export const ObjectType: Readonly<{
+  TOOL_MANIFEST: 1; TOOL_CALL_AGREEMENT: 2; TOOL_CALL_EVIDENCE: 3; FUNDING_HOLD: 4;
+  SETTLEMENT_DECISION_RECORD_V1: 5; SETTLEMENT_DECISION_RECORD_V2: 6; SETTLEMENT_RECEIPT: 7;
+  SETTLEMENT_ADJUSTMENT: 8; POLICY_DECISION: 9; OPERATOR_ACTION: 10; DISPUTE_OPEN_ENVELOPE: 11;
+  ARBITRATION_CASE: 12; ARBITRATION_VERDICT: 13; AGREEMENT_DELEGATION: 14; AGENT_WALLET: 15;
+  AGENT_RUN_SETTLEMENT: 16; MARKETPLACE_OFFER: 17; MARKETPLACE_ACCEPTANCE: 18; REPUTATION_EVENT: 19;
+}>;
+/** An ObjectType value or a schemaVersion such as 'ToolCallAgreement.v1'. */
+export type ObjectTypeLike = number | string;
+
+/** The schemaVersion of a type, or null for an unknown type. */
+export function schemaVersion(type: number): string | null;
+
+export interface BuiltObject {
+  object: Record<string, any>;
+  /** The canonical JSON text. */
+  canonical: string;
+  /** The object's self-hash. */
+  hash: string;
+}
+
+/** Builds a protocol object from inputs named like its members. */
+export function buildObject(type: ObjectTypeLike, inputs: Json,
+  options?: { signer?: PrivateKey | null; now?: string | null }): BuiltObject;
+/** Checks that an object is valid and in normal form. */
+export function validateObject(obj: Json): { type: number; schemaVersion: string; hash: string };
+/** The self-hash recomputed from content. */
+export function objectHash(obj: Json): string;
+/** Re-signs an object (hash recomputed, signature envelope written). */
+export function signObject(obj: Json, key: PrivateKey): BuiltObject;
+
+export interface ObjectReport {
+  ok: boolean;
+  schemaVersion: string;
+  hash: string;
+  declaredHash: string | null;
+  signatures: { verified: string[]; unchecked: string[] };
+  errors: { code: string; message: string }[];
+  warnings: { code: string; message: string }[];
+}
+/** Verifies any object: members, self-hash, embedded hashes, signatures by the given keys. */
+export function verifyObject(obj: Json, publicKeys?: string[]): ObjectReport;
+
+export const BundleKind: Readonly<{
+  JOB_PROOF: 1; MONTH_PROOF: 2; FINANCE_PACK: 3; INVOICE_BUNDLE: 4; CLOSE_PACK: 5;
+}>;
+export type BundleKindName = 'job-proof' | 'month-proof' | 'finance-pack' | 'invoice-bundle' | 'close-pack';
+
+export interface Trust {
+  governanceRoots?: Record<string, string>;
+  pricingSigners?: Record<string, string>;
+  pricingSignerKeyIds?: string[];
+  timeAuthorities?: Record<string, string>;
+}
+
+/** The VerifyCliOutput.v1 document. */
+export interface VerifyCliOutput {
+  schemaVersion: 'VerifyCliOutput.v1';
+  ok: boolean;
+  verificationOk: boolean;
+  errors: { code: string; path?: string | null; message?: string | null; detail?: unknown }[];
+  warnings: { code: string; path?: string | null; message?: string | null; detail?: unknown }[];
+  [member: string]: unknown;
+}
+
+/** Verifies a proof bundle directory offline, on a worker thread. */
+export function verifyBundle(path: string, options: {
+  kind: number | BundleKindName; strict?: boolean; failOnWarnings?: boolean; trust?: Trust;
+  hashConcurrency?: number;
+}): Promise<VerifyCliOutput>;
+
+export interface SettlementPolicyEvaluation {
+  policy: Record<string, any>;
+  policyHash: string;
+  verificationMethod: Record<string, any>;
+  verificationMethodHash: string;
+  verificationStatus: 'green' | 'amber' | 'red';
+  runStatus: 'completed' | 'failed';
+  decisionMode: 'automatic' | 'manual-review';
+  shouldAutoResolve: boolean;
+  releaseRatePct: number;
+  releaseAmountCents: number;
+  refundAmountCents: number;
+  settlementStatus: string;
+  reasonCodes: string[];
+}
+/** The reference's settlement-policy evaluation (byte parity with evaluateSettlementPolicy). */
+export function evaluateSettlementPolicy(args: {
+  policy?: Json | null; verificationMethod?: Json | null; verificationStatus: 'green' | 'amber' | 'red';
+  runStatus?: 'completed' | 'failed'; amountCents: Amount;
+}): SettlementPolicyEvaluation;
+
+export const Bucket: Readonly<{ AVAILABLE: 1; ESCROW: 2; HOLDBACK: 3; EXTERNAL: 4 }>;
+export type BucketName = 'available' | 'escrow' | 'holdback' | 'external';
+
+export interface StepOptions { now: string; idempotencyKey: string }
+/** A kernel result; `alreadyExisted` is true when the idempotency key replayed a first result. */
+export type KernelResult = Record<string, any> & { alreadyExisted: boolean };
+export type RecordKind =
+  'hold' | 'case' | 'artifact' | 'wallet' | 'agreement' | 'tool_call_agreement' | 'evidence' | 'decision' | 'receipt';
+
+/**
+ * An LMDB store with the ledger and the agreement kernel. Operations run off the main thread and
+ * return Promises; one Store may serve many concurrent calls.
+ */
+export class Store {
+  private constructor(native: unknown);
+  static open(path: string, options?: { durable?: boolean; create?: boolean; mapBytesMax?: Amount }): Promise<Store>;
+  /** Queued calls finish first; later calls reject with STORE_CLOSED. Idempotent. */
+  close(): void;
+  readonly closed: boolean;
+  ledgerPost(tenant: string, entry: Json): Promise<void>;
+  balance(tenant: string, owner: string, currency?: string, bucket?: number | BucketName): Promise<Amount>;
+  check(tenant: string): Promise<string[]>;
+  registerAgent(tenant: string, agentId: string, publicKeyPem: string): Promise<KernelResult>;
+  deposit(tenant: string, agentId: string, amountCents: Amount,
+    options: { currency?: string; idempotencyKey: string }): Promise<KernelResult>;
+  createAgreement(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
+  fund(tenant: string, agreementHash: string, options: StepOptions): Promise<KernelResult>;
+  submitEvidence(tenant: string, evidence: Json, options: StepOptions): Promise<KernelResult>;
+  settle(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
+  void(tenant: string, agreementHash: string, options: StepOptions): Promise<KernelResult>;
+  lockHold(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
+  openDispute(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
+  submitVerdict(tenant: string, caseId: string, verdict: Json, options: StepOptions): Promise<KernelResult>;
+  runMaintenance(tenant: string, options: { now: string; dryRun?: boolean; limit?: number }): Promise<Record<string, any>>;
+  get(tenant: string, kind: RecordKind, key: string): Promise<Record<string, any>>;
+  wallet(tenant: string, agentId: string, currency?: string): Promise<{ available: Amount; escrow: Amount }>;
+}

@@ -1,0 +1,423 @@
+'use strict';
+// The public `nooterra` package: argument checks and result shaping over the private addon
+// (build/nooterra.node), which is itself a translation of the libnooterra C ABI.
+//
+// Errors: every failure is an Error with `code` ('NOOTERRA_INVALID_ARGUMENT', ...), a numeric
+// `nooterraCode` (the C ABI code), a stable `reason` ('JSON_SYNTAX', 'STORE_CLOSED', ...) and a
+// human message. Promises reject with the same objects. Domain outcomes (a bundle that does
+// not verify, a signature that does not match, a manual-review policy decision) are values.
+
+const path = require('node:path');
+
+const native = require(path.join(__dirname, '..', 'build', 'nooterra.node'));
+
+const CODES = {
+  INVALID_ARGUMENT: 3,
+};
+
+function argumentError(message) {
+  const e = new TypeError(`ARGUMENT_TYPE: ${message}`);
+  e.code = 'NOOTERRA_INVALID_ARGUMENT';
+  e.nooterraCode = CODES.INVALID_ARGUMENT;
+  e.reason = 'ARGUMENT_TYPE';
+  return e;
+}
+
+function requireString(value, name) {
+  if (typeof value !== 'string') throw argumentError(`${name} must be a string`);
+  return value;
+}
+
+function optionalString(value, name) {
+  if (value === undefined || value === null) return null;
+  return requireString(value, name);
+}
+
+function requireInteger(value, name) {
+  if (typeof value === 'bigint') return value;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw argumentError(`${name} must be a safe integer or a BigInt`);
+  }
+  return value;
+}
+
+function requireBytes(value, name) {
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw argumentError(`${name} must be a string, Buffer or Uint8Array`);
+}
+
+// JSON text of a document given as text, bytes or a value (values go through JSON.stringify;
+// the library canonicalizes whatever it hashes).
+function jsonText(value, name) {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  throw argumentError(`${name} must be JSON text, a Buffer or an object`);
+}
+
+function options(value, name) {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object') throw argumentError(`${name} must be an object`);
+  return value;
+}
+
+// --- canonical JSON and hashing ---------------------------------------------------------------
+
+/** The protocol's canonical JSON of a JSON document. */
+function canonicalize(text) {
+  return native.canonicalize(requireBytes(text, 'text'));
+}
+
+/** SHA-256 (lowercase hex) of the canonical JSON of a document (text, bytes or value). */
+function canonicalHash(value) {
+  const isValue = value !== null && typeof value === 'object' && !(value instanceof Uint8Array);
+  return native.canonicalHash(isValue ? jsonText(value, 'value') : requireBytes(value, 'value'));
+}
+
+/** SHA-256 (lowercase hex) of raw bytes; a string is hashed as UTF-8. */
+function sha256Hex(data) {
+  return native.sha256Hex(requireBytes(data, 'data'));
+}
+
+// --- keys ----------------------------------------------------------------------------------
+
+/** The protocol key id of an Ed25519 public key in PEM (SPKI). */
+function keyId(publicKeyPem) {
+  return native.keyId(requireString(publicKeyPem, 'publicKeyPem'));
+}
+
+const PEM = Symbol('privatePem');
+
+/** An Ed25519 private key. Immutable; the private PEM stays inside the object. */
+class PrivateKey {
+  constructor(triple) {
+    if (!Array.isArray(triple) || triple.length !== 3) {
+      throw argumentError('use PrivateKey.generate(), fromSeed() or fromPem()');
+    }
+    this[PEM] = triple[0];
+    /** The public key, PEM (SPKI). */
+    this.publicKeyPem = triple[1];
+    /** The protocol key id of the public key. */
+    this.keyId = triple[2];
+    Object.freeze(this);
+  }
+  /** A new random key (the only call that reads randomness). */
+  static generate() { return new PrivateKey(native.keyGenerate()); }
+  /** The key of a 32-byte seed (deterministic). */
+  static fromSeed(seed) { return new PrivateKey(native.keyFromSeed(requireBytes(seed, 'seed'))); }
+  /** The key of a PKCS#8 PEM text. */
+  static fromPem(pem) { return new PrivateKey(native.keyFromPem(requireString(pem, 'pem'))); }
+  /** The private key as PKCS#8 PEM. */
+  toPem() { return this[PEM]; }
+  /** Signs the 32 raw bytes of a SHA-256 hex digest; returns the 64-byte signature. */
+  signHash(hashHex) {
+    requireString(hashHex, 'hashHex');
+    if (!/^[0-9a-f]{64}$/.test(hashHex)) throw argumentError('hashHex must be 64 lowercase hex digits');
+    return native.signDigest(this[PEM], Buffer.from(hashHex, 'hex'));
+  }
+  toString() { return `PrivateKey(${this.keyId})`; }
+}
+
+/** True when `signature` is a valid Ed25519 signature of the digest `hashHex` by the key. */
+function verifySignature(publicKeyPem, hashHex, signature) {
+  requireString(hashHex, 'hashHex');
+  if (!/^[0-9a-f]{64}$/.test(hashHex)) throw argumentError('hashHex must be 64 lowercase hex digits');
+  return native.verifyDigest(requireString(publicKeyPem, 'publicKeyPem'), Buffer.from(hashHex, 'hex'),
+    requireBytes(signature, 'signature'));
+}
+
+// --- protocol objects ----------------------------------------------------------------------
+
+/** Object types (values never change). */
+const ObjectType = Object.freeze({
+  TOOL_MANIFEST: 1,
+  TOOL_CALL_AGREEMENT: 2,
+  TOOL_CALL_EVIDENCE: 3,
+  FUNDING_HOLD: 4,
+  SETTLEMENT_DECISION_RECORD_V1: 5,
+  SETTLEMENT_DECISION_RECORD_V2: 6,
+  SETTLEMENT_RECEIPT: 7,
+  SETTLEMENT_ADJUSTMENT: 8,
+  POLICY_DECISION: 9,
+  OPERATOR_ACTION: 10,
+  DISPUTE_OPEN_ENVELOPE: 11,
+  ARBITRATION_CASE: 12,
+  ARBITRATION_VERDICT: 13,
+  AGREEMENT_DELEGATION: 14,
+  AGENT_WALLET: 15,
+  AGENT_RUN_SETTLEMENT: 16,
+  MARKETPLACE_OFFER: 17,
+  MARKETPLACE_ACCEPTANCE: 18,
+  REPUTATION_EVENT: 19,
+});
+
+const SCHEMA_TO_TYPE = new Map();
+for (const t of Object.values(ObjectType)) SCHEMA_TO_TYPE.set(native.objectSchemaVersion(t), t);
+
+/** The schemaVersion of a type ('ToolCallAgreement.v1'), or null for an unknown type. */
+function schemaVersion(type) {
+  return native.objectSchemaVersion(requireInteger(type, 'type'));
+}
+
+function typeOf(type) {
+  if (typeof type === 'string') {
+    const t = SCHEMA_TO_TYPE.get(type);
+    if (t === undefined) {
+      const e = argumentError(`unknown schemaVersion ${JSON.stringify(type)}`);
+      e.reason = 'OBJECT_TYPE_UNKNOWN';
+      throw e;
+    }
+    return t;
+  }
+  return requireInteger(type, 'type');
+}
+
+function built(pair) {
+  return { object: JSON.parse(pair[0]), canonical: pair[0], hash: pair[1] };
+}
+
+/**
+ * Builds a protocol object from inputs named like its members.
+ * Returns {object, canonical, hash}; the same inputs always give the same bytes.
+ */
+function buildObject(type, inputs, opts) {
+  const o = options(opts, 'options');
+  if (o.signer !== undefined && o.signer !== null && !(o.signer instanceof PrivateKey)) {
+    throw argumentError('options.signer must be a PrivateKey');
+  }
+  return built(native.objectBuild(typeOf(type), jsonText(inputs, 'inputs'),
+    o.signer ? o.signer.toPem() : null, optionalString(o.now, 'options.now')));
+}
+
+/** Checks that an object is valid and in normal form; returns {type, schemaVersion, hash}. */
+function validateObject(obj) {
+  const [type, hash] = native.objectValidate(jsonText(obj, 'object'));
+  return { type, schemaVersion: native.objectSchemaVersion(type), hash };
+}
+
+/** The self-hash recomputed from content (type from schemaVersion). */
+function objectHash(obj) {
+  return native.objectHash(jsonText(obj, 'object'));
+}
+
+/** Re-signs an object: hash recomputed from content, signature envelope written. */
+function signObject(obj, key) {
+  if (!(key instanceof PrivateKey)) throw argumentError('key must be a PrivateKey');
+  return built(native.objectSign(jsonText(obj, 'object'), key.toPem()));
+}
+
+/**
+ * Verifies any object (members, self-hash, embedded hashes, signatures by the given PEM keys).
+ * Returns the report {ok, schemaVersion, hash, declaredHash, signatures, errors, warnings}.
+ */
+function verifyObject(obj, publicKeys = []) {
+  if (!Array.isArray(publicKeys)) throw argumentError('publicKeys must be an array of PEM strings');
+  publicKeys.forEach((k, i) => requireString(k, `publicKeys[${i}]`));
+  return JSON.parse(native.objectVerify(jsonText(obj, 'object'), publicKeys));
+}
+
+// --- bundles -------------------------------------------------------------------------------
+
+/** Proof bundle kinds (the nooterra-verify --<kind> flags). */
+const BundleKind = Object.freeze({
+  JOB_PROOF: 1, MONTH_PROOF: 2, FINANCE_PACK: 3, INVOICE_BUNDLE: 4, CLOSE_PACK: 5,
+});
+const KIND_NAMES = {
+  'job-proof': 1, 'month-proof': 2, 'finance-pack': 3, 'invoice-bundle': 4, 'close-pack': 5,
+};
+
+/**
+ * Verifies a proof bundle directory offline, on a worker thread.
+ * Resolves to the VerifyCliOutput.v1 document; a bundle that fails is {ok: false, ...}.
+ * `trust` is shaped like trust.json: {governanceRoots, pricingSigners, pricingSignerKeyIds,
+ * timeAuthorities}.
+ */
+async function verifyBundle(dir, opts) {
+  requireString(dir, 'path');
+  const o = options(opts, 'options');
+  const kind = typeof o.kind === 'string' ? KIND_NAMES[o.kind] : o.kind;
+  if (!Number.isInteger(kind)) throw argumentError("options.kind must be a BundleKind or a name like 'job-proof'");
+  const trust = options(o.trust, 'options.trust');
+  const json = (name) => (trust[name] === undefined || trust[name] === null ? null : JSON.stringify(trust[name]));
+  const text = await native.verifyBundle(dir, kind, o.strict !== false, o.failOnWarnings === true,
+    requireInteger(o.hashConcurrency ?? 1, 'options.hashConcurrency'), json('governanceRoots'),
+    json('pricingSigners'), json('pricingSignerKeyIds'), json('timeAuthorities'));
+  return JSON.parse(text);
+}
+
+// --- policy --------------------------------------------------------------------------------
+
+/**
+ * The reference's settlement-policy evaluation: normalized policy and method with their hashes,
+ * decisionMode ('automatic' | 'manual-review'), shouldAutoResolve, release/refund amounts and
+ * the reason codes in rule order.
+ */
+function evaluateSettlementPolicy(args) {
+  const o = options(args, 'arguments');
+  const policy = o.policy === undefined || o.policy === null ? null : jsonText(o.policy, 'policy');
+  const method = o.verificationMethod === undefined || o.verificationMethod === null
+    ? null : jsonText(o.verificationMethod, 'verificationMethod');
+  return JSON.parse(native.policyEvaluateSettlement(policy, method,
+    requireString(o.verificationStatus, 'verificationStatus'), requireString(o.runStatus ?? 'completed', 'runStatus'),
+    requireInteger(o.amountCents, 'amountCents')));
+}
+
+// --- store, ledger and agreement kernel ----------------------------------------------------
+
+/** Ledger buckets. */
+const Bucket = Object.freeze({ AVAILABLE: 1, ESCROW: 2, HOLDBACK: 3, EXTERNAL: 4 });
+const BUCKET_NAMES = { available: 1, escrow: 2, holdback: 3, external: 4 };
+
+const Op = Object.freeze({
+  LOCK_HOLD: 1, OPEN_DISPUTE: 2, SUBMIT_VERDICT: 3, CREATE: 4, FUND: 5, SUBMIT_EVIDENCE: 6, SETTLE: 7, VOID: 8,
+});
+const RECORDS = {
+  hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
+  receipt: 9,
+};
+
+function result(pair) {
+  const r = JSON.parse(pair[0]);
+  // A replay of the same call (same idempotency key) is reported here too.
+  r.alreadyExisted = Boolean(r.alreadyExisted || pair[1]);
+  return r;
+}
+
+function stepOptions(opts) {
+  const o = options(opts, 'options');
+  return [requireString(o.now, 'options.now'), requireString(o.idempotencyKey, 'options.idempotencyKey')];
+}
+
+/**
+ * An LMDB store with the ledger and the agreement kernel. Every operation returns a Promise and
+ * runs off the main thread; one Store may be used by many concurrent calls (the library
+ * serializes writers). Every mutating call takes an idempotency key: a retry with the same key
+ * and request resolves to the first result with alreadyExisted true.
+ */
+class Store {
+  constructor(nativeStore) {
+    if (!(nativeStore instanceof native.NativeStore)) throw argumentError('use Store.open(path, options)');
+    this._s = nativeStore;
+  }
+
+  /** Opens (or creates) the store in directory `dir`. Options: durable, create, mapBytesMax. */
+  static async open(dir, opts) {
+    requireString(dir, 'path');
+    const o = options(opts, 'options');
+    return new Store(new native.NativeStore(dir, o.durable !== false, o.create !== false,
+      requireInteger(o.mapBytesMax ?? 0, 'options.mapBytesMax')));
+  }
+
+  /** Closes the store; calls already queued finish first, later calls reject with STORE_CLOSED. */
+  close() { this._s.close(); }
+  /** True after close(). */
+  get closed() { return this._s.closed; }
+
+  /** Posts one balanced entry {id, memo, postings: [{owner, currency, bucket, amount}]}. */
+  async ledgerPost(tenant, entry) {
+    return this._s.ledgerPost(requireString(tenant, 'tenant'), jsonText(entry, 'entry'));
+  }
+  /** A balance in minor units (a Number, or a BigInt beyond 2^53). */
+  async balance(tenant, owner, currency = 'USD', bucket = Bucket.AVAILABLE) {
+    const b = typeof bucket === 'string' ? BUCKET_NAMES[bucket] : bucket;
+    return this._s.ledgerBalance(requireString(tenant, 'tenant'), requireString(owner, 'owner'),
+      requireString(currency, 'currency'), requireInteger(b ?? -1, 'bucket'));
+  }
+  /** The ledger audit: a list of violations (empty when sound). */
+  async check(tenant) {
+    return JSON.parse(await this._s.ledgerCheck(requireString(tenant, 'tenant')));
+  }
+
+  async registerAgent(tenant, agentId, publicKeyPem) {
+    return result(await this._s.registerAgent(requireString(tenant, 'tenant'), requireString(agentId, 'agentId'),
+      requireString(publicKeyPem, 'publicKeyPem')));
+  }
+  /** Credits an agent's available balance. Options: currency (default 'USD'), idempotencyKey. */
+  async deposit(tenant, agentId, amountCents, opts) {
+    const o = options(opts, 'options');
+    return result(await this._s.deposit(requireString(tenant, 'tenant'), requireString(agentId, 'agentId'),
+      requireString(o.currency ?? 'USD', 'options.currency'), requireInteger(amountCents, 'amountCents'),
+      requireString(o.idempotencyKey, 'options.idempotencyKey')));
+  }
+
+  async _apply(tenant, op, subject, request, opts) {
+    const [now, key] = stepOptions(opts);
+    return result(await this._s.apply(requireString(tenant, 'tenant'), op, subject, request, now, key));
+  }
+  /** Creates a tool-call agreement: {agreement, holdbackBps, challengeWindowMs, policy?, ...}. */
+  async createAgreement(tenant, request, opts) {
+    return this._apply(tenant, Op.CREATE, null, jsonText(request, 'request'), opts);
+  }
+  /** Places the funding hold of an agreement. */
+  async fund(tenant, agreementHash, opts) {
+    return this._apply(tenant, Op.FUND, requireString(agreementHash, 'agreementHash'), '', opts);
+  }
+  /** Records the payee-signed ToolCallEvidence.v1. */
+  async submitEvidence(tenant, evidence, opts) {
+    return this._apply(tenant, Op.SUBMIT_EVIDENCE, null, jsonText(evidence, 'evidence'), opts);
+  }
+  /** Settles an agreement (decision, release/refund, holdback, signed receipt). */
+  async settle(tenant, request, opts) {
+    return this._apply(tenant, Op.SETTLE, null, jsonText(request, 'request'), opts);
+  }
+  /** Voids an agreement's hold before settlement. */
+  async void(tenant, agreementHash, opts) {
+    return this._apply(tenant, Op.VOID, requireString(agreementHash, 'agreementHash'), '', opts);
+  }
+  /** Locks a tool-call holdback hold. */
+  async lockHold(tenant, request, opts) {
+    return this._apply(tenant, Op.LOCK_HOLD, null, jsonText(request, 'request'), opts);
+  }
+  /** Opens a dispute (signed DisputeOpenEnvelope.v1 inside the request). */
+  async openDispute(tenant, request, opts) {
+    return this._apply(tenant, Op.OPEN_DISPUTE, null, jsonText(request, 'request'), opts);
+  }
+  /** Submits the signed verdict of a case: exactly one deterministic adjustment. */
+  async submitVerdict(tenant, caseId, verdict, opts) {
+    return this._apply(tenant, Op.SUBMIT_VERDICT, requireString(caseId, 'caseId'), jsonText(verdict, 'verdict'), opts);
+  }
+  /** Releases holdbacks whose challenge window has passed. Options: now, dryRun, limit. */
+  async runMaintenance(tenant, opts) {
+    const o = options(opts, 'options');
+    return JSON.parse(await this._s.maintenance(requireString(tenant, 'tenant'), requireString(o.now, 'options.now'),
+      o.dryRun === true, requireInteger(o.limit ?? 1000, 'options.limit')));
+  }
+  /**
+   * A stored record: kind is 'hold', 'case', 'artifact', 'wallet' ('agent/currency'),
+   * 'agreement', 'tool_call_agreement', 'evidence', 'decision' or 'receipt'.
+   * Rejects with NOOTERRA_NOT_FOUND (RECORD_NOT_FOUND).
+   */
+  async get(tenant, kind, key) {
+    const k = RECORDS[kind];
+    if (k === undefined) throw argumentError(`kind must be one of ${Object.keys(RECORDS).join(', ')}`);
+    return JSON.parse(await this._s.get(requireString(tenant, 'tenant'), k, requireString(key, 'key')));
+  }
+  /** {available, escrow} of an agent's wallet. */
+  async wallet(tenant, agentId, currency = 'USD') {
+    return this.get(tenant, 'wallet', `${requireString(agentId, 'agentId')}/${requireString(currency, 'currency')}`);
+  }
+}
+
+module.exports = {
+  VERSION: native.VERSION,
+  ABI_VERSION: native.ABI_VERSION,
+  canonicalize,
+  canonicalHash,
+  sha256Hex,
+  keyId,
+  PrivateKey,
+  verifySignature,
+  ObjectType,
+  schemaVersion,
+  buildObject,
+  validateObject,
+  objectHash,
+  signObject,
+  verifyObject,
+  BundleKind,
+  verifyBundle,
+  evaluateSettlementPolicy,
+  Bucket,
+  Store,
+};

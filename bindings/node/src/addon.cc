@@ -1,0 +1,612 @@
+// The private Node-API addon `nooterra.node`: a thin translation of the C ABI
+// (include/nooterra/c.h) and nothing else. No C++ core header is included, so error mapping
+// lives in one place (the C ABI) and Abseil never reaches JavaScript. lib/index.js validates
+// arguments and shapes results; this file only converts and calls.
+//
+// Threads: calls that hash a bundle or touch the store run on libuv's pool (Napi::AsyncWorker)
+// and resolve a Promise; Execute() copies nothing from and touches nothing of napi_env — its
+// inputs were copied into C++ strings on the main thread. Cheap pure calls (canonicalize a
+// document, sign a digest) stay synchronous: a round trip to the pool costs more than they do.
+//
+// Errors: Error objects with `code` ('NOOTERRA_INVALID_ARGUMENT', ...), `nooterraCode` (the
+// numeric C ABI code), `reason` (stable, e.g. 'JSON_SYNTAX') and `offset` when known.
+#include <napi.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nooterra/c.h"
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+struct Failure {
+  int32_t code = NOOTERRA_OK;
+  std::string reason, message;
+  int64_t offset = -1;
+};
+
+// Takes ownership of `err`.
+Failure TakeFailure(int32_t rc, nooterra_error_t* err) {
+  Failure f{rc, nooterra_error_reason(err), nooterra_error_message(err), nooterra_error_offset(err)};
+  nooterra_error_free(err);
+  return f;
+}
+
+Napi::Error MakeError(Napi::Env env, const Failure& f) {
+  Napi::Error e = Napi::Error::New(env, (f.reason.empty() ? nooterra_code_name(f.code) : f.reason) + ": " + f.message);
+  e.Set("code", Napi::String::New(env, std::string("NOOTERRA_") + nooterra_code_name(f.code)));
+  e.Set("nooterraCode", Napi::Number::New(env, f.code));
+  e.Set("reason", Napi::String::New(env, f.reason));
+  if (f.offset >= 0) e.Set("offset", Napi::Number::New(env, static_cast<double>(f.offset)));
+  return e;
+}
+
+// Runs one C ABI call on the calling thread and throws its error as a JS exception.
+template <typename F>
+void Call(Napi::Env env, F&& call) {
+  nooterra_error_t* err = nullptr;
+  const int32_t rc = call(&err);
+  if (rc != NOOTERRA_OK) throw MakeError(env, TakeFailure(rc, err));
+}
+
+// An owned result buffer that is always disposed.
+struct Buffer {
+  nooterra_buffer_t b = NOOTERRA_BUFFER_INIT;
+  Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { nooterra_buffer_dispose(&b); }
+  std::string str() const { return b.data ? std::string(reinterpret_cast<const char*>(b.data), b.size) : ""; }
+};
+
+const uint8_t* U(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+
+// ---------------------------------------------------------------------------------------------
+// Argument conversion (lib/index.js has already checked types; these are the last line)
+
+std::string Str(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+std::optional<std::string> OptStr(const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  return Str(info, i);
+}
+std::string Bytes(const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsBuffer()) {
+    auto b = info[i].As<Napi::Buffer<uint8_t>>();
+    return std::string(reinterpret_cast<const char*>(b.Data()), b.Length());
+  }
+  return Str(info, i);
+}
+int32_t Int(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a number");
+  return info[i].As<Napi::Number>().Int32Value();
+}
+bool Bool(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
+// int64 from a BigInt or a safe-integer Number.
+int64_t Int64(const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsBigInt()) {
+    bool lossless = false;
+    const int64_t v = info[i].As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) throw Napi::RangeError::New(info.Env(), "argument " + std::to_string(i) + " does not fit in int64");
+    return v;
+  }
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be an integer");
+  return info[i].As<Napi::Number>().Int64Value();
+}
+// A Number when exact, else a BigInt: minor units can exceed 2^53.
+Napi::Value Int64Value(Napi::Env env, int64_t v) {
+  constexpr int64_t kSafe = (int64_t{1} << 53) - 1;
+  if (v >= -kSafe && v <= kSafe) return Napi::Number::New(env, static_cast<double>(v));
+  return Napi::BigInt::New(env, v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Off-thread calls
+
+// What a worker produced: the C ABI's text result and flags.
+struct Outcome {
+  std::string text;
+  int64_t number = 0;
+  int32_t flag = 0;
+};
+enum class Shape { kText, kTextAndFlag, kNumber, kNone };
+
+// Runs `work` (a C ABI call, given only copied inputs) on the pool and settles a Promise.
+// `on_settled` runs on the main thread afterwards (the Store uses it to count pending calls).
+class CallWorker : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<int32_t(Outcome&, nooterra_error_t**)>;
+  CallWorker(Napi::Env env, Napi::Object keep_alive, Shape shape, Work work, std::function<void()> on_settled)
+      : Napi::AsyncWorker(env, "nooterra"),
+        keep_alive_(Napi::Persistent(keep_alive)),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        shape_(shape),
+        work_(std::move(work)),
+        on_settled_(std::move(on_settled)) {}
+
+  Napi::Promise Queue() {
+    Napi::Promise p = deferred_.Promise();
+    Napi::AsyncWorker::Queue();
+    return p;
+  }
+
+ protected:
+  void Execute() override {  // pool thread: no napi_env here
+    nooterra_error_t* err = nullptr;
+    const int32_t rc = work_(outcome_, &err);
+    if (rc != NOOTERRA_OK) failure_ = TakeFailure(rc, err);
+  }
+  void OnOK() override {
+    // When a worker thread is terminated, its environment is being torn down while our pool
+    // call finishes: creating values or settling the promise then throws. Nothing is waiting
+    // for the result any more, so the error is dropped instead of escaping into libuv
+    // (which would std::terminate the whole process).
+    try {
+      Settle();
+    } catch (const Napi::Error&) {
+    }
+  }
+  void OnError(const Napi::Error& e) override {  // only if Execute threw, which it does not
+    try {
+      if (on_settled_) on_settled_();
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+    }
+  }
+
+ private:
+  void Settle() {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (on_settled_) on_settled_();
+    if (failure_.code != NOOTERRA_OK) {
+      deferred_.Reject(MakeError(env, failure_).Value());
+      return;
+    }
+    switch (shape_) {
+      case Shape::kText: deferred_.Resolve(Napi::String::New(env, outcome_.text)); break;
+      case Shape::kTextAndFlag: {
+        Napi::Array pair = Napi::Array::New(env, 2);
+        pair.Set(0u, Napi::String::New(env, outcome_.text));
+        pair.Set(1u, Napi::Boolean::New(env, outcome_.flag != 0));
+        deferred_.Resolve(pair);
+        break;
+      }
+      case Shape::kNumber: deferred_.Resolve(Int64Value(env, outcome_.number)); break;
+      case Shape::kNone: deferred_.Resolve(env.Undefined()); break;
+    }
+  }
+
+  Napi::ObjectReference keep_alive_;  // e.g. the Store, alive until this call settles
+  Napi::Promise::Deferred deferred_;
+  Shape shape_;
+  Work work_;
+  std::function<void()> on_settled_;
+  Outcome outcome_;
+  Failure failure_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Keys: PEM text across the boundary; C handles live only inside one call.
+
+struct PrivateKey {
+  nooterra_private_key_t* k = nullptr;
+  PrivateKey(Napi::Env env, const std::string& pem) {
+    Call(env, [&](nooterra_error_t** err) { return nooterra_private_key_from_pem(pem.data(), pem.size(), &k, err); });
+  }
+  PrivateKey(const PrivateKey&) = delete;
+  PrivateKey& operator=(const PrivateKey&) = delete;
+  ~PrivateKey() { nooterra_private_key_free(k); }
+};
+struct PublicKey {
+  nooterra_public_key_t* k = nullptr;
+  PublicKey(Napi::Env env, const std::string& pem) {
+    Call(env, [&](nooterra_error_t** err) { return nooterra_public_key_from_pem(pem.data(), pem.size(), &k, err); });
+  }
+  PublicKey(PublicKey&& o) noexcept : k(o.k) { o.k = nullptr; }
+  PublicKey(const PublicKey&) = delete;
+  PublicKey& operator=(const PublicKey&) = delete;
+  ~PublicKey() { nooterra_public_key_free(k); }
+};
+
+// [privatePem, publicPem, keyId]; takes ownership of k.
+Napi::Value KeyTriple(Napi::Env env, nooterra_private_key_t* k) {
+  nooterra_public_key_t* pub = nullptr;
+  Buffer priv_pem, pub_pem;
+  char key_id[NOOTERRA_KEY_ID_SIZE] = {0};
+  nooterra_error_t* err = nullptr;
+  int32_t rc = nooterra_private_key_public_key(k, &pub, &err);
+  if (rc == NOOTERRA_OK) rc = nooterra_public_key_to_pem(pub, &pub_pem.b, &err);
+  if (rc == NOOTERRA_OK) rc = nooterra_public_key_id(pub, key_id, &err);
+  if (rc == NOOTERRA_OK) rc = nooterra_private_key_to_pem(k, &priv_pem.b, &err);
+  nooterra_public_key_free(pub);
+  nooterra_private_key_free(k);
+  if (rc != NOOTERRA_OK) throw MakeError(env, TakeFailure(rc, err));
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, Napi::String::New(env, priv_pem.str()));
+  out.Set(1u, Napi::String::New(env, pub_pem.str()));
+  out.Set(2u, Napi::String::New(env, key_id));
+  return out;
+}
+
+Napi::Value TextAndHash(Napi::Env env, const std::string& text, const char* hash) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::String::New(env, text));
+  out.Set(1u, Napi::String::New(env, hash));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+
+// Wraps one nooterra_store_t. Every operation returns a Promise and runs on the pool. The C
+// handle is closed only when the JS side has closed it AND no queued call still uses it, so a
+// queued call can never run against a handle that was freed and reused by a later open.
+// `pending_` and `closed_` are touched only on the main thread.
+class Store : public Napi::ObjectWrap<Store> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeStore",
+                       {InstanceMethod<&Store::Close>("close"), InstanceAccessor<&Store::Closed>("closed"),
+                        InstanceMethod<&Store::LedgerPost>("ledgerPost"),
+                        InstanceMethod<&Store::LedgerBalance>("ledgerBalance"),
+                        InstanceMethod<&Store::LedgerCheck>("ledgerCheck"),
+                        InstanceMethod<&Store::RegisterAgent>("registerAgent"),
+                        InstanceMethod<&Store::Deposit>("deposit"), InstanceMethod<&Store::Apply>("apply"),
+                        InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
+  }
+
+  // new NativeStore(path, durable, create, mapBytesMax): opens synchronously (an LMDB open is
+  // a few system calls); lib/index.js exposes it as the async Store.open.
+  explicit Store(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Store>(info) {
+    const std::string path = Str(info, 0);
+    nooterra_store_options_t o = NOOTERRA_STORE_OPTIONS_INIT;
+    o.durable = Bool(info, 1) ? 1 : 0;
+    o.create = Bool(info, 2) ? 1 : 0;
+    const int64_t map_max = Int64(info, 3);
+    if (map_max > 0) o.map_bytes_max = static_cast<uint64_t>(map_max);
+    Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_store_open(path.c_str(), &o, &handle_, err); });
+  }
+  ~Store() override { nooterra_store_close(handle_); }  // garbage collected or env teardown
+
+ private:
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    closed_ = true;
+    MaybeRelease();
+    return info.Env().Undefined();
+  }
+  Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closed_); }
+
+  void MaybeRelease() {
+    if (closed_ && pending_ == 0 && handle_ != nullptr) {
+      nooterra_store_close(handle_);
+      handle_ = nullptr;
+    }
+  }
+
+  // Queues `work` with the handle; a closed store rejects at once with STORE_CLOSED.
+  Napi::Value Run(const Napi::CallbackInfo& info, Shape shape,
+                  std::function<int32_t(nooterra_store_t*, Outcome&, nooterra_error_t**)> work) {
+    Napi::Env env = info.Env();
+    if (closed_) {
+      auto d = Napi::Promise::Deferred::New(env);
+      d.Reject(MakeError(env, {NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED", "the store is closed", -1}).Value());
+      return d.Promise();
+    }
+    nooterra_store_t* h = handle_;
+    ++pending_;
+    auto* worker = new CallWorker(
+        env, Value(), shape,
+        [h, work = std::move(work)](Outcome& out, nooterra_error_t** err) { return work(h, out, err); },
+        [this] {
+          --pending_;
+          MaybeRelease();
+        });
+    return worker->Queue();
+  }
+
+  Napi::Value LedgerPost(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), entry = Str(info, 1);
+    return Run(info, Shape::kNone, [tenant, entry](nooterra_store_t* h, Outcome&, nooterra_error_t** err) {
+      return nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), err);
+    });
+  }
+  Napi::Value LedgerBalance(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), owner = Str(info, 1), currency = Str(info, 2);
+    const int32_t bucket = Int(info, 3);
+    return Run(info, Shape::kNumber, [=](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      return nooterra_ledger_balance(h, tenant.c_str(), owner.c_str(), currency.c_str(), bucket, &out.number, err);
+    });
+  }
+  Napi::Value LedgerCheck(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0);
+    return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_ledger_check(h, tenant.c_str(), &b.b, nullptr, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value RegisterAgent(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), agent = Str(info, 1), pem = Str(info, 2);
+    return Run(info, Shape::kTextAndFlag, [=](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc =
+          nooterra_agreement_register_agent(h, tenant.c_str(), agent.c_str(), pem.c_str(), &b.b, &out.flag, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value Deposit(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), agent = Str(info, 1), currency = Str(info, 2);
+    const int64_t amount = Int64(info, 3);
+    std::string key = Str(info, 4);
+    return Run(info, Shape::kTextAndFlag, [=](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_agreement_deposit(h, tenant.c_str(), agent.c_str(), currency.c_str(), amount,
+                                                    key.c_str(), &b.b, &out.flag, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  // apply(tenant, operation, subject|null, requestJson, now, idempotencyKey)
+  Napi::Value Apply(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0);
+    const int32_t op = Int(info, 1);
+    std::optional<std::string> subject = OptStr(info, 2);
+    std::string request = Str(info, 3), now = Str(info, 4), key = Str(info, 5);
+    return Run(info, Shape::kTextAndFlag, [=](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc =
+          nooterra_agreement_apply(h, tenant.c_str(), op, subject ? subject->c_str() : nullptr, U(request),
+                                   request.size(), now.c_str(), key.c_str(), &b.b, &out.flag, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value Maintenance(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), now = Str(info, 1);
+    const int32_t dry_run = Bool(info, 2) ? 1 : 0;
+    const uint32_t limit = static_cast<uint32_t>(Int(info, 3));
+    return Run(info, Shape::kText, [=](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_agreement_maintenance(h, tenant.c_str(), now.c_str(), dry_run, limit, &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value Get(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0);
+    const int32_t kind = Int(info, 1);
+    std::string key = Str(info, 2);
+    return Run(info, Shape::kText, [=](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_agreement_get(h, tenant.c_str(), kind, key.c_str(), &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+
+  nooterra_store_t* handle_ = nullptr;
+  int64_t pending_ = 0;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Module functions
+
+Napi::Value Canonicalize(const Napi::CallbackInfo& info) {
+  const std::string text = Bytes(info, 0);
+  Buffer out;
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_json_canonicalize(U(text), text.size(), nullptr, &out.b, err);
+  });
+  return Napi::String::New(info.Env(), out.str());
+}
+
+Napi::Value CanonicalHash(const Napi::CallbackInfo& info) {
+  const std::string text = Bytes(info, 0);
+  char hex[65] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_json_canonical_hash(U(text), text.size(), nullptr, hex, err);
+  });
+  return Napi::String::New(info.Env(), hex);
+}
+
+Napi::Value Sha256Hex(const Napi::CallbackInfo& info) {
+  const std::string data = Bytes(info, 0);
+  char hex[65] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_sha256_hex(U(data), data.size(), hex, err); });
+  return Napi::String::New(info.Env(), hex);
+}
+
+Napi::Value KeyGenerate(const Napi::CallbackInfo& info) {
+  nooterra_private_key_t* k = nullptr;
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_private_key_generate(&k, err); });
+  return KeyTriple(info.Env(), k);
+}
+Napi::Value KeyFromSeed(const Napi::CallbackInfo& info) {
+  const std::string seed = Bytes(info, 0);
+  nooterra_private_key_t* k = nullptr;
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_private_key_from_seed(U(seed), seed.size(), &k, err); });
+  return KeyTriple(info.Env(), k);
+}
+Napi::Value KeyFromPem(const Napi::CallbackInfo& info) {
+  const std::string pem = Str(info, 0);
+  nooterra_private_key_t* k = nullptr;
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_private_key_from_pem(pem.data(), pem.size(), &k, err); });
+  return KeyTriple(info.Env(), k);
+}
+Napi::Value KeyId(const Napi::CallbackInfo& info) {
+  const std::string pem = Str(info, 0);
+  char id[NOOTERRA_KEY_ID_SIZE] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_key_id_from_pem(pem.data(), pem.size(), id, err); });
+  return Napi::String::New(info.Env(), id);
+}
+Napi::Value SignDigest(const Napi::CallbackInfo& info) {
+  PrivateKey key(info.Env(), Str(info, 0));
+  const std::string digest = Bytes(info, 1);
+  uint8_t sig[64];
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_private_key_sign(key.k, U(digest), digest.size(), sig, err); });
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), sig, sizeof sig);
+}
+Napi::Value VerifyDigest(const Napi::CallbackInfo& info) {
+  PublicKey key(info.Env(), Str(info, 0));
+  const std::string digest = Bytes(info, 1), sig = Bytes(info, 2);
+  int32_t valid = 0;
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_public_key_verify(key.k, U(digest), digest.size(), U(sig), sig.size(), &valid, err);
+  });
+  return Napi::Boolean::New(info.Env(), valid == 1);
+}
+
+Napi::Value ObjectSchemaVersion(const Napi::CallbackInfo& info) {
+  const char* s = nooterra_object_schema_version(Int(info, 0));
+  return s ? Napi::Value(Napi::String::New(info.Env(), s)) : info.Env().Null();
+}
+// objectBuild(type, inputsJson, signerPem|null, now|null) -> [canonical, hash]
+Napi::Value ObjectBuild(const Napi::CallbackInfo& info) {
+  const int32_t type = Int(info, 0);
+  const std::string inputs = Str(info, 1);
+  std::optional<std::string> signer_pem = OptStr(info, 2), now = OptStr(info, 3);
+  std::optional<PrivateKey> key;
+  if (signer_pem) key.emplace(info.Env(), *signer_pem);
+  nooterra_object_build_options_t o = NOOTERRA_OBJECT_BUILD_OPTIONS_INIT;
+  o.signer = key ? key->k : nullptr;
+  o.now = now ? now->c_str() : nullptr;
+  Buffer out;
+  char hash[65] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_object_build(type, U(inputs), inputs.size(), &o, &out.b, hash, err);
+  });
+  return TextAndHash(info.Env(), out.str(), hash);
+}
+Napi::Value ObjectValidate(const Napi::CallbackInfo& info) {
+  const std::string text = Str(info, 0);
+  int32_t type = 0;
+  char hash[65] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_object_validate(U(text), text.size(), &type, hash, err); });
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), type));
+  out.Set(1u, Napi::String::New(info.Env(), hash));
+  return out;
+}
+Napi::Value ObjectHash(const Napi::CallbackInfo& info) {
+  const std::string text = Str(info, 0);
+  char hash[65] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_object_hash(U(text), text.size(), hash, err); });
+  return Napi::String::New(info.Env(), hash);
+}
+Napi::Value ObjectSign(const Napi::CallbackInfo& info) {
+  const std::string text = Str(info, 0);
+  PrivateKey key(info.Env(), Str(info, 1));
+  Buffer out;
+  char hash[65] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_object_sign(U(text), text.size(), key.k, &out.b, hash, err);
+  });
+  return TextAndHash(info.Env(), out.str(), hash);
+}
+// objectVerify(text, [publicPem...]) -> report JSON
+Napi::Value ObjectVerify(const Napi::CallbackInfo& info) {
+  const std::string text = Str(info, 0);
+  if (!info[1].IsArray()) throw Napi::TypeError::New(info.Env(), "publicKeys must be an array of PEM strings");
+  Napi::Array pems = info[1].As<Napi::Array>();
+  std::vector<PublicKey> keys;
+  for (uint32_t i = 0; i < pems.Length(); ++i) {
+    Napi::Value v = pems.Get(i);
+    if (!v.IsString()) throw Napi::TypeError::New(info.Env(), "publicKeys must be an array of PEM strings");
+    keys.emplace_back(info.Env(), v.As<Napi::String>().Utf8Value());
+  }
+  std::vector<const nooterra_public_key_t*> handles;
+  for (const PublicKey& k : keys) handles.push_back(k.k);
+  Buffer out;
+  int32_t ok = 0;
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_object_verify(U(text), text.size(), handles.data(), handles.size(), &out.b, &ok, err);
+  });
+  return Napi::String::New(info.Env(), out.str());
+}
+
+// verifyBundle(dir, kind, strict, failOnWarnings, hashConcurrency, gov|null, pricing|null,
+//              pricingIds|null, time|null) -> Promise<VerifyCliOutput.v1 JSON>
+Napi::Value VerifyBundle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string dir = Str(info, 0);
+  const int32_t kind = Int(info, 1);
+  const bool strict = Bool(info, 2), fail_on_warnings = Bool(info, 3);
+  const uint32_t concurrency = static_cast<uint32_t>(Int(info, 4));
+  const std::optional<std::string> gov = OptStr(info, 5), pricing = OptStr(info, 6), ids = OptStr(info, 7),
+                                   time = OptStr(info, 8);
+  auto* worker = new CallWorker(
+      env, Napi::Object::New(env), Shape::kText,
+      [=](Outcome& out, nooterra_error_t** err) {
+        nooterra_verify_options_t o = NOOTERRA_VERIFY_OPTIONS_INIT;
+        o.strict = strict ? 1 : 0;
+        o.fail_on_warnings = fail_on_warnings ? 1 : 0;
+        o.hash_concurrency = concurrency;
+        o.trusted_governance_root_keys_json = gov ? gov->c_str() : nullptr;
+        o.trusted_pricing_signer_keys_json = pricing ? pricing->c_str() : nullptr;
+        o.trusted_pricing_signer_key_ids_json = ids ? ids->c_str() : nullptr;
+        o.trusted_time_authority_keys_json = time ? time->c_str() : nullptr;
+        Buffer b;
+        const int32_t rc = nooterra_verify_bundle(dir.c_str(), kind, &o, &b.b, nullptr, err);
+        out.text = b.str();
+        return rc;
+      },
+      nullptr);
+  return worker->Queue();
+}
+
+// policyEvaluateSettlement(policy|null, method|null, verificationStatus, runStatus, amount)
+Napi::Value PolicyEvaluateSettlement(const Napi::CallbackInfo& info) {
+  const std::string policy = OptStr(info, 0).value_or(""), method = OptStr(info, 1).value_or("");
+  const std::string vs = Str(info, 2), rs = Str(info, 3);
+  const int64_t amount = Int64(info, 4);
+  Buffer out;
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_policy_evaluate_settlement(U(policy), policy.size(), U(method), method.size(), vs.c_str(),
+                                               rs.c_str(), amount, &out.b, err);
+  });
+  return Napi::String::New(info.Env(), out.str());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("ABI_VERSION", Napi::Number::New(env, nooterra_version_number()));
+  exports.Set("VERSION", Napi::String::New(env, nooterra_version_string()));
+  const std::pair<const char*, Napi::Function::Callback> functions[] = {
+      {"canonicalize", Canonicalize},
+      {"canonicalHash", CanonicalHash},
+      {"sha256Hex", Sha256Hex},
+      {"keyGenerate", KeyGenerate},
+      {"keyFromSeed", KeyFromSeed},
+      {"keyFromPem", KeyFromPem},
+      {"keyId", KeyId},
+      {"signDigest", SignDigest},
+      {"verifyDigest", VerifyDigest},
+      {"objectSchemaVersion", ObjectSchemaVersion},
+      {"objectBuild", ObjectBuild},
+      {"objectValidate", ObjectValidate},
+      {"objectHash", ObjectHash},
+      {"objectSign", ObjectSign},
+      {"objectVerify", ObjectVerify},
+      {"verifyBundle", VerifyBundle},
+      {"policyEvaluateSettlement", PolicyEvaluateSettlement},
+  };
+  for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
+  exports.Set("NativeStore", Store::Define(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nooterra, Init)

@@ -1,0 +1,139 @@
+'use strict';
+// Canonical JSON, hashing, keys, protocol objects, policy and bundle verdicts through the Node
+// package, checked against the reference vectors (the same checks as the Python suite).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { nooterra, referencePath, loadReference } = require('./helpers');
+
+const KERNEL_ENTRIES = ['toolManifest', 'toolCallAgreement', 'toolCallEvidence', 'settlementDecisionRecord',
+  'settlementDecisionRecordV2', 'settlementReceipt', 'policyDecision', 'operatorAction', 'marketplaceOffer',
+  'marketplaceAcceptance', 'reputationEvent', 'disputeOpenEnvelope', 'agreementDelegation', 'agentWallet',
+  'agentRunSettlement'];
+
+test('canonical JSON: the protocol vectors', () => {
+  const cases = loadReference('conformance/v1/protocol-vectors/v1.json').canonicalJson.cases;
+  assert.ok(cases.length >= 3);
+  for (const c of cases) {
+    for (const v of ['value', 'valueA', 'valueB']) {
+      if (!(v in c)) continue;
+      const text = JSON.stringify(c[v]);
+      assert.equal(nooterra.canonicalize(text), c.canonical, c.name);
+      assert.equal(nooterra.canonicalHash(text), c.sha256, c.name);
+      assert.equal(nooterra.canonicalHash(c[v]), c.sha256, c.name);
+    }
+  }
+});
+
+test('canonical JSON: text, bytes and typed errors', () => {
+  assert.equal(nooterra.canonicalize('{"b":1,"a":[2,1]}'), '{"a":[2,1],"b":1}');
+  assert.equal(nooterra.canonicalize(Buffer.from('{"10":1,"2":2,"a":3,"B":4}')), '{"2":2,"10":1,"B":4,"a":3}');
+  assert.equal(nooterra.sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(nooterra.sha256Hex(new Uint8Array([0x61, 0x62, 0x63])),
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.throws(() => nooterra.canonicalize('{"a":'), (e) => {
+    assert.ok(e instanceof Error);
+    assert.equal(e.code, 'NOOTERRA_INVALID_ARGUMENT');
+    assert.equal(e.nooterraCode, 3);
+    assert.equal(e.reason, 'JSON_SYNTAX');
+    assert.equal(e.offset, 5);
+    return true;
+  });
+  assert.throws(() => nooterra.canonicalize(42), { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'ARGUMENT_TYPE' });
+});
+
+test('keys and signatures', () => {
+  const vectors = loadReference('conformance/v1/protocol-vectors/v1.json');
+  const keys = loadReference('keys/ed25519_test_keypair.json');
+  const key = nooterra.PrivateKey.fromPem(keys.privateKeyPem);
+  assert.equal(key.keyId, vectors.signer.keyId);
+  assert.equal(nooterra.keyId(keys.publicKeyPem), key.keyId);
+  const digest = nooterra.sha256Hex('hello');
+  const signature = key.signHash(digest);
+  assert.equal(signature.length, 64);
+  assert.ok(nooterra.verifySignature(keys.publicKeyPem, digest, signature));
+  assert.ok(!nooterra.verifySignature(keys.publicKeyPem, nooterra.sha256Hex('x'), signature));
+  const seeded = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 7));
+  assert.equal(seeded.keyId, nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 7)).keyId);
+  assert.notEqual(nooterra.PrivateKey.generate().keyId, nooterra.PrivateKey.generate().keyId);
+  assert.throws(() => nooterra.PrivateKey.fromPem('not a key'), { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'KEY_INVALID_PEM' });
+  assert.throws(() => key.signHash('abc'), { reason: 'ARGUMENT_TYPE' });
+});
+
+test('objects: every kernel vector verifies and validates', () => {
+  const vectors = loadReference('conformance/v1/protocol-vectors/v1.json');
+  const publicPem = loadReference('keys/ed25519_test_keypair.json').publicKeyPem;
+  for (const name of KERNEL_ENTRIES) {
+    const entry = vectors[name];
+    const report = nooterra.verifyObject(entry.canonicalJson, [publicPem]);
+    assert.ok(report.ok, `${name}: ${JSON.stringify(report)}`);
+    assert.equal(report.schemaVersion, entry.schemaVersion);
+    assert.equal(nooterra.validateObject(entry.canonicalJson).schemaVersion, entry.schemaVersion);
+  }
+});
+
+test('objects: rebuild agreement and evidence byte for byte; tamper; re-sign', () => {
+  const vectors = loadReference('conformance/v1/protocol-vectors/v1.json');
+  const key = nooterra.PrivateKey.fromPem(loadReference('keys/ed25519_test_keypair.json').privateKeyPem);
+  const agreement = JSON.parse(vectors.toolCallAgreement.canonicalJson);
+  delete agreement.agreementHash;
+  delete agreement.inputHash;
+  agreement.input = JSON.parse(vectors.toolCallAgreement.inputCanonicalJson);
+  let built = nooterra.buildObject('ToolCallAgreement.v1', agreement);
+  assert.equal(built.canonical, vectors.toolCallAgreement.canonicalJson);
+  assert.equal(built.hash, vectors.toolCallAgreement.agreementHash);
+  const evidence = JSON.parse(vectors.toolCallEvidence.canonicalJson);
+  for (const k of ['evidenceHash', 'outputHash', 'signature']) delete evidence[k];
+  evidence.output = JSON.parse(vectors.toolCallEvidence.outputCanonicalJson);
+  built = nooterra.buildObject(nooterra.ObjectType.TOOL_CALL_EVIDENCE, evidence, { signer: key });
+  assert.equal(built.canonical, vectors.toolCallEvidence.canonicalJson);
+
+  const receipt = JSON.parse(vectors.settlementReceipt.canonicalJson);
+  receipt.releasedAmountCents += 1;
+  const report = nooterra.verifyObject(receipt);
+  assert.equal(report.ok, false);
+  assert.equal(report.errors[0].code, 'OBJECT_HASH_MISMATCH');
+  assert.throws(() => nooterra.buildObject(nooterra.ObjectType.FUNDING_HOLD, { tenantId: 't' }),
+    (e) => e.code === 'NOOTERRA_INVALID_ARGUMENT' && e.reason.startsWith('OBJECT_'));
+  assert.throws(() => nooterra.buildObject('Nope.v1', {}), { reason: 'OBJECT_TYPE_UNKNOWN' });
+  const resigned = nooterra.signObject(vectors.policyDecision.canonicalJson, key);
+  assert.equal(resigned.canonical, vectors.policyDecision.canonicalJson);
+  assert.equal(nooterra.objectHash(vectors.settlementReceipt.canonicalJson), JSON.parse(vectors.settlementReceipt.canonicalJson).receiptHash);
+});
+
+test('policy: the settlement-policy digest vectors', () => {
+  let e = nooterra.evaluateSettlementPolicy({
+    verificationMethod: { source: 'verifier://nooterra/deterministic/latency-threshold-v1' },
+    verificationStatus: 'green', amountCents: 10000,
+  });
+  assert.equal(e.policyHash, '006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8');
+  assert.equal(e.verificationMethodHash, '051cd7c3ee4d3985017dc554d72eadc6873483a18dc3f48b052f77bd7e1ce2ff');
+  assert.equal(e.shouldAutoResolve, true);
+  e = nooterra.evaluateSettlementPolicy({
+    policy: { mode: 'automatic', rules: { requireDeterministicVerification: true, maxAutoReleaseAmountCents: 5000 } },
+    verificationMethod: { mode: 'attested' }, verificationStatus: 'amber', amountCents: 10001,
+  });
+  assert.equal(e.decisionMode, 'manual-review');
+  assert.deepEqual(e.reasonCodes, ['verification_method_not_deterministic', 'amount_exceeds_auto_release_limit',
+    'auto_release_disabled_for_amber']);
+  assert.deepEqual([e.releaseAmountCents, e.refundAmountCents], [5000, 5001]);
+  assert.throws(() => nooterra.evaluateSettlementPolicy({
+    policy: { rules: { greenReleaseRatePct: 101 } }, verificationStatus: 'green', amountCents: 1,
+  }), { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'POLICY_INVALID' });
+});
+
+test('bundles: the JobProof conformance cases, on worker threads', async () => {
+  const cases = loadReference('conformance/v1/cases.json').cases.filter((c) => c.id.startsWith('jobproof_'));
+  const trust = loadReference('conformance/v1/trust.json');
+  assert.ok(cases.length > 0);
+  const reports = await Promise.all(cases.map((c) => nooterra.verifyBundle(
+    referencePath(path.join('conformance/v1', c.bundlePath)),
+    { kind: 'job-proof', strict: c.strict, failOnWarnings: c.failOnWarnings, trust, hashConcurrency: c.hashConcurrency })));
+  cases.forEach((c, i) => {
+    const expected = loadReference(path.join('conformance/v1', c.expectedFile));
+    assert.equal(reports[i].ok, expected.ok, c.id);
+    assert.deepEqual(reports[i].errors.map((e) => e.code), expected.errorCodes, c.id);
+  });
+  await assert.rejects(nooterra.verifyBundle('/nonexistent', { kind: 'job-proof', hashConcurrency: 0 }),
+    { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'VERIFY_OPTIONS_INVALID' });
+});

@@ -1,0 +1,150 @@
+'use strict';
+// The store, ledger and agreement kernel through the Node package: a full settlement flow, the
+// typed rejections, close semantics, many concurrent calls, worker threads and process exit
+// with open handles.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { Worker } = require('node:worker_threads');
+const { nooterra } = require('./helpers');
+
+function tempDir(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nooterra-node-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const NOW = '2026-06-01T00:00:00Z';
+
+test('settlement flow, idempotency and typed rejections', async (t) => {
+  const buyer = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1));
+  const tool = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2));
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  await store.registerAgent('t', 'agt_buyer', buyer.publicKeyPem);
+  await store.registerAgent('t', 'agt_tool', tool.publicKeyPem);
+  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
+  const created = await store.createAgreement('t', {
+    agreement: {
+      toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: { q: 1 },
+      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool',
+    },
+    holdbackBps: 1000, challengeWindowMs: 800,
+  }, { now: NOW, idempotencyKey: 'c1' });
+  const h = created.agreement.agreementHash;
+  await store.fund('t', h, { now: NOW, idempotencyKey: 'f1' });
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 4000, escrow: 1000 });
+  assert.equal((await store.fund('t', h, { now: NOW, idempotencyKey: 'f1' })).alreadyExisted, true);
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f2' }),
+    { code: 'NOOTERRA_FAILED_PRECONDITION', nooterraCode: 9, reason: 'TRANSITION_ILLEGAL' });
+  const settled = await store.settle('t', {
+    agreementHash: h, decisionId: 'dec_1', receiptId: 'rcpt_1', releaseRatePct: 100, verificationStatus: 'green',
+    policyHashUsed: '0'.repeat(64),
+  }, { now: NOW, idempotencyKey: 's1' });
+  assert.equal(settled.hold.heldAmountCents, 100);
+  assert.ok(nooterra.verifyObject(settled.settlementReceipt).ok);
+  assert.deepEqual(await store.wallet('t', 'agt_tool'), { available: 900, escrow: 0 });
+  const tick = await store.runMaintenance('t', { now: '2026-06-01T00:00:01Z' });
+  assert.equal(tick.released, 1);
+  assert.equal(await store.balance('t', 'agt_tool'), 1000);
+  assert.equal(await store.balance('t', 'agt_tool', 'USD', 'holdback'), 0);
+  assert.deepEqual(await store.check('t'), []);
+  await assert.rejects(store.get('t', 'receipt', 'rcpt_none'), { code: 'NOOTERRA_NOT_FOUND', reason: 'RECORD_NOT_FOUND' });
+  await assert.rejects(store.deposit('t', 'agt_buyer', 1, { idempotencyKey: 'dep' }),
+    { code: 'NOOTERRA_ALREADY_EXISTS', reason: 'IDEMPOTENCY_KEY_CONFLICT' });
+  await assert.rejects(store.settle('t', '{', { now: NOW, idempotencyKey: 's2' }), { reason: 'JSON_SYNTAX' });
+  await assert.rejects(store.fund('t', h, { now: NOW }), { reason: 'ARGUMENT_TYPE' });
+  await assert.rejects(store.get('t', 'nope', 'x'), { reason: 'ARGUMENT_TYPE' });
+  store.close();
+  assert.equal(store.closed, true);
+  await assert.rejects(store.check('t'), { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'STORE_CLOSED' });
+  store.close(); // twice is a no-op
+});
+
+test('many concurrent calls; close while calls are queued lets them finish', async (t) => {
+  const dir = path.join(tempDir(t), 's');
+  const store = await nooterra.Store.open(dir, { durable: false });
+  const posts = [];
+  for (let i = 0; i < 200; i++) {
+    posts.push(store.ledgerPost('t', {
+      id: `dep_${i}`, memo: '', postings: [
+        { owner: 'external', currency: 'USD', bucket: 'external', amount: -1 },
+        { owner: `agt_${i % 4}`, currency: 'USD', bucket: 'available', amount: 1 }],
+    }));
+  }
+  store.close(); // the 200 queued calls still run against the open handle
+  await Promise.all(posts);
+  await assert.rejects(store.balance('t', 'agt_0'), { reason: 'STORE_CLOSED' });
+  const reopened = await nooterra.Store.open(dir, { durable: false, create: false });
+  const balances = await Promise.all([0, 1, 2, 3].map((i) => reopened.balance('t', `agt_${i}`)));
+  assert.deepEqual(balances, [50, 50, 50, 50]);
+  assert.deepEqual(await reopened.check('t'), []);
+  await assert.rejects(reopened.ledgerPost('t', { id: 'dep_0', memo: '', postings: [] }),
+    (e) => e.code === 'NOOTERRA_INVALID_ARGUMENT' || e.code === 'NOOTERRA_ALREADY_EXISTS');
+  reopened.close();
+  await assert.rejects(nooterra.Store.open(path.join(dir, 'missing'), { create: false }), { code: 'NOOTERRA_NOT_FOUND' });
+});
+
+test('worker threads load the addon and share a store directory', async (t) => {
+  const dir = path.join(tempDir(t), 's');
+  const packagePath = require.resolve(process.env.NOOTERRA_NODE_PACKAGE || path.join(__dirname, '..'));
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const nooterra = require(workerData.packagePath);
+    (async () => {
+      const store = await nooterra.Store.open(workerData.dir, { durable: false });
+      for (let j = 0; j < 25; j++) {
+        await store.ledgerPost('t', { id: 'w' + workerData.i + '_' + j, memo: '', postings: [
+          { owner: 'external', currency: 'USD', bucket: 'external', amount: -2 },
+          { owner: 'agt_w' + workerData.i, currency: 'USD', bucket: 'available', amount: 2 }] });
+      }
+      parentPort.postMessage(nooterra.canonicalHash({ b: 1, a: workerData.i }));
+      store.close();
+    })().catch((e) => { parentPort.postMessage('error ' + e.message); });`;
+  fs.mkdirSync(dir, { recursive: true });
+  // Each worker is its own Node environment with its own addon instance and its own store.
+  const results = await Promise.all([0, 1, 2].map((i) => new Promise((resolve, reject) => {
+    const w = new Worker(source, { eval: true, workerData: { dir: path.join(dir, `w${i}`), i, packagePath } });
+    w.once('message', resolve);
+    w.once('error', reject);
+  })));
+  results.forEach((r, i) => assert.equal(r, nooterra.canonicalHash({ a: i, b: 1 })));
+  for (const i of [0, 1, 2]) {
+    const s = await nooterra.Store.open(path.join(dir, `w${i}`), { durable: false, create: false });
+    assert.equal(await s.balance('t', `agt_w${i}`), 50);
+    s.close();
+  }
+  // A worker terminated while its store is open and calls are queued: its environment is torn
+  // down (the store's finalizer closes the handle once the pool calls finish), the process lives on.
+  const w = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    const nooterra = require(workerData.packagePath);
+    nooterra.Store.open(workerData.dir, { durable: false }).then((s) => {
+      for (let i = 0; i < 100; i++) s.balance('t', 'agt').catch(() => {});
+      parentPort.postMessage('open');
+    });`, { eval: true, workerData: { dir: path.join(dir, 'terminated'), packagePath } });
+  assert.equal(await new Promise((resolve) => w.once('message', resolve)), 'open');
+  assert.equal(await w.terminate(), 1);
+  assert.equal(nooterra.canonicalize('{"z":0,"a":1}'), '{"a":1,"z":0}');
+});
+
+test('process exit with open stores and queued calls is clean', (t) => {
+  const dir = tempDir(t);
+  const packagePath = require.resolve(process.env.NOOTERRA_NODE_PACKAGE || path.join(__dirname, '..'));
+  const script = `
+    const nooterra = require(${JSON.stringify(packagePath)});
+    (async () => {
+      const a = await nooterra.Store.open(${JSON.stringify(path.join(dir, 'a'))}, { durable: false });
+      await a.deposit('t', 'agt', 5, { idempotencyKey: 'd' }).catch(() => {});
+      for (let i = 0; i < 50; i++) a.balance('t', 'agt');  // queued, never awaited
+      await nooterra.Store.open(${JSON.stringify(path.join(dir, 'b'))});  // never closed
+      console.log('exiting');
+      process.exit(0);
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.signal, null);
+  assert.match(r.stdout, /exiting/);
+});
