@@ -67,3 +67,5 @@ run('cmake', ['-S', core, '-B', buildDir, ...generator, '-DCMAKE_BUILD_TYPE=Rele
   `-DNOOTERRA_NODE_ADDON_API_DIR=${addonApi}`, `-DNOOTERRA_NODE_INCLUDE_DIR=${nodeInclude}`]);
 run('cmake', ['--build', buildDir, '--target', 'nooterra_node', '-j', String(require('node:os').availableParallelism?.() ?? 2)]);
 copyAddon(path.join(buildDir, 'node', 'nooterra', 'build', 'nooterra.node'));
+// The CMake tree is hundreds of MB of objects the package never loads.
+if (!process.env.NOOTERRA_KEEP_BUILD) fs.rmSync(buildDir, { recursive: true, force: true });
