@@ -2,9 +2,11 @@
 // stateless view over the store, so each call makes one on the stack.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "internal.h"
 #include "nooterra/agreement.h"
+#include "nooterra/json.h"
 
 using namespace nooterra;  // NOLINT: translation unit of C entry points only
 
@@ -94,6 +96,68 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
         return MakeError(absl::StatusCode::kInvalidArgument, "AGREEMENT_OPERATION_UNKNOWN",
                          "operation must be one of NOOTERRA_AGREEMENT_*");
     }
+  });
+}
+
+int32_t nooterra_agreement_apply_batch(nooterra_store_t* store, const char* tenant,
+                                       const nooterra_batch_op_t* ops, size_t op_count,
+                                       nooterra_buffer_t* out_results, uint32_t* out_failed,
+                                       nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (store == nullptr || tenant == nullptr || out_results == nullptr || (ops == nullptr && op_count != 0)) {
+      return capi::NullArgument("store, tenant, ops and out_results");
+    }
+    if (op_count > agreement::kBatchOpsMax) {
+      return MakeError(absl::StatusCode::kResourceExhausted, "BATCH_TOO_LARGE",
+                       "a batch holds at most 8192 operations");
+    }
+    std::vector<agreement::BatchOp> batch(op_count);
+    for (size_t i = 0; i < op_count; ++i) {
+      const nooterra_batch_op_t& in = ops[i];
+      if (in.struct_size != sizeof(nooterra_batch_op_t)) {
+        return MakeError(absl::StatusCode::kInvalidArgument, "STRUCT_SIZE",
+                         "nooterra_batch_op_t.struct_size is not a known size; initialize with "
+                         "NOOTERRA_BATCH_OP_INIT");
+      }
+      if (in.now == nullptr || in.idempotency_key == nullptr || (in.request_json == nullptr && in.request_size != 0)) {
+        return capi::NullArgument("each operation's now, idempotency_key and request_json");
+      }
+      batch[i].operation = static_cast<agreement::Operation>(in.operation);
+      if (in.subject != nullptr) batch[i].subject = in.subject;
+      batch[i].request_json.assign(reinterpret_cast<const char*>(in.request_json), in.request_size);
+      batch[i].now = in.now;
+      batch[i].idempotency_key = in.idempotency_key;
+    }
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    agreement::Kernel kernel(lease->get());
+    auto outcomes = kernel.ApplyBatch(tenant, batch);
+    if (!outcomes.ok()) return outcomes.status();
+    std::string json = "[";
+    uint32_t failed = 0;
+    for (size_t i = 0; i < outcomes->size(); ++i) {
+      const agreement::BatchOutcome& o = (*outcomes)[i];
+      if (i > 0) json += ',';
+      if (o.status.ok()) {
+        json += o.result.already_existed ? R"({"ok":true,"alreadyExisted":true,"result":)"
+                                         : R"({"ok":true,"alreadyExisted":false,"result":)";
+        json += o.result.json;
+      } else {
+        ++failed;
+        const int32_t code = static_cast<int32_t>(o.status.code());
+        json += R"({"ok":false,"code":)";
+        json::AppendQuoted(nooterra_code_name(code), &json);
+        json += R"(,"codeNumber":)" + std::to_string(code) + R"(,"reason":)";
+        json::AppendQuoted(StatusReason(o.status), &json);
+        json += R"(,"message":)";
+        json::AppendQuoted(std::string_view(o.status.message().data(), o.status.message().size()), &json);
+      }
+      json += '}';
+    }
+    json += ']';
+    if (absl::Status s = capi::FillBuffer(json, out_results); !s.ok()) return s;
+    if (out_failed != nullptr) *out_failed = failed;
+    return absl::OkStatus();
   });
 }
 

@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nooterra/store.h"
@@ -45,12 +46,42 @@ namespace nooterra::agreement {
 inline constexpr size_t kIdempotencyKeyBytesMax = 200;
 inline constexpr uint32_t kMaintenanceLimitMax = 10000;
 inline constexpr size_t kRequestBytesMax = size_t{1} << 20;
+inline constexpr size_t kBatchOpsMax = 8192;                 // operations per ApplyBatch
+inline constexpr size_t kBatchBytesMax = size_t{64} << 20;   // sum of request bytes per batch
 
 // The outcome of an operation: canonical JSON (documented per call) and whether it replays a
 // previous call.
 struct Result {
   std::string json;
   bool already_existed = false;
+};
+
+// The mutating operations, for ApplyBatch. The values equal the C ABI's NOOTERRA_AGREEMENT_*.
+enum class Operation : int32_t {
+  kLockHold = 1,        // request: the hold request
+  kOpenDispute = 2,     // request: the open request
+  kSubmitVerdict = 3,   // subject: the case id; request: the signed verdict
+  kCreate = 4,          // request: the create request
+  kFund = 5,            // subject: the agreement hash
+  kSubmitEvidence = 6,  // request: the signed ToolCallEvidence.v1
+  kSettle = 7,          // request: the settle request
+  kVoid = 8,            // subject: the agreement hash
+  kDeposit = 9,         // request: {"agentId","currency","amountCents"}
+};
+
+struct BatchOp {
+  Operation operation = Operation::kSettle;
+  std::string subject;
+  std::string request_json;
+  std::string now;
+  std::string idempotency_key;
+};
+
+// One operation's outcome in a batch: `status` OK with `result`, or the operation's own error
+// (with exactly the code and reason the single call would have returned).
+struct BatchOutcome {
+  absl::Status status;
+  Result result;
 };
 
 class Kernel {
@@ -139,6 +170,19 @@ class Kernel {
   absl::StatusOr<std::optional<std::string>> GetAgreement(std::string_view tenant,
                                                           std::string_view agreement_hash) const;
 
+  // ---------------------------------------------------------------------------------------
+  // Group commit: runs `ops` in order in ONE durable write transaction (one fsync for all).
+  // Precedence, TigerBeetle-style: each operation runs in its own nested transaction and sees
+  // every earlier successful operation of the batch; a failed operation discards only its own
+  // writes and reports its error in its outcome, exactly as the single call would; later
+  // operations still run. Idempotency keys behave as in single calls, also between operations of
+  // the same batch. The call itself fails — and nothing commits — only for the batch as a whole:
+  // INVALID_ARGUMENT (STORE_TENANT_INVALID, BATCH_EMPTY), RESOURCE_EXHAUSTED (BATCH_TOO_LARGE
+  // past kBatchOpsMax operations or kBatchBytesMax request bytes; STORE_FULL, STORE_DISK_FULL),
+  // or an I/O / corruption error of the store.
+  absl::StatusOr<std::vector<BatchOutcome>> ApplyBatch(std::string_view tenant,
+                                                       const std::vector<BatchOp>& ops);
+
   // Stored records, as canonical JSON; nullopt when absent.
   absl::StatusOr<std::optional<std::string>> GetHold(std::string_view tenant,
                                                      std::string_view hold_hash) const;
@@ -157,7 +201,11 @@ class Kernel {
                                         std::string_view currency) const;
 
  private:
+  // One operation by its enum (ApplyBatch's dispatch).
+  absl::StatusOr<Result> Apply(std::string_view tenant, const BatchOp& op);
+
   store::Store* store_;
+  store::WriteTxn* batch_ = nullptr;  // set on the kernel ApplyBatch runs operations with
 };
 
 }  // namespace nooterra::agreement

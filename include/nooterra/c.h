@@ -526,6 +526,45 @@ NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const cha
                                               int32_t* out_already_existed,
                                               nooterra_error_t** error);
 
+/* Batch-only operation: request = {"agentId","currency","amountCents"} (as
+ * nooterra_agreement_deposit). */
+#define NOOTERRA_AGREEMENT_DEPOSIT 9
+
+/* One operation of a batch. Initialize with NOOTERRA_BATCH_OP_INIT. Pointers are borrowed for
+ * the call. `subject` and `request_json` as for nooterra_agreement_apply (NULL subject when
+ * unused; request_json may be NULL when request_size is 0). */
+typedef struct nooterra_batch_op_t {
+  uint32_t struct_size;
+  int32_t operation; /* NOOTERRA_AGREEMENT_* (1..9) */
+  const char* subject;
+  const uint8_t* request_json;
+  size_t request_size;
+  const char* now;
+  const char* idempotency_key;
+} nooterra_batch_op_t;
+
+#define NOOTERRA_BATCH_OP_INIT \
+  {(uint32_t)sizeof(nooterra_batch_op_t), 0, NULL, NULL, 0u, NULL, NULL}
+
+/* Group commit: runs `ops` in order in ONE durable write transaction (one fsync for the batch).
+ * Each operation runs in a nested transaction and sees every earlier successful operation of
+ * the batch; a failed operation discards only its own writes and reports its error in its
+ * result; later operations still run. Idempotency keys behave as in single calls.
+ *  [in]  ops, op_count  1..8192 operations (request bytes at most 64 MiB in all)
+ *  [out] out_results    a JSON array with one element per operation, in order:
+ *                       {"ok":true,"alreadyExisted":false,"result":{...}} or
+ *                       {"ok":false,"code":"FAILED_PRECONDITION","codeNumber":9,
+ *                        "reason":"TRANSITION_ILLEGAL","message":"..."}
+ *  [out] out_failed     optional: how many operations failed
+ * A failed operation is NOT an error of the call. The call fails, and nothing commits, only for
+ * the batch as a whole: INVALID_ARGUMENT (NULL_ARGUMENT, STRUCT_SIZE for an op, BATCH_EMPTY,
+ * STORE_TENANT_INVALID), RESOURCE_EXHAUSTED (BATCH_TOO_LARGE, STORE_FULL, STORE_DISK_FULL),
+ * FAILED_PRECONDITION (STORE_CLOSED), DATA_LOSS / INTERNAL for a store failure. Thread-safe. */
+NOOTERRA_API int32_t nooterra_agreement_apply_batch(nooterra_store_t* store, const char* tenant,
+                                                    const nooterra_batch_op_t* ops, size_t op_count,
+                                                    nooterra_buffer_t* out_results, uint32_t* out_failed,
+                                                    nooterra_error_t** error);
+
 /* Releases every held hold whose challenge window has strictly passed and that no open case
  * references (limit 1..10000 holds per call). [out] out_result the tick report. */
 NOOTERRA_API int32_t nooterra_agreement_maintenance(nooterra_store_t* store, const char* tenant,

@@ -104,6 +104,11 @@ class WriteTxn : public ReadTxn {
                       std::string_view value);
   // Removes the key; NOT_FOUND when absent.
   absl::Status Delete(Table table, std::string_view tenant, std::string_view key);
+  // Runs `fn` in a transaction nested in this one (LMDB child transaction): when `fn` returns OK
+  // its writes join this transaction, otherwise they are discarded and this transaction is as
+  // it was. What the batch API runs each operation in, so one failed operation changes nothing
+  // while its neighbours commit together. Returns `fn`'s status.
+  absl::Status Nested(const std::function<absl::Status(WriteTxn&)>& fn);
 
  private:
   friend class Store;

@@ -109,16 +109,18 @@ absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
   return Result{std::move(*result), false};
 }
 
-absl::StatusOr<Result> Run(store::Store* store, std::string_view tenant, std::string_view key,
-                           std::string_view operation, std::string_view request_canonical,
+absl::StatusOr<Result> Run(store::Store* store, store::WriteTxn* batch, std::string_view tenant,
+                           std::string_view key, std::string_view operation,
+                           std::string_view request_canonical,
                            const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn) {
   Result out;
-  absl::Status s = store->Write([&](store::WriteTxn& txn) -> absl::Status {
+  auto body = [&](store::WriteTxn& txn) -> absl::Status {
     auto r = Idempotent(txn, tenant, key, operation, request_canonical, [&]() { return fn(txn); });
     if (!r.ok()) return r.status();
     out = std::move(*r);
     return absl::OkStatus();
-  });
+  };
+  absl::Status s = batch != nullptr ? batch->Nested(body) : store->Write(body);
   if (!s.ok()) return s;
   return out;
 }

@@ -98,7 +98,10 @@ inline ledger::Account Wallet(std::string owner, std::string currency, ledger::B
 }
 
 // One operation: a write transaction running `fn` under the idempotency key (see Idempotent).
-absl::StatusOr<Result> Run(store::Store* store, std::string_view tenant, std::string_view key,
+// Inside a batch (`batch` != nullptr) it is a transaction nested in the batch's, so a failed
+// operation discards only its own writes.
+absl::StatusOr<Result> Run(store::Store* store, store::WriteTxn* batch, std::string_view tenant,
+                           std::string_view key,
                            std::string_view operation, std::string_view request_canonical,
                            const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn);
 

@@ -317,6 +317,21 @@ absl::Status WriteTxn::Put(Table table, std::string_view tenant, std::string_vie
   return PutWith(txn_, store_->impl_->tables[static_cast<int>(table)], tenant, key, value, 0, "put");
 }
 
+absl::Status WriteTxn::Nested(const std::function<absl::Status(WriteTxn&)>& fn) {
+  MDB_txn* child = nullptr;
+  int rc = mdb_txn_begin(store_->impl_->env, txn_, 0, &child);
+  if (rc != 0) return FromLmdb(rc, "begin nested");
+  WriteTxn view(store_, child);
+  absl::Status s = fn(view);
+  if (!s.ok()) {
+    mdb_txn_abort(child);
+    return s;
+  }
+  // Committing a child only merges its pages into the parent: no I/O, so no sync cost.
+  if ((rc = mdb_txn_commit(child)) != 0) return FromLmdb(rc, "commit nested");
+  return absl::OkStatus();
+}
+
 absl::Status WriteTxn::Insert(Table table, std::string_view tenant, std::string_view key,
                               std::string_view value) {
   return PutWith(txn_, store_->impl_->tables[static_cast<int>(table)], tenant, key, value,

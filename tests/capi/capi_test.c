@@ -40,6 +40,11 @@ static_assert(NOOTERRA_OBJECT_TOOL_MANIFEST == 1 && NOOTERRA_OBJECT_REPUTATION_E
               "object type values are part of the ABI");
 
 static_assert(offsetof(nooterra_store_options_t, durable) == 4, "store options layout");
+static_assert(offsetof(nooterra_batch_op_t, struct_size) == 0, "struct_size first");
+static_assert(offsetof(nooterra_batch_op_t, operation) == 4, "batch op layout");
+static_assert(offsetof(nooterra_batch_op_t, subject) == 8, "batch op layout");
+static_assert(offsetof(nooterra_batch_op_t, request_size) == 8 + 2 * sizeof(void*), "batch op layout");
+static_assert(sizeof(nooterra_batch_op_t) == 8 + 5 * sizeof(void*), "batch op layout");
 static_assert(offsetof(nooterra_store_options_t, map_bytes_initial) == 8, "store options layout");
 static_assert(offsetof(nooterra_store_options_t, map_bytes_max) == 16, "store options layout");
 static_assert(offsetof(nooterra_store_options_t, readers_max) == 24, "store options layout");
@@ -633,6 +638,66 @@ static void test_store_ledger(void) {
   rmdir(dir);
 }
 
+/* Group commit through the C ABI: per-operation results as JSON, failures counted, batch-level
+ * errors for the call itself. */
+static void test_batch(void) {
+  char dir[] = "/tmp/nooterra_capi_batch_XXXXXX";
+  char path[256];
+  nooterra_error_t* err = NULL;
+  nooterra_store_t* store = NULL;
+  nooterra_store_options_t options = NOOTERRA_STORE_OPTIONS_INIT;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  uint32_t failed = 99;
+  const char dep[] = "{\"agentId\":\"agt_a\",\"currency\":\"USD\",\"amountCents\":40}";
+  nooterra_batch_op_t ops[3] = {NOOTERRA_BATCH_OP_INIT, NOOTERRA_BATCH_OP_INIT, NOOTERRA_BATCH_OP_INIT};
+  CHECK(mkdtemp(dir) != NULL);
+  options.durable = 0;
+  CHECK(nooterra_store_open(dir, &options, &store, &err) == NOOTERRA_OK);
+  ops[0].operation = NOOTERRA_AGREEMENT_DEPOSIT;
+  ops[0].request_json = U(dep);
+  ops[0].request_size = strlen(dep);
+  ops[0].now = "2026-01-01T00:00:00Z";
+  ops[0].idempotency_key = "d1";
+  ops[1] = ops[0];
+  ops[1].operation = NOOTERRA_AGREEMENT_FUND;
+  ops[1].subject = "0000000000000000000000000000000000000000000000000000000000000000";
+  ops[1].idempotency_key = "f1";
+  ops[2] = ops[0]; /* a replay of the first */
+  CHECK(nooterra_agreement_apply_batch(store, "tenant_b", ops, 3, &out, &failed, &err) == NOOTERRA_OK);
+  CHECK(failed == 1);
+  CHECK(out.data != NULL && strncmp((const char*)out.data, "[{\"ok\":true,\"alreadyExisted\":false,\"result\":{", 45) == 0);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "{\"ok\":false,\"code\":\"NOT_FOUND\",\"codeNumber\":5,"
+                                                          "\"reason\":\"AGREEMENT_NOT_FOUND\"") != NULL);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "},{\"ok\":true,\"alreadyExisted\":true,") != NULL);
+  nooterra_buffer_dispose(&out);
+  {
+    int64_t balance = 0;
+    CHECK(nooterra_ledger_balance(store, "tenant_b", "agt_a", "USD", NOOTERRA_BUCKET_AVAILABLE, &balance, &err) ==
+          NOOTERRA_OK);
+    CHECK(balance == 40);
+  }
+  EXPECT_ERROR(nooterra_agreement_apply_batch(store, "tenant_b", ops, 0, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "BATCH_EMPTY");
+  EXPECT_ERROR(nooterra_agreement_apply_batch(store, "tenant b", ops, 1, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "STORE_TENANT_INVALID");
+  EXPECT_ERROR(nooterra_agreement_apply_batch(store, "tenant_b", NULL, 1, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_agreement_apply_batch(store, "tenant_b", ops, 8193, &out, NULL, &err),
+               NOOTERRA_RESOURCE_EXHAUSTED, "BATCH_TOO_LARGE");
+  ops[1].struct_size = 8;
+  EXPECT_ERROR(nooterra_agreement_apply_batch(store, "tenant_b", ops, 2, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "STRUCT_SIZE");
+  CHECK(out.data == NULL);
+  nooterra_store_close(store);
+  EXPECT_ERROR(nooterra_agreement_apply_batch(store, "tenant_b", ops, 1, &out, NULL, &err),
+               NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
+  snprintf(path, sizeof path, "%s/data.mdb", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/lock.mdb", dir);
+  unlink(path);
+  CHECK(rmdir(dir) == 0);
+}
+
 /* Closing a store while other threads are inside calls on it: teardown waits for them, and every
  * call that starts after the close fails with STORE_CLOSED. Run under ASan in `make test`. */
 enum { kRaceThreads = 4 };
@@ -733,6 +798,7 @@ int main(void) {
   test_objects();
   test_store_ledger();
   test_store_close_while_in_use();
+  test_batch();
   test_policy();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
