@@ -19,6 +19,7 @@ void RunStoreBenches(const Config& config, Report* report);
 int main(int argc, char** argv) {
   using namespace nooterra::bench;
   bool json = false;
+  std::string only;  // one group, e.g. to profile it alone
   Config config;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {
@@ -26,8 +27,10 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--quick") == 0) {
       config.round_seconds = 0.15;
       config.rounds = 3;
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::puts("usage: nooterra-bench [--json] [--quick]");
+      std::puts("usage: nooterra-bench [--json] [--quick] [--only receipt|objects|store|verify]");
       return 0;
     } else {
       std::fprintf(stderr, "nooterra-bench: unknown argument %s\n", argv[i]);
@@ -35,12 +38,23 @@ int main(int argc, char** argv) {
     }
   }
   Report report;
-  std::fprintf(stderr, "nooterra-bench: receipt core...\n");
-  RunReceiptBenches(config, &report);
-  std::fprintf(stderr, "nooterra-bench: protocol objects...\n");
-  RunObjectBenches(config, &report);
-  std::fprintf(stderr, "nooterra-bench: store, ledger, kernel...\n");
-  RunStoreBenches(config, &report);
+  auto group = [&](const char* name) { return only.empty() || only == name; };
+  if (group("receipt")) {
+    std::fprintf(stderr, "nooterra-bench: receipt core...\n");
+    RunReceiptBenches(config, &report);
+  }
+  if (group("objects")) {
+    std::fprintf(stderr, "nooterra-bench: protocol objects...\n");
+    RunObjectBenches(config, &report);
+  }
+  if (group("store")) {
+    std::fprintf(stderr, "nooterra-bench: store, ledger, kernel...\n");
+    RunStoreBenches(config, &report);
+  }
+  if (!group("verify")) {
+    std::fputs((json ? report.Json() + "\n" : report.Text()).c_str(), stdout);
+    return 0;
+  }
   std::fprintf(stderr, "nooterra-bench: bundle verification...\n");
   char self[4096] = {0};
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

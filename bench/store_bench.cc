@@ -13,6 +13,8 @@
 #include "harness.h"
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
+#include "nooterra/json.h"
+#include "nooterra/objects.h"
 #include "nooterra/ledger.h"
 #include "nooterra/store.h"
 
@@ -71,6 +73,106 @@ void LmdbBaselines(const std::string& dir, int commits, Report* report) {
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
   report->Add("lmdb_random_put_per_s", puts / s, "baseline: raw LMDB random 100-byte puts in one transaction");
   mdb_env_close(env);
+}
+
+// Settlements through the kernel's batch API on a durable store. Untimed setup: agreements
+// created and funded, and the payee's ToolCallEvidence built and signed (the payee signs on its
+// own machine). Timed, per settlement: SubmitEvidence (the payee's Ed25519 signature verified
+// against its registered key) and Settle (the pinned policy evaluated, SettlementDecisionRecord.v2
+// + SettlementReceipt.v1 + holdback FundingHold built and hashed, postings, idempotency records).
+void RunSettlementBenches(const std::string& dir, int commits, Report* report) {
+  auto store = store::Store::Open(dir);
+  if (!store.ok()) return;
+  agreement::Kernel kernel(store->get());
+  std::string seed(32, '\x02');
+  auto payee = crypto::PrivateKey::FromSeed(crypto::Bytes(reinterpret_cast<const uint8_t*>(seed.data()), 32));
+  if (!payee.ok()) return;
+  seed.assign(32, '\x01');
+  auto payer = crypto::PrivateKey::FromSeed(crypto::Bytes(reinterpret_cast<const uint8_t*>(seed.data()), 32));
+  (void)kernel.RegisterAgent("bench", "agt_payer", payer->public_key().ToPem());
+  (void)kernel.RegisterAgent("bench", "agt_payee", payee->public_key().ToPem());
+  (void)kernel.Deposit("bench", "agt_payer", "USD", int64_t{1} << 50, "seed");
+  const std::string now = "2026-02-01T00:00:00.000Z";
+  const std::string input_hash = crypto::Sha256Hex(std::string_view(R"({"q":1})"));
+  int next = 0;
+  // Creates and funds `n` agreements (in batches, untimed); returns [evidence, settle] op pairs.
+  auto prepare = [&](int n) {
+    std::vector<agreement::BatchOp> setup, work;
+    std::vector<std::string> calls;
+    for (int i = 0; i < n; ++i) {
+      const std::string call = "call_" + std::to_string(next++);
+      calls.push_back(call);
+      setup.push_back({agreement::Operation::kCreate, "",
+                       R"({"agreement":{"toolId":"tool_bench","callId":")" + call +
+                           R"(","manifestHash":"86594975c5cda0d27ec26d3816578d97d6d5e3ed5b8d40eb95aa2e59210b1a4d",)"
+                           R"("input":{"q":1},"settlementTerms":{"amountCents":1000,"currency":"USD"},)"
+                           R"("payerAgentId":"agt_payer","payeeAgentId":"agt_payee"},"holdbackBps":1000,"challengeWindowMs":800})",
+                       now, "c_" + call});
+    }
+    auto created = kernel.ApplyBatch("bench", setup);
+    if (!created.ok()) return work;
+    std::vector<agreement::BatchOp> funds;
+    objects::BuildOptions sign;
+    sign.signer = &*payee;
+    for (int i = 0; i < n; ++i) {
+      auto doc = json::Document::Parse((*created)[i].result.json);
+      if (!doc.ok()) return work;
+      const std::string h(doc->root().Find("agreement").Find("agreementHash").as_string());
+      funds.push_back({agreement::Operation::kFund, h, "", now, "f_" + calls[i]});
+      auto evidence = objects::Build(objects::ObjectType::kToolCallEvidence,
+                                     R"({"agreementHash":")" + h + R"(","callId":")" + calls[i] + R"(","inputHash":")" +
+                                         input_hash + R"(","output":{"ok":true},"startedAt":"2026-02-01T00:00:00.000Z"})",
+                                     sign);
+      if (!evidence.ok()) return work;
+      work.push_back({agreement::Operation::kSubmitEvidence, "", evidence->canonical, now, "e_" + calls[i]});
+      work.push_back({agreement::Operation::kSettle, "",
+                      R"({"agreementHash":")" + h + R"(","decisionId":"dec_)" + calls[i] + R"(","receiptId":"rcpt_)" +
+                          calls[i] + R"(","verificationStatus":"green"})",
+                      now, "s_" + calls[i]});
+    }
+    (void)kernel.ApplyBatch("bench", funds);
+    return work;
+  };
+  auto all_ok = [](const absl::StatusOr<std::vector<agreement::BatchOutcome>>& r) {
+    if (!r.ok()) return false;
+    for (const auto& o : *r) {
+      if (!o.status.ok()) return false;
+    }
+    return true;
+  };
+
+  // One settlement per durable commit.
+  {
+    std::vector<agreement::BatchOp> work = prepare(commits);
+    std::vector<double> us;
+    bool ok = work.size() == static_cast<size_t>(2 * commits);
+    for (int i = 0; ok && i < commits; ++i) {
+      std::vector<agreement::BatchOp> one(work.begin() + 2 * i, work.begin() + 2 * i + 2);
+      const auto t0 = Clock::now();
+      ok = all_ok(kernel.ApplyBatch("bench", one));
+      us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    if (ok) {
+      report->Add("settle_durable_p50_us", MedianUs(us),
+                  "one settlement (signed evidence verified + decision + receipt + holdback + postings) per "
+                  "durable commit; compare lmdb_sync_commit_p50_us");
+    }
+  }
+  // Group commit: 512 settlements per durable commit.
+  {
+    constexpr int kPerBatch = 512, kBatches = 8;
+    std::vector<std::vector<agreement::BatchOp>> batches;
+    for (int b = 0; b < kBatches; ++b) batches.push_back(prepare(kPerBatch));
+    bool ok = true;
+    const auto t0 = Clock::now();
+    for (const auto& batch : batches) ok = ok && batch.size() == 2 * kPerBatch && all_ok(kernel.ApplyBatch("bench", batch));
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (ok) {
+      report->Add("settle_batched_signed_per_s", kPerBatch * kBatches / s,
+                  "settlements (payee-signed evidence verified + decision + receipt + holdback + postings), "
+                  "512 per durable commit, one core");
+    }
+  }
 }
 
 }  // namespace
@@ -133,6 +235,7 @@ void RunStoreBenches(const Config& config, Report* report) {
                 "kernel LockHold, one durable commit (FundingHold + escrow posting + idempotency record); "
                 "compare lmdb_sync_commit_p50_us");
   }
+  RunSettlementBenches(root + "/settle", commits, report);
   std::error_code ec;
   std::filesystem::remove_all(root, ec);
 }

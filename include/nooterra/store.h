@@ -37,8 +37,8 @@ struct MDB_txn;
 namespace nooterra::store {
 
 // Written into every store; opening a store of another version is FAILED_PRECONDITION
-// (reason STORE_SCHEMA_MISMATCH).
-inline constexpr std::string_view kSchemaVersion = "nooterra.store.v1";
+// (reason STORE_SCHEMA_MISMATCH). v2: idempotency records hold the result unquoted.
+inline constexpr std::string_view kSchemaVersion = "nooterra.store.v2";
 
 // Named limits.
 inline constexpr size_t kTenantBytesMax = 128;

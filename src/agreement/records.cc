@@ -88,22 +88,27 @@ absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
   const std::string request_hash = crypto::Sha256Hex(StrCat(operation, "\n", request_canonical));
   auto stored = txn.Get(store::Table::kIdempotency, tenant, key);
   if (!stored.ok()) return stored.status();
+  // The record is "<requestHash> <operation>\n<result>": the result (often kilobytes of
+  // canonical JSON) is stored as is, not re-quoted inside a JSON document (that quoting was ~7% of
+  // a settlement's CPU time).
   if (stored->has_value()) {
-    auto doc = json::Document::Parse(**stored);
-    if (!doc.ok()) return Error(absl::StatusCode::kDataLoss, "STORE_CORRUPT", "idempotency record does not parse");
-    if (Str(doc->root(), "requestHash") != request_hash) {
+    const std::string_view record = **stored;
+    const size_t newline = record.find('\n');
+    if (record.size() < 65 || record[64] != ' ' || newline == std::string_view::npos) {
+      return Error(absl::StatusCode::kDataLoss, "STORE_CORRUPT", "idempotency record does not parse");
+    }
+    if (record.substr(0, 64) != request_hash) {
       return Error(absl::StatusCode::kAlreadyExists, "IDEMPOTENCY_KEY_CONFLICT",
                    StrCat("idempotency key ", key, " was used for a different request"));
     }
-    return Result{Str(doc->root(), "result"), true};
+    return Result{std::string(record.substr(newline + 1)), true};
   }
   auto result = fn();
   if (!result.ok()) return result.status();
-  json::Tree record = json::Tree::Object();
-  record.Add("operation", json::Tree::String(std::string(operation)));
-  record.Add("requestHash", json::Tree::String(request_hash));
-  record.Add("result", json::Tree::String(*result));
-  if (absl::Status s = txn.Insert(store::Table::kIdempotency, tenant, key, Canonical(record)); !s.ok()) {
+  std::string record;
+  record.reserve(64 + 2 + operation.size() + result->size());
+  record.append(request_hash).append(" ").append(operation).append("\n").append(*result);
+  if (absl::Status s = txn.Insert(store::Table::kIdempotency, tenant, key, record); !s.ok()) {
     return s;
   }
   return Result{std::move(*result), false};
