@@ -161,6 +161,18 @@ export type KernelResult = Record<string, any> & { alreadyExisted: boolean };
 export type RecordKind =
   'hold' | 'case' | 'artifact' | 'wallet' | 'agreement' | 'tool_call_agreement' | 'evidence' | 'decision' | 'receipt';
 
+export interface BatchOperation {
+  operation: 'createAgreement' | 'fund' | 'submitEvidence' | 'settle' | 'void' | 'lockHold' | 'openDispute'
+    | 'submitVerdict' | 'deposit';
+  request?: Json | null;
+  subject?: string | null;
+  now: string;
+  idempotencyKey: string;
+}
+export type BatchResult =
+  | { ok: true; alreadyExisted: boolean; result: Record<string, any> }
+  | { ok: false; code: string; codeNumber: number; reason: string; message: string };
+
 /**
  * An LMDB store with the ledger and the agreement kernel. Operations run off the main thread and
  * return Promises; one Store may serve many concurrent calls.
@@ -185,6 +197,8 @@ export class Store {
   lockHold(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   openDispute(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   submitVerdict(tenant: string, caseId: string, verdict: Json, options: StepOptions): Promise<KernelResult>;
+  /** Group commit: one durable transaction, one result per operation (see lib/index.js). */
+  applyBatch(tenant: string, operations: BatchOperation[]): Promise<BatchResult[]>;
   runMaintenance(tenant: string, options: { now: string; dryRun?: boolean; limit?: number }): Promise<Record<string, any>>;
   get(tenant: string, kind: RecordKind, key: string): Promise<Record<string, any>>;
   wallet(tenant: string, agentId: string, currency?: string): Promise<{ available: Amount; escrow: Amount }>;

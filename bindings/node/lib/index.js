@@ -272,6 +272,10 @@ const BUCKET_NAMES = { available: 1, escrow: 2, holdback: 3, external: 4 };
 const Op = Object.freeze({
   LOCK_HOLD: 1, OPEN_DISPUTE: 2, SUBMIT_VERDICT: 3, CREATE: 4, FUND: 5, SUBMIT_EVIDENCE: 6, SETTLE: 7, VOID: 8,
 });
+const BATCH_OPERATIONS = {
+  lockHold: 1, openDispute: 2, submitVerdict: 3, createAgreement: 4, fund: 5, submitEvidence: 6, settle: 7, void: 8,
+  deposit: 9,
+};
 const RECORDS = {
   hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
   receipt: 9,
@@ -376,6 +380,31 @@ class Store {
   /** Submits the signed verdict of a case: exactly one deterministic adjustment. */
   async submitVerdict(tenant, caseId, verdict, opts) {
     return this._apply(tenant, Op.SUBMIT_VERDICT, requireString(caseId, 'caseId'), jsonText(verdict, 'verdict'), opts);
+  }
+  /**
+   * Group commit: runs the operations in order in ONE durable transaction. Each operation is
+   * {operation, request?, subject?, now, idempotencyKey} with operation one of 'createAgreement',
+   * 'fund', 'submitEvidence', 'settle', 'void', 'lockHold', 'openDispute', 'submitVerdict'
+   * (subject = the case id) or 'deposit' (request {agentId, currency, amountCents}); fund and void
+   * take the agreement hash as subject. Resolves to one result per operation, in order:
+   * {ok: true, alreadyExisted, result} or {ok: false, code, codeNumber, reason, message}. A failed
+   * operation changes nothing and is a value; the promise rejects only when the batch as a whole
+   * is refused (empty, too large, store full), and then nothing commits.
+   */
+  async applyBatch(tenant, operations) {
+    requireString(tenant, 'tenant');
+    if (!Array.isArray(operations)) throw argumentError('operations must be an array');
+    const ops = operations.map((op, i) => {
+      const o = options(op, `operations[${i}]`);
+      const code = BATCH_OPERATIONS[o.operation];
+      if (code === undefined) {
+        throw argumentError(`operations[${i}].operation must be one of ${Object.keys(BATCH_OPERATIONS).join(', ')}`);
+      }
+      const request = o.request === undefined || o.request === null ? '' : jsonText(o.request, `operations[${i}].request`);
+      return [code, optionalString(o.subject, `operations[${i}].subject`), request,
+        requireString(o.now, `operations[${i}].now`), requireString(o.idempotencyKey, `operations[${i}].idempotencyKey`)];
+    });
+    return JSON.parse(await this._s.applyBatch(tenant, ops));
   }
   /** Releases holdbacks whose challenge window has passed. Options: now, dryRun, limit. */
   async runMaintenance(tenant, opts) {

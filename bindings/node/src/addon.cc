@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -262,6 +263,7 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::LedgerCheck>("ledgerCheck"),
                         InstanceMethod<&Store::RegisterAgent>("registerAgent"),
                         InstanceMethod<&Store::Deposit>("deposit"), InstanceMethod<&Store::Apply>("apply"),
+                        InstanceMethod<&Store::ApplyBatch>("applyBatch"),
                         InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
   }
 
@@ -369,6 +371,54 @@ class Store : public Napi::ObjectWrap<Store> {
       const int32_t rc =
           nooterra_agreement_apply(h, tenant.c_str(), op, subject ? subject->c_str() : nullptr, U(request),
                                    request.size(), now.c_str(), key.c_str(), &b.b, &out.flag, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  // applyBatch(tenant, [[operation, subject|null, requestJson, now, idempotencyKey], ...])
+  //   -> Promise<results JSON>
+  Napi::Value ApplyBatch(const Napi::CallbackInfo& info) {
+    struct Op {
+      int32_t operation;
+      std::optional<std::string> subject;
+      std::string request, now, key;
+    };
+    std::string tenant = Str(info, 0);
+    if (!info[1].IsArray()) throw Napi::TypeError::New(info.Env(), "operations must be an array");
+    Napi::Array list = info[1].As<Napi::Array>();
+    auto ops = std::make_shared<std::vector<Op>>();
+    ops->reserve(list.Length());
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Value v = list.Get(i);
+      if (!v.IsArray() || v.As<Napi::Array>().Length() != 5) {
+        throw Napi::TypeError::New(info.Env(), "each operation is [operation, subject, request, now, key]");
+      }
+      Napi::Array a = v.As<Napi::Array>();
+      auto text = [&](uint32_t j) {
+        Napi::Value x = a.Get(j);
+        if (!x.IsString()) throw Napi::TypeError::New(info.Env(), "operation fields must be strings");
+        return x.As<Napi::String>().Utf8Value();
+      };
+      Napi::Value subject = a.Get(1u);
+      ops->push_back({a.Get(0u).ToNumber().Int32Value(),
+                      subject.IsString() ? std::optional<std::string>(subject.As<Napi::String>().Utf8Value())
+                                         : std::nullopt,
+                      text(2), text(3), text(4)});
+    }
+    return Run(info, Shape::kText, [tenant, ops](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      std::vector<nooterra_batch_op_t> raw(ops->size(), nooterra_batch_op_t NOOTERRA_BATCH_OP_INIT);
+      for (size_t i = 0; i < ops->size(); ++i) {
+        const Op& op = (*ops)[i];
+        raw[i].operation = op.operation;
+        raw[i].subject = op.subject ? op.subject->c_str() : nullptr;
+        raw[i].request_json = U(op.request);
+        raw[i].request_size = op.request.size();
+        raw[i].now = op.now.c_str();
+        raw[i].idempotency_key = op.key.c_str();
+      }
+      Buffer b;
+      const int32_t rc =
+          nooterra_agreement_apply_batch(h, tenant.c_str(), raw.data(), raw.size(), &b.b, nullptr, err);
       out.text = b.str();
       return rc;
     });

@@ -63,6 +63,26 @@ test('settlement flow, idempotency and typed rejections', async (t) => {
   store.close(); // twice is a no-op
 });
 
+test('applyBatch: one commit, per-operation results, batch-level rejections', async (t) => {
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  const deposit = { operation: 'deposit', request: { agentId: 'agt_buyer', currency: 'USD', amountCents: 70 },
+    now: NOW, idempotencyKey: 'd1' };
+  const results = await store.applyBatch('t', [
+    deposit,
+    { operation: 'fund', subject: '0'.repeat(64), now: NOW, idempotencyKey: 'f1' },
+    deposit,
+  ]);
+  assert.deepEqual(results.map((r) => r.ok), [true, false, true]);
+  assert.equal(results[0].result.availableCents, 70);
+  assert.deepEqual([results[1].code, results[1].codeNumber, results[1].reason], ['NOT_FOUND', 5, 'AGREEMENT_NOT_FOUND']);
+  assert.equal(results[2].alreadyExisted, true);
+  assert.equal(await store.balance('t', 'agt_buyer'), 70);
+  await assert.rejects(store.applyBatch('t', []), { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'BATCH_EMPTY' });
+  await assert.rejects(store.applyBatch('t', [{ operation: 'pay', now: NOW, idempotencyKey: 'k' }]),
+    { reason: 'ARGUMENT_TYPE' });
+  store.close();
+});
+
 test('many concurrent calls; close while calls are queued lets them finish', async (t) => {
   const dir = path.join(tempDir(t), 's');
   const store = await nooterra.Store.open(dir, { durable: false });

@@ -324,6 +324,34 @@ class Store:
                        idempotency_key: str):
         return self._apply(tenant, _SUBMIT_VERDICT, case_id, verdict, now, idempotency_key)
 
+    _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
+                   "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9}
+
+    def apply_batch(self, tenant: str, operations: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+        """Group commit: runs the operations in order in ONE durable transaction.
+
+        Each operation is ``{"operation": "settle", "request": {...} | None, "subject": str | None,
+        "now": str, "idempotency_key": str}`` with operation one of create_agreement, fund,
+        submit_evidence, settle, void, lock_hold, open_dispute, submit_verdict (subject = the case
+        id) or deposit (request ``{"agentId", "currency", "amountCents"}``); fund and void take the
+        agreement hash as subject. Returns one dict per operation, in order:
+        ``{"ok": True, "alreadyExisted": bool, "result": {...}}`` or ``{"ok": False, "code":
+        "FAILED_PRECONDITION", "codeNumber": 9, "reason": "...", "message": "..."}``. A failed
+        operation changes nothing and is a value, not an exception; the call raises only when the
+        batch as a whole is refused (empty, too large, store full), and then nothing commits.
+        """
+        ops = []
+        for op in operations:
+            name = op.get("operation")
+            if name not in self._OPERATIONS:
+                raise InvalidArgumentError(3, "INVALID_ARGUMENT", "AGREEMENT_OPERATION_UNKNOWN",
+                                           f"operation must be one of {sorted(self._OPERATIONS)}")
+            request = op.get("request")
+            ops.append((self._OPERATIONS[name], op.get("subject"), "" if request is None else _text(request),
+                        op["now"], op["idempotency_key"]))
+        results, _failed = self._s.apply_batch(tenant, ops)
+        return _json.loads(results)
+
     def run_maintenance(self, tenant: str, *, now: str, dry_run: bool = False,
                         limit: int = 1000) -> Dict[str, Any]:
         return _json.loads(self._s.maintenance(tenant, now, dry_run, limit))

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "nooterra/c.h"
@@ -356,6 +357,28 @@ PYBIND11_MODULE(_nooterra, m) {
           return nooterra_agreement_apply(h, tenant.c_str(), operation, subject ? subject->c_str() : nullptr, U(request), request.size(), now.c_str(), key.c_str(), &out.b, &existed, err);
         });
         return py::make_tuple(out.str(), existed == 1);
+      })
+      // ops: [(operation, subject|None, request, now, idempotency_key)] -> (results JSON, failed)
+      .def("apply_batch", [](const Store& s, const std::string& tenant,
+                             const std::vector<std::tuple<int32_t, std::optional<std::string>, std::string, std::string,
+                                                          std::string>>& ops) {
+        std::vector<nooterra_batch_op_t> raw(ops.size(), nooterra_batch_op_t NOOTERRA_BATCH_OP_INIT);
+        for (size_t i = 0; i < ops.size(); ++i) {
+          const auto& [operation, subject, request, now, key] = ops[i];
+          raw[i].operation = operation;
+          raw[i].subject = subject ? subject->c_str() : nullptr;
+          raw[i].request_json = U(request);
+          raw[i].request_size = request.size();
+          raw[i].now = now.c_str();
+          raw[i].idempotency_key = key.c_str();
+        }
+        Buffer out;
+        uint32_t failed = 0;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_apply_batch(h, tenant.c_str(), raw.data(), raw.size(), &out.b, &failed, err);
+        });
+        return py::make_tuple(out.str(), failed);
       })
       .def("maintenance", [](const Store& s, const std::string& tenant, const std::string& now, bool dry_run,
                              uint32_t limit) {

@@ -201,6 +201,30 @@ class Kernel(unittest.TestCase):
             store.check("t")
         self.assertEqual(ctx.exception.reason, "STORE_CLOSED")
 
+    def test_apply_batch_group_commits_with_per_operation_results(self):
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "b"), durable=False) as store:
+            store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
+            results = store.apply_batch("t", [
+                {"operation": "deposit", "request": {"agentId": "agt_buyer", "currency": "USD", "amountCents": 70},
+                 "now": now, "idempotency_key": "d1"},
+                {"operation": "fund", "subject": "0" * 64, "now": now, "idempotency_key": "f1"},
+                {"operation": "deposit", "request": {"agentId": "agt_buyer", "currency": "USD", "amountCents": 70},
+                 "now": now, "idempotency_key": "d1"},
+            ])
+            self.assertEqual([r["ok"] for r in results], [True, False, True])
+            self.assertEqual(results[0]["result"]["availableCents"], 70)
+            self.assertEqual((results[1]["code"], results[1]["codeNumber"], results[1]["reason"]),
+                             ("NOT_FOUND", 5, "AGREEMENT_NOT_FOUND"))
+            self.assertTrue(results[2]["alreadyExisted"])
+            self.assertEqual(store.balance("t", "agt_buyer"), 70)
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.apply_batch("t", [])
+            self.assertEqual(ctx.exception.reason, "BATCH_EMPTY")
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.apply_batch("t", [{"operation": "pay", "now": now, "idempotency_key": "k"}])
+            self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
+
     def test_threads_share_a_store_and_verify_concurrently(self):
         vectors = load_reference("conformance/v1/protocol-vectors/v1.json")
         with nooterra.Store(os.path.join(self.dir, "s"), durable=False) as store:
