@@ -3,6 +3,7 @@
 #include <string>
 
 #include "harness.h"
+#include "nooterra/c.h"
 #include "nooterra/crypto.h"
 #include "nooterra/json.h"
 
@@ -50,6 +51,21 @@ void RunReceiptBenches(const Config& config, Report* report) {
   });
   report->Add("sha256_agreement_per_s", sha_small,
               "baseline: raw SHA-256 of the " + std::to_string(small.size()) + "-byte agreement");
+
+  // The same 60-byte document the binding scripts hash (bench/bindings_overhead.{py,js}), through
+  // the C ABI: the bindings' figures minus this one is their per-call overhead.
+  {
+    const std::string doc = R"({"agreementHash":"x","amountCents":1500,"currency":"USD"})";
+    char hex[65];
+    const double rate = MeasureRate(config, [&](uint64_t n) {
+      for (uint64_t i = 0; i < n; ++i) {
+        nooterra_json_canonical_hash(reinterpret_cast<const uint8_t*>(doc.data()), doc.size(), nullptr, hex, nullptr);
+        DoNotOptimize(hex[0]);
+      }
+    });
+    report->Add("capi_canonical_hash_small_ns", 1e9 / rate,
+                "C ABI canonical hash of the 60-byte document bench/bindings_overhead.{py,js} use");
+  }
 
   json::Canonicalizer canonicalizer;
   double objects = MeasureRate(config, [&](uint64_t n) {
