@@ -56,6 +56,27 @@ class CanonicalJson(unittest.TestCase):
         self.assertEqual(ctx.exception.code, 3)
 
 
+class SharedVectors(unittest.TestCase):
+    """conformance/vectors/canonical-json.json: the vectors every suite (C++, Python, Node) runs."""
+
+    def test_canonical_json_vectors(self):
+        import hashlib
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "conformance", "vectors",
+                            "canonical-json.json")
+        with open(path, encoding="utf-8") as f:
+            cases = json.load(f)["cases"]
+        self.assertGreaterEqual(len(cases), 10)
+        for case in cases:
+            if case.get("error"):
+                with self.assertRaises(nooterra.InvalidArgumentError, msg=case["name"]):
+                    nooterra.canonicalize(case["input"])
+                continue
+            self.assertEqual(nooterra.canonicalize(case["input"]), case["canonical"], case["name"])
+            self.assertEqual(nooterra.canonical_hash(case["input"]),
+                             hashlib.sha256(case["canonical"].encode("utf-8", "surrogatepass")).hexdigest(),
+                             case["name"])
+
+
 class Objects(unittest.TestCase):
     def setUp(self):
         self.vectors = load_reference("conformance/v1/protocol-vectors/v1.json")
