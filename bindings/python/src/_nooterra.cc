@@ -49,14 +49,18 @@ void Check(int32_t rc, nooterra_error_t*& err) {
 
 // Runs one C ABI call with the GIL released (its inputs are already copied into C++ values and
 // it touches no Python object), then raises its error, if any, with the GIL held again.
+//
+// The GIL is released and re-taken by hand rather than with py::gil_scoped_release: at interpreter
+// exit a daemon thread that tries to re-take the GIL is ended by CPython with pthread_exit, whose
+// forced unwind must not start inside a destructor (destructors are noexcept: std::terminate,
+// which aborted the whole process in tests/test_nooterra.py). Here it unwinds through ordinary
+// frames; pybind11 lets abi::__forced_unwind through.
 template <typename F>
 void Call(F&& call) {
   nooterra_error_t* err = nullptr;
-  int32_t rc;
-  {
-    py::gil_scoped_release release;
-    rc = call(&err);
-  }
+  PyThreadState* released = PyEval_SaveThread();
+  const int32_t rc = call(&err);
+  PyEval_RestoreThread(released);
   Check(rc, err);
 }
 

@@ -246,6 +246,26 @@ class Kernel(unittest.TestCase):
                 store.apply_batch("t", [{"operation": "pay", "now": now, "idempotency_key": "k"}])
             self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
 
+    def test_interpreter_exit_with_open_stores_and_busy_threads(self):
+        import subprocess
+        import sys
+        script = f"""
+import threading, nooterra
+a = nooterra.Store({os.path.join(self.dir, 'a')!r}, durable=False)
+b = nooterra.Store({os.path.join(self.dir, 'b')!r})
+a.deposit("t", "agt", 5, idempotency_key="d")
+def spin():
+    while True:
+        a.balance("t", "agt")
+for _ in range(3):
+    threading.Thread(target=spin, daemon=True).start()
+print("exiting", flush=True)
+"""  # the stores are never closed; daemon threads are mid-call at exit
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("exiting", r.stdout)
+
     def test_threads_share_a_store_and_verify_concurrently(self):
         vectors = load_reference("conformance/v1/protocol-vectors/v1.json")
         with nooterra.Store(os.path.join(self.dir, "s"), durable=False) as store:
