@@ -171,6 +171,26 @@ class Kernel {
                                                           std::string_view agreement_hash) const;
 
   // ---------------------------------------------------------------------------------------
+  // Audit trail. Every operation that changed state appended, in its own transaction, one entry
+  // to the tenant's operation log: canonical JSON {"idempotencyKey","now","operation",
+  // "prevHash","request","resultHash","seq"}, each chained to the previous by SHA-256
+  // (prevHash of the first is 64 zeros). Replaying the log into an empty store reproduces every
+  // record byte for byte, so both stores have the same StateHash.
+
+  // SHA-256 over every record of the tenant in every table, in table then key order (each as
+  // table byte, key length, key, value length, value). Two stores with the same hash hold the
+  // same bytes.
+  absl::StatusOr<std::string> StateHash(std::string_view tenant) const;
+  // Walks the tenant's log: sequence numbers, chain links and the stored head. Result
+  // {"entries","headHash"}. A break is DATA_LOSS (OPLOG_BROKEN, the message names the entry).
+  absl::StatusOr<std::string> VerifyOplog(std::string_view tenant) const;
+  // Re-runs `source`'s log of `tenant` on this kernel's store, entry by entry, checking each
+  // result against the logged resultHash. The tenant must not exist here yet
+  // (FAILED_PRECONDITION REPLAY_TARGET_NOT_EMPTY). Result {"entries","stateHash"}; a result that
+  // differs is DATA_LOSS (REPLAY_DIVERGED, naming the entry); a broken log is OPLOG_BROKEN.
+  absl::StatusOr<std::string> Replay(const store::Store& source, std::string_view tenant);
+
+  // ---------------------------------------------------------------------------------------
   // Group commit: runs `ops` in order in ONE durable write transaction (one fsync for all).
   // Precedence, TigerBeetle-style: each operation runs in its own nested transaction and sees
   // every earlier successful operation of the batch; a failed operation discards only its own

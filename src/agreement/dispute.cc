@@ -52,7 +52,7 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
   auto now_ms = internal::TimeMs(now, "now");
   if (!now_ms.ok()) return now_ms.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, "openDispute", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "openDispute", Canonical(json::Tree::FromValue(req)),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       const std::string agreement = Str(req, "agreementHash"), receipt = Str(req, "receiptHash"),
                         hold_hash = Str(req, "holdHash");
@@ -257,6 +257,12 @@ absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, s
     result.Add("blocked", N(blocked));
     result.Add("errors", N(errors));
     result.Add("blockedCases", std::move(blocked_cases));
+    // A tick that moved money is an operation like any other: logged, so a replay repeats it.
+    if (released > 0) {
+      json::Tree request = json::Tree::Object();
+      request.Add("limit", N(limit));
+      return internal::AppendOplog(txn, tenant, "maintenance", Canonical(request), now, "", Canonical(result));
+    }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
@@ -273,7 +279,7 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
   json::Tree request = json::Tree::Object();
   request.Add("caseId", T(std::string(case_id)));
   request.Add("verdict", json::Tree::FromValue(verdict_in));
-  return internal::Run(store_, batch_, tenant, idempotency_key, "submitVerdict", Canonical(request),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "submitVerdict", Canonical(request),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       auto stored_case = internal::LoadObject(txn, tenant, ObjectType::kArbitrationCase, StrCat("case/", case_id));
       if (!stored_case.ok()) return stored_case.status();

@@ -97,7 +97,8 @@ absl::StatusOr<Result> Kernel::RegisterAgent(std::string_view tenant, std::strin
       result.already_existed = true;
       return absl::OkStatus();
     }
-    return txn.Insert(store::Table::kObjects, tenant, StrCat("agent/", agent_id), text);
+    if (auto w = txn.Insert(store::Table::kObjects, tenant, StrCat("agent/", agent_id), text); !w.ok()) return w;
+    return internal::AppendOplog(txn, tenant, "registerAgent", text, "", "", text);
   });
   if (!s.ok()) return s;
   return result;
@@ -110,7 +111,7 @@ absl::StatusOr<Result> Kernel::Deposit(std::string_view tenant, std::string_view
   request.Add("agentId", T(std::string(agent_id)));
   request.Add("currency", T(std::string(currency)));
   request.Add("amountCents", N(amount_cents));
-  return internal::Run(store_, batch_, tenant, idempotency_key, "deposit", Canonical(request),
+  return internal::Run(store_, batch_, tenant, idempotency_key, "", "deposit", Canonical(request),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       if (amount_cents < 1) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "amountCents must be >= 1");
       const std::string entry_id = StrCat("deposit:", crypto::Sha256Hex(idempotency_key).substr(0, 32));
@@ -132,7 +133,7 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, "lockHold", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "lockHold", Canonical(json::Tree::FromValue(req)),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       const std::string payer = Str(req, "payerAgentId"), payee = Str(req, "payeeAgentId");
       if (!payer.empty() && payer == payee) {

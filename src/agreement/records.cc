@@ -76,7 +76,7 @@ absl::StatusOr<Agent> LoadAgent(const store::ReadTxn& txn, std::string_view tena
 }
 
 absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
-                                  std::string_view key, std::string_view operation,
+                                  std::string_view key, std::string_view now, std::string_view operation,
                                   std::string_view request_canonical,
                                   const std::function<absl::StatusOr<std::string>()>& fn) {
   bool key_ok = !key.empty() && key.size() <= kIdempotencyKeyBytesMax;
@@ -111,16 +111,19 @@ absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
   if (absl::Status s = txn.Insert(store::Table::kIdempotency, tenant, key, record); !s.ok()) {
     return s;
   }
+  if (absl::Status s = AppendOplog(txn, tenant, operation, request_canonical, now, key, *result); !s.ok()) {
+    return s;
+  }
   return Result{std::move(*result), false};
 }
 
 absl::StatusOr<Result> Run(store::Store* store, store::WriteTxn* batch, std::string_view tenant,
-                           std::string_view key, std::string_view operation,
+                           std::string_view key, std::string_view now, std::string_view operation,
                            std::string_view request_canonical,
                            const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn) {
   Result out;
   auto body = [&](store::WriteTxn& txn) -> absl::Status {
-    auto r = Idempotent(txn, tenant, key, operation, request_canonical, [&]() { return fn(txn); });
+    auto r = Idempotent(txn, tenant, key, now, operation, request_canonical, [&]() { return fn(txn); });
     if (!r.ok()) return r.status();
     out = std::move(*r);
     return absl::OkStatus();

@@ -59,10 +59,18 @@ absl::StatusOr<Agent> LoadAgent(const store::ReadTxn& txn, std::string_view tena
 // Runs `fn` under an idempotency key: a stored result for the same request is returned with
 // already_existed = true, a different request under the key is IDEMPOTENCY_KEY_CONFLICT, and a
 // new result is recorded in the same transaction.
+// A new result is also appended to the tenant's operation log (AppendOplog) with `now`.
 absl::StatusOr<Result> Idempotent(store::WriteTxn& txn, std::string_view tenant,
-                                  std::string_view key, std::string_view operation,
+                                  std::string_view key, std::string_view now, std::string_view operation,
                                   std::string_view request_canonical,
                                   const std::function<absl::StatusOr<std::string>()>& fn);
+
+// Appends one entry to the tenant's hash-chained operation log (oplog.cc): what was asked
+// (operation, canonical request, now, idempotency key) and the SHA-256 of what it produced,
+// chained to the previous entry's hash. `now` may be empty (operations that read no time).
+absl::Status AppendOplog(store::WriteTxn& txn, std::string_view tenant, std::string_view operation,
+                         std::string_view request_canonical, std::string_view now,
+                         std::string_view idempotency_key, std::string_view result);
 
 // Parses a request object (named limit kRequestBytesMax).
 absl::StatusOr<json::Document> ParseRequest(std::string_view text);
@@ -101,7 +109,7 @@ inline ledger::Account Wallet(std::string owner, std::string currency, ledger::B
 // Inside a batch (`batch` != nullptr) it is a transaction nested in the batch's, so a failed
 // operation discards only its own writes.
 absl::StatusOr<Result> Run(store::Store* store, store::WriteTxn* batch, std::string_view tenant,
-                           std::string_view key,
+                           std::string_view key, std::string_view now,
                            std::string_view operation, std::string_view request_canonical,
                            const std::function<absl::StatusOr<std::string>(store::WriteTxn&)>& fn);
 

@@ -64,7 +64,7 @@ absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::str
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, "createAgreement", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "createAgreement", Canonical(json::Tree::FromValue(req)),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     json::Value in = req.Find("agreement");
     if (!in.is_object()) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "agreement is required");
@@ -141,7 +141,7 @@ absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view ag
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Tree request = json::Tree::Object();
   request.Add("agreementHash", T(std::string(agreement_hash)));
-  return internal::Run(store_, batch_, tenant, idempotency_key, "fund", Canonical(request), [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "fund", Canonical(request), [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     auto deal = LoadDeal(txn, tenant, agreement_hash);
     if (!deal.ok()) return deal.status();
     if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
@@ -165,7 +165,7 @@ absl::StatusOr<Result> Kernel::SubmitEvidence(std::string_view tenant, std::stri
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value evidence = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, "submitEvidence", Canonical(json::Tree::FromValue(evidence)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "submitEvidence", Canonical(json::Tree::FromValue(evidence)),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     const std::string h = Str(evidence, "agreementHash");
     auto deal = LoadDeal(txn, tenant, h);
@@ -209,7 +209,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, "settle", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "settle", Canonical(json::Tree::FromValue(req)),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     const std::string h = Str(req, "agreementHash");
     auto deal = LoadDeal(txn, tenant, h);
@@ -386,7 +386,7 @@ absl::StatusOr<Result> Kernel::Void(std::string_view tenant, std::string_view ag
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Tree request = json::Tree::Object();
   request.Add("agreementHash", T(std::string(agreement_hash)));
-  return internal::Run(store_, batch_, tenant, idempotency_key, "void", Canonical(request), [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "void", Canonical(request), [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     auto deal = LoadDeal(txn, tenant, agreement_hash);
     if (!deal.ok()) return deal.status();
     if (auto e = Expect(*deal, {"funded", "evidenced"}, "void"); !e.ok()) return e;
