@@ -369,8 +369,11 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
       if (auto w = txn.Insert(store::Table::kObjects, tenant, key, object->canonical); !w.ok()) return w;
     }
     deal->Set("status", T("settled"));
+    deal->Set("decisionId", T(S(decision->body, "decisionId")));
     deal->Set("decisionHash", T(decision->hash));
+    deal->Set("receiptId", T(S(receipt->body, "receiptId")));
     deal->Set("receiptHash", T(receipt->hash));
+    if (!hold_json.is_null()) deal->Set("holdHash", T(S(hold_json, "holdHash")));
     deal->Set("updatedAt", T(std::string(now)));
     if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
     json::Tree result = json::Tree::Object();

@@ -1,11 +1,21 @@
-// `nooterra store check DIR`: audits every tenant's ledger in a store.
+// `nooterra store check|state-hash|replay|export`: audits, fingerprints, replays and exports a
+// store. Thin shells over the ledger and the agreement kernel's audit trail.
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include <cerrno>
+
 #include <cstdio>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "cli/common.h"
 #include "common/strings.h"
+#include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
 #include "nooterra/json.h"
 #include "nooterra/ledger.h"
 #include "nooterra/status.h"
@@ -17,12 +27,219 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: nooterra store check DIR [--tenant TENANT]\n"
+    "       nooterra store state-hash DIR [--tenant TENANT]\n"
+    "       nooterra store replay SOURCE_DIR TARGET_DIR [--tenant TENANT]\n"
+    "       nooterra store export DIR --tenant TENANT --agreement HASH --out OUT_DIR\n"
     "\n"
-    "Audits the ledger of every tenant in the store at DIR (or of one): every entry balances per\n"
-    "currency, every stored balance equals its journal, no account but the external one is\n"
-    "negative, each currency sums to zero. Prints {\"ok\",\"store\",\"tenants\":[{\"tenant\",\n"
-    "\"violations\"}]} and exits 0 when the store is sound, 1 when it is not, 2 when it cannot\n"
-    "be opened. The store is opened read-mostly and never changed.\n";
+    "check       audits every tenant (or one): the ledger (every entry balances per currency, every\n"
+    "            stored balance equals its journal, no account but the external one is negative,\n"
+    "            each currency sums to zero) and the operation log (sequence, hash chain, head).\n"
+    "            Prints {\"ok\",\"store\",\"tenants\":[{\"tenant\",\"violations\",\"oplog\"}]}; exits 0\n"
+    "            when sound, 1 when not.\n"
+    "state-hash  SHA-256 of every record of each tenant: {\"tenants\":[{\"tenant\",\"stateHash\"}]}.\n"
+    "replay      re-runs SOURCE's operation log into TARGET (created; the tenants must be absent\n"
+    "            there), checking every result, then compares the state hashes. Exits 0 when every\n"
+    "            tenant replays to the same state hash, 1 otherwise.\n"
+    "export      writes one agreement's documents (agreement, record, evidence, decision, receipt,\n"
+    "            hold, case, when present) and its operation-log entries as files in OUT_DIR, with\n"
+    "            a manifest.json of their SHA-256.\n"
+    "\n"
+    "A store that cannot be opened exits 2. check, state-hash and export never change the store.\n";
+
+int Fail(const char* what, const absl::Status& s) {
+  PrintError(what, s);
+  return kExitUsage;
+}
+
+void Print(const json::Tree& out) {
+  auto text = json::CanonicalString(out);
+  std::printf("%s\n", text.ok() ? text->c_str() : "{\"ok\":false}");
+}
+
+// The tenants to visit: --tenant, or every tenant with ledger records or an operation log.
+absl::StatusOr<std::set<std::string>> Tenants(const store::Store& db, const std::string* only) {
+  std::set<std::string> names;
+  if (only != nullptr) {
+    if (absl::Status v = store::ValidateTenant(*only); !v.ok()) return v;
+    names.insert(*only);
+    return names;
+  }
+  absl::Status s = db.Read([&](const store::ReadTxn& txn) -> absl::Status {
+    for (store::Table t : {store::Table::kAccounts, store::Table::kJournal, store::Table::kOplog}) {
+      absl::Status l = txn.ListTenants(t, [&](std::string_view name) {
+        names.emplace(name);
+        return true;
+      });
+      if (!l.ok()) return l;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return names;
+}
+
+int Check(store::Store& db, const std::string& dir, const std::string* only) {
+  auto names = Tenants(db, only);
+  if (!names.ok()) return Fail("store check", names.status());
+  agreement::Kernel kernel(&db);
+  json::Tree tenants = json::Tree::Array();
+  bool sound = true;
+  for (const std::string& name : *names) {
+    json::Tree list = json::Tree::Array();
+    absl::Status s = db.Read([&](const store::ReadTxn& txn) -> absl::Status {
+      auto violations = ledger::Check(txn, name);
+      if (!violations.ok()) return violations.status();
+      for (const std::string& v : *violations) list.Push(json::Tree::String(v));
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return Fail("store check", s);
+    json::Tree entry = json::Tree::Object();
+    entry.Add("tenant", json::Tree::String(name));
+    auto log = kernel.VerifyOplog(name);
+    if (log.ok()) {
+      entry.Add("oplog", *json::Tree::Parse(*log));
+    } else if (log.status().code() == absl::StatusCode::kDataLoss) {
+      list.Push(json::Tree::String(StrCat("operation log: ", log.status().message())));
+      entry.Add("oplog", json::Tree::Null());
+    } else {
+      return Fail("store check", log.status());
+    }
+    sound = sound && list.items().empty();
+    entry.Add("violations", std::move(list));
+    tenants.Push(std::move(entry));
+  }
+  json::Tree out = json::Tree::Object();
+  out.Add("ok", json::Tree::Bool(sound));
+  out.Add("store", json::Tree::String(dir));
+  out.Add("tenants", std::move(tenants));
+  Print(out);
+  return sound ? kExitOk : kExitRejected;
+}
+
+int StateHash(store::Store& db, const std::string* only) {
+  auto names = Tenants(db, only);
+  if (!names.ok()) return Fail("store state-hash", names.status());
+  agreement::Kernel kernel(&db);
+  json::Tree tenants = json::Tree::Array();
+  for (const std::string& name : *names) {
+    auto hash = kernel.StateHash(name);
+    if (!hash.ok()) return Fail("store state-hash", hash.status());
+    json::Tree entry = json::Tree::Object();
+    entry.Add("tenant", json::Tree::String(name));
+    entry.Add("stateHash", json::Tree::String(*hash));
+    tenants.Push(std::move(entry));
+  }
+  json::Tree out = json::Tree::Object();
+  out.Add("tenants", std::move(tenants));
+  Print(out);
+  return kExitOk;
+}
+
+int Replay(store::Store& source, const std::string& target_dir, const std::string* only) {
+  auto names = Tenants(source, only);
+  if (!names.ok()) return Fail("store replay", names.status());
+  auto target = store::Store::Open(target_dir);
+  if (!target.ok()) return Fail("store replay", target.status());
+  agreement::Kernel from(&source), to(target->get());
+  json::Tree tenants = json::Tree::Array();
+  bool same = true;
+  for (const std::string& name : *names) {
+    auto expected = from.StateHash(name);
+    if (!expected.ok()) return Fail("store replay", expected.status());
+    json::Tree entry = json::Tree::Object();
+    entry.Add("tenant", json::Tree::String(name));
+    entry.Add("sourceStateHash", json::Tree::String(*expected));
+    auto replayed = to.Replay(source, name);
+    if (!replayed.ok()) {
+      same = false;
+      entry.Add("error", json::Tree::String(StrCat(StatusReason(replayed.status()), ": ", replayed.status().message())));
+    } else {
+      json::Tree r = *json::Tree::Parse(*replayed);
+      const bool match = r.Find("stateHash")->as_string() == *expected;
+      same = same && match;
+      entry.Add("entries", *r.Find("entries"));
+      entry.Add("replayedStateHash", *r.Find("stateHash"));
+      entry.Add("match", json::Tree::Bool(match));
+    }
+    tenants.Push(std::move(entry));
+  }
+  json::Tree out = json::Tree::Object();
+  out.Add("ok", json::Tree::Bool(same));
+  out.Add("tenants", std::move(tenants));
+  Print(out);
+  return same ? kExitOk : kExitRejected;
+}
+
+absl::Status WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return MakeError(absl::StatusCode::kPermissionDenied, "EXPORT_WRITE_FAILED", StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+int Export(store::Store& db, const std::string* tenant, const std::string* hash, const std::string* out_dir) {
+  if (tenant == nullptr || hash == nullptr || out_dir == nullptr) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  agreement::Kernel kernel(&db);
+  auto record = kernel.GetAgreement(*tenant, *hash);
+  if (!record.ok()) return Fail("store export", record.status());
+  if (!record->has_value()) {
+    return Fail("store export", MakeError(absl::StatusCode::kNotFound, "AGREEMENT_NOT_FOUND",
+                                          StrCat("no agreement ", *hash, " in tenant ", *tenant)));
+  }
+  if (::mkdir(out_dir->c_str(), 0755) != 0 && errno != EEXIST) {
+    return Fail("store export", MakeError(absl::StatusCode::kPermissionDenied, "EXPORT_WRITE_FAILED",
+                                          StrCat("cannot create ", *out_dir)));
+  }
+  json::Tree deal = *json::Tree::Parse(**record);
+  auto member = [&](std::string_view key) {
+    const json::Tree* v = deal.Find(key);
+    return v != nullptr && v->is_string() ? v->as_string() : std::string();
+  };
+  std::vector<std::pair<std::string, absl::StatusOr<std::optional<std::string>>>> files;
+  using Doc = agreement::Kernel::Document;
+  files.emplace_back("record.json", *record);
+  files.emplace_back("agreement.json", kernel.GetDocument(*tenant, Doc::kAgreement, *hash));
+  files.emplace_back("evidence.json", kernel.GetDocument(*tenant, Doc::kEvidence, *hash));
+  if (!member("decisionId").empty()) files.emplace_back("decision.json", kernel.GetDocument(*tenant, Doc::kDecision, member("decisionId")));
+  if (!member("receiptId").empty()) files.emplace_back("receipt.json", kernel.GetDocument(*tenant, Doc::kReceipt, member("receiptId")));
+  if (!member("holdHash").empty()) files.emplace_back("hold.json", kernel.GetHold(*tenant, member("holdHash")));
+  files.emplace_back("case.json", kernel.GetCase(*tenant, StrCat("arb_case_tc_", *hash)));
+  // The operation-log entries whose request names the agreement (fund, evidence, settle, void,
+  // dispute, verdict), one per line, in log order.
+  std::string operations;
+  absl::Status scan = db.Read([&](const store::ReadTxn& txn) {
+    return txn.Scan(store::Table::kOplog, *tenant, "op/", [&](std::string_view, std::string_view entry) {
+      if (entry.find(*hash) != std::string_view::npos) operations.append(entry).append("\n");
+      return true;
+    });
+  });
+  if (!scan.ok()) return Fail("store export", scan);
+  files.emplace_back("operations.jsonl", std::optional<std::string>(operations));
+  json::Tree manifest = json::Tree::Object();
+  manifest.Add("agreementHash", json::Tree::String(*hash));
+  manifest.Add("tenant", json::Tree::String(*tenant));
+  json::Tree listed = json::Tree::Array();
+  for (auto& [name, content] : files) {
+    if (!content.ok()) return Fail("store export", content.status());
+    if (!content->has_value()) continue;
+    const std::string text = name == "operations.jsonl" ? **content : **content + "\n";
+    if (absl::Status w = WriteText(*out_dir + "/" + name, text); !w.ok()) return Fail("store export", w);
+    json::Tree f = json::Tree::Object();
+    f.Add("name", json::Tree::String(name));
+    f.Add("sha256", json::Tree::String(crypto::Sha256Hex(text)));
+    listed.Push(std::move(f));
+  }
+  manifest.Add("files", std::move(listed));
+  auto text = json::CanonicalString(manifest);
+  if (!text.ok()) return Fail("store export", text.status());
+  if (absl::Status w = WriteText(*out_dir + "/manifest.json", *text + "\n"); !w.ok()) return Fail("store export", w);
+  std::printf("%s\n", text->c_str());
+  return kExitOk;
+}
 
 }  // namespace
 
@@ -31,8 +248,11 @@ int StoreCommand(const std::vector<std::string>& args) {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? kExitUsage : kExitOk;
   }
-  auto parsed = ParseArgs(std::vector<std::string>(args.begin() + 1, args.end()), {"tenant"});
-  if (args[0] != "check" || !parsed.ok() || parsed->positionals.size() != 1) {
+  const std::string& sub = args[0];
+  auto parsed = ParseArgs(std::vector<std::string>(args.begin() + 1, args.end()), {"tenant", "agreement", "out"});
+  const size_t positionals = sub == "replay" ? 2 : 1;
+  if ((sub != "check" && sub != "state-hash" && sub != "replay" && sub != "export") || !parsed.ok() ||
+      parsed->positionals.size() != positionals) {
     if (!parsed.ok()) PrintError("store", parsed.status());
     std::fputs(kUsage, stderr);
     return kExitUsage;
@@ -40,50 +260,12 @@ int StoreCommand(const std::vector<std::string>& args) {
   store::Options options;
   options.create = false;
   auto opened = store::Store::Open(parsed->positionals[0], options);
-  if (!opened.ok()) {
-    PrintError("store check", opened.status());
-    return kExitUsage;
-  }
-  json::Tree tenants = json::Tree::Array();
-  bool sound = true;
-  absl::Status s = (*opened)->Read([&](const store::ReadTxn& txn) -> absl::Status {
-    std::set<std::string> names;
-    if (const std::string* only = parsed->Get("tenant")) {
-      if (absl::Status v = store::ValidateTenant(*only); !v.ok()) return v;
-      names.insert(*only);
-    } else {
-      for (store::Table t : {store::Table::kAccounts, store::Table::kJournal}) {
-        absl::Status l = txn.ListTenants(t, [&](std::string_view name) {
-          names.emplace(name);
-          return true;
-        });
-        if (!l.ok()) return l;
-      }
-    }
-    for (const std::string& name : names) {
-      auto violations = ledger::Check(txn, name);
-      if (!violations.ok()) return violations.status();
-      json::Tree list = json::Tree::Array();
-      for (const std::string& v : *violations) list.Push(json::Tree::String(v));
-      sound = sound && violations->empty();
-      json::Tree entry = json::Tree::Object();
-      entry.Add("tenant", json::Tree::String(name));
-      entry.Add("violations", std::move(list));
-      tenants.Push(std::move(entry));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    PrintError("store check", s);
-    return kExitUsage;
-  }
-  json::Tree out = json::Tree::Object();
-  out.Add("ok", json::Tree::Bool(sound));
-  out.Add("store", json::Tree::String(parsed->positionals[0]));
-  out.Add("tenants", std::move(tenants));
-  auto text = json::CanonicalString(out);
-  std::printf("%s\n", text.ok() ? text->c_str() : "{\"ok\":false}");
-  return sound ? kExitOk : kExitRejected;
+  if (!opened.ok()) return Fail(("store " + sub).c_str(), opened.status());
+  const std::string* tenant = parsed->Get("tenant");
+  if (sub == "check") return Check(**opened, parsed->positionals[0], tenant);
+  if (sub == "state-hash") return StateHash(**opened, tenant);
+  if (sub == "replay") return Replay(**opened, parsed->positionals[1], tenant);
+  return Export(**opened, tenant, parsed->Get("agreement"), parsed->Get("out"));
 }
 
 }  // namespace nooterra::cli

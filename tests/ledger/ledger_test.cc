@@ -2,10 +2,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <sys/wait.h>
 
 #include <random>
 
+#include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
 #include "nooterra/ledger.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
@@ -243,8 +248,8 @@ TEST(StoreCheckCli, ReportsEveryTenantAndFindsTampering) {
   std::string out = RunCli("store check " + path, &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_THAT(out, ::testing::HasSubstr(R"("ok":true)"));
-  EXPECT_THAT(out, ::testing::HasSubstr(R"({"tenant":"tenant_a","violations":[]})"));
-  EXPECT_THAT(out, ::testing::HasSubstr(R"({"tenant":"tenant_b","violations":[]})"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("tenant":"tenant_a","violations":[]})"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("tenant":"tenant_b","violations":[]})"));
   {
     auto store = Store::Open(path);
     ASSERT_TRUE((*store)->Write([&](store::WriteTxn& txn) {
@@ -264,6 +269,66 @@ TEST(StoreCheckCli, ReportsEveryTenantAndFindsTampering) {
   out = RunCli("store check " + dir.sub("missing"), &code);
   EXPECT_EQ(code, 2) << out;
   EXPECT_THAT(out, ::testing::HasSubstr("STORE_NOT_FOUND"));
+}
+
+// state-hash, replay, export, and check's operation-log audit, on a store the kernel wrote.
+TEST(StoreCli, StateHashReplayExportAndABrokenLog) {
+  testing::TempDir dir;
+  const std::string path = dir.sub("s");
+  std::string agreement_hash, state_hash;
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    agreement::Kernel k(store->get());
+    const std::string pem = crypto::PrivateKey::FromSeed(crypto::AsBytes(std::string(32, '\x01')))->public_key().ToPem();
+    const std::string pem2 = crypto::PrivateKey::FromSeed(crypto::AsBytes(std::string(32, '\x02')))->public_key().ToPem();
+    ASSERT_TRUE(k.RegisterAgent("tenant_a", "agt_buyer", pem).ok());
+    ASSERT_TRUE(k.RegisterAgent("tenant_a", "agt_tool", pem2).ok());
+    ASSERT_TRUE(k.Deposit("tenant_a", "agt_buyer", "USD", 5000, "dep").ok());
+    auto created = k.CreateAgreement("tenant_a",
+        R"({"agreement":{"toolId":"tool_x","callId":"call_1","manifestHash":")" + std::string(64, 'a') +
+        R"(","input":{},"settlementTerms":{"amountCents":1000,"currency":"USD"},"payerAgentId":"agt_buyer",)"
+        R"("payeeAgentId":"agt_tool"},"holdbackBps":1000,"challengeWindowMs":1000})",
+        "2026-01-01T00:00:00Z", "c1");
+    ASSERT_TRUE(created.ok()) << created.status();
+    agreement_hash = created->json.substr(created->json.find("\"agreementHash\":\"") + 17, 64);
+    ASSERT_TRUE(k.Fund("tenant_a", agreement_hash, "2026-01-01T00:00:00Z", "f1").ok());
+    ASSERT_TRUE(k.Settle("tenant_a", R"({"agreementHash":")" + agreement_hash +
+                         R"(","decisionId":"dec_1","receiptId":"rcpt_1","verificationStatus":"green"})",
+                         "2026-01-01T00:00:01Z", "s1").ok());
+    state_hash = *k.StateHash("tenant_a");
+  }
+  int code = -1;
+  std::string out = RunCli("store state-hash " + path, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"({"stateHash":")" + state_hash + R"(","tenant":"tenant_a"})"));
+  out = RunCli("store replay " + path + " " + dir.sub("copy"), &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("entries":6,"match":true,"replayedStateHash":")" + state_hash));
+  out = RunCli("store replay " + path + " " + dir.sub("copy"), &code);  // the tenant exists there now
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("REPLAY_TARGET_NOT_EMPTY"));
+  out = RunCli("store export " + path + " --tenant tenant_a --agreement " + agreement_hash + " --out " + dir.sub("out"), &code);
+  EXPECT_EQ(code, 0) << out;
+  for (const char* file : {"agreement.json", "record.json", "decision.json", "receipt.json", "hold.json",
+                           "operations.jsonl", "manifest.json"}) {
+    EXPECT_TRUE(std::ifstream(dir.sub("out") + "/" + file).good()) << file;
+  }
+  std::ifstream receipt(dir.sub("out") + "/receipt.json");
+  std::string receipt_text((std::istreambuf_iterator<char>(receipt)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(out, ::testing::HasSubstr(R"({"name":"receipt.json","sha256":")" + crypto::Sha256Hex(receipt_text)));
+  out = RunCli("store export " + path + " --tenant tenant_a --agreement " + std::string(64, '0') + " --out " + dir.sub("x"), &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("AGREEMENT_NOT_FOUND"));
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE((*store)->Write([&](store::WriteTxn& txn) {
+      return txn.Delete(Table::kOplog, "tenant_a", "op/000000000002");
+    }).ok());
+  }
+  out = RunCli("store check " + path, &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("operation log: entry 2 is missing"));
 }
 
 }  // namespace
