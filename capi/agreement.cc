@@ -1,5 +1,6 @@
 // C ABI of the agreement module: a translation of include/nooterra/agreement.h. A Kernel is a
 // stateless view over the store, so each call makes one on the stack.
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -158,6 +159,48 @@ int32_t nooterra_agreement_apply_batch(nooterra_store_t* store, const char* tena
     if (absl::Status s = capi::FillBuffer(json, out_results); !s.ok()) return s;
     if (out_failed != nullptr) *out_failed = failed;
     return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_store_state_hash(nooterra_store_t* store, const char* tenant, char out_hex[65],
+                                  nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || out_hex == nullptr) return capi::NullArgument("tenant and out_hex");
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    auto hash = agreement::Kernel(lease->get()).StateHash(tenant);
+    if (!hash.ok()) return hash.status();
+    std::memcpy(out_hex, hash->c_str(), 65);
+    return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_agreement_verify_log(nooterra_store_t* store, const char* tenant, nooterra_buffer_t* out_report,
+                                      nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || out_report == nullptr) return capi::NullArgument("tenant and out_report");
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    auto report = agreement::Kernel(lease->get()).VerifyOplog(tenant);
+    if (!report.ok()) return report.status();
+    return capi::FillBuffer(*report, out_report);
+  });
+}
+
+int32_t nooterra_agreement_replay(nooterra_store_t* source, nooterra_store_t* target, const char* tenant,
+                                  nooterra_buffer_t* out_report, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || out_report == nullptr) return capi::NullArgument("tenant and out_report");
+    auto from = capi::StoreLease::Acquire(source);
+    if (!from.ok()) return from.status();
+    auto to = capi::StoreLease::Acquire(target);
+    if (!to.ok()) return to.status();
+    if (from->get() == to->get()) {
+      return MakeError(absl::StatusCode::kInvalidArgument, "REPLAY_SAME_STORE", "source and target are the same store");
+    }
+    auto report = agreement::Kernel(to->get()).Replay(*from->get(), tenant);
+    if (!report.ok()) return report.status();
+    return capi::FillBuffer(*report, out_report);
   });
 }
 

@@ -565,6 +565,26 @@ NOOTERRA_API int32_t nooterra_agreement_apply_batch(nooterra_store_t* store, con
                                                     nooterra_buffer_t* out_results, uint32_t* out_failed,
                                                     nooterra_error_t** error);
 
+/* The audit trail. Every operation that changed state appended one entry to the tenant's
+ * hash-chained operation log (see include/nooterra/agreement.h, "Audit trail").
+ *
+ * nooterra_store_state_hash: SHA-256 of every record of the tenant (64 hex digits + NUL); two
+ *   stores with the same hash hold the same bytes. Errors: INVALID_ARGUMENT
+ *   (STORE_TENANT_INVALID, NULL_ARGUMENT), FAILED_PRECONDITION (STORE_CLOSED).
+ * nooterra_agreement_verify_log: walks the log; out_report {"entries","headHash"}. A broken chain
+ *   is DATA_LOSS (OPLOG_BROKEN, the message names the entry).
+ * nooterra_agreement_replay: re-runs `source`'s log of `tenant` on `target` (where the tenant must
+ *   not exist yet), checking each result; out_report {"entries","stateHash"}. Errors:
+ *   FAILED_PRECONDITION (REPLAY_TARGET_NOT_EMPTY, STORE_CLOSED), DATA_LOSS (OPLOG_BROKEN,
+ *   REPLAY_DIVERGED naming the entry). Thread-safe. */
+NOOTERRA_API int32_t nooterra_store_state_hash(nooterra_store_t* store, const char* tenant, char out_hex[65],
+                                               nooterra_error_t** error);
+NOOTERRA_API int32_t nooterra_agreement_verify_log(nooterra_store_t* store, const char* tenant,
+                                                   nooterra_buffer_t* out_report, nooterra_error_t** error);
+NOOTERRA_API int32_t nooterra_agreement_replay(nooterra_store_t* source, nooterra_store_t* target,
+                                               const char* tenant, nooterra_buffer_t* out_report,
+                                               nooterra_error_t** error);
+
 /* Releases every held hold whose challenge window has strictly passed and that no open case
  * references (limit 1..10000 holds per call). [out] out_result the tick report. */
 NOOTERRA_API int32_t nooterra_agreement_maintenance(nooterra_store_t* store, const char* tenant,

@@ -199,6 +199,9 @@ export class Store {
   submitVerdict(tenant: string, caseId: string, verdict: Json, options: StepOptions): Promise<KernelResult>;
   /** Group commit: one durable transaction, one result per operation (see lib/index.js). */
   applyBatch(tenant: string, operations: BatchOperation[]): Promise<BatchResult[]>;
+  stateHash(tenant: string): Promise<string>;
+  verifyLog(tenant: string): Promise<{ entries: number; headHash: string }>;
+  replayFrom(source: Store, tenant: string): Promise<{ entries: number; stateHash: string }>;
   runMaintenance(tenant: string, options: { now: string; dryRun?: boolean; limit?: number }): Promise<Record<string, any>>;
   get(tenant: string, kind: RecordKind, key: string): Promise<Record<string, any>>;
   wallet(tenant: string, agentId: string, currency?: string): Promise<{ available: Amount; escrow: Amount }>;

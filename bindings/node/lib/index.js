@@ -406,6 +406,19 @@ class Store {
     });
     return JSON.parse(await this._s.applyBatch(tenant, ops));
   }
+  /** SHA-256 of every record of the tenant: equal hashes mean byte-identical stores. */
+  async stateHash(tenant) {
+    return this._s.stateHash(requireString(tenant, 'tenant'));
+  }
+  /** Walks the tenant's hash-chained operation log: {entries, headHash}; rejects OPLOG_BROKEN. */
+  async verifyLog(tenant) {
+    return JSON.parse(await this._s.verifyLog(requireString(tenant, 'tenant')));
+  }
+  /** Re-runs `source`'s operation log of `tenant` into this store: {entries, stateHash}. */
+  async replayFrom(source, tenant) {
+    if (!(source instanceof Store)) throw argumentError('source must be a Store');
+    return JSON.parse(await this._s.replayFrom(source._s, requireString(tenant, 'tenant')));
+  }
   /** Releases holdbacks whose challenge window has passed. Options: now, dryRun, limit. */
   async runMaintenance(tenant, opts) {
     const o = options(opts, 'options');

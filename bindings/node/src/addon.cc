@@ -264,6 +264,9 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::RegisterAgent>("registerAgent"),
                         InstanceMethod<&Store::Deposit>("deposit"), InstanceMethod<&Store::Apply>("apply"),
                         InstanceMethod<&Store::ApplyBatch>("applyBatch"),
+                        InstanceMethod<&Store::StateHash>("stateHash"),
+                        InstanceMethod<&Store::VerifyLog>("verifyLog"),
+                        InstanceMethod<&Store::ReplayFrom>("replayFrom"),
                         InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
   }
 
@@ -297,7 +300,8 @@ class Store : public Napi::ObjectWrap<Store> {
 
   // Queues `work` with the handle; a closed store rejects at once with STORE_CLOSED.
   Napi::Value Run(const Napi::CallbackInfo& info, Shape shape,
-                  std::function<int32_t(nooterra_store_t*, Outcome&, nooterra_error_t**)> work) {
+                  std::function<int32_t(nooterra_store_t*, Outcome&, nooterra_error_t**)> work,
+                  std::function<void()> also_on_settled = nullptr) {
     Napi::Env env = info.Env();
     if (closed_) {
       auto d = Napi::Promise::Deferred::New(env);
@@ -309,9 +313,10 @@ class Store : public Napi::ObjectWrap<Store> {
     auto* worker = new CallWorker(
         env, Value(), shape,
         [h, work = std::move(work)](Outcome& out, nooterra_error_t** err) { return work(h, out, err); },
-        [this] {
+        [this, also = std::move(also_on_settled)] {
           --pending_;
           MaybeRelease();
+          if (also) also();
         });
     return worker->Queue();
   }
@@ -422,6 +427,52 @@ class Store : public Napi::ObjectWrap<Store> {
       out.text = b.str();
       return rc;
     });
+  }
+  Napi::Value StateHash(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0);
+    return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      char hex[65] = {0};
+      const int32_t rc = nooterra_store_state_hash(h, tenant.c_str(), hex, err);
+      out.text = hex;
+      return rc;
+    });
+  }
+  Napi::Value VerifyLog(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0);
+    return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_agreement_verify_log(h, tenant.c_str(), &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  // replayFrom(sourceStore, tenant): the source is kept alive and counted as busy too.
+  Napi::Value ReplayFrom(const Napi::CallbackInfo& info) {
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "the source must be a NativeStore");
+    Store* source = Napi::ObjectWrap<Store>::Unwrap(info[0].As<Napi::Object>());  // throws if not one
+    if (source == nullptr) throw Napi::TypeError::New(info.Env(), "the source must be a NativeStore");
+    std::string tenant = Str(info, 1);
+    if (source->closed_) {
+      auto d = Napi::Promise::Deferred::New(info.Env());
+      d.Reject(MakeError(info.Env(), {NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED", "the source store is closed", -1}).Value());
+      return d.Promise();
+    }
+    nooterra_store_t* from = source->handle_;
+    ++source->pending_;
+    Napi::ObjectReference keep = Napi::Persistent(info[0].As<Napi::Object>());
+    auto release = std::make_shared<Napi::ObjectReference>(std::move(keep));
+    return Run(info, Shape::kText,
+               [from, tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+                 Buffer b;
+                 const int32_t rc = nooterra_agreement_replay(from, h, tenant.c_str(), &b.b, err);
+                 out.text = b.str();
+                 return rc;
+               },
+               [source, release] {
+                 --source->pending_;
+                 source->MaybeRelease();
+                 release->Reset();
+               });
   }
   Napi::Value Maintenance(const Napi::CallbackInfo& info) {
     std::string tenant = Str(info, 0), now = Str(info, 1);

@@ -83,6 +83,23 @@ test('applyBatch: one commit, per-operation results, batch-level rejections', as
   store.close();
 });
 
+test('audit trail: the log replays into another store with the same state hash', async (t) => {
+  const dir = tempDir(t);
+  const src = await nooterra.Store.open(path.join(dir, 'src'), { durable: false });
+  const dst = await nooterra.Store.open(path.join(dir, 'dst'), { durable: false });
+  await src.registerAgent('t', 'agt_a', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 5)).publicKeyPem);
+  await src.deposit('t', 'agt_a', 40, { idempotencyKey: 'd1' });
+  assert.equal((await src.verifyLog('t')).entries, 2);
+  const hash = await src.stateHash('t');
+  assert.deepEqual(await dst.replayFrom(src, 't'), { entries: 2, stateHash: hash });
+  assert.equal(await dst.stateHash('t'), hash);
+  await assert.rejects(dst.replayFrom(src, 't'), { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'REPLAY_TARGET_NOT_EMPTY' });
+  await assert.rejects(dst.replayFrom({}, 't'), { reason: 'ARGUMENT_TYPE' });
+  src.close();
+  await assert.rejects(dst.replayFrom(src, 't'), { reason: 'STORE_CLOSED' });
+  dst.close();
+});
+
 test('many concurrent calls; close while calls are queued lets them finish', async (t) => {
   const dir = path.join(tempDir(t), 's');
   const store = await nooterra.Store.open(dir, { durable: false });
@@ -143,6 +160,7 @@ test('worker threads load the addon and share a store directory', async (t) => {
     const nooterra = require(workerData.packagePath);
     nooterra.Store.open(workerData.dir, { durable: false }).then((s) => {
       for (let i = 0; i < 100; i++) s.balance('t', 'agt').catch(() => {});
+      setInterval(() => {}, 1000);  // stays alive until terminated
       parentPort.postMessage('open');
     });`, { eval: true, workerData: { dir: path.join(dir, 'terminated'), packagePath } });
   assert.equal(await new Promise((resolve) => w.once('message', resolve)), 'open');

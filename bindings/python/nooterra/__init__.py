@@ -352,6 +352,21 @@ class Store:
         results, _failed = self._s.apply_batch(tenant, ops)
         return _json.loads(results)
 
+    # -- audit trail ----------------------------------------------------------------------------
+    def state_hash(self, tenant: str) -> str:
+        """SHA-256 of every record of the tenant: equal hashes mean byte-identical stores."""
+        return self._s.state_hash(tenant)
+
+    def verify_log(self, tenant: str) -> Dict[str, Any]:
+        """Walks the tenant's hash-chained operation log: ``{"entries", "headHash"}``.
+        A broken chain raises DataLossError (reason OPLOG_BROKEN)."""
+        return _json.loads(self._s.verify_log(tenant))
+
+    def replay_from(self, source: "Store", tenant: str) -> Dict[str, Any]:
+        """Re-runs `source`'s operation log of `tenant` into this (empty for that tenant) store,
+        checking every result: ``{"entries", "stateHash"}``."""
+        return _json.loads(self._s.replay_from(source._s, tenant))
+
     def run_maintenance(self, tenant: str, *, now: str, dry_run: bool = False,
                         limit: int = 1000) -> Dict[str, Any]:
         return _json.loads(self._s.maintenance(tenant, now, dry_run, limit))

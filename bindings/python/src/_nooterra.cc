@@ -384,6 +384,25 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return py::make_tuple(out.str(), failed);
       })
+      .def("state_hash", [](const Store& s, const std::string& tenant) {
+        char hex[65] = {0};
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) { return nooterra_store_state_hash(h, tenant.c_str(), hex, err); });
+        return std::string(hex);
+      })
+      .def("verify_log", [](const Store& s, const std::string& tenant) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) { return nooterra_agreement_verify_log(h, tenant.c_str(), &out.b, err); });
+        return out.str();
+      })
+      .def("replay_from", [](const Store& s, const Store& source, const std::string& tenant) {
+        Buffer out;
+        nooterra_store_t* to = s.get();
+        nooterra_store_t* from = source.get();
+        Call([&](nooterra_error_t** err) { return nooterra_agreement_replay(from, to, tenant.c_str(), &out.b, err); });
+        return out.str();
+      })
       .def("maintenance", [](const Store& s, const std::string& tenant, const std::string& now, bool dry_run,
                              uint32_t limit) {
         Buffer out;

@@ -246,6 +246,19 @@ class Kernel(unittest.TestCase):
                 store.apply_batch("t", [{"operation": "pay", "now": now, "idempotency_key": "k"}])
             self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
 
+    def test_audit_trail_replays_to_the_same_state_hash(self):
+        with nooterra.Store(os.path.join(self.dir, "src"), durable=False) as src, \
+                nooterra.Store(os.path.join(self.dir, "dst"), durable=False) as dst:
+            src.register_agent("t", "agt_a", nooterra.PrivateKey.from_seed(b"\x05" * 32).public_key_pem)
+            src.deposit("t", "agt_a", 40, idempotency_key="d1")
+            self.assertEqual(src.verify_log("t")["entries"], 2)
+            report = dst.replay_from(src, "t")
+            self.assertEqual(report, {"entries": 2, "stateHash": src.state_hash("t")})
+            self.assertEqual(dst.state_hash("t"), src.state_hash("t"))
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                dst.replay_from(src, "t")
+            self.assertEqual(ctx.exception.reason, "REPLAY_TARGET_NOT_EMPTY")
+
     def test_interpreter_exit_with_open_stores_and_busy_threads(self):
         import subprocess
         import sys
