@@ -90,6 +90,9 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
         return Deliver(kernel.SubmitEvidence(tenant, request, now, idempotency_key), out_result, out_already_existed);
       case NOOTERRA_AGREEMENT_SETTLE:
         return Deliver(kernel.Settle(tenant, request, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_SET_WALLET_POLICY:
+        if (subject == nullptr) return capi::NullArgument("subject (the agent id)");
+        return Deliver(kernel.SetWalletPolicy(tenant, subject, request, idempotency_key), out_result, out_already_existed);
       case NOOTERRA_AGREEMENT_VOID:
         if (subject == nullptr) return capi::NullArgument("subject (the agreement hash)");
         return Deliver(kernel.Void(tenant, subject, now, idempotency_key), out_result, out_already_existed);

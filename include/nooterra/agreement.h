@@ -67,6 +67,7 @@ enum class Operation : int32_t {
   kSettle = 7,          // request: the settle request
   kVoid = 8,            // subject: the agreement hash
   kDeposit = 9,         // request: {"agentId","currency","amountCents"}
+  kSetWalletPolicy = 10,  // subject: the agent id; request: the wallet policy
 };
 
 struct BatchOp {
@@ -128,6 +129,18 @@ class Kernel {
   absl::StatusOr<Result> SubmitVerdict(std::string_view tenant, std::string_view case_id,
                                        std::string_view verdict_json, std::string_view now,
                                        std::string_view idempotency_key);
+
+  // Sets (replaces) an agent's wallet policy: {"maxPerTransactionCents"?,
+  // "requireApprovalAboveCents"?, "maxDailyCents"?} (policy.h; {} clears every limit). It is
+  // enforced inside the transaction that locks the agent's money in escrow — Fund (the agreement
+  // amount) and LockHold (heldAmountCents when > 0) — against the agent's spend of that UTC day,
+  // which the store counts, so concurrent, batched or retried calls cannot overspend. A blocked
+  // call is FAILED_PRECONDITION with reason WALLET_POLICY_MAX_PER_TX,
+  // WALLET_POLICY_APPROVAL_REQUIRED or WALLET_POLICY_MAX_DAILY (05 §3 order) and changes nothing.
+  // Errors: NOT_FOUND (AGENT_NOT_FOUND), INVALID_ARGUMENT (POLICY_INVALID naming the member).
+  // Result: {"agentId","walletPolicy"}.
+  absl::StatusOr<Result> SetWalletPolicy(std::string_view tenant, std::string_view agent_id,
+                                         std::string_view policy_json, std::string_view idempotency_key);
 
   // ---------------------------------------------------------------------------------------
   // The agreement's own life: created -> funded -> (evidenced) -> settled, or voided before

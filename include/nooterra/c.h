@@ -518,6 +518,11 @@ NOOTERRA_API int32_t nooterra_agreement_deposit(nooterra_store_t* store, const c
 #define NOOTERRA_AGREEMENT_SUBMIT_EVIDENCE 6 /* request = the payee-signed ToolCallEvidence.v1 */
 #define NOOTERRA_AGREEMENT_SETTLE 7          /* request = the settle request */
 #define NOOTERRA_AGREEMENT_VOID 8            /* subject = agreementHash; request unused */
+/* subject = the agent id; request = {"maxPerTransactionCents"?, "requireApprovalAboveCents"?,
+ * "maxDailyCents"?}. Enforced when the agent's money is locked (FUND, LOCK_HOLD): a blocked lock
+ * is FAILED_PRECONDITION WALLET_POLICY_MAX_PER_TX | WALLET_POLICY_APPROVAL_REQUIRED |
+ * WALLET_POLICY_MAX_DAILY (see include/nooterra/agreement.h). */
+#define NOOTERRA_AGREEMENT_SET_WALLET_POLICY 10
 NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant,
                                               int32_t operation, const char* subject,
                                               const uint8_t* request_json, size_t request_size,
@@ -535,7 +540,7 @@ NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const cha
  * unused; request_json may be NULL when request_size is 0). */
 typedef struct nooterra_batch_op_t {
   uint32_t struct_size;
-  int32_t operation; /* NOOTERRA_AGREEMENT_* (1..9) */
+  int32_t operation; /* NOOTERRA_AGREEMENT_* (1..10) */
   const char* subject;
   const uint8_t* request_json;
   size_t request_size;

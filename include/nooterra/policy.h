@@ -11,6 +11,7 @@
 #define NOOTERRA_POLICY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,30 @@ absl::StatusOr<SettlementEvaluation> EvaluateSettlementPolicy(json::Value policy
 //  "runStatus","decisionMode","shouldAutoResolve","releaseRatePct","releaseAmountCents",
 //  "refundAmountCents","settlementStatus","reasonCodes"} as canonical JSON.
 std::string EvaluationJson(const SettlementEvaluation& evaluation);
+
+// ---------------------------------------------------------------------------------------------
+// The agent wallet policy (05 §3, the reference's assertSettlementWithinWalletPolicy): limits a
+// payer's spend before escrow is locked. Each limit applies only when present.
+struct WalletPolicy {
+  std::optional<int64_t> max_per_transaction_cents;   // maxPerTransactionCents
+  std::optional<int64_t> require_approval_above_cents; // requireApprovalAboveCents
+  std::optional<int64_t> max_daily_cents;             // maxDailyCents (UTC day)
+};
+
+// Parses {"maxPerTransactionCents"?, "requireApprovalAboveCents"?, "maxDailyCents"?} (null or
+// absent = no such limit). Stricter than the reference, which silently ignores a limit that is
+// not a safe integer >= 0: here that is INVALID_ARGUMENT POLICY_INVALID naming the member, so a
+// typo can never switch a limit off. Unknown members are POLICY_INVALID too.
+absl::StatusOr<WalletPolicy> ParseWalletPolicy(json::Value policy);
+// The normal form: only the limits that are set, as canonical JSON.
+std::string WalletPolicyJson(const WalletPolicy& policy);
+
+// The first rule that fails, in the reference's order, or "" when the spend is allowed:
+//   amount > maxPerTransactionCents               -> "WALLET_POLICY_MAX_PER_TX"        (deny)
+//   amount > requireApprovalAboveCents            -> "WALLET_POLICY_APPROVAL_REQUIRED" (escalate)
+//   spent_today + amount > maxDailyCents          -> "WALLET_POLICY_MAX_DAILY"         (deny)
+// Exactly at a limit is allowed.
+std::string_view CheckWalletPolicy(const WalletPolicy& policy, int64_t amount_cents, int64_t spent_today_cents);
 
 }  // namespace nooterra::policy
 

@@ -180,6 +180,13 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
         meta.Add("executionIntent", std::move(ei));
         inputs.Add("metadata", std::move(meta));
       }
+      // The wallet policy applies to the held amount at the hold's creation time (05 §3).
+      if (held > 0) {
+        if (auto w = internal::EnforceWalletPolicy(txn, tenant, payer, held, inputs.Find("createdAt")->as_string());
+            !w.ok()) {
+          return w;
+        }
+      }
       // The held part moves from the payer's available balance into escrow.
       auto hold = internal::CreateHold(txn, tenant, inputs, /*lock_from_available=*/true);
       if (!hold.ok()) return hold.status();

@@ -235,6 +235,10 @@ absl::StatusOr<std::string> Kernel::Replay(const store::Store& source, std::stri
       r = LockHold(tenant, *text, now, key);
     } else if (operation == "openDispute") {
       r = OpenDispute(tenant, *text, now, key);
+    } else if (operation == "setWalletPolicy") {
+      auto policy = json::CanonicalString(json::Tree::FromValue(request.Find("walletPolicy")));
+      if (!policy.ok()) return policy.status();
+      r = SetWalletPolicy(tenant, Str(request, "agentId"), *policy, key);
     } else if (operation == "maintenance") {
       r = RunHoldbackMaintenance(tenant, now, false, static_cast<uint32_t>(request.Find("limit").as_number()));
     }

@@ -72,6 +72,12 @@ absl::Status AppendOplog(store::WriteTxn& txn, std::string_view tenant, std::str
                          std::string_view request_canonical, std::string_view now,
                          std::string_view idempotency_key, std::string_view result);
 
+// Applies the payer's wallet policy (if any) to locking `amount` at time `at` and counts the
+// amount into the payer's spend of that UTC day (wallet.cc). FAILED_PRECONDITION
+// WALLET_POLICY_* when blocked.
+absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, std::string_view payer,
+                                 int64_t amount, std::string_view at);
+
 // Parses a request object (named limit kRequestBytesMax).
 absl::StatusOr<json::Document> ParseRequest(std::string_view text);
 

@@ -146,6 +146,7 @@ absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view ag
     if (!deal.ok()) return deal.status();
     if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
     const std::string payer = S(*deal, "payerAgentId"), currency = S(*deal, "currency");
+    if (auto w = EnforceWalletPolicy(txn, tenant, payer, I(*deal, "amountCents"), now); !w.ok()) return w;
     ledger::Entry lock = ledger::Move(EntryId(tenant, "escrow_fund", agreement_hash),
                                       Wallet(payer, currency, ledger::Bucket::kAvailable),
                                       Wallet(payer, currency, ledger::Bucket::kEscrow), I(*deal, "amountCents"));

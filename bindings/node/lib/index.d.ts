@@ -163,7 +163,7 @@ export type RecordKind =
 
 export interface BatchOperation {
   operation: 'createAgreement' | 'fund' | 'submitEvidence' | 'settle' | 'void' | 'lockHold' | 'openDispute'
-    | 'submitVerdict' | 'deposit';
+    | 'submitVerdict' | 'deposit' | 'setWalletPolicy';
   request?: Json | null;
   subject?: string | null;
   now: string;
@@ -189,6 +189,9 @@ export class Store {
   registerAgent(tenant: string, agentId: string, publicKeyPem: string): Promise<KernelResult>;
   deposit(tenant: string, agentId: string, amountCents: Amount,
     options: { currency?: string; idempotencyKey: string }): Promise<KernelResult>;
+  setWalletPolicy(tenant: string, agentId: string,
+    policy: { maxPerTransactionCents?: number | null; requireApprovalAboveCents?: number | null; maxDailyCents?: number | null },
+    options: { idempotencyKey: string }): Promise<KernelResult>;
   createAgreement(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   fund(tenant: string, agreementHash: string, options: StepOptions): Promise<KernelResult>;
   submitEvidence(tenant: string, evidence: Json, options: StepOptions): Promise<KernelResult>;

@@ -271,10 +271,11 @@ const BUCKET_NAMES = { available: 1, escrow: 2, holdback: 3, external: 4 };
 
 const Op = Object.freeze({
   LOCK_HOLD: 1, OPEN_DISPUTE: 2, SUBMIT_VERDICT: 3, CREATE: 4, FUND: 5, SUBMIT_EVIDENCE: 6, SETTLE: 7, VOID: 8,
+  SET_WALLET_POLICY: 10,
 });
 const BATCH_OPERATIONS = {
   lockHold: 1, openDispute: 2, submitVerdict: 3, createAgreement: 4, fund: 5, submitEvidence: 6, settle: 7, void: 8,
-  deposit: 9,
+  deposit: 9, setWalletPolicy: 10,
 };
 const RECORDS = {
   hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
@@ -348,6 +349,17 @@ class Store {
   async _apply(tenant, op, subject, request, opts) {
     const [now, key] = stepOptions(opts);
     return result(await this._s.apply(requireString(tenant, 'tenant'), op, subject, request, now, key));
+  }
+  /**
+   * Sets an agent's wallet policy {maxPerTransactionCents?, requireApprovalAboveCents?,
+   * maxDailyCents?}, enforced whenever the agent's money is locked in escrow (fund, lockHold): a
+   * blocked lock rejects with NOOTERRA_FAILED_PRECONDITION and reason WALLET_POLICY_MAX_PER_TX,
+   * WALLET_POLICY_APPROVAL_REQUIRED or WALLET_POLICY_MAX_DAILY. Options: idempotencyKey.
+   */
+  async setWalletPolicy(tenant, agentId, policy, opts) {
+    const o = options(opts, 'options');
+    return result(await this._s.apply(requireString(tenant, 'tenant'), Op.SET_WALLET_POLICY,
+      requireString(agentId, 'agentId'), jsonText(policy, 'policy'), '', requireString(o.idempotencyKey, 'options.idempotencyKey')));
   }
   /** Creates a tool-call agreement: {agreement, holdbackBps, challengeWindowMs, policy?, ...}. */
   async createAgreement(tenant, request, opts) {

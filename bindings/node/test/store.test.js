@@ -83,6 +83,23 @@ test('applyBatch: one commit, per-operation results, batch-level rejections', as
   store.close();
 });
 
+test('wallet policy: a lock over the limit is refused and changes nothing', async (t) => {
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
+  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
+  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
+  await store.setWalletPolicy('t', 'agt_buyer', { maxDailyCents: 999 }, { idempotencyKey: 'p' });
+  const created = await store.createAgreement('t', {
+    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
+      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
+    holdbackBps: 0, challengeWindowMs: 800,
+  }, { now: NOW, idempotencyKey: 'c1' });
+  await assert.rejects(store.fund('t', created.agreement.agreementHash, { now: NOW, idempotencyKey: 'f1' }),
+    { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'WALLET_POLICY_MAX_DAILY' });
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 5000, escrow: 0 });
+  store.close();
+});
+
 test('audit trail: the log replays into another store with the same state hash', async (t) => {
   const dir = tempDir(t);
   const src = await nooterra.Store.open(path.join(dir, 'src'), { durable: false });

@@ -240,6 +240,7 @@ class Bucket(IntEnum):
 
 
 _LOCK_HOLD, _OPEN_DISPUTE, _SUBMIT_VERDICT, _CREATE, _FUND, _EVIDENCE, _SETTLE, _VOID = range(1, 9)
+_SET_WALLET_POLICY = 10
 
 
 class Store:
@@ -299,6 +300,14 @@ class Store:
                key: str) -> Dict[str, Any]:
         return self._result(self._s.apply(tenant, op, subject, _text(request), now, key))
 
+    def set_wallet_policy(self, tenant: str, agent_id: str, policy: Mapping[str, Any], *,
+                          idempotency_key: str) -> Dict[str, Any]:
+        """Sets an agent's wallet policy ``{"maxPerTransactionCents"?, "requireApprovalAboveCents"?,
+        "maxDailyCents"?}``, enforced whenever the agent's money is locked in escrow (fund,
+        lock_hold): a blocked lock raises FailedPreconditionError with reason
+        WALLET_POLICY_MAX_PER_TX, WALLET_POLICY_APPROVAL_REQUIRED or WALLET_POLICY_MAX_DAILY."""
+        return self._apply(tenant, _SET_WALLET_POLICY, agent_id, policy, "", idempotency_key)
+
     def create_agreement(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
         return self._apply(tenant, _CREATE, None, request, now, idempotency_key)
 
@@ -325,7 +334,7 @@ class Store:
         return self._apply(tenant, _SUBMIT_VERDICT, case_id, verdict, now, idempotency_key)
 
     _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
-                   "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9}
+                   "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10}
 
     def apply_batch(self, tenant: str, operations: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
         """Group commit: runs the operations in order in ONE durable transaction.

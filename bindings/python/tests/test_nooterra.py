@@ -246,6 +246,26 @@ class Kernel(unittest.TestCase):
                 store.apply_batch("t", [{"operation": "pay", "now": now, "idempotency_key": "k"}])
             self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
 
+    def test_wallet_policy_blocks_a_lock_over_the_limit(self):
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "w"), durable=False) as store:
+            store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
+            store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
+            store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
+            store.set_wallet_policy("t", "agt_buyer", {"maxPerTransactionCents": 999}, idempotency_key="p")
+            created = store.create_agreement("t", {
+                "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
+                              "settlementTerms": {"amountCents": 1000, "currency": "USD"},
+                              "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
+                "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                store.fund("t", created["agreement"]["agreementHash"], now=now, idempotency_key="f1")
+            self.assertEqual(ctx.exception.reason, "WALLET_POLICY_MAX_PER_TX")
+            self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 5000, "escrow": 0})
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.set_wallet_policy("t", "agt_buyer", {"maxDailyCents": 1.5}, idempotency_key="p2")
+            self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
+
     def test_audit_trail_replays_to_the_same_state_hash(self):
         with nooterra.Store(os.path.join(self.dir, "src"), durable=False) as src, \
                 nooterra.Store(os.path.join(self.dir, "dst"), durable=False) as dst:

@@ -1,0 +1,126 @@
+// Wallet policies enforced by the kernel inside the escrow-locking transaction: blocked locks
+// change nothing, the daily cap counts the store's own record of the day's spend (so batched
+// locks cannot overspend), and the log replays policies too.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "agreement/agreement_fixture.h"
+#include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
+#include "nooterra/status.h"
+#include "nooterra/store.h"
+#include "support/temp_dir.h"
+
+namespace nooterra::agreement {
+namespace {
+
+using testing::Field;
+
+constexpr char kTenant[] = "tenant_w";
+constexpr char kDay1[] = "2026-05-01T23:59:59.000Z";
+constexpr char kDay2[] = "2026-05-02T00:00:00.000Z";
+
+class Wallet : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::Options o;
+    o.durable = false;
+    store_ = std::move(*store::Store::Open(dir_.sub("s"), o));
+    k_ = std::make_unique<Kernel>(store_.get());
+    std::string seed(32, '\x01');
+    auto key = crypto::PrivateKey::FromSeed(crypto::AsBytes(seed));
+    ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_buyer", key->public_key().ToPem()).ok());
+    seed.assign(32, '\x02');
+    ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_tool", crypto::PrivateKey::FromSeed(crypto::AsBytes(seed))->public_key().ToPem()).ok());
+    ASSERT_TRUE(k_->Deposit(kTenant, "agt_buyer", "USD", 100000, "dep").ok());
+  }
+
+  std::string Create(const std::string& call, int64_t amount) {
+    auto r = k_->CreateAgreement(kTenant,
+        R"({"agreement":{"toolId":"tool_x","callId":")" + call + R"(","manifestHash":")" + std::string(64, 'a') +
+        R"(","input":{},"settlementTerms":{"amountCents":)" + std::to_string(amount) +
+        R"(,"currency":"USD"},"payerAgentId":"agt_buyer","payeeAgentId":"agt_tool"},"holdbackBps":0,"challengeWindowMs":1000})",
+        kDay1, "c_" + call);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? Field(r->json, "agreement.agreementHash") : "";
+  }
+
+  std::string WalletJson() { return *k_->GetWallet(kTenant, "agt_buyer", "USD"); }
+
+  nooterra::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Kernel> k_;
+};
+
+TEST_F(Wallet, BlockedLocksChangeNothingAndReportTheRule) {
+  EXPECT_EQ(StatusReason(k_->SetWalletPolicy(kTenant, "agt_nobody", "{}", "p0").status()), "AGENT_NOT_FOUND");
+  EXPECT_EQ(StatusReason(k_->SetWalletPolicy(kTenant, "agt_buyer", R"({"maxDailyCents":-5})", "p0").status()),
+            "POLICY_INVALID");
+  auto set = k_->SetWalletPolicy(kTenant, "agt_buyer",
+                                 R"({"maxPerTransactionCents":2000,"requireApprovalAboveCents":1500,"maxDailyCents":3000})", "p1");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(Field(set->json, "agentId"), "agt_buyer");
+  const std::string too_big = Create("big", 2001), needs_approval = Create("approve", 1501);
+  const std::string before = WalletJson();
+  auto r = k_->Fund(kTenant, too_big, kDay1, "f_big");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(StatusReason(r.status()), "WALLET_POLICY_MAX_PER_TX");
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, needs_approval, kDay1, "f_approve").status()), "WALLET_POLICY_APPROVAL_REQUIRED");
+  EXPECT_EQ(WalletJson(), before);
+  EXPECT_EQ(Field(**k_->GetAgreement(kTenant, too_big), "status"), "created");
+
+  // The daily cap: 1500 + 1500 reaches 3000 exactly; one more cent that day is refused; the next
+  // UTC day starts again from zero.
+  const std::string a = Create("a", 1500), b = Create("b", 1500), c = Create("c", 1), d = Create("d", 1);
+  ASSERT_TRUE(k_->Fund(kTenant, a, kDay1, "f_a").ok());
+  ASSERT_TRUE(k_->Fund(kTenant, b, kDay1, "f_b").ok());
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, c, kDay1, "f_c").status()), "WALLET_POLICY_MAX_DAILY");
+  EXPECT_TRUE(k_->Fund(kTenant, c, kDay2, "f_c2").ok());
+  // Clearing the policy lifts every limit; the day's spend is still counted.
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer", "{}", "p2").ok());
+  EXPECT_TRUE(k_->Fund(kTenant, d, kDay1, "f_d").ok());
+  EXPECT_TRUE(k_->Fund(kTenant, too_big, kDay1, "f_big2").ok());
+}
+
+TEST_F(Wallet, ABatchCannotOverspendTheDailyCap) {
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer", R"({"maxDailyCents":1000})", "p").ok());
+  std::vector<BatchOp> ops;
+  for (int i = 0; i < 5; ++i) ops.push_back({Operation::kFund, Create("x" + std::to_string(i), 300), "", kDay1, "f" + std::to_string(i)});
+  auto out = k_->ApplyBatch(kTenant, ops);
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<std::string> reasons;
+  for (const BatchOutcome& o : *out) reasons.push_back(o.status.ok() ? "ok" : StatusReason(o.status));
+  EXPECT_EQ(reasons, (std::vector<std::string>{"ok", "ok", "ok", "WALLET_POLICY_MAX_DAILY", "WALLET_POLICY_MAX_DAILY"}));
+  EXPECT_EQ(WalletJson(), R"({"available":99100,"escrow":900})");
+}
+
+TEST_F(Wallet, TheToolCallHoldIsCheckedOnItsHeldAmount) {
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer", R"({"maxPerTransactionCents":100})", "p").ok());
+  auto lock = [&](int64_t amount, const std::string& key) {
+    const std::string h = crypto::Sha256Hex(key);
+    return k_->LockHold(kTenant,
+        R"({"agreementHash":")" + h + R"(","receiptHash":")" + h + R"(","payerAgentId":"agt_buyer","payeeAgentId":"agt_tool",)"
+        R"("amountCents":)" + std::to_string(amount) + R"(,"currency":"USD","holdbackBps":1000,"challengeWindowMs":800})",
+        kDay1, key);
+  };
+  EXPECT_TRUE(lock(1000, "l1").ok());  // holds 100: at the limit
+  EXPECT_EQ(StatusReason(lock(1010, "l2").status()), "WALLET_POLICY_MAX_PER_TX");  // holds 101
+}
+
+TEST_F(Wallet, PoliciesAreLoggedAndReplay) {
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer", R"({"maxDailyCents":1000})", "p").ok());
+  const std::string a = Create("a", 700), b = Create("b", 700);
+  ASSERT_TRUE(k_->Fund(kTenant, a, kDay1, "f_a").ok());
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, b, kDay1, "f_b").status()), "WALLET_POLICY_MAX_DAILY");
+  store::Options o;
+  o.durable = false;
+  auto copy = std::move(*store::Store::Open(dir_.sub("copy"), o));
+  auto replayed = Kernel(copy.get()).Replay(*store_, kTenant);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(Field(*replayed, "stateHash"), *k_->StateHash(kTenant));
+}
+
+}  // namespace
+}  // namespace nooterra::agreement
