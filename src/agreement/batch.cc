@@ -22,7 +22,7 @@ namespace {
 // Failures that are the store's, not the operation's: they abort the whole batch (and, for
 // STORE_FULL, let Store::Write grow the map and run the batch again).
 bool AbortsBatch(const absl::Status& s) {
-  const std::string_view reason = StatusReason(s);
+  const std::string reason = StatusReason(s);
   return reason == "STORE_FULL" || reason == "STORE_DISK_FULL" || s.code() == StatusCode::kInternal ||
          s.code() == StatusCode::kDataLoss || s.code() == StatusCode::kUnavailable;
 }
