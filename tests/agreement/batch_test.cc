@@ -25,16 +25,8 @@ using testing::Field;
 constexpr char kTenant[] = "tenant_b";
 constexpr char kNow[] = "2026-04-01T00:00:00.000Z";
 
-crypto::PrivateKey Key(uint8_t fill) {
-  std::string seed(32, static_cast<char>(fill));
-  return *crypto::PrivateKey::FromSeed(crypto::Bytes(reinterpret_cast<const uint8_t*>(seed.data()), 32));
-}
-
 std::string CreateRequest(const std::string& call_id, int64_t amount) {
-  return R"({"agreement":{"toolId":"tool_weather","callId":")" + call_id +
-         R"(","manifestHash":"86594975c5cda0d27ec26d3816578d97d6d5e3ed5b8d40eb95aa2e59210b1a4d","input":{"city":"Bern"},)"
-         R"("settlementTerms":{"amountCents":)" + std::to_string(amount) +
-         R"(,"currency":"USD"},"payerAgentId":"agt_buyer","payeeAgentId":"agt_tool"},"holdbackBps":1000,"challengeWindowMs":800})";
+  return testing::CreateRequest(call_id, amount, 1000, 800);
 }
 
 std::string SettleRequest(const std::string& agreement, const std::string& tag) {
@@ -93,7 +85,7 @@ class Batch : public ::testing::Test {
   }
 
   nooterra::testing::TempDir dir_;
-  crypto::PrivateKey buyer_ = Key(1), tool_ = Key(2);
+  crypto::PrivateKey buyer_ = testing::SeedKey(1), tool_ = testing::SeedKey(2);
 };
 
 TEST_F(Batch, OutcomesEqualSingleCallsAndFailuresChangeNothing) {

@@ -23,16 +23,8 @@ using testing::Field;
 constexpr char kTenant[] = "tenant_log";
 constexpr char kNow[] = "2026-04-01T00:00:00.000Z";
 
-crypto::PrivateKey Key(uint8_t fill) {
-  std::string seed(32, static_cast<char>(fill));
-  return *crypto::PrivateKey::FromSeed(crypto::Bytes(reinterpret_cast<const uint8_t*>(seed.data()), 32));
-}
-
 std::string CreateRequest(const std::string& call_id) {
-  return R"({"agreement":{"toolId":"tool_weather","callId":")" + call_id +
-         R"(","manifestHash":"86594975c5cda0d27ec26d3816578d97d6d5e3ed5b8d40eb95aa2e59210b1a4d","input":{"city":"Bern"},)"
-         R"("settlementTerms":{"amountCents":1500,"currency":"USD"},"payerAgentId":"agt_buyer","payeeAgentId":"agt_tool"},)"
-         R"("holdbackBps":1000,"challengeWindowMs":86400000})";
+  return testing::CreateRequest(call_id, 1500, 1000, 86400000);
 }
 
 class Oplog : public ::testing::Test {
@@ -131,7 +123,7 @@ class Oplog : public ::testing::Test {
   }
 
   nooterra::testing::TempDir dir_;
-  crypto::PrivateKey buyer_ = Key(1), tool_ = Key(2), arbiter_ = Key(3);
+  crypto::PrivateKey buyer_ = testing::SeedKey(1), tool_ = testing::SeedKey(2), arbiter_ = testing::SeedKey(3);
 };
 
 TEST_F(Oplog, ReplayIntoAnEmptyStoreGivesTheSameStateHash) {

@@ -29,19 +29,13 @@ class Wallet : public ::testing::Test {
     o.durable = false;
     store_ = std::move(*store::Store::Open(dir_.sub("s"), o));
     k_ = std::make_unique<Kernel>(store_.get());
-    std::string seed(32, '\x01');
-    auto key = crypto::PrivateKey::FromSeed(crypto::AsBytes(seed));
-    ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_buyer", key->public_key().ToPem()).ok());
-    seed.assign(32, '\x02');
-    ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_tool", crypto::PrivateKey::FromSeed(crypto::AsBytes(seed))->public_key().ToPem()).ok());
+    ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_buyer", testing::SeedKey(1).public_key().ToPem()).ok());
+    ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_tool", testing::SeedKey(2).public_key().ToPem()).ok());
     ASSERT_TRUE(k_->Deposit(kTenant, "agt_buyer", "USD", 100000, "dep").ok());
   }
 
   std::string Create(const std::string& call, int64_t amount) {
-    auto r = k_->CreateAgreement(kTenant,
-        R"({"agreement":{"toolId":"tool_x","callId":")" + call + R"(","manifestHash":")" + std::string(64, 'a') +
-        R"(","input":{},"settlementTerms":{"amountCents":)" + std::to_string(amount) +
-        R"(,"currency":"USD"},"payerAgentId":"agt_buyer","payeeAgentId":"agt_tool"},"holdbackBps":0,"challengeWindowMs":1000})",
+    auto r = k_->CreateAgreement(kTenant, testing::CreateRequest(call, amount, 0, 1000),
         kDay1, "c_" + call);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? Field(r->json, "agreement.agreementHash") : "";
