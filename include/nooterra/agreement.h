@@ -203,6 +203,12 @@ class Kernel {
   // differs is DATA_LOSS (REPLAY_DIVERGED, naming the entry); a broken log is OPLOG_BROKEN.
   absl::StatusOr<std::string> Replay(const store::Store& source, std::string_view tenant);
 
+  // Escrow conservation: for every payer and currency, the ledger's escrow balance equals the
+  // amounts of that payer's agreements in escrow (funded, evidenced, review) plus the
+  // heldAmountCents of its holds still held. Returns the violations (empty when sound), each
+  // naming the account and both figures. `nooterra store check` runs it for every tenant.
+  absl::StatusOr<std::vector<std::string>> AuditEscrow(std::string_view tenant) const;
+
   // ---------------------------------------------------------------------------------------
   // Group commit: runs `ops` in order in ONE durable write transaction (one fsync for all).
   // Precedence, TigerBeetle-style: each operation runs in its own nested transaction and sees

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -67,8 +68,14 @@ struct Entry {
 // bucket or id; LEDGER_UNBALANCED: a currency does not sum to zero), ALREADY_EXISTS
 // (LEDGER_ENTRY_EXISTS: the id was used before), FAILED_PRECONDITION
 // (LEDGER_INSUFFICIENT_FUNDS: an account other than external would go below zero; the message
-// names it), OUT_OF_RANGE (LEDGER_OVERFLOW).
+// names it), OUT_OF_RANGE (LEDGER_OVERFLOW). Checked in that order except that a reused id is
+// found last, by the journal insert itself (so an entry costs no separate existence lookup): a
+// reused id whose postings would also overdraw reports LEDGER_INSUFFICIENT_FUNDS.
 absl::Status Post(store::WriteTxn& txn, std::string_view tenant, const Entry& entry);
+
+// Every account of the tenant that ever moved, with its stored balance, in key order.
+// DATA_LOSS (STORE_CORRUPT) for a malformed account record.
+absl::StatusOr<std::vector<std::pair<Account, int64_t>>> Accounts(const store::ReadTxn& txn, std::string_view tenant);
 
 // The balance of an account (0 if it never moved).
 absl::StatusOr<int64_t> Balance(const store::ReadTxn& txn, std::string_view tenant,

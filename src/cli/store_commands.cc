@@ -93,6 +93,9 @@ int Check(store::Store& db, const std::string& dir, const std::string* only) {
       return absl::OkStatus();
     });
     if (!s.ok()) return Fail("store check", s);
+    auto escrow = kernel.AuditEscrow(name);
+    if (!escrow.ok()) return Fail("store check", escrow.status());
+    for (const std::string& v : *escrow) list.Push(json::Tree::String(v));
     json::Tree entry = json::Tree::Object();
     entry.Add("tenant", json::Tree::String(name));
     auto log = kernel.VerifyOplog(name);

@@ -137,12 +137,6 @@ absl::Status Post(store::WriteTxn& txn, std::string_view tenant, const Entry& en
                             "; every currency must sum to zero"));
     }
   }
-  auto existing = txn.Get(store::Table::kJournal, tenant, StrCat("e/", entry.id));
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    return MakeError(absl::StatusCode::kAlreadyExists, "LEDGER_ENTRY_EXISTS",
-                     StrCat("entry ", entry.id, " was posted before"));
-  }
   std::vector<std::pair<std::string, int64_t>> updates;
   for (const auto& [tuple, d] : deltas) {
     const Account& account = *d.first;
@@ -160,13 +154,45 @@ absl::Status Post(store::WriteTxn& txn, std::string_view tenant, const Entry& en
     }
     updates.emplace_back(AccountKey(account), static_cast<int64_t>(next));
   }
-  // Every check passed: write. (A store failure here aborts the whole transaction.)
+  // Every check passed: write. The journal insert goes first: it is also the duplicate check
+  // (MDB_NOOVERWRITE), so a second posting of an id writes nothing, without a separate lookup.
+  // (A store failure after it aborts the whole transaction.)
+  if (absl::Status s = txn.Insert(store::Table::kJournal, tenant, StrCat("e/", entry.id), EntryToJson(entry));
+      !s.ok()) {
+    if (s.code() == absl::StatusCode::kAlreadyExists) {
+      return MakeError(absl::StatusCode::kAlreadyExists, "LEDGER_ENTRY_EXISTS",
+                       StrCat("entry ", entry.id, " was posted before"));
+    }
+    return s;
+  }
   for (const auto& [key, balance] : updates) {
     if (absl::Status s = txn.Put(store::Table::kAccounts, tenant, key, EncodeBalance(balance)); !s.ok()) {
       return s;
     }
   }
-  return txn.Insert(store::Table::kJournal, tenant, StrCat("e/", entry.id), EntryToJson(entry));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::pair<Account, int64_t>>> Accounts(const store::ReadTxn& txn, std::string_view tenant) {
+  std::vector<std::pair<Account, int64_t>> out;
+  bool malformed = false;
+  absl::Status s = txn.Scan(store::Table::kAccounts, tenant, "b/", [&](std::string_view key, std::string_view value) {
+    // key = b/<owner>\0<currency>\0<bucket digit>
+    const std::string_view rest = key.substr(2);
+    const size_t a = rest.find('\0'), b = rest.rfind('\0');
+    auto balance = DecodeBalance(value);
+    if (a == std::string_view::npos || a == b || b + 2 != rest.size() || !balance.ok()) {
+      malformed = true;
+      return false;
+    }
+    out.push_back({Account{std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)),
+                           static_cast<Bucket>(rest[b + 1] - '0')},
+                   *balance});
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (malformed) return MakeError(absl::StatusCode::kDataLoss, "STORE_CORRUPT", "an account record is malformed");
+  return out;
 }
 
 absl::StatusOr<int64_t> Balance(const store::ReadTxn& txn, std::string_view tenant,

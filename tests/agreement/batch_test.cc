@@ -82,6 +82,9 @@ class Batch : public ::testing::Test {
       EXPECT_TRUE(v.ok() && v->empty()) << (v.ok() && !v->empty() ? v->front() : v.status().ToString());
       return absl::OkStatus();
     }).ok());
+    auto escrow = Kernel(s).AuditEscrow(kTenant);
+    ASSERT_TRUE(escrow.ok()) << escrow.status();
+    EXPECT_TRUE(escrow->empty()) << escrow->front();
   }
 
   nooterra::testing::TempDir dir_;

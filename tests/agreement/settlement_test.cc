@@ -70,12 +70,16 @@ class Settlement : public ::testing::Test {
 
   std::string Wallet(const std::string& agent) { return *kernel_->GetWallet(kTenant, agent, "USD"); }
 
+  // The ledger audit and escrow conservation (records vs escrow balances) both hold.
   void ExpectSoundLedger() {
     ASSERT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
       auto v = ledger::Check(txn, kTenant);
       EXPECT_TRUE(v.ok() && v->empty()) << (v.ok() && !v->empty() ? v->front() : "");
       return absl::OkStatus();
     }).ok());
+    auto escrow = kernel_->AuditEscrow(kTenant);
+    ASSERT_TRUE(escrow.ok()) << escrow.status();
+    EXPECT_TRUE(escrow->empty()) << escrow->front();
   }
 
   testing::TempDir dir_;
@@ -351,6 +355,23 @@ TEST_F(Settlement, RandomTrafficWithRetriesNeverMovesMoneyTwice) {
   EXPECT_GT(applied, 10);
   EXPECT_GT(replays, 30);
   EXPECT_GT(conflicts, 10);
+}
+
+TEST_F(Settlement, EscrowConservationFindsMoneyWithoutARecord) {
+  const std::string h = Create("call_c");
+  ASSERT_TRUE(kernel_->Fund(kTenant, h, kNow, "f").ok());
+  ExpectSoundLedger();
+  // Move 1 cent into escrow behind the kernel's back: the ledger still balances, but no record
+  // accounts for it.
+  ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) {
+    return ledger::Post(txn, kTenant, ledger::Move("rogue", ledger::Account{"agt_buyer", "USD", ledger::Bucket::kAvailable},
+                                                   ledger::Account{"agt_buyer", "USD", ledger::Bucket::kEscrow}, 1));
+  }).ok());
+  auto escrow = kernel_->AuditEscrow(kTenant);
+  ASSERT_TRUE(escrow.ok());
+  ASSERT_EQ(escrow->size(), 1u);
+  EXPECT_EQ(escrow->front(), "escrow agt_buyer/USD: ledger holds 1501, open agreements and held holds account for 1500");
+  EXPECT_EQ(StatusReason(kernel_->AuditEscrow("bad tenant").status()), "STORE_TENANT_INVALID");
 }
 
 }  // namespace
