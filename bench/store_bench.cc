@@ -235,6 +235,30 @@ void RunStoreBenches(const Config& config, Report* report) {
                 "kernel LockHold, one durable commit (FundingHold + escrow posting + idempotency record); "
                 "compare lmdb_sync_commit_p50_us");
   }
+  // Deposits through ApplyBatch, 512 per commit, no fsync: the C++ side of the bindings' batch
+  // throughput comparison (bench/bindings_overhead.{py,js} run the same batches).
+  {
+    store::Options o;
+    o.durable = false;
+    auto store = store::Store::Open(root + "/batch", o);
+    if (!store.ok()) return;
+    agreement::Kernel kernel(store->get());
+    int64_t n = 0;
+    const double rate = MeasureRate(config, [&](uint64_t iterations) {
+      uint64_t done = 0;
+      while (done < iterations) {
+        std::vector<agreement::BatchOp> ops;
+        for (int i = 0; i < 512; ++i) {
+          ops.push_back({agreement::Operation::kDeposit, "",
+                         R"({"agentId":"agt_)" + std::to_string(i % 16) + R"(","currency":"USD","amountCents":1})",
+                         "2026-01-01T00:00:00Z", "dep_" + std::to_string(n++)});
+        }
+        (void)kernel.ApplyBatch("bench", ops);
+        done += 512;
+      }
+    });
+    report->Add("batch_deposits_per_s", rate, "deposits through ApplyBatch, 512 per commit, no fsync (C++)");
+  }
   RunSettlementBenches(root + "/settle", commits, report);
   std::error_code ec;
   std::filesystem::remove_all(root, ec);
