@@ -204,6 +204,49 @@ absl::StatusOr<Result> Kernel::SubmitEvidence(std::string_view tenant, std::stri
   });
 }
 
+namespace {
+
+// The PolicyDecision.v1 artifact of an evaluation of the pinned policy (02 §9, 05 §2): the
+// outcome hash-pinned (evaluationHash) next to the policy and method hashes. Stored under
+// "policydecision/pdec_<decisionId>" in the settling transaction, so an auditor can recompute
+// the decision from the pinned documents and compare. decisionId "pdec_<decisionId>", runId and
+// settlementId the tool call's (tc_/setl_tc_<agreementHash>).
+absl::StatusOr<objects::Object> SavePolicyDecision(store::WriteTxn& txn, std::string_view tenant,
+                                                   std::string_view agreement_hash, std::string_view decision_id,
+                                                   const policy::SettlementEvaluation& e, std::string_view now) {
+  json::Tree in = json::Tree::Object();
+  in.Add("decisionId", T(StrCat("pdec_", decision_id)));
+  in.Add("tenantId", T(std::string(tenant)));
+  in.Add("runId", T(ids::ToolCallRunId(agreement_hash)));
+  in.Add("settlementId", T(ids::ToolCallSettlementId(agreement_hash)));
+  json::Tree ref = json::Tree::Object();
+  ref.Add("policyHash", T(e.policy_hash));
+  ref.Add("verificationMethodHash", T(e.verification_method_hash));
+  in.Add("policyRef", std::move(ref));
+  in.Add("policyInput", e.policy);
+  in.Add("decisionMode", T(e.decision_mode));
+  in.Add("verificationStatus", T(e.verification_status));
+  in.Add("runStatus", T(e.run_status));
+  in.Add("shouldAutoResolve", json::Tree::Bool(e.should_auto_resolve));
+  in.Add("settlementStatus", T(e.settlement_status));
+  in.Add("releaseRatePct", N(e.release_rate_pct));
+  in.Add("releaseAmountCents", N(e.release_amount_cents));
+  in.Add("refundAmountCents", N(e.refund_amount_cents));
+  json::Tree reasons = json::Tree::Array();
+  for (const std::string& r : e.reason_codes) reasons.Push(T(r));
+  in.Add("reasonCodes", std::move(reasons));
+  in.Add("createdAt", T(std::string(now)));
+  auto built = objects::Build(ObjectType::kPolicyDecision, Canonical(in));
+  if (!built.ok()) return built.status();
+  if (auto w = txn.Insert(store::Table::kObjects, tenant, StrCat("policydecision/pdec_", decision_id), built->canonical);
+      !w.ok()) {
+    return w;
+  }
+  return built;
+}
+
+}  // namespace
+
 absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view request_json,
                                       std::string_view now, std::string_view idempotency_key) {
   auto doc = internal::ParseRequest(request_json);
@@ -223,6 +266,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
     }
     json::Value rate_v = req.Find("releaseRatePct");
     const bool manual = rate_v.present();
+    json::Tree policy_decision_json = json::Tree::Null();  // set when the pinned policy decided
     int64_t rate = 0;
     std::string decision_status = "manual_resolved", decision_mode = "manual-review";
     if (manual) {
@@ -252,6 +296,10 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
       if (evaluation->policy_hash != S(*deal, "policyHash")) {
         return Error(Code::kInternal, "INVARIANT_POLICY_HASH", "the pinned policy no longer hashes to its pin");
       }
+      auto policy_decision = SavePolicyDecision(txn, tenant, h, Str(req, "decisionId"), *evaluation, now);
+      if (!policy_decision.ok()) return policy_decision.status();
+      deal->Set("policyDecisionHash", T(policy_decision->hash));
+      policy_decision_json = policy_decision->body;
       if (!evaluation->should_auto_resolve) {
         // Escalation is a value: the money stays in escrow until an operator resolves.
         deal->Set("status", T("review"));
@@ -262,6 +310,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
         if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
         json::Tree result = json::Tree::Object();
         result.Add("decisionMode", T("manual-review"));
+        result.Add("policyDecision", std::move(policy_decision_json));
         result.Add("policyEvaluation", *json::Tree::Parse(policy::EvaluationJson(*evaluation)));
         result.Add("record", *deal);
         return Canonical(result);
@@ -381,6 +430,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
     result.Add("decisionRecord", decision->body);
     result.Add("settlementReceipt", receipt->body);
     result.Add("hold", std::move(hold_json));
+    result.Add("policyDecision", std::move(policy_decision_json));
     return Canonical(result);
   });
 }

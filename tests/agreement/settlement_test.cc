@@ -7,6 +7,7 @@
 
 #include "nooterra/agreement.h"
 #include "nooterra/ids.h"
+#include "nooterra/json.h"
 #include "nooterra/ledger.h"
 #include "nooterra/objects.h"
 #include "nooterra/status.h"
@@ -243,6 +244,30 @@ TEST_F(Settlement, ThePinnedPolicyDecidesInsideTheTransaction) {
   EXPECT_EQ(Field(automatic->json, "decisionRecord.policyHashUsed"),
             "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8");
   EXPECT_EQ(Field(automatic->json, "settlementReceipt.releasedAmountCents"), "1500");
+  // The evaluation is pinned as a PolicyDecision.v1 artifact that verifies on its own, with the
+  // evaluationHash a fresh evaluation of the same pinned documents gives.
+  EXPECT_EQ(Field(automatic->json, "policyDecision.decisionId"), "pdec_dec_p1");
+  EXPECT_EQ(Field(automatic->json, "policyDecision.policyRef.policyHash"),
+            "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8");
+  EXPECT_EQ(Field(automatic->json, "policyDecision.releaseAmountCents"), "1500");
+  {
+    auto doc = json::Document::Parse(automatic->json);
+    auto pd = json::CanonicalString(json::Tree::FromValue(doc->root().Find("policyDecision")));
+    ASSERT_TRUE(pd.ok());
+    auto report = objects::VerifyObject(*pd, {});
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok) << objects::RenderVerifyReportJson(*report);
+    auto rebuilt = objects::Build(ObjectType::kPolicyDecision,
+        R"({"decisionId":"pdec_dec_p1","tenantId":")" + std::string(kTenant) + R"(","runId":"tc_)" + h +
+        R"(","settlementId":"setl_tc_)" + h + R"(","policyRef":{"policyHash":"006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8",)"
+        R"("verificationMethodHash":"20d2f1b1e148b5e337fe1f38258ded31682d8d3de9bea5c0078fa4d1e8ffc070","policyVersion":1},)"
+        R"("decisionMode":"automatic","verificationStatus":"green","runStatus":"completed","shouldAutoResolve":true,)"
+        R"("settlementStatus":"released","releaseRatePct":100,"releaseAmountCents":1500,"refundAmountCents":0,)"
+        R"("reasonCodes":[],"createdAt":")" + std::string(kNow) + R"("})");
+    ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+    EXPECT_EQ(Field(automatic->json, "policyDecision.evaluationHash"), Field(rebuilt->canonical, "evaluationHash"));
+    EXPECT_EQ(Field(**kernel_->GetAgreement(kTenant, h), "policyDecisionHash"), report->hash);
+  }
 
   // A strict pinned policy escalates: money stays in escrow until an operator resolves.
   const std::string request =
@@ -263,6 +288,9 @@ TEST_F(Settlement, ThePinnedPolicyDecidesInsideTheTransaction) {
   EXPECT_EQ(Field(review->json, "decisionMode"), "manual-review");
   EXPECT_EQ(Field(review->json, "record.status"), "review");
   EXPECT_THAT(review->json, ::testing::HasSubstr("amount_exceeds_auto_release_limit"));
+  EXPECT_EQ(Field(review->json, "policyDecision.decisionMode"), "manual-review");
+  EXPECT_EQ(Field(review->json, "policyDecision.shouldAutoResolve"), "");  // false: not a string/number
+  EXPECT_EQ(Field(review->json, "policyDecision.policyRef.policyHash"), pinned);
   EXPECT_EQ(Wallet("agt_buyer") + Wallet("agt_tool"), before);
   auto again = kernel_->Settle(kTenant,
       R"({"agreementHash":")" + h2 + R"(","decisionId":"dec_p2b","receiptId":"rcpt_p2b","verificationStatus":"green"})",
