@@ -203,6 +203,18 @@ class Kernel {
   // differs is DATA_LOSS (REPLAY_DIVERGED, naming the entry); a broken log is OPLOG_BROKEN.
   absl::StatusOr<std::string> Replay(const store::Store& source, std::string_view tenant);
 
+  // Policy simulation ("what if"): re-evaluates every decision the pinned policies made in this
+  // tenant (the stored PolicyDecision.v1 artifacts, in key order) under `candidate_policy_json`
+  // (a SettlementPolicy.v1 or its inputs), with each agreement's own pinned verification method,
+  // amount and recorded statuses, and reports per decision whether the outcome would change.
+  // Reads only. Result: {"candidatePolicyHash","total","changed","decisions":[{"decisionId",
+  // "agreementHash","amountCents","verificationStatus","runStatus","stored":{outcome},
+  // "candidate":{outcome},"changed","reasonsAdded","reasonsRemoved"}]} where an outcome is
+  // {"decisionMode","releaseAmountCents","refundAmountCents","reasonCodes"}. Errors:
+  // INVALID_ARGUMENT (POLICY_INVALID naming the path), DATA_LOSS (STORE_CORRUPT).
+  absl::StatusOr<std::string> SimulateSettlementPolicy(std::string_view tenant,
+                                                       std::string_view candidate_policy_json) const;
+
   // Escrow conservation: for every payer and currency, the ledger's escrow balance equals the
   // amounts of that payer's agreements in escrow (funded, evidenced, review) plus the
   // heldAmountCents of its holds still held. Returns the violations (empty when sound), each

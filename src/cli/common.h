@@ -44,6 +44,7 @@ int VerifySignatureCommand(const std::vector<std::string>& args);
 int BuildObjectCommand(const std::vector<std::string>& args);
 int VerifyObjectCommand(const std::vector<std::string>& args);
 int StoreCommand(const std::vector<std::string>& args);
+int PolicyCommand(const std::vector<std::string>& args);
 
 }  // namespace nooterra::cli
 

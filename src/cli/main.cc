@@ -125,6 +125,7 @@ constexpr char kUsage[] =
     "                               type, members, self-hash and signatures of an object\n"
     "  store check DIR [--tenant T]  audit the ledger and operation log of every tenant\n"
     "  store state-hash|replay|export  fingerprint, replay or export a store (store --help)\n"
+    "  policy check|eval|simulate   validate, evaluate or simulate a policy (policy --help)\n"
     "\n"
     "Every command takes --help. Exit codes: 0 success, 1 input rejected or check failed,\n"
     "2 usage error or unreadable file. Errors are one line on stderr:\n"
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
   if (command == "build-object") return BuildObjectCommand(args);
   if (command == "verify-object") return VerifyObjectCommand(args);
   if (command == "store") return StoreCommand(args);
+  if (command == "policy") return PolicyCommand(args);
   std::fprintf(stderr, "nooterra: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

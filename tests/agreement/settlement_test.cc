@@ -385,6 +385,33 @@ TEST_F(Settlement, RandomTrafficWithRetriesNeverMovesMoneyTwice) {
   EXPECT_GT(conflicts, 10);
 }
 
+TEST_F(Settlement, SimulatingACandidatePolicyOverRecordedDecisions) {
+  for (const auto& [call, amount] : {std::pair<std::string, int64_t>{"call_s1", 1500}, {"call_s2", 400}}) {
+    const std::string h = Create(call, amount);
+    ASSERT_TRUE(kernel_->Fund(kTenant, h, kNow, "f_" + call).ok());
+    ASSERT_TRUE(kernel_->Settle(kTenant, R"({"agreementHash":")" + h + R"(","decisionId":"dec_)" + call +
+                                             R"(","receiptId":"rcpt_)" + call + R"(","verificationStatus":"green"})",
+                                kNow, "s_" + call).ok());
+  }
+  // The default policy again: nothing would change.
+  auto same = kernel_->SimulateSettlementPolicy(kTenant, "{}");
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(Field(*same, "total"), "2");
+  EXPECT_EQ(Field(*same, "changed"), "0");
+  EXPECT_EQ(Field(*same, "candidatePolicyHash"), "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8");
+  // A 500-cent auto-release cap: the 1500 settlement would have gone to manual review (same
+  // amounts: the cap escalates, it does not cut the release).
+  auto capped = kernel_->SimulateSettlementPolicy(kTenant, R"({"rules":{"maxAutoReleaseAmountCents":500}})");
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_EQ(Field(*capped, "changed"), "1");
+  EXPECT_THAT(*capped, ::testing::HasSubstr(
+      R"("candidate":{"decisionMode":"manual-review","reasonCodes":["amount_exceeds_auto_release_limit"],"refundAmountCents":0,"releaseAmountCents":1500},"changed":true,"decisionId":"pdec_dec_call_s1")"));
+  EXPECT_THAT(*capped, ::testing::HasSubstr(R"("changed":false,"decisionId":"pdec_dec_call_s2")"));
+  EXPECT_EQ(StatusReason(kernel_->SimulateSettlementPolicy(kTenant, R"({"rules":{"greenReleaseRatePct":101}})").status()),
+            "POLICY_INVALID");
+  EXPECT_EQ(Field(*kernel_->SimulateSettlementPolicy("tenant_empty", "{}"), "total"), "0");
+}
+
 TEST_F(Settlement, EscrowConservationFindsMoneyWithoutARecord) {
   const std::string h = Create("call_c");
   ASSERT_TRUE(kernel_->Fund(kTenant, h, kNow, "f").ok());

@@ -341,5 +341,59 @@ TEST(StoreCli, StateHashReplayExportAndABrokenLog) {
   EXPECT_THAT(out, ::testing::HasSubstr("escrow agt_buyer/USD: ledger holds 107, open agreements and held holds account for 100"));
 }
 
+// `nooterra policy check | eval | simulate` end to end.
+TEST(PolicyCli, CheckEvalAndSimulate) {
+  testing::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.sub(name)) << text;
+    return dir.sub(name);
+  };
+  const std::string capped = write("capped.json", R"({"rules":{"maxAutoReleaseAmountCents":500}})");
+  int code = -1;
+  std::string out = RunCli("policy check " + capped, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("policyHash":"672102278706b8d9c1df7d72e93e070938e81df520c480e04aab010a8271fa45")"));
+  out = RunCli("policy check " + write("bad.json", R"({"rules":{"greenReleaseRatePct":101}})"), &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("POLICY_INVALID"));
+  EXPECT_THAT(out, ::testing::HasSubstr("policy.rules.greenReleaseRatePct"));
+  out = RunCli("policy check --wallet " + write("wallet.json", R"({"maxDailyCents":5})"), &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"({"policy":{"maxDailyCents":5},)"));
+  out = RunCli("policy eval " + capped + " --status green --amount 1000", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("decisionMode":"manual-review")"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("reasonCodes":["amount_exceeds_auto_release_limit"])"));
+  out = RunCli("policy eval " + capped + " --status blue --amount 1000", &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("POLICY_INPUT_INVALID"));
+
+  const std::string path = dir.sub("s");
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    agreement::Kernel k(store->get());
+    ASSERT_TRUE(k.RegisterAgent("tenant_p", "agt_buyer", crypto::PrivateKey::FromSeed(crypto::AsBytes(std::string(32, '\x01')))->public_key().ToPem()).ok());
+    ASSERT_TRUE(k.RegisterAgent("tenant_p", "agt_tool", crypto::PrivateKey::FromSeed(crypto::AsBytes(std::string(32, '\x02')))->public_key().ToPem()).ok());
+    ASSERT_TRUE(k.Deposit("tenant_p", "agt_buyer", "USD", 5000, "dep").ok());
+    auto created = k.CreateAgreement("tenant_p",
+        R"({"agreement":{"toolId":"tool_x","callId":"call_1","manifestHash":")" + std::string(64, 'a') +
+        R"(","input":{},"settlementTerms":{"amountCents":1000,"currency":"USD"},"payerAgentId":"agt_buyer",)"
+        R"("payeeAgentId":"agt_tool"},"holdbackBps":0,"challengeWindowMs":1000})", "2026-01-01T00:00:00Z", "c1");
+    ASSERT_TRUE(created.ok()) << created.status();
+    const std::string h = created->json.substr(created->json.find("\"agreementHash\":\"") + 17, 64);
+    ASSERT_TRUE(k.Fund("tenant_p", h, "2026-01-01T00:00:00Z", "f1").ok());
+    ASSERT_TRUE(k.Settle("tenant_p", R"({"agreementHash":")" + h +
+                         R"(","decisionId":"dec_1","receiptId":"rcpt_1","verificationStatus":"green"})",
+                         "2026-01-01T00:00:01Z", "s1").ok());
+  }
+  out = RunCli("policy simulate " + capped + " --store " + path, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("changed":1,)"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("tenant":"tenant_p")"));
+  out = RunCli("policy simulate " + capped + " --store " + dir.sub("missing"), &code);
+  EXPECT_EQ(code, 2) << out;
+}
+
 }  // namespace
 }  // namespace nooterra::ledger

@@ -1,0 +1,151 @@
+// `nooterra policy check|eval|simulate`: the settlement and wallet policies from the command line.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "common/strings.h"
+#include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
+#include "nooterra/json.h"
+#include "nooterra/policy.h"
+#include "nooterra/status.h"
+#include "nooterra/store.h"
+
+namespace nooterra::cli {
+
+namespace {
+
+constexpr uint64_t kPolicyBytesMax = uint64_t{1} << 20;
+
+constexpr char kUsage[] =
+    "usage: nooterra policy check [--wallet] POLICY.json\n"
+    "       nooterra policy eval POLICY.json --status green|amber|red --amount CENTS\n"
+    "                            [--run-status completed|failed] [--method METHOD.json]\n"
+    "       nooterra policy simulate POLICY.json --store DIR [--tenant TENANT]\n"
+    "\n"
+    "check     validates a SettlementPolicy.v1 (or, with --wallet, an agent wallet policy) and\n"
+    "          prints its normal form and hash: {\"policy\",\"policyHash\"}. A bad policy exits 1\n"
+    "          with POLICY_INVALID and the JSON path.\n"
+    "eval      the reference's settlement-policy evaluation of one run: decisionMode,\n"
+    "          release/refund amounts and reason codes (canonical JSON).\n"
+    "simulate  what if POLICY had been pinned: re-evaluates every decision the store's pinned\n"
+    "          policies made (per tenant, or one) and reports which outcomes would change and why.\n"
+    "          Reads only. Exits 0 (a change is a finding, not an error).\n";
+
+absl::StatusOr<json::Document> ReadJson(const std::string& path) {
+  auto text = ReadInput(path, kPolicyBytesMax);
+  if (!text.ok()) return text.status();
+  return json::Document::Parse(*text);
+}
+
+int Fail(const char* what, const absl::Status& s) {
+  PrintError(what, s);
+  return s.code() == absl::StatusCode::kInvalidArgument ? kExitRejected : kExitUsage;
+}
+
+}  // namespace
+
+int PolicyCommand(const std::vector<std::string>& args) {
+  if (WantsHelp(args) || args.empty()) {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const std::string& sub = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  bool wallet = false;
+  if (sub == "check") {
+    for (auto it = rest.begin(); it != rest.end();) {
+      if (*it == "--wallet") {
+        wallet = true;
+        it = rest.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  auto parsed = ParseArgs(rest, {"status", "amount", "run-status", "method", "store", "tenant"});
+  if ((sub != "check" && sub != "eval" && sub != "simulate") || !parsed.ok() || parsed->positionals.size() != 1) {
+    if (!parsed.ok()) PrintError("policy", parsed.status());
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string what = "policy " + sub;
+  auto doc = ReadJson(parsed->positionals[0]);
+  if (!doc.ok()) return Fail(what.c_str(), doc.status());
+
+  if (sub == "check") {
+    std::string normal, hash;
+    if (wallet) {
+      auto p = policy::ParseWalletPolicy(doc->root());
+      if (!p.ok()) return Fail(what.c_str(), p.status());
+      normal = policy::WalletPolicyJson(*p);
+      hash = crypto::Sha256Hex(normal);
+    } else {
+      auto p = policy::NormalizeSettlementPolicy(doc->root());
+      if (!p.ok()) return Fail(what.c_str(), p.status());
+      normal = *json::CanonicalString(*p);
+      hash = policy::Hash(*p);
+    }
+    std::printf("{\"policy\":%s,\"policyHash\":\"%s\"}\n", normal.c_str(), hash.c_str());
+    return kExitOk;
+  }
+
+  if (sub == "eval") {
+    const std::string* status = parsed->Get("status");
+    const std::string* amount_text = parsed->Get("amount");
+    int64_t amount = 0;
+    if (status == nullptr || amount_text == nullptr || !absl::SimpleAtoi(*amount_text, &amount)) {
+      std::fputs(kUsage, stderr);
+      return kExitUsage;
+    }
+    json::Document method;
+    if (const std::string* m = parsed->Get("method")) {
+      auto loaded = ReadJson(*m);
+      if (!loaded.ok()) return Fail(what.c_str(), loaded.status());
+      method = std::move(*loaded);
+    }
+    const std::string* run = parsed->Get("run-status");
+    auto e = policy::EvaluateSettlementPolicy(doc->root(), method.root(), *status, run ? *run : "completed", amount);
+    if (!e.ok()) return Fail(what.c_str(), e.status());
+    std::printf("%s\n", policy::EvaluationJson(*e).c_str());
+    return kExitOk;
+  }
+
+  const std::string* dir = parsed->Get("store");
+  if (dir == nullptr) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  store::Options options;
+  options.create = false;
+  auto db = store::Store::Open(*dir, options);
+  if (!db.ok()) return Fail(what.c_str(), db.status());
+  std::vector<std::string> tenants;
+  if (const std::string* t = parsed->Get("tenant")) {
+    tenants.push_back(*t);
+  } else {
+    absl::Status l = (*db)->Read([&](const store::ReadTxn& txn) {
+      return txn.ListTenants(store::Table::kObjects, [&](std::string_view name) {
+        tenants.emplace_back(name);
+        return true;
+      });
+    });
+    if (!l.ok()) return Fail(what.c_str(), l);
+  }
+  agreement::Kernel kernel(db->get());
+  const std::string policy_text = *json::CanonicalString(json::Tree::FromValue(doc->root()));
+  std::string out = "{\"tenants\":[";
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    auto report = kernel.SimulateSettlementPolicy(tenants[i], policy_text);
+    if (!report.ok()) return Fail(what.c_str(), report.status());
+    if (i > 0) out += ",";
+    out += "{\"report\":" + *report + ",\"tenant\":";
+    json::AppendQuoted(tenants[i], &out);
+    out += "}";
+  }
+  std::printf("%s]}\n", out.c_str());
+  return kExitOk;
+}
+
+}  // namespace nooterra::cli
