@@ -1,7 +1,10 @@
 // C ABI of the policy module: a translation of include/nooterra/policy.h.
+#include <cstring>
 #include <string>
 
 #include "internal.h"
+#include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
 #include "nooterra/json.h"
 #include "nooterra/policy.h"
 
@@ -42,6 +45,51 @@ int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_json, size_t p
     auto evaluation = policy::EvaluateSettlementPolicy(policy, method, verification_status, run_status, amount_cents);
     if (!evaluation.ok()) return evaluation.status();
     return capi::FillBuffer(policy::EvaluationJson(*evaluation), out_evaluation);
+  });
+}
+
+int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size_t policy_size,
+                                  nooterra_buffer_t* out_json, char out_hash_hex[65], nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_json == nullptr || (policy_json == nullptr && policy_size != 0)) {
+      return capi::NullArgument("policy_json and out_json");
+    }
+    auto doc = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(policy_json), policy_size));
+    if (!doc.ok()) return doc.status();
+    std::string normal, hash;
+    if (kind == NOOTERRA_POLICY_SETTLEMENT) {
+      auto p = policy::NormalizeSettlementPolicy(doc->root());
+      if (!p.ok()) return p.status();
+      auto text = json::CanonicalString(*p);
+      if (!text.ok()) return text.status();
+      normal = *text;
+      hash = policy::Hash(*p);
+    } else if (kind == NOOTERRA_POLICY_WALLET) {
+      auto p = policy::ParseWalletPolicy(doc->root());
+      if (!p.ok()) return p.status();
+      normal = policy::WalletPolicyJson(*p);
+      hash = crypto::Sha256Hex(normal);
+    } else {
+      return MakeError(absl::StatusCode::kInvalidArgument, "POLICY_KIND_UNKNOWN", "kind must be NOOTERRA_POLICY_*");
+    }
+    if (absl::Status s = capi::FillBuffer(normal, out_json); !s.ok()) return s;
+    if (out_hash_hex != nullptr) std::memcpy(out_hash_hex, hash.c_str(), 65);
+    return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_policy_simulate(nooterra_store_t* store, const char* tenant, const uint8_t* policy_json,
+                                 size_t policy_size, nooterra_buffer_t* out_report, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || out_report == nullptr || (policy_json == nullptr && policy_size != 0)) {
+      return capi::NullArgument("tenant, policy_json and out_report");
+    }
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    auto report = agreement::Kernel(lease->get()).SimulateSettlementPolicy(
+        tenant, std::string_view(reinterpret_cast<const char*>(policy_json), policy_size));
+    if (!report.ok()) return report.status();
+    return capi::FillBuffer(*report, out_report);
   });
 }
 

@@ -635,6 +635,30 @@ NOOTERRA_API int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_j
                                                          nooterra_buffer_t* out_evaluation,
                                                          nooterra_error_t** error);
 
+/* Policy kinds of nooterra_policy_normalize. */
+#define NOOTERRA_POLICY_SETTLEMENT 1 /* SettlementPolicy.v1 (or its inputs); hash = policyHash */
+#define NOOTERRA_POLICY_WALLET 2     /* agent wallet policy; hash = sha256 of the normal form */
+
+/* Validates and normalizes a policy.
+ *  [out] out_json      the normal form (canonical JSON)
+ *  [out] out_hash_hex  optional: its hash (64 hex digits + NUL)
+ * Errors: INVALID_ARGUMENT (POLICY_INVALID with the JSON path in the message, JSON_*,
+ * POLICY_KIND_UNKNOWN, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size_t policy_size,
+                                               nooterra_buffer_t* out_json, char out_hash_hex[65],
+                                               nooterra_error_t** error);
+
+/* "What if": re-evaluates every decision the pinned policies made in `tenant` (the stored
+ * PolicyDecision.v1 artifacts) under a candidate SettlementPolicy.v1 and reports, per decision,
+ * whether the outcome would change and which reasons are added or removed (see
+ * Kernel::SimulateSettlementPolicy in include/nooterra/agreement.h). Reads only.
+ *  [out] out_report  {"candidatePolicyHash","total","changed","decisions":[...]}
+ * Errors: INVALID_ARGUMENT (POLICY_INVALID, JSON_*, STORE_TENANT_INVALID, NULL_ARGUMENT),
+ * FAILED_PRECONDITION (STORE_CLOSED), DATA_LOSS (STORE_CORRUPT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_policy_simulate(nooterra_store_t* store, const char* tenant, const uint8_t* policy_json,
+                                              size_t policy_size, nooterra_buffer_t* out_report,
+                                              nooterra_error_t** error);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -712,6 +712,9 @@ static void test_batch(void) {
                  "REPLAY_SAME_STORE");
     EXPECT_ERROR(nooterra_store_state_hash(store, "bad tenant", hash, &err), NOOTERRA_INVALID_ARGUMENT,
                  "STORE_TENANT_INVALID");
+    CHECK(nooterra_policy_simulate(store, "tenant_b", U("{}"), 2, &out, &err) == NOOTERRA_OK);
+    CHECK(out.data != NULL && strstr((const char*)out.data, "\"total\":0") != NULL); /* no settlement yet */
+    nooterra_buffer_dispose(&out);
     nooterra_store_close(copy);
     snprintf(path, sizeof path, "%s/data.mdb", dir2);
     unlink(path);
@@ -818,6 +821,22 @@ static void test_policy(void) {
   EXPECT_ERROR(nooterra_policy_evaluate_settlement(U("{"), 1, NULL, 0, "green", "completed", 1, &out, &err),
                NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
   CHECK(out.data == NULL);
+  {
+    char hash[65] = {0};
+    CHECK(nooterra_policy_normalize(NOOTERRA_POLICY_SETTLEMENT, U("{}"), 2, &out, hash, &err) == NOOTERRA_OK);
+    CHECK(strcmp(hash, "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8") == 0);
+    nooterra_buffer_dispose(&out);
+    CHECK(nooterra_policy_normalize(NOOTERRA_POLICY_WALLET, U("{\"maxDailyCents\":5}"), 19, &out, NULL, &err) ==
+          NOOTERRA_OK);
+    CHECK(out.data != NULL && strcmp((const char*)out.data, "{\"maxDailyCents\":5}") == 0);
+    nooterra_buffer_dispose(&out);
+    EXPECT_ERROR(nooterra_policy_normalize(NOOTERRA_POLICY_WALLET, U("{\"maxDailyCents\":-1}"), 20, &out, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "POLICY_INVALID");
+    EXPECT_ERROR(nooterra_policy_normalize(7, U("{}"), 2, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "POLICY_KIND_UNKNOWN");
+    EXPECT_ERROR(nooterra_policy_simulate(NULL, "t", U("{}"), 2, &out, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "NULL_ARGUMENT");
+  }
 }
 
 int main(void) {

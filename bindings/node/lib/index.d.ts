@@ -152,6 +152,23 @@ export function evaluateSettlementPolicy(args: {
   runStatus?: 'completed' | 'failed'; amountCents: Amount;
 }): SettlementPolicyEvaluation;
 
+/** A settlement policy, validated and normalized once. Immutable. */
+export class Policy {
+  constructor(policy?: Json);
+  readonly normalized: Record<string, any>;
+  readonly hash: string;
+  evaluate(args: { verificationMethod?: Json | null; verificationStatus: 'green' | 'amber' | 'red';
+    runStatus?: 'completed' | 'failed'; amountCents: Amount }): SettlementPolicyEvaluation;
+  /** Re-evaluates the store's recorded decisions of `tenant` under this policy. */
+  simulate(store: Store, tenant: string): Promise<{
+    candidatePolicyHash: string; total: number; changed: number;
+    decisions: { decisionId: string; agreementHash: string; amountCents: number; changed: boolean;
+      reasonsAdded: string[]; reasonsRemoved: string[]; stored: Record<string, any>; candidate: Record<string, any> }[];
+  }>;
+}
+/** Validates an agent wallet policy and returns its normal form. */
+export function normalizeWalletPolicy(policy: Json): { maxPerTransactionCents?: number; requireApprovalAboveCents?: number; maxDailyCents?: number };
+
 export const Bucket: Readonly<{ AVAILABLE: 1; ESCROW: 2; HOLDBACK: 3; EXTERNAL: 4 }>;
 export type BucketName = 'available' | 'escrow' | 'holdback' | 'external';
 

@@ -263,6 +263,38 @@ function evaluateSettlementPolicy(args) {
     requireInteger(o.amountCents, 'amountCents')));
 }
 
+/**
+ * A settlement policy (SettlementPolicy.v1 or its inputs), validated and normalized once.
+ * Immutable. `normalized` is the normal form, `hash` the policyHash an agreement pins. Throws
+ * NOOTERRA_INVALID_ARGUMENT (reason POLICY_INVALID, the message names the JSON path).
+ */
+class Policy {
+  constructor(policy = {}) {
+    const [text, hash] = native.policyNormalize(1, jsonText(policy, 'policy'));
+    Object.defineProperty(this, '_text', { value: text });
+    /** The normal form. */
+    this.normalized = JSON.parse(text);
+    /** The policyHash. */
+    this.hash = hash;
+    Object.freeze(this);
+  }
+  /** The reference's evaluation of one run under this policy. */
+  evaluate(args) {
+    const o = options(args, 'arguments');
+    return evaluateSettlementPolicy({ ...o, policy: this._text });
+  }
+  /** What if this policy had been pinned: the store's recorded decisions of `tenant`, re-evaluated. */
+  async simulate(store, tenant) {
+    if (!(store instanceof Store)) throw argumentError('store must be a Store');
+    return JSON.parse(await store._s.policySimulate(requireString(tenant, 'tenant'), this._text));
+  }
+}
+
+/** Validates an agent wallet policy and returns its normal form. */
+function normalizeWalletPolicy(policy) {
+  return JSON.parse(native.policyNormalize(2, jsonText(policy, 'policy'))[0]);
+}
+
 // --- store, ledger and agreement kernel ----------------------------------------------------
 
 /** Ledger buckets. */
@@ -472,6 +504,8 @@ module.exports = {
   BundleKind,
   verifyBundle,
   evaluateSettlementPolicy,
+  Policy,
+  normalizeWalletPolicy,
   Bucket,
   Store,
 };

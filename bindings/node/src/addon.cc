@@ -267,6 +267,7 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::StateHash>("stateHash"),
                         InstanceMethod<&Store::VerifyLog>("verifyLog"),
                         InstanceMethod<&Store::ReplayFrom>("replayFrom"),
+                        InstanceMethod<&Store::PolicySimulate>("policySimulate"),
                         InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
   }
 
@@ -473,6 +474,15 @@ class Store : public Napi::ObjectWrap<Store> {
                  source->MaybeRelease();
                  release->Reset();
                });
+  }
+  Napi::Value PolicySimulate(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), policy = Str(info, 1);
+    return Run(info, Shape::kText, [tenant, policy](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_policy_simulate(h, tenant.c_str(), U(policy), policy.size(), &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
   }
   Napi::Value Maintenance(const Napi::CallbackInfo& info) {
     std::string tenant = Str(info, 0), now = Str(info, 1);
@@ -681,6 +691,18 @@ Napi::Value PolicyEvaluateSettlement(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), out.str());
 }
 
+// policyNormalize(kind, policyJson) -> [normalJson, hash]
+Napi::Value PolicyNormalize(const Napi::CallbackInfo& info) {
+  const int32_t kind = Int(info, 0);
+  const std::string policy = Str(info, 1);
+  Buffer out;
+  char hash[65] = {0};
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_policy_normalize(kind, U(policy), policy.size(), &out.b, hash, err);
+  });
+  return TextAndHash(info.Env(), out.str(), hash);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ABI_VERSION", Napi::Number::New(env, nooterra_version_number()));
   exports.Set("VERSION", Napi::String::New(env, nooterra_version_string()));
@@ -702,6 +724,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"objectVerify", ObjectVerify},
       {"verifyBundle", VerifyBundle},
       {"policyEvaluateSettlement", PolicyEvaluateSettlement},
+      {"policyNormalize", PolicyNormalize},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   exports.Set("NativeStore", Store::Define(env));

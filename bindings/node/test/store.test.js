@@ -100,6 +100,32 @@ test('wallet policy: a lock over the limit is refused and changes nothing', asyn
   store.close();
 });
 
+test('Policy: normalize, evaluate, simulate over recorded decisions', async (t) => {
+  const capped = new nooterra.Policy({ rules: { maxAutoReleaseAmountCents: 500 } });
+  assert.equal(new nooterra.Policy().hash, '006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8');
+  assert.equal(capped.evaluate({ verificationStatus: 'green', amountCents: 1000 }).decisionMode, 'manual-review');
+  assert.throws(() => new nooterra.Policy({ rules: { greenReleaseRatePct: 101 } }), { reason: 'POLICY_INVALID' });
+  assert.deepEqual(nooterra.normalizeWalletPolicy({ maxDailyCents: 5, maxPerTransactionCents: null }), { maxDailyCents: 5 });
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
+  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
+  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
+  const created = await store.createAgreement('t', {
+    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
+      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
+    holdbackBps: 0, challengeWindowMs: 800,
+  }, { now: NOW, idempotencyKey: 'c1' });
+  const h = created.agreement.agreementHash;
+  await store.fund('t', h, { now: NOW, idempotencyKey: 'f1' });
+  const settled = await store.settle('t', { agreementHash: h, decisionId: 'd1', receiptId: 'r1', verificationStatus: 'green' },
+    { now: NOW, idempotencyKey: 's1' });
+  assert.ok(nooterra.verifyObject(settled.policyDecision).ok);
+  const report = await capped.simulate(store, 't');
+  assert.deepEqual([report.total, report.changed], [1, 1]);
+  assert.deepEqual(report.decisions[0].reasonsAdded, ['amount_exceeds_auto_release_limit']);
+  store.close();
+});
+
 test('audit trail: the log replays into another store with the same state hash', async (t) => {
   const dir = tempDir(t);
   const src = await nooterra.Store.open(path.join(dir, 'src'), { durable: false });

@@ -26,7 +26,7 @@ __all__ = [
     "PermissionDeniedError", "PrivateKey", "ResourceExhaustedError", "Store", "UnavailableError",
     "BundleKind", "build_object", "evaluate_settlement_policy", "canonical_hash", "canonicalize", "key_id", "object_hash",
     "sha256_hex", "sign_object", "validate_object", "verify_bundle", "verify_object",
-    "verify_signature",
+    "verify_signature", "Policy", "normalize_wallet_policy",
 ]
 
 Json = Union[str, bytes, Mapping[str, Any]]
@@ -228,6 +228,44 @@ def evaluate_settlement_policy(policy: Optional[Mapping[str, Any]] = None,
         None if policy is None else _text(policy),
         None if verification_method is None else _text(verification_method),
         verification_status, run_status, amount_cents))
+
+
+class Policy:
+    """A settlement policy (SettlementPolicy.v1 or its inputs), validated and normalized once.
+
+    Immutable and safe to share between threads. ``normalized`` is the normal form, ``hash`` the
+    policyHash an agreement pins. Raises InvalidArgumentError (reason POLICY_INVALID, the message
+    names the JSON path) for an invalid policy.
+    """
+
+    __slots__ = ("normalized", "hash", "_text")
+
+    def __init__(self, policy: Optional[Mapping[str, Any]] = None) -> None:
+        text, digest = _nooterra.policy_normalize(1, _text(policy if policy is not None else {}))
+        self._text = text
+        self.normalized: Dict[str, Any] = _json.loads(text)
+        self.hash: str = digest
+
+    def evaluate(self, *, verification_status: str, amount_cents: int, run_status: str = "completed",
+                 verification_method: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """The reference's evaluation of one run under this policy (see evaluate_settlement_policy)."""
+        return evaluate_settlement_policy(self.normalized, verification_method, verification_status=verification_status,
+                                          amount_cents=amount_cents, run_status=run_status)
+
+    def simulate(self, store: "Store", tenant: str) -> Dict[str, Any]:
+        """What if this policy had been pinned: every decision the store's pinned policies made in
+        `tenant`, re-evaluated, with ``changed``, ``reasonsAdded`` and ``reasonsRemoved`` each."""
+        return _json.loads(store._s.policy_simulate(tenant, self._text))
+
+    def __repr__(self) -> str:
+        return f"Policy({self.hash})"
+
+
+def normalize_wallet_policy(policy: Mapping[str, Any]) -> Dict[str, Any]:
+    """Validates an agent wallet policy and returns its normal form (raises InvalidArgumentError
+    with reason POLICY_INVALID for a limit that is not a safe integer >= 0 or an unknown member)."""
+    text, _ = _nooterra.policy_normalize(2, _text(policy))
+    return _json.loads(text)
 
 
 class Bucket(IntEnum):

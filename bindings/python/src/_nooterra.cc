@@ -304,6 +304,15 @@ PYBIND11_MODULE(_nooterra, m) {
     return out.str();
   });
 
+  m.def("policy_normalize", [](int32_t kind, const std::string& policy) {
+    Buffer out;
+    char hash[65] = {0};
+    Call([&](nooterra_error_t** err) {
+      return nooterra_policy_normalize(kind, U(policy), policy.size(), &out.b, hash, err);
+    });
+    return py::make_tuple(out.str(), std::string(hash));
+  });
+
   // The store, the ledger and the agreement kernel.
   py::class_<Store>(m, "Store")
       .def(py::init<const std::string&, bool, bool, uint64_t>())
@@ -401,6 +410,14 @@ PYBIND11_MODULE(_nooterra, m) {
         nooterra_store_t* to = s.get();
         nooterra_store_t* from = source.get();
         Call([&](nooterra_error_t** err) { return nooterra_agreement_replay(from, to, tenant.c_str(), &out.b, err); });
+        return out.str();
+      })
+      .def("policy_simulate", [](const Store& s, const std::string& tenant, const std::string& policy) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_policy_simulate(h, tenant.c_str(), U(policy), policy.size(), &out.b, err);
+        });
         return out.str();
       })
       .def("maintenance", [](const Store& s, const std::string& tenant, const std::string& now, bool dry_run,

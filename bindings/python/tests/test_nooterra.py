@@ -154,6 +154,40 @@ class Policy(unittest.TestCase):
         self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
 
 
+class PolicyObjects(unittest.TestCase):
+    def test_policy_normalizes_evaluates_and_simulates(self):
+        default = nooterra.Policy()
+        self.assertEqual(default.hash, "006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8")
+        capped = nooterra.Policy({"rules": {"maxAutoReleaseAmountCents": 500}})
+        self.assertEqual(capped.normalized["rules"]["maxAutoReleaseAmountCents"], 500)
+        e = capped.evaluate(verification_status="green", amount_cents=1000)
+        self.assertEqual(e["decisionMode"], "manual-review")
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.Policy({"rules": {"greenReleaseRatePct": 101}})
+        self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
+        self.assertEqual(nooterra.normalize_wallet_policy({"maxDailyCents": 5, "maxPerTransactionCents": None}),
+                         {"maxDailyCents": 5})
+        now = "2026-06-01T00:00:00Z"
+        with tempfile.TemporaryDirectory() as tmp, nooterra.Store(os.path.join(tmp, "s"), durable=False) as store:
+            store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
+            store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
+            store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
+            created = store.create_agreement("t", {
+                "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
+                              "settlementTerms": {"amountCents": 1000, "currency": "USD"},
+                              "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
+                "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
+            h = created["agreement"]["agreementHash"]
+            store.fund("t", h, now=now, idempotency_key="f1")
+            settled = store.settle("t", {"agreementHash": h, "decisionId": "d1", "receiptId": "r1",
+                                         "verificationStatus": "green"}, now=now, idempotency_key="s1")
+            self.assertTrue(nooterra.verify_object(settled["policyDecision"])["ok"])
+            report = capped.simulate(store, "t")
+            self.assertEqual((report["total"], report["changed"]), (1, 1))
+            self.assertEqual(report["decisions"][0]["reasonsAdded"], ["amount_exceeds_auto_release_limit"])
+            self.assertEqual(default.simulate(store, "t")["changed"], 0)
+
+
 class Bundles(unittest.TestCase):
     def test_conformance_job_proof(self):
         cases = load_reference("conformance/v1/cases.json")
