@@ -839,9 +839,109 @@ static void test_policy(void) {
   }
 }
 
+/* conformance/vectors/canonical-json.json through the C ABI: the same file the C++, Python and
+ * Node suites run. The file is ASCII with JSON escapes; a small decoder below turns its strings
+ * into the UTF-8 texts they denote (surrogate pairs joined, lone surrogates as WTF-8). */
+static size_t put_utf8(unsigned long cp, char* out) {
+  if (cp < 0x80) { out[0] = (char)cp; return 1; }
+  if (cp < 0x800) { out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12)); out[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Decodes the JSON string starting at the opening quote *p into out (NUL-terminated); returns a
+ * pointer past the closing quote, or NULL. */
+static const char* json_string(const char* p, char* out, size_t out_size, size_t* out_len) {
+  size_t n = 0;
+  if (*p++ != '"') return NULL;
+  while (*p && *p != '"') {
+    unsigned long cp;
+    if (n + 8 >= out_size) return NULL;
+    if (*p != '\\') { out[n++] = *p++; continue; }
+    ++p;
+    switch (*p) {
+      case 'b': cp = 8; break;
+      case 'f': cp = 12; break;
+      case 'n': cp = 10; break;
+      case 'r': cp = 13; break;
+      case 't': cp = 9; break;
+      case 'u': {
+        char hex[5] = {0};
+        memcpy(hex, p + 1, 4);
+        cp = strtoul(hex, NULL, 16);
+        p += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && p[1] == '\\' && p[2] == 'u') {
+          unsigned long lo;
+          memcpy(hex, p + 3, 4);
+          lo = strtoul(hex, NULL, 16);
+          if (lo >= 0xDC00 && lo < 0xE000) { cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00); p += 6; }
+        }
+        break;
+      }
+      default: cp = (unsigned char)*p; break; /* " \\ / */
+    }
+    ++p;
+    n += put_utf8(cp, out + n);
+  }
+  if (*p != '"') return NULL;
+  out[n] = '\0';
+  *out_len = n;
+  return p + 1;
+}
+
+static void test_shared_vectors(void) {
+  char path[512], input[4096], canonical[4096], hex[65], expected_hex[65];
+  static char file[1 << 16];
+  size_t size, input_len, canonical_len;
+  const char* at;
+  int cases = 0;
+  FILE* f;
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  snprintf(path, sizeof path, "%s/conformance/vectors/canonical-json.json", NOOTERRA_SOURCE_DIR);
+  f = fopen(path, "rb");
+  CHECK(f != NULL);
+  if (f == NULL) return;
+  size = fread(file, 1, sizeof file - 1, f);
+  fclose(f);
+  file[size] = '\0';
+  for (at = strstr(file, "\"input\": "); at != NULL; at = strstr(at, "\"input\": ")) {
+    const char* next_case = strstr(at + 1, "\"input\": ");
+    const char* expect = strstr(at, "\"canonical\": ");
+    const int wants_error = strstr(at, "\"error\": true") != NULL &&
+                            (next_case == NULL || strstr(at, "\"error\": true") < next_case);
+    at = json_string(at + 9, input, sizeof input, &input_len);
+    CHECK(at != NULL);
+    if (at == NULL) return;
+    ++cases;
+    if (wants_error) {
+      int32_t rc = nooterra_json_canonicalize(U(input), input_len, NULL, &out, &err);
+      CHECK(rc == NOOTERRA_INVALID_ARGUMENT);
+      nooterra_error_free(err);
+      err = NULL;
+      continue;
+    }
+    CHECK(expect != NULL && (next_case == NULL || expect < next_case));
+    if (expect == NULL || json_string(expect + 13, canonical, sizeof canonical, &canonical_len) == NULL) return;
+    CHECK(nooterra_json_canonicalize(U(input), input_len, NULL, &out, &err) == NOOTERRA_OK);
+    CHECK(out.size == canonical_len && memcmp(out.data, canonical, canonical_len) == 0);
+    nooterra_buffer_dispose(&out);
+    CHECK(nooterra_json_canonical_hash(U(input), input_len, NULL, hex, &err) == NOOTERRA_OK);
+    CHECK(nooterra_sha256_hex(U(canonical), canonical_len, expected_hex, &err) == NOOTERRA_OK);
+    CHECK(strcmp(hex, expected_hex) == 0);
+  }
+  CHECK(cases >= 10);
+}
+
 int main(void) {
   test_version_and_errors();
   test_json();
+  test_shared_vectors();
   test_sha256();
   test_keys();
   test_base64();
