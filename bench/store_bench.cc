@@ -247,14 +247,15 @@ void RunStoreBenches(const Config& config, Report* report) {
     const double rate = MeasureRate(config, [&](uint64_t iterations) {
       uint64_t done = 0;
       while (done < iterations) {
+        const uint64_t batch = std::min<uint64_t>(512, iterations - done);
         std::vector<agreement::BatchOp> ops;
-        for (int i = 0; i < 512; ++i) {
+        for (uint64_t i = 0; i < batch; ++i) {
           ops.push_back({agreement::Operation::kDeposit, "",
                          R"({"agentId":"agt_)" + std::to_string(i % 16) + R"(","currency":"USD","amountCents":1})",
                          "2026-01-01T00:00:00Z", "dep_" + std::to_string(n++)});
         }
         (void)kernel.ApplyBatch("bench", ops);
-        done += 512;
+        done += batch;
       }
     });
     report->Add("batch_deposits_per_s", rate, "deposits through ApplyBatch, 512 per commit, no fsync (C++)");
