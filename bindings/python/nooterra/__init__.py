@@ -32,14 +32,19 @@ __all__ = [
 Json = Union[str, bytes, Mapping[str, Any]]
 
 
+# One encoder, made once: json.dumps with keyword arguments builds a new JSONEncoder per call,
+# which was a quarter of apply_batch's time for small requests.
+_ENCODER = _json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _text(value: Json) -> str:
-    """JSON text of a str/bytes document or a mapping (mappings are serialized by json.dumps;
-    the library canonicalizes whatever it hashes)."""
+    """JSON text of a str/bytes document or a mapping (mappings are serialized by the json
+    module; the library canonicalizes whatever it hashes)."""
     if isinstance(value, bytes):
         return value.decode("utf-8")
     if isinstance(value, str):
         return value
-    return _json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def canonicalize(text: Union[str, bytes]) -> str:
