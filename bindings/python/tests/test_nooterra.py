@@ -77,6 +77,23 @@ class SharedVectors(unittest.TestCase):
                              case["name"])
 
 
+class JsonFastPath(unittest.TestCase):
+    """The extension's writer for plain request data gives the same canonical bytes as the json
+    module, and declines what it does not handle (the package then falls back to json)."""
+
+    def test_same_canonical_bytes_as_the_json_module(self):
+        from nooterra import _nooterra
+        values = [{"a": 1, "b": [1.5, None, True, False, 'x"y\\z\n\t\u0001\u007f\u00e9\U0001F600'],
+                   "c": {"d": -0.25e-10, "e": 10 ** 15, "f": 1e16, "g": ()}}, [], {}, "plain", [0.1, 2.0, -7]]
+        for value in values:
+            text = _nooterra.to_json(value)
+            self.assertIsNotNone(text, value)
+            self.assertEqual(nooterra.canonicalize(text), nooterra.canonicalize(json.dumps(value)), value)
+        for declined in ({1: 2}, float("nan"), float("inf"), {"s": {1, 2}}, "\ud800", [object()]):
+            self.assertIsNone(_nooterra.to_json(declined), declined)
+        self.assertEqual(nooterra.canonical_hash({1: 2}), nooterra.canonical_hash('{"1":2}'))  # via json.dumps
+
+
 class Objects(unittest.TestCase):
     def setUp(self):
         self.vectors = load_reference("conformance/v1/protocol-vectors/v1.json")
