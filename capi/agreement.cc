@@ -93,6 +93,10 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
       case NOOTERRA_AGREEMENT_SET_WALLET_POLICY:
         if (subject == nullptr) return capi::NullArgument("subject (the agent id)");
         return Deliver(kernel.SetWalletPolicy(tenant, subject, request, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_RESOLVE_ESCALATION:
+        if (subject == nullptr) return capi::NullArgument("subject (the escalation id)");
+        return Deliver(kernel.ResolveEscalation(tenant, subject, request, now, idempotency_key), out_result,
+                       out_already_existed);
       case NOOTERRA_AGREEMENT_VOID:
         if (subject == nullptr) return capi::NullArgument("subject (the agreement hash)");
         return Deliver(kernel.Void(tenant, subject, now, idempotency_key), out_result, out_already_existed);
@@ -248,6 +252,7 @@ int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int3
       case NOOTERRA_AGREEMENT_RECORD_RECEIPT:
         found = kernel.GetDocument(tenant, agreement::Kernel::Document::kReceipt, key);
         break;
+      case NOOTERRA_AGREEMENT_RECORD_ESCALATION: found = kernel.GetEscalation(tenant, key); break;
       case NOOTERRA_AGREEMENT_RECORD_WALLET: {
         const std::string_view k(key);
         const size_t slash = k.rfind('/');

@@ -68,6 +68,7 @@ enum class Operation : int32_t {
   kVoid = 8,            // subject: the agreement hash
   kDeposit = 9,         // request: {"agentId","currency","amountCents"}
   kSetWalletPolicy = 10,  // subject: the agent id; request: the wallet policy
+  kResolveEscalation = 11,  // subject: the escalation id; request: the signed OperatorAction.v1
 };
 
 struct BatchOp {
@@ -141,6 +142,22 @@ class Kernel {
   // Result: {"agentId","walletPolicy"}.
   absl::StatusOr<Result> SetWalletPolicy(std::string_view tenant, std::string_view agent_id,
                                          std::string_view policy_json, std::string_view idempotency_key);
+
+  // Decides an escalated fund. When the approval rule of the payer's wallet policy blocks Fund
+  // and the policy names approverAgentIds, Fund stores escalation "esc_fund_<agreementHash>"
+  // (pending; no money moves; result {"escalation","record"}) instead of failing. The decision is
+  // an OperatorAction.v1 with caseRef {kind:"escalation", caseId}, action APPROVE or REJECT,
+  // actor.operatorId one of the approvers, signed with that agent's registered key. APPROVE funds
+  // the agreement now (the per-transaction and daily limits still apply); REJECT closes the
+  // escalation (a later Fund is ESCALATION_REJECTED). Errors: NOT_FOUND ESCALATION_NOT_FOUND,
+  // FAILED_PRECONDITION ESCALATION_RESOLVED / ESCALATION_PENDING, PERMISSION_DENIED
+  // ESCALATION_APPROVER_UNKNOWN, INVALID_ARGUMENT ESCALATION_ACTION_INVALID /
+  // ESCALATION_ACTION_MISMATCH / ESCALATION_ACTION_UNSUPPORTED. Result {"escalation","record"}.
+  absl::StatusOr<Result> ResolveEscalation(std::string_view tenant, std::string_view escalation_id,
+                                           std::string_view action_json, std::string_view now,
+                                           std::string_view idempotency_key);
+  absl::StatusOr<std::optional<std::string>> GetEscalation(std::string_view tenant,
+                                                           std::string_view escalation_id) const;
 
   // ---------------------------------------------------------------------------------------
   // The agreement's own life: created -> funded -> (evidenced) -> settled, or voided before

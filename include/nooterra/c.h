@@ -523,6 +523,10 @@ NOOTERRA_API int32_t nooterra_agreement_deposit(nooterra_store_t* store, const c
  * is FAILED_PRECONDITION WALLET_POLICY_MAX_PER_TX | WALLET_POLICY_APPROVAL_REQUIRED |
  * WALLET_POLICY_MAX_DAILY (see include/nooterra/agreement.h). */
 #define NOOTERRA_AGREEMENT_SET_WALLET_POLICY 10
+/* subject = the escalation id ("esc_fund_<agreementHash>"); request = an OperatorAction.v1
+ * (caseRef {kind:"escalation", caseId}, action APPROVE | REJECT) signed by an approver the payer's
+ * wallet policy names (approverAgentIds). See Kernel::ResolveEscalation. */
+#define NOOTERRA_AGREEMENT_RESOLVE_ESCALATION 11
 NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant,
                                               int32_t operation, const char* subject,
                                               const uint8_t* request_json, size_t request_size,
@@ -540,7 +544,7 @@ NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const cha
  * unused; request_json may be NULL when request_size is 0). */
 typedef struct nooterra_batch_op_t {
   uint32_t struct_size;
-  int32_t operation; /* NOOTERRA_AGREEMENT_* (1..10) */
+  int32_t operation; /* NOOTERRA_AGREEMENT_* (1..11) */
   const char* subject;
   const uint8_t* request_json;
   size_t request_size;
@@ -609,6 +613,7 @@ NOOTERRA_API int32_t nooterra_agreement_maintenance(nooterra_store_t* store, con
 #define NOOTERRA_AGREEMENT_RECORD_EVIDENCE 7            /* key = agreementHash */
 #define NOOTERRA_AGREEMENT_RECORD_DECISION 8            /* key = decisionId */
 #define NOOTERRA_AGREEMENT_RECORD_RECEIPT 9             /* key = receiptId */
+#define NOOTERRA_AGREEMENT_RECORD_ESCALATION 10         /* key = escalationId */
 NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant,
                                             int32_t kind, const char* key,
                                             nooterra_buffer_t* out_json, nooterra_error_t** error);

@@ -75,10 +75,14 @@ struct WalletPolicy {
   std::optional<int64_t> max_per_transaction_cents;   // maxPerTransactionCents
   std::optional<int64_t> require_approval_above_cents; // requireApprovalAboveCents
   std::optional<int64_t> max_daily_cents;             // maxDailyCents (UTC day)
+  // approverAgentIds (our extension): agents whose signed OperatorAction may approve a lock the
+  // approval rule escalated. Sorted, unique. Empty: WALLET_POLICY_APPROVAL_REQUIRED simply blocks,
+  // as in the reference.
+  std::vector<std::string> approver_agent_ids;
 };
 
-// Parses {"maxPerTransactionCents"?, "requireApprovalAboveCents"?, "maxDailyCents"?} (null or
-// absent = no such limit). Stricter than the reference, which silently ignores a limit that is
+// Parses {"maxPerTransactionCents"?, "requireApprovalAboveCents"?, "maxDailyCents"?,
+// "approverAgentIds"?: [agent id, ...]} (null or absent = no such limit / no approvers). Stricter than the reference, which silently ignores a limit that is
 // not a safe integer >= 0: here that is INVALID_ARGUMENT POLICY_INVALID naming the member, so a
 // typo can never switch a limit off. Unknown members are POLICY_INVALID too.
 absl::StatusOr<WalletPolicy> ParseWalletPolicy(json::Value policy);

@@ -41,6 +41,8 @@ absl::StatusOr<Result> Kernel::Apply(std::string_view tenant, const BatchOp& op)
     case Operation::kSettle: return Settle(tenant, op.request_json, op.now, op.idempotency_key);
     case Operation::kVoid: return Void(tenant, op.subject, op.now, op.idempotency_key);
     case Operation::kSetWalletPolicy: return SetWalletPolicy(tenant, op.subject, op.request_json, op.idempotency_key);
+    case Operation::kResolveEscalation:
+      return ResolveEscalation(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
     case Operation::kDeposit: {
       auto request = internal::ParseRequest(op.request_json);
       if (!request.ok()) return request.status();

@@ -239,6 +239,10 @@ absl::StatusOr<std::string> Kernel::Replay(const store::Store& source, std::stri
       auto policy = json::CanonicalString(json::Tree::FromValue(request.Find("walletPolicy")));
       if (!policy.ok()) return policy.status();
       r = SetWalletPolicy(tenant, Str(request, "agentId"), *policy, key);
+    } else if (operation == "resolveEscalation") {
+      auto action = json::CanonicalString(json::Tree::FromValue(request.Find("action")));
+      if (!action.ok()) return action.status();
+      r = ResolveEscalation(tenant, Str(request, "escalationId"), *action, now, key);
     } else if (operation == "maintenance") {
       r = RunHoldbackMaintenance(tenant, now, false, static_cast<uint32_t>(request.Find("limit").as_number()));
     }

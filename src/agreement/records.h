@@ -75,8 +75,12 @@ absl::Status AppendOplog(store::WriteTxn& txn, std::string_view tenant, std::str
 // Applies the payer's wallet policy (if any) to locking `amount` at time `at` and counts the
 // amount into the payer's spend of that UTC day (wallet.cc). FAILED_PRECONDITION
 // WALLET_POLICY_* when blocked.
+// `approved`: an approver already approved this lock, so the approval rule is skipped (the
+// per-transaction and daily limits still apply). `can_escalate` (optional) is set when the lock
+// was blocked only by the approval rule and the policy names approvers.
 absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, std::string_view payer,
-                                 int64_t amount, std::string_view at);
+                                 int64_t amount, std::string_view at, bool approved = false,
+                                 bool* can_escalate = nullptr);
 
 // Parses a request object (named limit kRequestBytesMax).
 absl::StatusOr<json::Document> ParseRequest(std::string_view text);

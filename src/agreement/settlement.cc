@@ -4,7 +4,10 @@
 // Records: objects "agreement/<h>" (ToolCallAgreement.v1, FlatBuffers form), "deal/<h>" (the
 // kernel's state record, canonical JSON), "evidence/<h>", "decision/<id>", "receipt/<id>"
 // (canonical JSON artifacts of the objects).
+#include <algorithm>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "agreement/records.h"
 #include "common/strings.h"
@@ -54,6 +57,29 @@ absl::Status Expect(const json::Tree& deal, std::initializer_list<std::string_vi
 
 std::string EntryId(std::string_view tenant, std::string_view what, std::string_view h) {
   return ids::EscrowJournalEntryId(tenant, StrCat(what, "_", h));
+}
+
+// Moves a created agreement's amount from the payer's available balance into escrow.
+absl::Status LockFunds(store::WriteTxn& txn, std::string_view tenant, json::Tree& deal, std::string_view now) {
+  const std::string h = S(deal, "agreementHash"), payer = S(deal, "payerAgentId"), currency = S(deal, "currency");
+  ledger::Entry lock = ledger::Move(EntryId(tenant, "escrow_fund", h), Wallet(payer, currency, ledger::Bucket::kAvailable),
+                                    Wallet(payer, currency, ledger::Bucket::kEscrow), I(deal, "amountCents"));
+  if (auto p = ledger::Post(txn, tenant, lock); !p.ok()) return p;
+  deal.Set("status", T("funded"));
+  deal.Set("updatedAt", T(std::string(now)));
+  return SaveDeal(txn, tenant, deal);
+}
+
+std::string EscalationKey(std::string_view id) { return StrCat("escalation/", id); }
+
+absl::StatusOr<std::optional<json::Tree>> LoadEscalation(const store::ReadTxn& txn, std::string_view tenant,
+                                                         std::string_view id) {
+  auto bytes = txn.Get(store::Table::kObjects, tenant, EscalationKey(id));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<json::Tree>();
+  auto tree = json::Tree::Parse(**bytes);
+  if (!tree.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "escalation record does not parse");
+  return std::optional<json::Tree>(std::move(*tree));
 }
 
 }  // namespace
@@ -145,15 +171,39 @@ absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view ag
     auto deal = LoadDeal(txn, tenant, agreement_hash);
     if (!deal.ok()) return deal.status();
     if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
-    const std::string payer = S(*deal, "payerAgentId"), currency = S(*deal, "currency");
-    if (auto w = EnforceWalletPolicy(txn, tenant, payer, I(*deal, "amountCents"), now); !w.ok()) return w;
-    ledger::Entry lock = ledger::Move(EntryId(tenant, "escrow_fund", agreement_hash),
-                                      Wallet(payer, currency, ledger::Bucket::kAvailable),
-                                      Wallet(payer, currency, ledger::Bucket::kEscrow), I(*deal, "amountCents"));
-    if (auto p = ledger::Post(txn, tenant, lock); !p.ok()) return p;
-    deal->Set("status", T("funded"));
-    deal->Set("updatedAt", T(std::string(now)));
-    if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
+    const std::string payer = S(*deal, "payerAgentId");
+    const std::string escalation_id = StrCat("esc_fund_", agreement_hash);
+    auto prior = LoadEscalation(txn, tenant, escalation_id);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      return Error(Code::kFailedPrecondition, S(**prior, "status") == "pending" ? "ESCALATION_PENDING" : "ESCALATION_REJECTED",
+                   StrCat("escalation ", escalation_id, " is ", S(**prior, "status")));
+    }
+    bool can_escalate = false;
+    if (auto w = EnforceWalletPolicy(txn, tenant, payer, I(*deal, "amountCents"), now, false, &can_escalate); !w.ok()) {
+      if (!can_escalate) return w;
+      // The approval rule asked for a person and the policy names approvers: the request is
+      // stored pending (a value, not an error); ResolveEscalation decides it. No money moves.
+      json::Tree e = json::Tree::Object();
+      e.Add("escalationId", T(escalation_id));
+      e.Add("kind", T("fund"));
+      e.Add("agreementHash", T(std::string(agreement_hash)));
+      e.Add("payerAgentId", T(payer));
+      e.Add("amountCents", N(I(*deal, "amountCents")));
+      e.Add("currency", T(S(*deal, "currency")));
+      e.Add("reasonCode", T(StatusReason(w)));
+      e.Add("message", T(std::string(w.message().data(), w.message().size())));
+      e.Add("status", T("pending"));
+      e.Add("createdAt", T(std::string(now)));
+      if (auto w2 = txn.Insert(store::Table::kObjects, tenant, EscalationKey(escalation_id), Canonical(e)); !w2.ok()) {
+        return w2;
+      }
+      json::Tree result = json::Tree::Object();
+      result.Add("escalation", std::move(e));
+      result.Add("record", *deal);
+      return Canonical(result);
+    }
+    if (auto w = LockFunds(txn, tenant, *deal, now); !w.ok()) return w;
     json::Tree result = json::Tree::Object();
     result.Add("record", *deal);
     return Canonical(result);
@@ -433,6 +483,105 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
     result.Add("policyDecision", std::move(policy_decision_json));
     return Canonical(result);
   });
+}
+
+absl::StatusOr<Result> Kernel::ResolveEscalation(std::string_view tenant, std::string_view escalation_id,
+                                                 std::string_view action_json, std::string_view now,
+                                                 std::string_view idempotency_key) {
+  auto doc = internal::ParseRequest(action_json);
+  if (!doc.ok()) return doc.status();
+  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  const json::Tree action = json::Tree::FromValue(doc->root());
+  json::Tree request = json::Tree::Object();
+  request.Add("action", action);
+  request.Add("escalationId", T(std::string(escalation_id)));
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "resolveEscalation", Canonical(request),
+                       [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+    auto loaded = LoadEscalation(txn, tenant, escalation_id);
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->has_value()) {
+      return Error(Code::kNotFound, "ESCALATION_NOT_FOUND", StrCat("no escalation ", escalation_id));
+    }
+    json::Tree escalation = std::move(**loaded);
+    if (S(escalation, "status") != "pending") {
+      return Error(Code::kFailedPrecondition, "ESCALATION_RESOLVED",
+                   StrCat("escalation ", escalation_id, " is already ", S(escalation, "status")));
+    }
+    auto deal = LoadDeal(txn, tenant, S(escalation, "agreementHash"));
+    if (!deal.ok()) return deal.status();
+    if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
+    // Who may decide: an approver the payer's wallet policy names, signing with its registered key.
+    auto policy_text = txn.Get(store::Table::kObjects, tenant, StrCat("walletpolicy/", S(*deal, "payerAgentId")));
+    if (!policy_text.ok()) return policy_text.status();
+    std::vector<std::string> approvers;
+    if (policy_text->has_value()) {
+      auto policy_doc = json::Document::Parse(**policy_text);
+      auto policy = policy_doc.ok() ? policy::ParseWalletPolicy(policy_doc->root()) : policy_doc.status();
+      if (!policy.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "wallet policy record is invalid");
+      approvers = policy->approver_agent_ids;
+    }
+    const json::Tree* actor = action.Find("actor");
+    const std::string operator_id = actor != nullptr ? S(*actor, "operatorId") : std::string();
+    if (std::find(approvers.begin(), approvers.end(), operator_id) == approvers.end()) {
+      return Error(Code::kPermissionDenied, "ESCALATION_APPROVER_UNKNOWN",
+                   StrCat("'", operator_id, "' is not an approver in the wallet policy of ", S(*deal, "payerAgentId")));
+    }
+    auto approver = internal::LoadAgent(txn, tenant, operator_id);
+    if (!approver.ok()) return approver.status();
+    const std::string action_text = Canonical(action);
+    auto report = objects::VerifyObject(action_text, absl::MakeConstSpan(&approver->key, 1));
+    if (!report.ok()) return report.status();
+    if (report->type != ObjectType::kOperatorAction || !report->ok || report->signatures_verified != 1) {
+      return Error(Code::kInvalidArgument, "ESCALATION_ACTION_INVALID",
+                   report->errors.empty() ? "an OperatorAction.v1 signed by the approver's registered key is required"
+                                          : StrCat(report->errors.front().code, ": ", report->errors.front().message));
+    }
+    const json::Tree* case_ref = action.Find("caseRef");
+    if (case_ref == nullptr || S(*case_ref, "kind") != "escalation" || S(*case_ref, "caseId") != escalation_id) {
+      return Error(Code::kInvalidArgument, "ESCALATION_ACTION_MISMATCH",
+                   StrCat("the action's caseRef must be {kind: escalation, caseId: ", escalation_id, "}"));
+    }
+    const std::string verb = S(action, "action");
+    if (verb == "APPROVE") {
+      if (auto w = EnforceWalletPolicy(txn, tenant, S(*deal, "payerAgentId"), I(*deal, "amountCents"), now,
+                                       /*approved=*/true);
+          !w.ok()) {
+        return w;
+      }
+      if (auto w = LockFunds(txn, tenant, *deal, now); !w.ok()) return w;
+      escalation.Set("status", T("approved"));
+    } else if (verb == "REJECT") {
+      escalation.Set("status", T("rejected"));
+    } else {
+      return Error(Code::kInvalidArgument, "ESCALATION_ACTION_UNSUPPORTED", "the action must be APPROVE or REJECT");
+    }
+    json::Tree resolution = json::Tree::Object();
+    resolution.Add("action", T(verb));
+    resolution.Add("operatorId", T(operator_id));
+    resolution.Add("actionHash", T(report->hash));
+    escalation.Set("resolution", std::move(resolution));
+    escalation.Set("resolvedAt", T(std::string(now)));
+    if (auto w = txn.Put(store::Table::kObjects, tenant, EscalationKey(escalation_id), Canonical(escalation)); !w.ok()) {
+      return w;
+    }
+    json::Tree result = json::Tree::Object();
+    result.Add("escalation", std::move(escalation));
+    result.Add("record", *deal);
+    return Canonical(result);
+  });
+}
+
+absl::StatusOr<std::optional<std::string>> Kernel::GetEscalation(std::string_view tenant,
+                                                                 std::string_view escalation_id) const {
+  std::optional<std::string> out;
+  absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    auto e = LoadEscalation(txn, tenant, escalation_id);
+    if (!e.ok()) return e.status();
+    if (e->has_value()) out = Canonical(**e);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<Result> Kernel::Void(std::string_view tenant, std::string_view agreement_hash,

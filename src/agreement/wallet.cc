@@ -48,7 +48,8 @@ std::string UtcDay(int64_t ms) {
 namespace internal {
 
 absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, std::string_view payer,
-                                 int64_t amount, std::string_view at) {
+                                 int64_t amount, std::string_view at, bool approved, bool* can_escalate) {
+  if (can_escalate != nullptr) *can_escalate = false;
   auto at_ms = TimeMs(at, "the lock time");
   if (!at_ms.ok()) return at_ms.status();
   const std::string spent_key = StrCat("spent/", payer, "/", UtcDay(*at_ms));
@@ -66,8 +67,12 @@ absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, 
     if (!doc.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "wallet policy record does not parse");
     auto policy = policy::ParseWalletPolicy(doc->root());
     if (!policy.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "wallet policy record is invalid");
+    if (approved) policy->require_approval_above_cents.reset();
     const std::string_view blocked = policy::CheckWalletPolicy(*policy, amount, spent);
     if (!blocked.empty()) {
+      if (can_escalate != nullptr) {
+        *can_escalate = blocked == "WALLET_POLICY_APPROVAL_REQUIRED" && !policy->approver_agent_ids.empty();
+      }
       return Error(Code::kFailedPrecondition, blocked,
                    StrCat("wallet policy of ", payer, " blocks locking ", amount, " (spent ", spent, " on ",
                           UtcDay(*at_ms), "; policy ", policy::WalletPolicyJson(*policy), ")"));

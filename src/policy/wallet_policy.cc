@@ -1,5 +1,7 @@
 // The agent wallet policy (include/nooterra/policy.h; 05-policy-evaluation.md §3).
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "common/strings.h"
 #include "nooterra/json.h"
@@ -12,7 +14,9 @@ namespace {
 
 constexpr double kSafeIntegerMax = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 
-constexpr std::string_view kMembers[] = {"maxPerTransactionCents", "requireApprovalAboveCents", "maxDailyCents"};
+constexpr std::string_view kMembers[] = {"maxPerTransactionCents", "requireApprovalAboveCents", "maxDailyCents",
+                                         "approverAgentIds"};
+constexpr size_t kApproversMax = 32;
 
 absl::Status Invalid(std::string_view member, std::string_view what) {
   return MakeError(absl::StatusCode::kInvalidArgument, "POLICY_INVALID", StrCat("walletPolicy.", member, " ", what));
@@ -33,6 +37,24 @@ absl::StatusOr<WalletPolicy> ParseWalletPolicy(json::Value policy) {
   WalletPolicy out;
   std::optional<int64_t>* slots[] = {&out.max_per_transaction_cents, &out.require_approval_above_cents,
                                      &out.max_daily_cents};
+  if (const json::Value approvers = policy.Find("approverAgentIds"); approvers.present() && !approvers.is_null()) {
+    if (!approvers.is_array() || approvers.size() > kApproversMax) {
+      return Invalid("approverAgentIds", StrCat("must be an array of at most ", kApproversMax, " agent ids"));
+    }
+    for (size_t i = 0; i < approvers.size(); ++i) {
+      const json::Value id = approvers.at(i);
+      bool ok = id.is_string() && id.as_string().size() >= 3 && id.as_string().size() <= 128;
+      for (char c : ok ? id.as_string() : std::string_view()) {
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+                    c == '_' || c == '-');
+      }
+      if (!ok) return Invalid("approverAgentIds", "entries are agent ids (3..128 of [A-Za-z0-9:_-])");
+      out.approver_agent_ids.emplace_back(id.as_string());
+    }
+    std::sort(out.approver_agent_ids.begin(), out.approver_agent_ids.end());
+    out.approver_agent_ids.erase(std::unique(out.approver_agent_ids.begin(), out.approver_agent_ids.end()),
+                                 out.approver_agent_ids.end());
+  }
   for (size_t i = 0; i < 3; ++i) {
     const json::Value v = policy.Find(kMembers[i]);
     if (!v.present() || v.is_null()) continue;
@@ -46,8 +68,16 @@ absl::StatusOr<WalletPolicy> ParseWalletPolicy(json::Value policy) {
 }
 
 std::string WalletPolicyJson(const WalletPolicy& policy) {
-  // Members in canonical order: maxDailyCents < maxPerTransactionCents < requireApprovalAboveCents.
+  // Members in canonical order: approverAgentIds < maxDailyCents < maxPerTransactionCents <
+  // requireApprovalAboveCents.
   std::string out = "{";
+  if (!policy.approver_agent_ids.empty()) {
+    out += "\"approverAgentIds\":[";
+    for (size_t i = 0; i < policy.approver_agent_ids.size(); ++i) {
+      out += StrCat(i > 0 ? "," : "", "\"", policy.approver_agent_ids[i], "\"");  // ids need no escaping
+    }
+    out += "]";
+  }
   auto add = [&](std::string_view key, const std::optional<int64_t>& v) {
     if (!v) return;
     if (out.size() > 1) out += ',';

@@ -9,6 +9,7 @@
 #include "agreement/agreement_fixture.h"
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
+#include "nooterra/objects.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
 #include "support/temp_dir.h"
@@ -108,6 +109,79 @@ TEST_F(Wallet, PoliciesAreLoggedAndReplay) {
   const std::string a = Create("a", 700), b = Create("b", 700);
   ASSERT_TRUE(k_->Fund(kTenant, a, kDay1, "f_a").ok());
   EXPECT_EQ(StatusReason(k_->Fund(kTenant, b, kDay1, "f_b").status()), "WALLET_POLICY_MAX_DAILY");
+  store::Options o;
+  o.durable = false;
+  auto copy = std::move(*store::Store::Open(dir_.sub("copy"), o));
+  auto replayed = Kernel(copy.get()).Replay(*store_, kTenant);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(Field(*replayed, "stateHash"), *k_->StateHash(kTenant));
+}
+
+// An approval-required fund with approvers in the policy is stored pending; a signed
+// OperatorAction from an approver decides it, exactly once.
+TEST_F(Wallet, EscalationsAreStoredAndDecidedBySignedOperatorActions) {
+  const crypto::PrivateKey approver = testing::SeedKey(7), outsider = testing::SeedKey(8);
+  ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_approver", approver.public_key().ToPem()).ok());
+  ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_outsider", outsider.public_key().ToPem()).ok());
+  auto set = k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"requireApprovalAboveCents":1000,"maxDailyCents":5000,"approverAgentIds":["agt_approver","agt_approver"]})", "p");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(Field(set->json, "walletPolicy.maxDailyCents"), "5000");
+  EXPECT_NE(set->json.find(R"("approverAgentIds":["agt_approver"])"), std::string::npos) << set->json;
+  const std::string a = Create("big_a", 3000), b = Create("big_b", 2000);
+  const std::string before = WalletJson();
+  auto escalated = k_->Fund(kTenant, a, kDay1, "f_a");
+  ASSERT_TRUE(escalated.ok()) << escalated.status();
+  const std::string id = "esc_fund_" + a;
+  EXPECT_EQ(Field(escalated->json, "escalation.escalationId"), id);
+  EXPECT_EQ(Field(escalated->json, "escalation.status"), "pending");
+  EXPECT_EQ(Field(escalated->json, "escalation.reasonCode"), "WALLET_POLICY_APPROVAL_REQUIRED");
+  EXPECT_EQ(Field(escalated->json, "record.status"), "created");
+  EXPECT_EQ(WalletJson(), before);  // no money moved
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, a, kDay1, "f_a2").status()), "ESCALATION_PENDING");
+
+  auto action = [&](const crypto::PrivateKey& key, const std::string& operator_id, const std::string& verb,
+                    const std::string& case_id) {
+    objects::BuildOptions o;
+    o.signer = &key;
+    auto built = objects::Build(objects::ObjectType::kOperatorAction,
+        R"({"caseRef":{"kind":"escalation","caseId":")" + case_id + R"("},"action":")" + verb +
+        R"(","justificationCode":"WITHIN_BUDGET","actor":{"operatorId":")" + operator_id +
+        R"("},"actedAt":"2026-05-01T23:59:59.500Z"})", o);
+    EXPECT_TRUE(built.ok()) << built.status();
+    return built.ok() ? built->canonical : std::string();
+  };
+  // Refusals change nothing.
+  EXPECT_EQ(StatusReason(k_->ResolveEscalation(kTenant, "esc_fund_nope", action(approver, "agt_approver", "APPROVE", "esc_fund_nope"), kDay1, "r0").status()),
+            "ESCALATION_NOT_FOUND");
+  EXPECT_EQ(StatusReason(k_->ResolveEscalation(kTenant, id, action(outsider, "agt_outsider", "APPROVE", id), kDay1, "r1").status()),
+            "ESCALATION_APPROVER_UNKNOWN");
+  EXPECT_EQ(StatusReason(k_->ResolveEscalation(kTenant, id, action(outsider, "agt_approver", "APPROVE", id), kDay1, "r2").status()),
+            "ESCALATION_ACTION_INVALID");  // signed by the wrong key
+  EXPECT_EQ(StatusReason(k_->ResolveEscalation(kTenant, id, action(approver, "agt_approver", "APPROVE", "esc_other"), kDay1, "r3").status()),
+            "ESCALATION_ACTION_MISMATCH");
+  EXPECT_EQ(StatusReason(k_->ResolveEscalation(kTenant, id, action(approver, "agt_approver", "REQUEST_INFO", id), kDay1, "r4").status()),
+            "ESCALATION_ACTION_UNSUPPORTED");
+  EXPECT_EQ(WalletJson(), before);
+  // The approver approves: funded now, counted against the day.
+  const std::string approve = action(approver, "agt_approver", "APPROVE", id);
+  auto approved = k_->ResolveEscalation(kTenant, id, approve, kDay1, "r5");
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(Field(approved->json, "escalation.status"), "approved");
+  EXPECT_EQ(Field(approved->json, "record.status"), "funded");
+  EXPECT_EQ(WalletJson(), R"({"available":97000,"escrow":3000})");
+  EXPECT_TRUE(k_->ResolveEscalation(kTenant, id, approve, kDay1, "r5")->already_existed);
+  EXPECT_EQ(StatusReason(k_->ResolveEscalation(kTenant, id, approve, kDay1, "r6").status()), "ESCALATION_RESOLVED");
+  EXPECT_EQ(Field(**k_->GetEscalation(kTenant, id), "resolution.operatorId"), "agt_approver");
+  // The second one is rejected; a later fund of it is refused.
+  ASSERT_TRUE(k_->Fund(kTenant, b, kDay1, "f_b").ok());
+  const std::string id_b = "esc_fund_" + b;
+  auto rejected = k_->ResolveEscalation(kTenant, id_b, action(approver, "agt_approver", "REJECT", id_b), kDay1, "r7");
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  EXPECT_EQ(Field(rejected->json, "escalation.status"), "rejected");
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, b, kDay1, "f_b2").status()), "ESCALATION_REJECTED");
+  EXPECT_EQ(WalletJson(), R"({"available":97000,"escrow":3000})");
+  // The whole exchange replays.
   store::Options o;
   o.durable = false;
   auto copy = std::move(*store::Store::Open(dir_.sub("copy"), o));

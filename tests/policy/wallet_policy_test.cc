@@ -33,6 +33,16 @@ TEST(WalletPolicy, RefusesWhatTheReferenceWouldSilentlyIgnore) {
   EXPECT_NE(Parse(R"({"maxDailyCents":-1})").status().message().find("walletPolicy.maxDailyCents"), std::string::npos);
 }
 
+TEST(WalletPolicy, ApproversAreSortedUniqueAgentIds) {
+  auto p = Parse(R"({"approverAgentIds":["agt_b","agt_a","agt_b"],"requireApprovalAboveCents":10})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(WalletPolicyJson(*p), R"({"approverAgentIds":["agt_a","agt_b"],"requireApprovalAboveCents":10})");
+  for (const char* bad : {R"({"approverAgentIds":"agt_a"})", R"({"approverAgentIds":["x"]})",
+                          R"({"approverAgentIds":["agt a"]})", R"({"approverAgentIds":[1]})"}) {
+    EXPECT_EQ(StatusReason(Parse(bad).status()), "POLICY_INVALID") << bad;
+  }
+}
+
 TEST(WalletPolicy, RuleOrderAndBoundaries) {
   WalletPolicy p;
   EXPECT_EQ(CheckWalletPolicy(p, 1'000'000, 1'000'000), "");  // no limits
