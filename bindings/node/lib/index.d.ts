@@ -176,11 +176,12 @@ export interface StepOptions { now: string; idempotencyKey: string }
 /** A kernel result; `alreadyExisted` is true when the idempotency key replayed a first result. */
 export type KernelResult = Record<string, any> & { alreadyExisted: boolean };
 export type RecordKind =
-  'hold' | 'case' | 'artifact' | 'wallet' | 'agreement' | 'tool_call_agreement' | 'evidence' | 'decision' | 'receipt';
+  'hold' | 'case' | 'artifact' | 'wallet' | 'agreement' | 'tool_call_agreement' | 'evidence' | 'decision' | 'receipt'
+  | 'escalation';
 
 export interface BatchOperation {
   operation: 'createAgreement' | 'fund' | 'submitEvidence' | 'settle' | 'void' | 'lockHold' | 'openDispute'
-    | 'submitVerdict' | 'deposit' | 'setWalletPolicy';
+    | 'submitVerdict' | 'deposit' | 'setWalletPolicy' | 'resolveEscalation';
   request?: Json | null;
   subject?: string | null;
   now: string;
@@ -209,6 +210,7 @@ export class Store {
   setWalletPolicy(tenant: string, agentId: string,
     policy: { maxPerTransactionCents?: number | null; requireApprovalAboveCents?: number | null; maxDailyCents?: number | null },
     options: { idempotencyKey: string }): Promise<KernelResult>;
+  resolveEscalation(tenant: string, escalationId: string, action: Json, options: StepOptions): Promise<KernelResult>;
   createAgreement(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   fund(tenant: string, agreementHash: string, options: StepOptions): Promise<KernelResult>;
   submitEvidence(tenant: string, evidence: Json, options: StepOptions): Promise<KernelResult>;

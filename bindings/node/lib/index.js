@@ -303,15 +303,15 @@ const BUCKET_NAMES = { available: 1, escrow: 2, holdback: 3, external: 4 };
 
 const Op = Object.freeze({
   LOCK_HOLD: 1, OPEN_DISPUTE: 2, SUBMIT_VERDICT: 3, CREATE: 4, FUND: 5, SUBMIT_EVIDENCE: 6, SETTLE: 7, VOID: 8,
-  SET_WALLET_POLICY: 10,
+  SET_WALLET_POLICY: 10, RESOLVE_ESCALATION: 11,
 });
 const BATCH_OPERATIONS = {
   lockHold: 1, openDispute: 2, submitVerdict: 3, createAgreement: 4, fund: 5, submitEvidence: 6, settle: 7, void: 8,
-  deposit: 9, setWalletPolicy: 10,
+  deposit: 9, setWalletPolicy: 10, resolveEscalation: 11,
 };
 const RECORDS = {
   hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
-  receipt: 9,
+  receipt: 9, escalation: 10,
 };
 
 function result(pair) {
@@ -392,6 +392,15 @@ class Store {
     const o = options(opts, 'options');
     return result(await this._s.apply(requireString(tenant, 'tenant'), Op.SET_WALLET_POLICY,
       requireString(agentId, 'agentId'), jsonText(policy, 'policy'), '', requireString(o.idempotencyKey, 'options.idempotencyKey')));
+  }
+  /**
+   * Decides an escalated fund ('esc_fund_<agreementHash>', stored pending when the approval rule
+   * of a wallet policy with approverAgentIds blocked fund): `action` is an OperatorAction.v1
+   * (caseRef kind 'escalation', action APPROVE or REJECT) signed by one of the approvers.
+   */
+  async resolveEscalation(tenant, escalationId, action, opts) {
+    return this._apply(tenant, Op.RESOLVE_ESCALATION, requireString(escalationId, 'escalationId'),
+      jsonText(action, 'action'), opts);
   }
   /** Creates a tool-call agreement: {agreement, holdbackBps, challengeWindowMs, policy?, ...}. */
   async createAgreement(tenant, request, opts) {

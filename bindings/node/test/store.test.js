@@ -126,6 +126,36 @@ test('Policy: normalize, evaluate, simulate over recorded decisions', async (t) 
   store.close();
 });
 
+test('escalation: an approval-required fund waits for a signed OperatorAction', async (t) => {
+  const approver = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 7));
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
+  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
+  await store.registerAgent('t', 'agt_approver', approver.publicKeyPem);
+  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
+  await store.setWalletPolicy('t', 'agt_buyer', { requireApprovalAboveCents: 500, approverAgentIds: ['agt_approver'] },
+    { idempotencyKey: 'p' });
+  const created = await store.createAgreement('t', {
+    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
+      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
+    holdbackBps: 0, challengeWindowMs: 800,
+  }, { now: NOW, idempotencyKey: 'c1' });
+  const escalated = await store.fund('t', created.agreement.agreementHash, { now: NOW, idempotencyKey: 'f1' });
+  assert.equal(escalated.escalation.status, 'pending');
+  const id = escalated.escalation.escalationId;
+  const action = nooterra.buildObject('OperatorAction.v1', {
+    caseRef: { kind: 'escalation', caseId: id }, action: 'REJECT', justificationCode: 'OVER_BUDGET',
+    actor: { operatorId: 'agt_approver' }, actedAt: NOW,
+  }, { signer: approver });
+  const decided = await store.resolveEscalation('t', id, action.object, { now: NOW, idempotencyKey: 'r1' });
+  assert.equal(decided.escalation.status, 'rejected');
+  assert.equal((await store.get('t', 'escalation', id)).status, 'rejected');
+  await assert.rejects(store.fund('t', created.agreement.agreementHash, { now: NOW, idempotencyKey: 'f2' }),
+    { reason: 'ESCALATION_REJECTED' });
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 5000, escrow: 0 });
+  store.close();
+});
+
 test('audit trail: the log replays into another store with the same state hash', async (t) => {
   const dir = tempDir(t);
   const src = await nooterra.Store.open(path.join(dir, 'src'), { durable: false });

@@ -285,6 +285,7 @@ class Bucket(IntEnum):
 
 _LOCK_HOLD, _OPEN_DISPUTE, _SUBMIT_VERDICT, _CREATE, _FUND, _EVIDENCE, _SETTLE, _VOID = range(1, 9)
 _SET_WALLET_POLICY = 10
+_RESOLVE_ESCALATION = 11
 
 
 class Store:
@@ -352,6 +353,14 @@ class Store:
         WALLET_POLICY_MAX_PER_TX, WALLET_POLICY_APPROVAL_REQUIRED or WALLET_POLICY_MAX_DAILY."""
         return self._apply(tenant, _SET_WALLET_POLICY, agent_id, policy, "", idempotency_key)
 
+    def resolve_escalation(self, tenant: str, escalation_id: str, action: Json, *, now: str,
+                           idempotency_key: str) -> Dict[str, Any]:
+        """Decides an escalated fund (``esc_fund_<agreementHash>``, stored pending when the approval
+        rule of a wallet policy with approverAgentIds blocked fund): `action` is an
+        OperatorAction.v1 (caseRef kind "escalation", action APPROVE or REJECT) signed by one of
+        the approvers. APPROVE funds the agreement now; REJECT closes the escalation."""
+        return self._apply(tenant, _RESOLVE_ESCALATION, escalation_id, action, now, idempotency_key)
+
     def create_agreement(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
         return self._apply(tenant, _CREATE, None, request, now, idempotency_key)
 
@@ -378,7 +387,8 @@ class Store:
         return self._apply(tenant, _SUBMIT_VERDICT, case_id, verdict, now, idempotency_key)
 
     _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
-                   "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10}
+                   "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10,
+                   "resolve_escalation": 11}
 
     def apply_batch(self, tenant: str, operations: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
         """Group commit: runs the operations in order in ONE durable transaction.
@@ -425,11 +435,11 @@ class Store:
         return _json.loads(self._s.maintenance(tenant, now, dry_run, limit))
 
     _RECORDS = {"hold": 1, "case": 2, "artifact": 3, "wallet": 4, "agreement": 5,
-                "tool_call_agreement": 6, "evidence": 7, "decision": 8, "receipt": 9}
+                "tool_call_agreement": 6, "evidence": 7, "decision": 8, "receipt": 9, "escalation": 10}
 
     def get(self, tenant: str, kind: str, key: str) -> Dict[str, Any]:
         """A stored record: kind is hold, case, artifact, wallet ("agent/currency"), agreement,
-        tool_call_agreement, evidence, decision or receipt. Raises NotFoundError."""
+        tool_call_agreement, evidence, decision, receipt or escalation. Raises NotFoundError."""
         return _json.loads(self._s.get(tenant, self._RECORDS[kind], key))
 
     def wallet(self, tenant: str, agent_id: str, currency: str = "USD") -> Dict[str, int]:

@@ -317,6 +317,34 @@ class Kernel(unittest.TestCase):
                 store.set_wallet_policy("t", "agt_buyer", {"maxDailyCents": 1.5}, idempotency_key="p2")
             self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
 
+    def test_an_escalated_fund_is_approved_by_a_signed_operator_action(self):
+        now = "2026-06-01T00:00:00Z"
+        approver = nooterra.PrivateKey.from_seed(b"\x07" * 32)
+        with nooterra.Store(os.path.join(self.dir, "e"), durable=False) as store:
+            store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
+            store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
+            store.register_agent("t", "agt_approver", approver.public_key_pem)
+            store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
+            store.set_wallet_policy("t", "agt_buyer", {"requireApprovalAboveCents": 500,
+                                                       "approverAgentIds": ["agt_approver"]}, idempotency_key="p")
+            created = store.create_agreement("t", {
+                "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
+                              "settlementTerms": {"amountCents": 1000, "currency": "USD"},
+                              "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
+                "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
+            h = created["agreement"]["agreementHash"]
+            escalated = store.fund("t", h, now=now, idempotency_key="f1")
+            self.assertEqual(escalated["escalation"]["status"], "pending")
+            escalation_id = escalated["escalation"]["escalationId"]
+            action = nooterra.build_object("OperatorAction.v1", {
+                "caseRef": {"kind": "escalation", "caseId": escalation_id}, "action": "APPROVE",
+                "justificationCode": "WITHIN_BUDGET", "actor": {"operatorId": "agt_approver"}, "actedAt": now},
+                signer=approver)
+            decided = store.resolve_escalation("t", escalation_id, action["object"], now=now, idempotency_key="r1")
+            self.assertEqual(decided["record"]["status"], "funded")
+            self.assertEqual(store.get("t", "escalation", escalation_id)["status"], "approved")
+            self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 4000, "escrow": 1000})
+
     def test_audit_trail_replays_to_the_same_state_hash(self):
         with nooterra.Store(os.path.join(self.dir, "src"), durable=False) as src, \
                 nooterra.Store(os.path.join(self.dir, "dst"), durable=False) as dst:
