@@ -272,8 +272,10 @@ absl::StatusOr<objects::Object> SavePolicyDecision(store::WriteTxn& txn, std::st
   json::Tree ref = json::Tree::Object();
   ref.Add("policyHash", T(e.policy_hash));
   ref.Add("verificationMethodHash", T(e.verification_method_hash));
+  // Only the version is read from the policy (the normal form has no policyId): pass it alone
+  // rather than copying and re-serializing the whole policy on every settlement.
+  if (const json::Tree* version = e.policy.Find("policyVersion")) ref.Add("policyVersion", *version);
   in.Add("policyRef", std::move(ref));
-  in.Add("policyInput", e.policy);
   in.Add("decisionMode", T(e.decision_mode));
   in.Add("verificationStatus", T(e.verification_status));
   in.Add("runStatus", T(e.run_status));
