@@ -44,6 +44,16 @@ class Wallet : public ::testing::Test {
 
   std::string WalletJson() { return *k_->GetWallet(kTenant, "agt_buyer", "USD"); }
 
+  // The tenant's log, replayed into a fresh store, reproduces the same state hash.
+  void ExpectReplaysToTheSameStateHash() {
+    store::Options o;
+    o.durable = false;
+    auto copy = std::move(*store::Store::Open(dir_.sub("copy"), o));
+    auto replayed = Kernel(copy.get()).Replay(*store_, kTenant);
+    ASSERT_TRUE(replayed.ok()) << replayed.status();
+    EXPECT_EQ(Field(*replayed, "stateHash"), *k_->StateHash(kTenant));
+  }
+
   nooterra::testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Kernel> k_;
@@ -109,12 +119,7 @@ TEST_F(Wallet, PoliciesAreLoggedAndReplay) {
   const std::string a = Create("a", 700), b = Create("b", 700);
   ASSERT_TRUE(k_->Fund(kTenant, a, kDay1, "f_a").ok());
   EXPECT_EQ(StatusReason(k_->Fund(kTenant, b, kDay1, "f_b").status()), "WALLET_POLICY_MAX_DAILY");
-  store::Options o;
-  o.durable = false;
-  auto copy = std::move(*store::Store::Open(dir_.sub("copy"), o));
-  auto replayed = Kernel(copy.get()).Replay(*store_, kTenant);
-  ASSERT_TRUE(replayed.ok()) << replayed.status();
-  EXPECT_EQ(Field(*replayed, "stateHash"), *k_->StateHash(kTenant));
+  ExpectReplaysToTheSameStateHash();
 }
 
 // An approval-required fund with approvers in the policy is stored pending; a signed
@@ -182,12 +187,7 @@ TEST_F(Wallet, EscalationsAreStoredAndDecidedBySignedOperatorActions) {
   EXPECT_EQ(StatusReason(k_->Fund(kTenant, b, kDay1, "f_b2").status()), "ESCALATION_REJECTED");
   EXPECT_EQ(WalletJson(), R"({"available":97000,"escrow":3000})");
   // The whole exchange replays.
-  store::Options o;
-  o.durable = false;
-  auto copy = std::move(*store::Store::Open(dir_.sub("copy"), o));
-  auto replayed = Kernel(copy.get()).Replay(*store_, kTenant);
-  ASSERT_TRUE(replayed.ok()) << replayed.status();
-  EXPECT_EQ(Field(*replayed, "stateHash"), *k_->StateHash(kTenant));
+  ExpectReplaysToTheSameStateHash();
 }
 
 }  // namespace

@@ -19,6 +19,23 @@ function tempDir(t) {
 
 const NOW = '2026-06-01T00:00:00Z';
 
+// Registers agt_buyer (seed 1), agt_tool (seed 2) and `extraAgents` ([id, key] pairs), deposits
+// 5000 for the buyer, optionally sets its wallet policy, and creates a 1000-cent agreement
+// without holdback; resolves to the agreement hash.
+async function openAgreement(store, { extraAgents = [], policy } = {}) {
+  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
+  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
+  for (const [id, key] of extraAgents) await store.registerAgent('t', id, key.publicKeyPem);
+  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
+  if (policy) await store.setWalletPolicy('t', 'agt_buyer', policy, { idempotencyKey: 'p' });
+  const created = await store.createAgreement('t', {
+    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
+      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
+    holdbackBps: 0, challengeWindowMs: 800,
+  }, { now: NOW, idempotencyKey: 'c1' });
+  return created.agreement.agreementHash;
+}
+
 test('settlement flow, idempotency and typed rejections', async (t) => {
   const buyer = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1));
   const tool = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2));
@@ -85,16 +102,8 @@ test('applyBatch: one commit, per-operation results, batch-level rejections', as
 
 test('wallet policy: a lock over the limit is refused and changes nothing', async (t) => {
   const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
-  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
-  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
-  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
-  await store.setWalletPolicy('t', 'agt_buyer', { maxDailyCents: 999 }, { idempotencyKey: 'p' });
-  const created = await store.createAgreement('t', {
-    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
-      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
-    holdbackBps: 0, challengeWindowMs: 800,
-  }, { now: NOW, idempotencyKey: 'c1' });
-  await assert.rejects(store.fund('t', created.agreement.agreementHash, { now: NOW, idempotencyKey: 'f1' }),
+  const h = await openAgreement(store, { policy: { maxDailyCents: 999 } });
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f1' }),
     { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'WALLET_POLICY_MAX_DAILY' });
   assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 5000, escrow: 0 });
   store.close();
@@ -107,15 +116,7 @@ test('Policy: normalize, evaluate, simulate over recorded decisions', async (t) 
   assert.throws(() => new nooterra.Policy({ rules: { greenReleaseRatePct: 101 } }), { reason: 'POLICY_INVALID' });
   assert.deepEqual(nooterra.normalizeWalletPolicy({ maxDailyCents: 5, maxPerTransactionCents: null }), { maxDailyCents: 5 });
   const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
-  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
-  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
-  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
-  const created = await store.createAgreement('t', {
-    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
-      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
-    holdbackBps: 0, challengeWindowMs: 800,
-  }, { now: NOW, idempotencyKey: 'c1' });
-  const h = created.agreement.agreementHash;
+  const h = await openAgreement(store);
   await store.fund('t', h, { now: NOW, idempotencyKey: 'f1' });
   const settled = await store.settle('t', { agreementHash: h, decisionId: 'd1', receiptId: 'r1', verificationStatus: 'green' },
     { now: NOW, idempotencyKey: 's1' });
@@ -129,18 +130,9 @@ test('Policy: normalize, evaluate, simulate over recorded decisions', async (t) 
 test('escalation: an approval-required fund waits for a signed OperatorAction', async (t) => {
   const approver = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 7));
   const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
-  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
-  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
-  await store.registerAgent('t', 'agt_approver', approver.publicKeyPem);
-  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
-  await store.setWalletPolicy('t', 'agt_buyer', { requireApprovalAboveCents: 500, approverAgentIds: ['agt_approver'] },
-    { idempotencyKey: 'p' });
-  const created = await store.createAgreement('t', {
-    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
-      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
-    holdbackBps: 0, challengeWindowMs: 800,
-  }, { now: NOW, idempotencyKey: 'c1' });
-  const escalated = await store.fund('t', created.agreement.agreementHash, { now: NOW, idempotencyKey: 'f1' });
+  const h = await openAgreement(store, { extraAgents: [['agt_approver', approver]],
+    policy: { requireApprovalAboveCents: 500, approverAgentIds: ['agt_approver'] } });
+  const escalated = await store.fund('t', h, { now: NOW, idempotencyKey: 'f1' });
   assert.equal(escalated.escalation.status, 'pending');
   const id = escalated.escalation.escalationId;
   const action = nooterra.buildObject('OperatorAction.v1', {
@@ -150,7 +142,7 @@ test('escalation: an approval-required fund waits for a signed OperatorAction', 
   const decided = await store.resolveEscalation('t', id, action.object, { now: NOW, idempotencyKey: 'r1' });
   assert.equal(decided.escalation.status, 'rejected');
   assert.equal((await store.get('t', 'escalation', id)).status, 'rejected');
-  await assert.rejects(store.fund('t', created.agreement.agreementHash, { now: NOW, idempotencyKey: 'f2' }),
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f2' }),
     { reason: 'ESCALATION_REJECTED' });
   assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 5000, escrow: 0 });
   store.close();

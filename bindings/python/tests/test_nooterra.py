@@ -24,6 +24,25 @@ def load_reference(relative: str):
         return json.load(f)
 
 
+def open_agreement(store, now, *, extra_agents=(), policy=None):
+    """Registers agt_buyer (seed 1) and agt_tool (seed 2) plus `extra_agents` ((id, key) pairs),
+    deposits 5000 for the buyer, optionally sets its wallet policy, and creates a 1000-cent
+    agreement without holdback; returns the agreement hash."""
+    store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
+    store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
+    for agent_id, key in extra_agents:
+        store.register_agent("t", agent_id, key.public_key_pem)
+    store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
+    if policy is not None:
+        store.set_wallet_policy("t", "agt_buyer", policy, idempotency_key="p")
+    created = store.create_agreement("t", {
+        "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
+                      "settlementTerms": {"amountCents": 1000, "currency": "USD"},
+                      "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
+        "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
+    return created["agreement"]["agreementHash"]
+
+
 KERNEL_ENTRIES = ["toolManifest", "toolCallAgreement", "toolCallEvidence", "settlementDecisionRecord",
                   "settlementDecisionRecordV2", "settlementReceipt", "policyDecision", "operatorAction",
                   "marketplaceOffer", "marketplaceAcceptance", "reputationEvent", "disputeOpenEnvelope",
@@ -186,15 +205,7 @@ class PolicyObjects(unittest.TestCase):
                          {"maxDailyCents": 5})
         now = "2026-06-01T00:00:00Z"
         with tempfile.TemporaryDirectory() as tmp, nooterra.Store(os.path.join(tmp, "s"), durable=False) as store:
-            store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
-            store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
-            store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
-            created = store.create_agreement("t", {
-                "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
-                              "settlementTerms": {"amountCents": 1000, "currency": "USD"},
-                              "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
-                "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
-            h = created["agreement"]["agreementHash"]
+            h = open_agreement(store, now)
             store.fund("t", h, now=now, idempotency_key="f1")
             settled = store.settle("t", {"agreementHash": h, "decisionId": "d1", "receiptId": "r1",
                                          "verificationStatus": "green"}, now=now, idempotency_key="s1")
@@ -300,17 +311,9 @@ class Kernel(unittest.TestCase):
     def test_wallet_policy_blocks_a_lock_over_the_limit(self):
         now = "2026-06-01T00:00:00Z"
         with nooterra.Store(os.path.join(self.dir, "w"), durable=False) as store:
-            store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
-            store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
-            store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
-            store.set_wallet_policy("t", "agt_buyer", {"maxPerTransactionCents": 999}, idempotency_key="p")
-            created = store.create_agreement("t", {
-                "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
-                              "settlementTerms": {"amountCents": 1000, "currency": "USD"},
-                              "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
-                "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
+            h = open_agreement(store, now, policy={"maxPerTransactionCents": 999})
             with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
-                store.fund("t", created["agreement"]["agreementHash"], now=now, idempotency_key="f1")
+                store.fund("t", h, now=now, idempotency_key="f1")
             self.assertEqual(ctx.exception.reason, "WALLET_POLICY_MAX_PER_TX")
             self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 5000, "escrow": 0})
             with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
@@ -321,18 +324,8 @@ class Kernel(unittest.TestCase):
         now = "2026-06-01T00:00:00Z"
         approver = nooterra.PrivateKey.from_seed(b"\x07" * 32)
         with nooterra.Store(os.path.join(self.dir, "e"), durable=False) as store:
-            store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
-            store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
-            store.register_agent("t", "agt_approver", approver.public_key_pem)
-            store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
-            store.set_wallet_policy("t", "agt_buyer", {"requireApprovalAboveCents": 500,
-                                                       "approverAgentIds": ["agt_approver"]}, idempotency_key="p")
-            created = store.create_agreement("t", {
-                "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
-                              "settlementTerms": {"amountCents": 1000, "currency": "USD"},
-                              "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
-                "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
-            h = created["agreement"]["agreementHash"]
+            h = open_agreement(store, now, extra_agents=[("agt_approver", approver)],
+                               policy={"requireApprovalAboveCents": 500, "approverAgentIds": ["agt_approver"]})
             escalated = store.fund("t", h, now=now, idempotency_key="f1")
             self.assertEqual(escalated["escalation"]["status"], "pending")
             escalation_id = escalated["escalation"]["escalationId"]
