@@ -52,8 +52,9 @@ Fail PackReportStep(const Scope& b, const DocCheck& check, std::string_view mani
 Fail InvoiceScopedBinding(json::Value att, json::Value header, std::string_view kind,
                           std::string_view manifest_hash);
 
-// [J] provenance references (05 §3): the sub-errors, empty when every reference holds.
-std::vector<std::string> CheckProvenance(const std::vector<json::Document>& events);
+// [J] provenance references (05 §3): nullopt when every reference holds, else the reference's
+// detail record {ok:false, checked, errors:[...]} as JSON text.
+std::optional<std::string> CheckProvenance(const std::vector<json::Document>& events);
 
 // ---- the five kinds ----
 struct KindResult {

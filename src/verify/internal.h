@@ -35,6 +35,9 @@ struct Failure {
   // Extra members of the record, as (name, JSON text) pairs, in insertion order.
   std::vector<std::pair<std::string, std::string>> fields;
   std::unique_ptr<Failure> cause;  // the record's `detail`
+  // When non-empty, the whole record as JSON text (a detail object without an `error` member,
+  // e.g. the provenance check's {ok, checked, errors}); the members above are then unused.
+  std::string raw_json;
 };
 using Fail = std::unique_ptr<Failure>;
 
@@ -45,6 +48,8 @@ Fail Wrap(std::string outer, Fail inner);
 // Adds a string-valued / raw-JSON-valued member to a failure; returns it for chaining.
 Fail With(Fail f, std::string name, std::string_view string_value);
 Fail WithJson(Fail f, std::string name, std::string json_text);
+// A detail record given as JSON text (see Failure::raw_json); used as Wrap's `inner`.
+Fail RawRecord(std::string json_text);
 // A failure of our own (code + human message), for inputs the reference crashes on.
 Fail FMessage(std::string code, std::string path, std::string message);
 
@@ -71,6 +76,9 @@ using js::TrimJs;
 std::optional<std::string_view> Str(json::Value v, std::string_view key);
 // Member `key` when it is a string that is non-empty after trimming (untrimmed text returned).
 std::optional<std::string_view> NonBlank(json::Value v, std::string_view key);
+// ECMAScript String(v) of a JSON value ("" for absent, "null", "[object Object]", arrays joined
+// with ",").
+std::string JsString(json::Value v);
 // JSON text of a string literal.
 std::string Quote(std::string_view s);
 // Canonical JSON of a value ("null" for absent); empty string only if canonicalization fails

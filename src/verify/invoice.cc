@@ -100,21 +100,6 @@ std::string LinesJson(const std::vector<Line>& lines) {
   return out + "]";
 }
 
-// String(value) for the members of a claimed line item.
-std::string JsString(json::Value v) {
-  switch (v.type()) {
-    case json::Type::kAbsent: return "";
-    case json::Type::kString: return std::string(v.as_string());
-    case json::Type::kNull: return "null";
-    case json::Type::kTrue: return "true";
-    case json::Type::kFalse: return "false";
-    case json::Type::kNumber: return CanonicalOf(v);
-    case json::Type::kArray: return "ARRAY";  // never equals a computed digit string
-    case json::Type::kObject: return "[object Object]";
-  }
-  return "";
-}
-
 Fail InvoiceMath(json::Value pricing, json::Value metering, json::Value claim) {
   std::map<std::string, std::string, std::less<>> prices;
   json::Value list = pricing.Find("prices");

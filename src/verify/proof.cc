@@ -248,12 +248,7 @@ Fail VerifyProofBundle(const Scope& b, bool month, std::vector<Warning>* warning
   }
 
   if (!month) {
-    const std::vector<std::string> problems = CheckProvenance(events);
-    if (!problems.empty()) {
-      std::string list = "[";
-      for (size_t i = 0; i < problems.size(); ++i) list += (i ? "," : "") + Quote(problems[i]);
-      return WithJson(F("provenance refs invalid"), "errors", list + "]");
-    }
+    if (auto refs = CheckProvenance(events)) return Wrap("provenance refs invalid", RawRecord(std::move(*refs)));
   }
   if (has_report) {
     check.subject_type = month ? "MonthProofBundle.v1" : "JobProofBundle.v1";

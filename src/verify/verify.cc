@@ -38,6 +38,7 @@ using internal::Quote;
 
 // A failure record as a JSON object (member order: error, fields..., path, detail).
 std::string RecordJson(const Failure& f) {
+  if (!f.raw_json.empty()) return f.raw_json;
   std::string out = "{\"error\":" + Quote(f.error);
   for (const auto& [name, value] : f.fields) out += "," + Quote(name) + ":" + value;
   if (!f.path.empty() && std::none_of(f.fields.begin(), f.fields.end(), [](const auto& p) {
@@ -59,6 +60,7 @@ Finding ErrorFinding(const Failure& f) {
   for (int steps = 0; cur && steps < 20; ++steps, cur = cur->cause.get()) {
     if (!cur->error.empty()) code = cur->error;
   }
+  if (code.empty()) code = f.error;  // no `error` anywhere in the detail chain
   e.code = code.empty() ? "FAILED" : code;
   if (!f.message.empty()) {
     e.message = f.message;
