@@ -8,18 +8,25 @@ backend builds the extension with the project's own CMake and writes the wheel w
   `nooterra_python` target in `<repo>/build-python`.
 * `build_editable`: builds the extension into the source package (bindings/python/nooterra) and
   installs a .pth file pointing at bindings/python, so edits to the .py files take effect.
+* `build_sdist`: a source archive that builds anywhere: the core sources (CMake project, cmake/,
+  include/, src/, capi/, the dependency installer) and this package, laid out as in the
+  repository so that this same backend builds the wheel from it. Byte-reproducible (sorted
+  members, fixed owner and timestamps).
 """
 
 from __future__ import annotations
 
 import base64
 import glob
+import gzip
 import hashlib
 import os
 import shutil
 import subprocess
+import io
 import sys
 import sysconfig
+import tarfile
 import zipfile
 
 NAME = "nooterra"
@@ -60,10 +67,10 @@ def _build_extension() -> str:
             return built
         print(f"nooterra build: NOOTERRA_BUILD_DIR={reuse} has no built extension; building", file=sys.stderr)
     if not os.path.isdir(os.path.join(REPO, "third_party")):
-        _run(["bash", os.path.join(REPO, "scripts", "install-deps.sh")])
+        _run(["bash", os.path.join(REPO, "scripts", "install-deps.sh"), "--no-node"])
     build = os.path.join(REPO, "build-python")
     _run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
-          "-DNOOTERRA_TESTS=OFF", "-DNOOTERRA_BENCH=OFF", "-DNOOTERRA_EXAMPLES=OFF",
+          "-DNOOTERRA_TESTS=OFF", "-DNOOTERRA_BENCH=OFF", "-DNOOTERRA_EXAMPLES=OFF", "-DNOOTERRA_NODE=OFF",
           f"-DPython_EXECUTABLE={sys.executable}"])
     _run(["cmake", "--build", build, "--target", "nooterra_python", "-j", str(os.cpu_count() or 2)])
     return os.path.join(build, "python")
@@ -149,5 +156,78 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
     return _write_wheel(wheel_directory, {f"__editable__.{NAME}.pth": (PACKAGE_ROOT + "\n").encode()})
 
 
+# What a source archive carries: everything the nooterra_python target is built from.
+SDIST_ENTRIES = ("CMakeLists.txt", "cmake", "include", "src", "capi", "scripts/install-deps.sh",
+                 "pyproject.toml", "README.md", "bindings/python/CMakeLists.txt", "bindings/python/README.md",
+                 "bindings/python/pyproject.toml", "bindings/python/build_backend", "bindings/python/src",
+                 "bindings/python/nooterra")
+# Never packed: build products and caches that may sit in a working tree.
+SDIST_SKIP_SUFFIXES = (".so", ".pyc", ".o", ".a")
+SDIST_SKIP_DIRS = ("__pycache__",)
+SDIST_MTIME = 315532800  # 1980-01-01, as in wheels: the archive does not depend on checkout times
+
+
+def _tracked_files():
+    """The files git tracks under SDIST_ENTRIES, or None outside a git checkout (then the tree is
+    walked): an archive made from a checkout never carries untracked files."""
+    try:
+        listed = subprocess.run(["git", "-C", REPO, "ls-files", "-z", "--", *SDIST_ENTRIES], check=True,
+                                capture_output=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    names = [n for n in listed.decode().split("\0") if n]
+    return sorted((n, os.path.join(REPO, n)) for n in names if os.path.isfile(os.path.join(REPO, n))) or None
+
+
+def _sdist_members():
+    """Sorted (archive-relative path, absolute path) of the files to pack."""
+    tracked = _tracked_files()
+    if tracked is not None:
+        return tracked
+    out = []
+    for entry in SDIST_ENTRIES:
+        path = os.path.join(REPO, entry)
+        if os.path.isfile(path):
+            out.append((entry, path))
+            continue
+        if not os.path.isdir(path):
+            raise FileNotFoundError(f"nooterra sdist: {path} is missing; build the sdist from a checkout")
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames[:] = sorted(d for d in dirnames if d not in SDIST_SKIP_DIRS)
+            for name in sorted(filenames):
+                if name.endswith(SDIST_SKIP_SUFFIXES):
+                    continue
+                full = os.path.join(dirpath, name)
+                out.append((os.path.relpath(full, REPO), full))
+    return sorted(out)
+
+
 def build_sdist(sdist_directory, config_settings=None):
-    raise NotImplementedError("nooterra builds wheels from a checkout of the repository")
+    base = f"{NAME}-{_version()}"
+    name = f"{base}.tar.gz"
+
+    def add(tar, arcname, data, mode=0o644):
+        info = tarfile.TarInfo(f"{base}/{arcname}")
+        info.size = len(data)
+        info.mtime = SDIST_MTIME
+        info.mode = mode
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        tar.addfile(info, io.BytesIO(data))
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add(tar, "PKG-INFO", _metadata().encode())
+        for arcname, path in _sdist_members():
+            with open(path, "rb") as f:
+                data = f.read()
+            add(tar, arcname, data, 0o755 if os.access(path, os.X_OK) else 0o644)
+    # gzip with a fixed header timestamp so equal inputs give equal bytes.
+    with open(os.path.join(sdist_directory, name), "wb") as out:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as gz:
+            gz.write(raw.getvalue())
+    return name
+
+
+def get_requires_for_build_sdist(config_settings=None):
+    return []
