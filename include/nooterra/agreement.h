@@ -97,7 +97,8 @@ class Kernel {
   absl::StatusOr<Result> RegisterAgent(std::string_view tenant, std::string_view agent_id,
                                        std::string_view public_key_pem);
 
-  // Credits an agent's available balance from outside (a ledger deposit).
+  // Credits an agent's available balance from outside (a ledger deposit). amount_cents < 1 is
+  // INVALID_ARGUMENT (SCHEMA_INVALID).
   // Result: {"agentId","currency","amountCents","availableCents"}.
   absl::StatusOr<Result> Deposit(std::string_view tenant, std::string_view agent_id,
                                  std::string_view currency, int64_t amount_cents,

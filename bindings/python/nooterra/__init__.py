@@ -403,6 +403,10 @@ class Store:
         operation changes nothing and is a value, not an exception; the call raises only when the
         batch as a whole is refused (empty, too large, store full), and then nothing commits.
         """
+        if isinstance(operations, list):
+            fast = self._s.apply_batch_dicts(tenant, operations, self._OPERATIONS)
+            if fast is not None:
+                return _json.loads(fast[0])
         ops = []
         for op in operations:
             name = op.get("operation")

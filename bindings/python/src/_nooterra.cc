@@ -482,6 +482,83 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return py::make_tuple(out.str(), failed);
       })
+      // apply_batch_dicts(tenant, [ {operation, request, subject, now, idempotency_key} ], codes)
+      //   -> (results JSON, failed), or None when an operation is not plain data (a non-dict,
+      //   an unknown name, a missing or non-str member, a request the JSON writer refuses): the
+      //   Python layer then takes the general path, which reports the precise error. This is the
+      //   hot path of Store.apply_batch: one pass over the dicts, every string copied into one
+      //   arena (the GIL is released during the call, so no pointer into a Python object may
+      //   be held), no intermediate tuples.
+      .def("apply_batch_dicts", [](const Store& s, const std::string& tenant, py::list ops, py::dict codes) -> py::object {
+        const size_t n = static_cast<size_t>(PyList_GET_SIZE(ops.ptr()));
+        std::string arena;
+        arena.reserve(n * 128);
+        struct Slot {
+          int32_t operation;
+          size_t subject, request, request_size, now, key;  // offsets into the arena; subject npos = none
+        };
+        std::vector<Slot> slots(n);
+        const py::str k_operation("operation"), k_subject("subject"), k_now("now"), k_key("idempotency_key"),
+            k_request("request");
+        const auto str_member = [&](PyObject* d, const py::str& name, bool optional, size_t* at) {
+          PyObject* v = PyDict_GetItem(d, name.ptr());  // borrowed
+          if (v == nullptr || v == Py_None) {
+            *at = std::string::npos;
+            return optional;
+          }
+          if (!PyUnicode_CheckExact(v)) return false;
+          Py_ssize_t size = 0;
+          const char* utf8 = PyUnicode_AsUTF8AndSize(v, &size);
+          if (utf8 == nullptr) return PyErr_Clear(), false;
+          *at = arena.size();
+          arena.append(utf8, static_cast<size_t>(size));
+          arena.push_back('\0');  // now, key and subject travel as C strings
+          return true;
+        };
+        for (size_t i = 0; i < n; ++i) {
+          PyObject* d = PyList_GET_ITEM(ops.ptr(), static_cast<Py_ssize_t>(i));
+          if (!PyDict_CheckExact(d)) return py::none();
+          PyObject* name = PyDict_GetItem(d, k_operation.ptr());
+          PyObject* code = name == nullptr ? nullptr : PyDict_GetItemWithError(codes.ptr(), name);
+          if (code == nullptr) return PyErr_Clear(), py::none();
+          Slot& slot = slots[i];
+          slot.operation = static_cast<int32_t>(PyLong_AsLong(code));
+          if (!str_member(d, k_subject, true, &slot.subject) || !str_member(d, k_now, false, &slot.now) ||
+              !str_member(d, k_key, false, &slot.key)) {
+            return py::none();
+          }
+          PyObject* request = PyDict_GetItem(d, k_request.ptr());
+          slot.request = arena.size();
+          if (request != nullptr && request != Py_None) {
+            if (PyUnicode_CheckExact(request)) {
+              Py_ssize_t size = 0;
+              const char* utf8 = PyUnicode_AsUTF8AndSize(request, &size);
+              if (utf8 == nullptr) return PyErr_Clear(), py::none();
+              arena.append(utf8, static_cast<size_t>(size));
+            } else if (!AppendJson(request, &arena, 0)) {
+              return py::none();
+            }
+          }
+          slot.request_size = arena.size() - slot.request;
+        }
+        std::vector<nooterra_batch_op_t> raw(n, nooterra_batch_op_t NOOTERRA_BATCH_OP_INIT);
+        const auto at = [&](size_t offset) { return offset == std::string::npos ? nullptr : arena.data() + offset; };
+        for (size_t i = 0; i < n; ++i) {
+          raw[i].operation = slots[i].operation;
+          raw[i].subject = at(slots[i].subject);
+          raw[i].request_json = reinterpret_cast<const uint8_t*>(arena.data() + slots[i].request);
+          raw[i].request_size = slots[i].request_size;
+          raw[i].now = at(slots[i].now);
+          raw[i].idempotency_key = at(slots[i].key);
+        }
+        Buffer out;
+        uint32_t failed = 0;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_apply_batch(h, tenant.c_str(), raw.data(), raw.size(), &out.b, &failed, err);
+        });
+        return py::make_tuple(out.str(), failed);
+      })
       .def("state_hash", [](const Store& s, const std::string& tenant) {
         char hex[65] = {0};
         nooterra_store_t* h = s.get();

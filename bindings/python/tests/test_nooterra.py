@@ -308,6 +308,49 @@ class Kernel(unittest.TestCase):
                 store.apply_batch("t", [{"operation": "pay", "now": now, "idempotency_key": "k"}])
             self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
 
+    def test_apply_batch_paths_agree(self):
+        """A list of plain dicts takes the extension's one-pass path; any other iterable, or an
+        operation that is not plain data, the general one. Both must give the same results."""
+        import types
+        now = "2026-06-01T00:00:00Z"
+
+        def ops():
+            return [
+                {"operation": "deposit", "request": {"agentId": "agt_a", "currency": "USD", "amountCents": 5},
+                 "now": now, "idempotency_key": "d1"},
+                {"operation": "deposit", "request": '{"agentId":"agt_b","currency":"USD","amountCents":7}',
+                 "now": now, "idempotency_key": "d2"},
+                {"operation": "deposit", "request": {"agentId": "agt_a", "currency": "USD", "amountCents": 0},
+                 "now": now, "idempotency_key": "d3"},
+                {"operation": "fund", "subject": "0" * 64, "request": None, "now": now, "idempotency_key": "f1"},
+                {"operation": "deposit", "request": {"agentId": "agt_a", "currency": "USD", "amountCents": 5},
+                 "now": now, "idempotency_key": "d1"},
+            ]
+
+        variants = {
+            "list of dicts": ops(),
+            "generator": (op for op in ops()),
+            "mapping proxy": [types.MappingProxyType(op) for op in ops()],
+            "bytes request": [dict(op, request=op["request"].encode()) if isinstance(op["request"], str) else op
+                              for op in ops()],
+        }
+        outcomes = {}
+        for name, batch in variants.items():
+            with nooterra.Store(os.path.join(self.dir, name.replace(" ", "_")), durable=False) as store:
+                outcomes[name] = (store.apply_batch("t", batch), store.state_hash("t"))
+        first = outcomes["list of dicts"]
+        self.assertEqual([r["ok"] for r in first[0]], [True, True, False, False, True])
+        # include/nooterra/agreement.h: a deposit below 1 cent is INVALID_ARGUMENT (SCHEMA_INVALID).
+        self.assertEqual((first[0][2]["code"], first[0][2]["reason"]), ("INVALID_ARGUMENT", "SCHEMA_INVALID"))
+        for name, outcome in outcomes.items():
+            self.assertEqual(outcome, first, name)
+        with nooterra.Store(os.path.join(self.dir, "missing"), durable=False) as store:
+            with self.assertRaises(KeyError):
+                store.apply_batch("t", [{"operation": "deposit", "request": {}, "idempotency_key": "k"}])
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.apply_batch("t", [{"operation": 9, "now": now, "idempotency_key": "k"}])
+            self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
+
     def test_wallet_policy_blocks_a_lock_over_the_limit(self):
         now = "2026-06-01T00:00:00Z"
         with nooterra.Store(os.path.join(self.dir, "w"), durable=False) as store:
