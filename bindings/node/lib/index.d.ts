@@ -219,7 +219,11 @@ export class Store {
   lockHold(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   openDispute(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   submitVerdict(tenant: string, caseId: string, verdict: Json, options: StepOptions): Promise<KernelResult>;
-  /** Group commit: one durable transaction, one result per operation (see lib/index.js). */
+  /**
+   * Group commit: one durable transaction, one result per operation (see lib/index.js). Text
+   * fields (subject, request, now, idempotencyKey) must not contain NUL characters (the kernel
+   * reads subject, now and key as C strings); such an operation is refused before anything runs.
+   */
   applyBatch(tenant: string, operations: BatchOperation[]): Promise<BatchResult[]>;
   stateHash(tenant: string): Promise<string>;
   verifyLog(tenant: string): Promise<{ entries: number; headHash: string }>;

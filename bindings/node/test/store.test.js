@@ -95,9 +95,43 @@ test('applyBatch: one commit, per-operation results, batch-level rejections', as
   assert.equal(results[2].alreadyExisted, true);
   assert.equal(await store.balance('t', 'agt_buyer'), 70);
   await assert.rejects(store.applyBatch('t', []), { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'BATCH_EMPTY' });
-  await assert.rejects(store.applyBatch('t', [{ operation: 'pay', now: NOW, idempotencyKey: 'k' }]),
-    { reason: 'ARGUMENT_TYPE' });
+  for (const operation of ['pay', 'constructor', 'toString', '__proto__']) {
+    await assert.rejects(store.applyBatch('t', [{ operation, now: NOW, idempotencyKey: 'k' }]), { reason: 'ARGUMENT_TYPE' });
+  }
+  await assert.rejects(store.applyBatch('t', [{ operation: 'deposit', request: '{}', now: 5, idempotencyKey: 'k' }]),
+    { reason: 'ARGUMENT_TYPE', message: /operations\[0\]\.now must be a string/ });
+  await assert.rejects(store.applyBatch('t', [null]), { reason: 'ARGUMENT_TYPE' });
   store.close();
+});
+
+test('applyBatch: packed fields survive non-ASCII text, strings and Buffers; NUL is refused', async (t) => {
+  const ops = [
+    { operation: 'deposit', request: { agentId: 'agt_a', currency: 'USD', amountCents: 5 }, now: NOW, idempotencyKey: 'clé-ünïcødé-€' },
+    { operation: 'deposit', request: ' {"agentId":"agt_c", "currency":"USD","amountCents":7}\n', now: NOW, idempotencyKey: 'k-😀' },
+    { operation: 'deposit', request: Buffer.from('{"agentId":"agt_b","currency":"USD","amountCents":9}'), now: NOW, idempotencyKey: 'k3' },
+    { operation: 'fund', subject: 'é'.repeat(64), now: NOW, idempotencyKey: 'f1' },
+    { operation: 'deposit', request: null, now: NOW, idempotencyKey: 'no-request' },
+  ];
+  const batched = await nooterra.Store.open(path.join(tempDir(t), 'b'), { durable: false });
+  const single = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  const results = await batched.applyBatch('t', ops);
+  // Each operation alone, through one-operation batches: the same outcomes and the same bytes.
+  const alone = [];
+  for (const op of ops) alone.push((await single.applyBatch('t', [op]))[0]);
+  assert.deepEqual(results, alone);
+  assert.deepEqual(results.map((r) => r.ok), [true, true, true, false, false]);
+  assert.deepEqual(results.map((r) => r.result?.availableCents), [5, 7, 9, undefined, undefined]);
+  assert.equal(results[3].reason, 'AGREEMENT_NOT_FOUND');
+  assert.equal(await batched.stateHash('t'), await single.stateHash('t'));
+  // The same keys again are replays: the keys crossed the addon byte for byte.
+  const again = await batched.applyBatch('t', ops.slice(0, 2));
+  assert.deepEqual(again.map((r) => r.alreadyExisted), [true, true]);
+  for (const field of ['now', 'idempotencyKey', 'subject', 'request']) {
+    const op = { operation: 'deposit', request: '{}', now: NOW, idempotencyKey: 'k', [field]: 'a\0b' };
+    await assert.rejects(batched.applyBatch('t', [op]), { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'ARGUMENT_TYPE' });
+  }
+  batched.close();
+  single.close();
 });
 
 test('wallet policy: a lock over the limit is refused and changes nothing', async (t) => {
