@@ -45,7 +45,9 @@ async function batchDepositsPerS(rounds = 5, batches = 20) {
 }
 
 const doc = '{"agreementHash":"x","amountCents":1500,"currency":"USD"}';
-batchDepositsPerS().then((batch) => console.log(JSON.stringify({
+// NOOTERRA_BENCH_ONLY=batch: the batch figure alone (bench/batch_compare.sh).
+const batchOnly = process.env.NOOTERRA_BENCH_ONLY === 'batch';
+batchDepositsPerS().then((batch) => console.log(JSON.stringify(batchOnly ? { node_batch_deposits_per_s: Math.round(batch) } : {
   node_batch_deposits_per_s: Math.round(batch),
   node_call_overhead_ns: Math.round(nsPerCall(() => native.objectSchemaVersion(1)) * 10) / 10,
   node_canonical_hash_small_ns: Math.round(nsPerCall(() => nooterra.canonicalHash(doc), 100000) * 10) / 10,

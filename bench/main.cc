@@ -14,6 +14,7 @@ void RunReceiptBenches(const Config& config, Report* report);
 void RunVerifyBenches(const Config& config, const std::string& self_dir, Report* report);
 void RunObjectBenches(const Config& config, Report* report);
 void RunStoreBenches(const Config& config, Report* report);
+void RunBatchBenches(Report* report);
 }
 
 int main(int argc, char** argv) {
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       only = argv[++i];
     } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::puts("usage: nooterra-bench [--json] [--quick] [--only receipt|objects|store|verify]");
+      std::puts("usage: nooterra-bench [--json] [--quick] [--only receipt|objects|store|batch|verify]");
       return 0;
     } else {
       std::fprintf(stderr, "nooterra-bench: unknown argument %s\n", argv[i]);
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "nooterra-bench: store, ledger, kernel...\n");
     RunStoreBenches(config, &report);
   }
+  if (only == "batch") RunBatchBenches(&report);  // the C++ side of bench/bindings_overhead.{py,js}
   if (!group("verify")) {
     std::fputs((json ? report.Json() + "\n" : report.Text()).c_str(), stdout);
     return 0;
