@@ -3,9 +3,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-
-#include <cerrno>
-
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -41,8 +38,8 @@ constexpr char kUsage[] =
     "            there), checking every result, then compares the state hashes. Exits 0 when every\n"
     "            tenant replays to the same state hash, 1 otherwise.\n"
     "export      writes one agreement's documents (agreement, record, evidence, decision, receipt,\n"
-    "            hold, case, when present) and its operation-log entries as files in OUT_DIR, with\n"
-    "            a manifest.json of their SHA-256.\n"
+    "            hold, case, when present) and all its operation-log entries, its creation\n"
+    "            included, as files in OUT_DIR, with a manifest.json of their SHA-256.\n"
     "\n"
     "A store that cannot be opened exits 2. check, state-hash and export never change the store.\n";
 
@@ -211,14 +208,32 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
   if (!member("receiptId").empty()) files.emplace_back("receipt.json", kernel.GetDocument(*tenant, Doc::kReceipt, member("receiptId")));
   if (!member("holdHash").empty()) files.emplace_back("hold.json", kernel.GetHold(*tenant, member("holdHash")));
   files.emplace_back("case.json", kernel.GetCase(*tenant, StrCat("arb_case_tc_", *hash)));
-  // The operation-log entries whose request names the agreement (fund, evidence, settle, void,
-  // dispute, verdict), one per line, in log order.
+  // The operation-log entries of the agreement, one per line, in log order: those whose request
+  // names it (fund, evidence, settle, void, dispute, verdict) and the createAgreement entry, whose
+  // request cannot name the hash it produces; that one is found through its idempotency record,
+  // which holds the result.
   std::string operations;
+  const std::string created_marker = StrCat("\"agreementHash\":\"", *hash, "\"");
   absl::Status scan = db.Read([&](const store::ReadTxn& txn) {
-    return txn.Scan(store::Table::kOplog, *tenant, "op/", [&](std::string_view, std::string_view entry) {
-      if (entry.find(*hash) != std::string_view::npos) operations.append(entry).append("\n");
+    absl::Status inner;
+    absl::Status walked = txn.Scan(store::Table::kOplog, *tenant, "op/", [&](std::string_view, std::string_view entry) {
+      bool ours = entry.find(*hash) != std::string_view::npos;
+      if (!ours && entry.find("\"operation\":\"createAgreement\"") != std::string_view::npos) {
+        auto doc = json::Document::Parse(entry);
+        const json::Value key = doc.ok() ? doc->root().Find("idempotencyKey") : json::Value();
+        if (key.is_string()) {
+          auto record = txn.Get(store::Table::kIdempotency, *tenant, key.as_string());
+          if (!record.ok()) {
+            inner = record.status();
+            return false;
+          }
+          ours = record->has_value() && (*record)->find(created_marker) != std::string::npos;
+        }
+      }
+      if (ours) operations.append(entry).append("\n");
       return true;
     });
+    return inner.ok() ? walked : inner;
   });
   if (!scan.ok()) return Fail("store export", scan);
   files.emplace_back("operations.jsonl", std::optional<std::string>(operations));

@@ -314,6 +314,15 @@ TEST(StoreCli, StateHashReplayExportAndABrokenLog) {
                            "operations.jsonl", "manifest.json"}) {
     EXPECT_TRUE(std::ifstream(dir.sub("out") + "/" + file).good()) << file;
   }
+  // Every log entry of the agreement, the createAgreement entry (which cannot name the hash it
+  // produced) included, in log order.
+  std::ifstream ops_file(dir.sub("out") + "/operations.jsonl");
+  std::vector<std::string> ops;
+  for (std::string line; std::getline(ops_file, line);) ops.push_back(line);
+  ASSERT_EQ(ops.size(), 3u);
+  EXPECT_THAT(ops[0], ::testing::HasSubstr(R"("operation":"createAgreement")"));
+  EXPECT_THAT(ops[1], ::testing::HasSubstr(R"("operation":"fund")"));
+  EXPECT_THAT(ops[2], ::testing::HasSubstr(R"("operation":"settle")"));
   std::ifstream receipt(dir.sub("out") + "/receipt.json");
   std::string receipt_text((std::istreambuf_iterator<char>(receipt)), std::istreambuf_iterator<char>());
   EXPECT_THAT(out, ::testing::HasSubstr(R"({"name":"receipt.json","sha256":")" + crypto::Sha256Hex(receipt_text)));
