@@ -168,10 +168,12 @@ SDIST_MTIME = 315532800  # 1980-01-01, as in wheels: the archive does not depend
 
 
 def _tracked_files():
-    """The files git tracks under SDIST_ENTRIES, or None outside a git checkout (then the tree is
-    walked): an archive made from a checkout never carries untracked files."""
+    """The files git knows under SDIST_ENTRIES (tracked, or new and not ignored), or None outside a
+    git checkout (then the tree is walked): an archive made from a checkout never carries ignored
+    files such as build products."""
     try:
-        listed = subprocess.run(["git", "-C", REPO, "ls-files", "-z", "--", *SDIST_ENTRIES], check=True,
+        listed = subprocess.run(["git", "-C", REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                                 "--", *SDIST_ENTRIES], check=True,
                                 capture_output=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
