@@ -15,6 +15,7 @@ void RunVerifyBenches(const Config& config, const std::string& self_dir, Report*
 void RunObjectBenches(const Config& config, Report* report);
 void RunStoreBenches(const Config& config, Report* report);
 void RunBatchBenches(Report* report);
+void RunPolicyBenches(const Config& config, Report* report);
 }
 
 int main(int argc, char** argv) {
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       only = argv[++i];
     } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::puts("usage: nooterra-bench [--json] [--quick] [--only receipt|objects|store|batch|verify]");
+      std::puts("usage: nooterra-bench [--json] [--quick] [--only receipt|objects|policy|store|batch|verify]");
       return 0;
     } else {
       std::fprintf(stderr, "nooterra-bench: unknown argument %s\n", argv[i]);
@@ -47,6 +48,10 @@ int main(int argc, char** argv) {
   if (group("objects")) {
     std::fprintf(stderr, "nooterra-bench: protocol objects...\n");
     RunObjectBenches(config, &report);
+  }
+  if (group("policy")) {
+    std::fprintf(stderr, "nooterra-bench: spend policy...\n");
+    RunPolicyBenches(config, &report);
   }
   if (group("store")) {
     std::fprintf(stderr, "nooterra-bench: store, ledger, kernel...\n");

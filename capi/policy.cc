@@ -7,6 +7,8 @@
 #include "nooterra/crypto.h"
 #include "nooterra/json.h"
 #include "nooterra/policy.h"
+#include "nooterra/spend_policy.h"
+#include "common/js.h"
 
 using namespace nooterra;  // NOLINT: translation unit of C entry points only
 
@@ -69,6 +71,11 @@ int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size
       if (!p.ok()) return p.status();
       normal = policy::WalletPolicyJson(*p);
       hash = crypto::Sha256Hex(normal);
+    } else if (kind == NOOTERRA_POLICY_SPEND) {
+      auto p = policy::SpendPolicy::Compile(doc->root());
+      if (!p.ok()) return p.status();
+      normal = p->normalized();
+      hash = p->hash();
     } else {
       return MakeError(absl::StatusCode::kInvalidArgument, "POLICY_KIND_UNKNOWN", "kind must be NOOTERRA_POLICY_*");
     }
@@ -90,6 +97,63 @@ int32_t nooterra_policy_simulate(nooterra_store_t* store, const char* tenant, co
         tenant, std::string_view(reinterpret_cast<const char*>(policy_json), policy_size));
     if (!report.ok()) return report.status();
     return capi::FillBuffer(*report, out_report);
+  });
+}
+
+int32_t nooterra_spend_policy_compile(const uint8_t* policy_json, size_t policy_size,
+                                      nooterra_spend_policy_t** out_policy, char out_hash_hex[65],
+                                      nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_policy == nullptr || (policy_json == nullptr && policy_size != 0)) {
+      return capi::NullArgument("policy_json and out_policy");
+    }
+    *out_policy = nullptr;
+    auto doc = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(policy_json), policy_size));
+    if (!doc.ok()) return doc.status();
+    auto p = policy::SpendPolicy::Compile(doc->root());
+    if (!p.ok()) return p.status();
+    if (out_hash_hex != nullptr) std::memcpy(out_hash_hex, p->hash().c_str(), 65);
+    *out_policy = reinterpret_cast<nooterra_spend_policy_t*>(new policy::SpendPolicy(*std::move(p)));
+    return absl::OkStatus();
+  });
+}
+
+void nooterra_spend_policy_free(nooterra_spend_policy_t* policy) {
+  delete reinterpret_cast<policy::SpendPolicy*>(policy);
+}
+
+int32_t nooterra_spend_policy_evaluate(const nooterra_spend_policy_t* policy, const uint8_t* request_json,
+                                       size_t request_size, const uint8_t* spends_json, size_t spends_size,
+                                       const char* now, nooterra_buffer_t* out_decision, int32_t* out_outcome,
+                                       nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (policy == nullptr) return capi::NullArgument("policy");
+    if (now == nullptr) return capi::NullArgument("now");
+    if (out_decision == nullptr) return capi::NullArgument("out_decision");
+    if (request_json == nullptr && request_size != 0) return capi::NullArgument("request_json");
+    auto now_ms = js::ParseInstantMs(now);
+    if (!now_ms) {
+      return MakeError(absl::StatusCode::kInvalidArgument, "SPEND_TIME_INVALID",
+                       "now must be an ISO 8601 date-time with Z or an offset");
+    }
+    auto request_doc = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(request_json), request_size));
+    if (!request_doc.ok()) return request_doc.status();
+    auto request = policy::ParseSpendRequest(request_doc->root());
+    if (!request.ok()) return request.status();
+    json::Document spends_doc;
+    json::Value spends;
+    if (absl::Status s = ParseOptional(spends_json, spends_size, &spends_doc, &spends); !s.ok()) return s;
+    policy::SpendHistory history;
+    if (spends.present()) {
+      auto parsed = policy::SpendHistory::Parse(spends);
+      if (!parsed.ok()) return parsed.status();
+      history = *std::move(parsed);
+    }
+    auto decision = reinterpret_cast<const policy::SpendPolicy*>(policy)->Evaluate(*request, history, *now_ms);
+    if (!decision.ok()) return decision.status();
+    if (absl::Status s = capi::FillBuffer(decision->json, out_decision); !s.ok()) return s;
+    if (out_outcome != nullptr) *out_outcome = static_cast<int32_t>(decision->outcome);
+    return absl::OkStatus();
   });
 }
 

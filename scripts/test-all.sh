@@ -42,14 +42,14 @@ run_ctest() {
 echo "=== 1/3 release build: ctest"
 run_ctest "$build" "release"
 
-echo "=== 2/3 ASan+UBSan build (clang): unit and kernel tests"
+echo "=== 2/3 ASan+UBSan build (clang): unit, kernel and policy tests"
 if [ ! -f "$san/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$san" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DNOOTERRA_SANITIZE=ON -DNOOTERRA_FUZZ=ON -DNOOTERRA_BENCH=OFF || { failed=$((failed + 1)); }
 fi
 if cmake --build "$san" -j "$jobs"; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_ctest "$san" "sanitized" -L "^(unit|kernel)$"
+    run_ctest "$san" "sanitized" -L "^(unit|kernel|policy)$"
 else
   echo "test-all: sanitizer build failed" >&2
   failed=$((failed + 1))

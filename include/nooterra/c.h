@@ -643,6 +643,7 @@ NOOTERRA_API int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_j
 /* Policy kinds of nooterra_policy_normalize. */
 #define NOOTERRA_POLICY_SETTLEMENT 1 /* SettlementPolicy.v1 (or its inputs); hash = policyHash */
 #define NOOTERRA_POLICY_WALLET 2     /* agent wallet policy; hash = sha256 of the normal form */
+#define NOOTERRA_POLICY_SPEND 3      /* SpendPolicy.v1 (include/nooterra/spend_policy.h); hash = sha256 of the normal form */
 
 /* Validates and normalizes a policy.
  *  [out] out_json      the normal form (canonical JSON)
@@ -652,6 +653,47 @@ NOOTERRA_API int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_j
 NOOTERRA_API int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size_t policy_size,
                                                nooterra_buffer_t* out_json, char out_hash_hex[65],
                                                nooterra_error_t** error);
+
+/* The unified spend policy (SpendPolicy.v1; rule table, precedence and window semantics in
+ * include/nooterra/spend_policy.h). A compiled policy is immutable: one handle may be evaluated
+ * from any number of threads at once. */
+typedef struct nooterra_spend_policy_t nooterra_spend_policy_t;
+
+/* Outcomes of nooterra_spend_policy_evaluate, in increasing severity. */
+#define NOOTERRA_SPEND_ALLOW 0
+#define NOOTERRA_SPEND_CHALLENGE 1
+#define NOOTERRA_SPEND_ESCALATE 2
+#define NOOTERRA_SPEND_DENY 3
+
+/* Validates and compiles a SpendPolicy.v1 document.
+ *  [out] out_policy    the handle; free with nooterra_spend_policy_free
+ *  [out] out_hash_hex  optional: the policy hash (64 hex digits + NUL)
+ * Errors: INVALID_ARGUMENT (POLICY_INVALID with the JSON path in the message, JSON_*,
+ * NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_spend_policy_compile(const uint8_t* policy_json, size_t policy_size,
+                                                   nooterra_spend_policy_t** out_policy, char out_hash_hex[65],
+                                                   nooterra_error_t** error);
+/* Frees a compiled policy. NULL is a no-op. */
+NOOTERRA_API void nooterra_spend_policy_free(nooterra_spend_policy_t* policy);
+
+/* Evaluates one spend request against the payer's past spends. Pure: no clock, no store.
+ *  [in]  request_json  {"amountCents","currency","payerAgentId","counterpartyAgentId","toolId"?,
+ *                      "providerId"?,"agreementHash"?,"delegationDepth"?,"delegatedBudgetCents"?,
+ *                      "riskScore"?,"riskSignals"?}
+ *  [in]  spends_json   optional (NULL/empty = none): [{"at","amountCents","payerAgentId","currency",
+ *                      "counterpartyAgentId","agreementHash"?}, ...], the ledger view the rolling
+ *                      windows are summed from
+ *  [in]  now           date-time with Z or an offset: the end of every rolling window
+ *  [out] out_decision  {"amountCents","outcome","policyHash","reasons","windows"} (canonical JSON)
+ *  [out] out_outcome   optional: NOOTERRA_SPEND_*
+ * A deny, escalate or challenge is NOT an error: it is the decision's outcome.
+ * Errors: INVALID_ARGUMENT (SPEND_REQUEST_INVALID / SPEND_HISTORY_INVALID naming the member,
+ * SPEND_TIME_INVALID, JSON_*, NULL_ARGUMENT), OUT_OF_RANGE (SPEND_OVERFLOW). Thread-safe. */
+NOOTERRA_API int32_t nooterra_spend_policy_evaluate(const nooterra_spend_policy_t* policy,
+                                                    const uint8_t* request_json, size_t request_size,
+                                                    const uint8_t* spends_json, size_t spends_size,
+                                                    const char* now, nooterra_buffer_t* out_decision,
+                                                    int32_t* out_outcome, nooterra_error_t** error);
 
 /* "What if": re-evaluates every decision the pinned policies made in `tenant` (the stored
  * PolicyDecision.v1 artifacts) under a candidate SettlementPolicy.v1 and reports, per decision,

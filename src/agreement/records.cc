@@ -11,9 +11,8 @@ absl::Status Error(absl::StatusCode code, std::string_view reason, std::string m
 }
 
 absl::StatusOr<int64_t> TimeMs(std::string_view iso, std::string_view what) {
-  js::TimeForm form;
-  auto ms = js::ParseTime(iso, &form);
-  if (!ms || (!form.date_only && !form.has_offset)) {
+  auto ms = js::ParseInstantMs(iso);
+  if (!ms) {
     return Error(absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID",
                  StrCat(what, " must be an ISO 8601 date-time with Z or an offset"));
   }

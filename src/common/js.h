@@ -41,6 +41,9 @@ struct TimeForm {
 // (the reference uses the process time zone; callers that must not guess check `form`).
 std::optional<int64_t> ParseTime(std::string_view s, TimeForm* form);
 std::optional<int64_t> ParseTimeMs(std::string_view s);
+// An unambiguous instant: a date-time with Z or an offset, or a bare date (UTC midnight); nullopt
+// for anything else, offset-less date-times included (they would depend on a time zone).
+std::optional<int64_t> ParseInstantMs(std::string_view s);
 // Date.prototype.toISOString: "YYYY-MM-DDTHH:MM:SS.sssZ" (signed 6-digit years outside 0..9999).
 std::string FormatIsoMs(int64_t ms);
 

@@ -149,4 +149,11 @@ std::string FormatIsoMs(int64_t ms) {
   return buf;
 }
 
+std::optional<int64_t> ParseInstantMs(std::string_view s) {
+  TimeForm form;
+  auto ms = ParseTime(s, &form);
+  if (!ms || (!form.date_only && !form.has_offset)) return std::nullopt;
+  return ms;
+}
+
 }  // namespace nooterra::js

@@ -839,6 +839,76 @@ static void test_policy(void) {
   }
 }
 
+/* The unified spend policy: compile (hash = SHA-256 of the normal form), evaluate against a list
+ * of past spends (a deny, an allow, an escalation are values), every documented error. */
+static void test_spend_policy(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  nooterra_spend_policy_t* policy = NULL;
+  char hash[65] = {0}, normal_hash[65] = {0};
+  int32_t outcome = -1;
+  const char doc[] = "{\"schemaVersion\":\"SpendPolicy.v1\",\"approval\":{\"aboveCents\":500},"
+                     "\"windows\":[{\"scope\":\"payer\",\"windowMs\":3600000,\"maxCents\":1000}]}";
+  const char request[] = "{\"amountCents\":400,\"currency\":\"USD\",\"payerAgentId\":\"agt_a\","
+                         "\"counterpartyAgentId\":\"agt_b\"}";
+  const char big[] = "{\"amountCents\":600,\"currency\":\"USD\",\"payerAgentId\":\"agt_a\","
+                     "\"counterpartyAgentId\":\"agt_b\"}";
+  const char spends[] = "[{\"at\":\"2026-01-01T00:30:00Z\",\"amountCents\":601,\"payerAgentId\":\"agt_a\","
+                        "\"currency\":\"USD\",\"counterpartyAgentId\":\"agt_c\"}]";
+  CHECK(nooterra_spend_policy_compile(U(doc), strlen(doc), &policy, hash, &err) == NOOTERRA_OK);
+  CHECK(policy != NULL);
+  CHECK(nooterra_policy_normalize(NOOTERRA_POLICY_SPEND, U(doc), strlen(doc), &out, normal_hash, &err) == NOOTERRA_OK);
+  CHECK(strcmp(hash, normal_hash) == 0);
+  {
+    char digest[65] = {0};
+    CHECK(nooterra_sha256_hex(out.data, out.size, digest, &err) == NOOTERRA_OK);
+    CHECK(strcmp(digest, hash) == 0);
+  }
+  nooterra_buffer_dispose(&out);
+  /* No history: 400 is allowed. */
+  CHECK(nooterra_spend_policy_evaluate(policy, U(request), strlen(request), NULL, 0, "2026-01-01T01:00:00Z", &out,
+                                       &outcome, &err) == NOOTERRA_OK);
+  CHECK(outcome == NOOTERRA_SPEND_ALLOW);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"outcome\":\"allow\",") != NULL);
+  nooterra_buffer_dispose(&out);
+  /* 601 spent 30 minutes ago: 400 more exceeds the hourly 1000 -> deny (a value, not an error). */
+  CHECK(nooterra_spend_policy_evaluate(policy, U(request), strlen(request), U(spends), strlen(spends),
+                                       "2026-01-01T01:00:00Z", &out, &outcome, &err) == NOOTERRA_OK);
+  CHECK(outcome == NOOTERRA_SPEND_DENY);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"reasons\":[\"SPEND_WINDOW_PAYER\"]") != NULL);
+  nooterra_buffer_dispose(&out);
+  /* An hour later the spend has left the window; 600 is over the approval threshold -> escalate. */
+  CHECK(nooterra_spend_policy_evaluate(policy, U(big), strlen(big), U(spends), strlen(spends), "2026-01-01T01:30:00Z",
+                                       &out, NULL, &err) == NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"outcome\":\"escalate\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_spend_policy_evaluate(policy, U("{}"), 2, NULL, 0, "2026-01-01T00:00:00Z", &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "SPEND_REQUEST_INVALID");
+  EXPECT_ERROR(nooterra_spend_policy_evaluate(policy, U(request), strlen(request), U("[{}]"), 4, "2026-01-01T00:00:00Z",
+                                              &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "SPEND_HISTORY_INVALID");
+  EXPECT_ERROR(nooterra_spend_policy_evaluate(policy, U(request), strlen(request), NULL, 0, "2026-01-01T00:00:00", &out,
+                                              NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "SPEND_TIME_INVALID");
+  EXPECT_ERROR(nooterra_spend_policy_evaluate(policy, U("{"), 1, NULL, 0, "2026-01-01T00:00:00Z", &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+  EXPECT_ERROR(nooterra_spend_policy_evaluate(NULL, U(request), strlen(request), NULL, 0, "2026-01-01T00:00:00Z", &out,
+                                              NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_spend_policy_evaluate(policy, U(request), strlen(request), NULL, 0, NULL, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  CHECK(out.data == NULL);
+  nooterra_spend_policy_free(policy);
+  nooterra_spend_policy_free(NULL);
+  policy = NULL;
+  EXPECT_ERROR(nooterra_spend_policy_compile(U("{\"schemaVersion\":\"SpendPolicy.v1\",\"maxPerCallCents\":-1}"), 55,
+                                             &policy, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "POLICY_INVALID");
+  CHECK(policy == NULL);
+  EXPECT_ERROR(nooterra_spend_policy_compile(U(doc), strlen(doc), NULL, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+}
+
 /* conformance/vectors/canonical-json.json through the C ABI: the same file the C++, Python and
  * Node suites run. The file is ASCII with JSON escapes; a small decoder below turns its strings
  * into the UTF-8 texts they denote (surrogate pairs joined, lone surrogates as WTF-8). */
@@ -951,6 +1021,7 @@ int main(void) {
   test_store_close_while_in_use();
   test_batch();
   test_policy();
+  test_spend_policy();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

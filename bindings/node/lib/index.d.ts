@@ -166,6 +166,33 @@ export class Policy {
       reasonsAdded: string[]; reasonsRemoved: string[]; stored: Record<string, any>; candidate: Record<string, any> }[];
   }>;
 }
+/** One spend to decide under a SpendPolicy (include/nooterra/spend_policy.h). */
+export interface SpendRequest {
+  amountCents: number; currency: string; payerAgentId: string; counterpartyAgentId: string;
+  toolId?: string; providerId?: string; agreementHash?: string; delegationDepth?: number;
+  delegatedBudgetCents?: number; riskScore?: number; riskSignals?: string[];
+}
+/** A past spend the rolling windows are summed from. */
+export interface PastSpend {
+  at: string; amountCents: number; payerAgentId: string; currency: string; counterpartyAgentId: string;
+  agreementHash?: string;
+}
+export interface SpendDecision {
+  outcome: 'allow' | 'challenge' | 'escalate' | 'deny';
+  reasons: string[];
+  amountCents: number;
+  policyHash: string;
+  windows: { scope: 'payer' | 'counterparty' | 'agreement'; key: string; windowMs: number; maxCents: number;
+    spentCents: number; afterCents: number }[];
+}
+/** The unified spend policy (SpendPolicy.v1), compiled once. Immutable. */
+export class SpendPolicy {
+  constructor(policy: Json);
+  readonly normalized: Record<string, any>;
+  readonly hash: string;
+  /** A deny is a value; malformed input throws NOOTERRA_INVALID_ARGUMENT. */
+  evaluate(request: SpendRequest | string, options: { now: string; spends?: PastSpend[] | null }): SpendDecision;
+}
 /** Validates an agent wallet policy and returns its normal form. */
 export function normalizeWalletPolicy(policy: Json): { maxPerTransactionCents?: number; requireApprovalAboveCents?: number; maxDailyCents?: number };
 

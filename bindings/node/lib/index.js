@@ -290,6 +290,35 @@ class Policy {
   }
 }
 
+/**
+ * The unified spend policy (SpendPolicy.v1): per-call and rolling-window caps, allow and deny
+ * lists, delegation limits, an approval threshold, risk scores and signals, decided with one
+ * precedence (deny > escalate > challenge > allow); the rule table is in
+ * include/nooterra/spend_policy.h. Compiled once, immutable. Throws NOOTERRA_INVALID_ARGUMENT
+ * (reason POLICY_INVALID, the message names the JSON path).
+ */
+class SpendPolicy {
+  constructor(policy) {
+    const text = jsonText(policy, 'policy');
+    Object.defineProperty(this, '_compiled', { value: new native.NativeSpendPolicy(text) });
+    /** The normal form. */
+    this.normalized = JSON.parse(native.policyNormalize(3, text)[0]);
+    /** SHA-256 of the normal form. */
+    this.hash = this._compiled.hash;
+    Object.freeze(this);
+  }
+  /**
+   * Decides one spend: {outcome, reasons, windows, amountCents, policyHash}. `spends` are the
+   * payer's past spends the rolling windows are summed from; `now` ends every window. A deny is a
+   * value; malformed input throws NOOTERRA_INVALID_ARGUMENT.
+   */
+  evaluate(request, opts) {
+    const o = options(opts, 'options');
+    const spends = o.spends === undefined || o.spends === null ? null : jsonText(o.spends, 'options.spends');
+    return JSON.parse(this._compiled.evaluate(jsonText(request, 'request'), spends, requireString(o.now, 'options.now'))[0]);
+  }
+}
+
 /** Validates an agent wallet policy and returns its normal form. */
 function normalizeWalletPolicy(policy) {
   return JSON.parse(native.policyNormalize(2, jsonText(policy, 'policy'))[0]);
@@ -535,6 +564,7 @@ module.exports = {
   verifyBundle,
   evaluateSettlementPolicy,
   Policy,
+  SpendPolicy,
   normalizeWalletPolicy,
   Bucket,
   Store,

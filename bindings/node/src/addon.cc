@@ -571,6 +571,45 @@ class Store : public Napi::ObjectWrap<Store> {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The unified spend policy
+
+// new NativeSpendPolicy(text): compiles (throws NOOTERRA_INVALID_ARGUMENT POLICY_INVALID);
+// .hash; .evaluate(request, spends|null, now) -> [decision JSON, outcome]. Synchronous: a decision
+// is pure CPU work of microseconds, cheaper than a hop to the pool and back.
+class SpendPolicy : public Napi::ObjectWrap<SpendPolicy> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeSpendPolicy",
+                       {InstanceAccessor<&SpendPolicy::Hash>("hash"), InstanceMethod<&SpendPolicy::Evaluate>("evaluate")});
+  }
+  explicit SpendPolicy(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SpendPolicy>(info) {
+    const std::string text = Str(info, 0);
+    char hash[65] = {0};
+    Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_spend_policy_compile(U(text), text.size(), &p_, hash, err); });
+    hash_ = hash;
+  }
+  ~SpendPolicy() override { nooterra_spend_policy_free(p_); }
+
+ private:
+  Napi::Value Hash(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), hash_); }
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    const std::string request = Str(info, 0), spends = OptStr(info, 1).value_or(""), now = Str(info, 2);
+    Buffer b;
+    int32_t outcome = -1;
+    Call(info.Env(), [&](nooterra_error_t** err) {
+      return nooterra_spend_policy_evaluate(p_, U(request), request.size(), U(spends), spends.size(), now.c_str(), &b.b,
+                                            &outcome, err);
+    });
+    Napi::Array out = Napi::Array::New(info.Env(), 2);
+    out.Set(0u, Napi::String::New(info.Env(), b.str()));
+    out.Set(1u, Napi::Number::New(info.Env(), outcome));
+    return out;
+  }
+  nooterra_spend_policy_t* p_ = nullptr;
+  std::string hash_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Module functions
 
 Napi::Value Canonicalize(const Napi::CallbackInfo& info) {
@@ -786,6 +825,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   exports.Set("NativeStore", Store::Define(env));
+  exports.Set("NativeSpendPolicy", SpendPolicy::Define(env));
   return exports;
 }
 

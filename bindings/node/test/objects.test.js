@@ -137,3 +137,28 @@ test('bundles: the JobProof conformance cases, on worker threads', async () => {
   await assert.rejects(nooterra.verifyBundle('/nonexistent', { kind: 'job-proof', hashConcurrency: 0 }),
     { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'VERIFY_OPTIONS_INVALID' });
 });
+
+// The unified spend policy (rule table: include/nooterra/spend_policy.h).
+test('SpendPolicy: windows, lists, approval, errors', () => {
+  const policy = new nooterra.SpendPolicy({
+    schemaVersion: 'SpendPolicy.v1', approval: { aboveCents: 500 }, deny: { counterparties: ['agt_evil', 'agt_evil'] },
+    windows: [{ scope: 'payer', windowMs: 3600000, maxCents: 1000 }],
+  });
+  assert.deepEqual(policy.normalized.deny, { counterparties: ['agt_evil'] });
+  assert.equal(policy.hash, nooterra.sha256Hex(Buffer.from(nooterra.canonicalize(JSON.stringify(policy.normalized)))));
+  const request = (amountCents, counterpartyAgentId = 'agt_b') =>
+    ({ amountCents, currency: 'USD', payerAgentId: 'agt_a', counterpartyAgentId });
+  const spends = [{ at: '2026-01-01T00:30:00Z', amountCents: 600, payerAgentId: 'agt_a', currency: 'USD',
+    counterpartyAgentId: 'agt_c' }];
+  const now = '2026-01-01T01:00:00Z';
+  assert.deepEqual(policy.evaluate(request(400), { now, spends }).reasons, []);  // exactly at the cap
+  const over = policy.evaluate(request(401), { now, spends });
+  assert.deepEqual([over.outcome, over.reasons, over.windows[0].spentCents], ['deny', ['SPEND_WINDOW_PAYER'], 600]);
+  assert.equal(policy.evaluate(request(501), { now: '2026-01-01T01:30:00Z', spends }).outcome, 'escalate');
+  assert.deepEqual(policy.evaluate(request(1, 'agt_evil'), { now }).reasons, ['SPEND_DENYLISTED_COUNTERPARTY']);
+  assert.throws(() => new nooterra.SpendPolicy({ schemaVersion: 'SpendPolicy.v1', windows: [{ scope: 'payer' }] }),
+    { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'POLICY_INVALID', message: /spendPolicy\.windows\[0\]\.windowMs/ });
+  assert.throws(() => policy.evaluate({ amountCents: 0 }, { now }), { reason: 'SPEND_REQUEST_INVALID' });
+  assert.throws(() => policy.evaluate(request(1), { now: '2026-01-01T00:00:00' }), { reason: 'SPEND_TIME_INVALID' });
+  assert.throws(() => policy.evaluate(request(1), {}), { reason: 'ARGUMENT_TYPE' });
+});

@@ -13,6 +13,11 @@ async function agentFlow(dir: string): Promise<boolean> {
   const report: nooterra.ObjectReport = nooterra.verifyObject(built.object, [key.publicKeyPem]);
   const policy = nooterra.evaluateSettlementPolicy({ verificationStatus: 'green', amountCents: 100 });
   const mode: 'automatic' | 'manual-review' = policy.decisionMode;
+  const spend = new nooterra.SpendPolicy({ schemaVersion: 'SpendPolicy.v1', maxPerCallCents: 500 });
+  const decision: nooterra.SpendDecision = spend.evaluate(
+    { amountCents: 100, currency: 'USD', payerAgentId: 'agt_a', counterpartyAgentId: 'agt_b' },
+    { now: '2026-01-01T00:00:00Z', spends: [] });
+  const outcome: 'allow' | 'challenge' | 'escalate' | 'deny' = decision.outcome;
   const bundle: nooterra.VerifyCliOutput = await nooterra.verifyBundle(dir, {
     kind: 'job-proof', strict: true, trust: { pricingSignerKeyIds: [] },
   });
@@ -24,7 +29,7 @@ async function agentFlow(dir: string): Promise<boolean> {
     const again: boolean = settled.alreadyExisted || deposit.alreadyExisted;
     const wallet = await store.wallet('t', 'agt');
     return valid && report.ok && bundle.ok && again && canonical.length > 0 && mode === 'automatic' &&
-      wallet.available === balance;
+      wallet.available === balance && outcome !== 'deny';
   } catch (e) {
     const err = e as nooterra.NooterraError;
     return err.code === 'NOOTERRA_FAILED_PRECONDITION' && err.nooterraCode === 9 && err.reason.length > 0;

@@ -24,7 +24,7 @@ __all__ = [
     "AlreadyExistsError", "Bucket", "DataLossError", "FailedPreconditionError", "InternalError",
     "InvalidArgumentError", "NooterraError", "NotFoundError", "ObjectType", "OutOfRangeError",
     "PermissionDeniedError", "PrivateKey", "ResourceExhaustedError", "Store", "UnavailableError",
-    "BundleKind", "build_object", "evaluate_settlement_policy", "canonical_hash", "canonicalize", "key_id", "object_hash",
+    "BundleKind", "SpendPolicy", "build_object", "evaluate_settlement_policy", "canonical_hash", "canonicalize", "key_id", "object_hash",
     "sha256_hex", "sign_object", "validate_object", "verify_bundle", "verify_object",
     "verify_signature", "Policy", "normalize_wallet_policy",
 ]
@@ -265,6 +265,40 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"Policy({self.hash})"
+
+
+class SpendPolicy:
+    """The unified spend policy (SpendPolicy.v1): per-call and rolling-window caps, allow and deny
+    lists, delegation limits, an approval threshold, risk scores and signals, decided with one
+    precedence (deny > escalate > challenge > allow). The rule table is in
+    include/nooterra/spend_policy.h.
+
+    Compiled once; immutable and safe to share between threads. ``normalized`` is the normal form,
+    ``hash`` its SHA-256. Raises InvalidArgumentError (reason POLICY_INVALID, the message names
+    the JSON path) for an invalid policy.
+    """
+
+    __slots__ = ("normalized", "hash", "_compiled")
+
+    def __init__(self, policy: Json) -> None:
+        text = _text(policy)
+        self._compiled = _nooterra.SpendPolicy(text)
+        normal, _ = _nooterra.policy_normalize(3, text)
+        self.normalized: Dict[str, Any] = _json.loads(normal)
+        self.hash: str = self._compiled.hash
+
+    def evaluate(self, request: Json, *, now: str, spends: Optional[Iterable[Mapping[str, Any]]] = None) -> Dict[str, Any]:
+        """Decides one spend: ``{"outcome": "allow"|"challenge"|"escalate"|"deny", "reasons": [...],
+        "windows": [...figures...], "amountCents", "policyHash"}``. ``spends`` are the payer's past
+        spends (``{"at", "amountCents", "payerAgentId", "currency", "counterpartyAgentId",
+        "agreementHash"?}``) the rolling windows are summed from; ``now`` ends every window. A deny
+        is a value; InvalidArgumentError only for a malformed request, history or time."""
+        history = None if spends is None else _text(list(spends))
+        text, _outcome = self._compiled.evaluate(_text(request), history, now)
+        return _json.loads(text)
+
+    def __repr__(self) -> str:
+        return f"SpendPolicy({self.hash})"
 
 
 def normalize_wallet_policy(policy: Mapping[str, Any]) -> Dict[str, Any]:

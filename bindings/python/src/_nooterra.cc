@@ -74,6 +74,25 @@ struct Buffer {
 
 const uint8_t* U(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
+// Owns one compiled spend policy for the lifetime of the Python object.
+class SpendPolicy {
+ public:
+  explicit SpendPolicy(const std::string& policy) {
+    char hash[65] = {0};
+    Call([&](nooterra_error_t** err) { return nooterra_spend_policy_compile(U(policy), policy.size(), &p_, hash, err); });
+    hash_ = hash;
+  }
+  ~SpendPolicy() { nooterra_spend_policy_free(p_); }
+  SpendPolicy(const SpendPolicy&) = delete;
+  SpendPolicy& operator=(const SpendPolicy&) = delete;
+  const nooterra_spend_policy_t* get() const { return p_; }
+  const std::string& hash() const { return hash_; }
+
+ private:
+  nooterra_spend_policy_t* p_ = nullptr;
+  std::string hash_;
+};
+
 // Keys travel through Python as PEM text; handles live only inside one call.
 struct PrivateKey {
   nooterra_private_key_t* k = nullptr;
@@ -401,6 +420,24 @@ PYBIND11_MODULE(_nooterra, m) {
     });
     return py::make_tuple(out.str(), std::string(hash));
   });
+
+  // A compiled SpendPolicy.v1 (nooterra_spend_policy_t). Immutable: evaluate may run on many
+  // threads at once, with the GIL released.
+  py::class_<SpendPolicy>(m, "SpendPolicy")
+      .def(py::init<const std::string&>())
+      .def_property_readonly("hash", &SpendPolicy::hash)
+      // evaluate(request JSON, spends JSON or None, now) -> (decision JSON, outcome)
+      .def("evaluate", [](const SpendPolicy& p, const std::string& request, std::optional<std::string> spends,
+                          const std::string& now) {
+        Buffer out;
+        int32_t outcome = -1;
+        const std::string history = spends.value_or("");
+        Call([&](nooterra_error_t** err) {
+          return nooterra_spend_policy_evaluate(p.get(), U(request), request.size(), U(history), history.size(),
+                                                now.c_str(), &out.b, &outcome, err);
+        });
+        return py::make_tuple(out.str(), outcome);
+      });
 
   // The store, the ledger and the agreement kernel.
   py::class_<Store>(m, "Store")

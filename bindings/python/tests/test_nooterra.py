@@ -190,6 +190,70 @@ class Policy(unittest.TestCase):
         self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
 
 
+class SpendPolicies(unittest.TestCase):
+    """The unified spend policy through the C ABI; the rule table is in
+    include/nooterra/spend_policy.h."""
+
+    DOC = {"schemaVersion": "SpendPolicy.v1", "approval": {"aboveCents": 500},
+           "deny": {"counterparties": ["agt_evil", "agt_evil"]},
+           "windows": [{"scope": "payer", "windowMs": 3600000, "maxCents": 1000}]}
+
+    @staticmethod
+    def request(amount, counterparty="agt_b"):
+        return {"amountCents": amount, "currency": "USD", "payerAgentId": "agt_a", "counterpartyAgentId": counterparty}
+
+    def test_decisions(self):
+        policy = nooterra.SpendPolicy(self.DOC)
+        self.assertEqual(policy.normalized["deny"], {"counterparties": ["agt_evil"]})
+        import hashlib
+        self.assertEqual(policy.hash, hashlib.sha256(
+            json.dumps(policy.normalized, sort_keys=True, separators=(",", ":")).encode()).hexdigest())
+        spends = [{"at": "2026-01-01T00:30:00Z", "amountCents": 600, "payerAgentId": "agt_a", "currency": "USD",
+                   "counterpartyAgentId": "agt_c"}]
+        now = "2026-01-01T01:00:00Z"
+        self.assertEqual(policy.evaluate(self.request(400), now=now)["outcome"], "allow")
+        at_cap = policy.evaluate(self.request(400), now=now, spends=spends)  # 600 + 400 = the cap
+        self.assertEqual((at_cap["outcome"], at_cap["reasons"]), ("allow", []))
+        over = policy.evaluate(self.request(401), now=now, spends=spends)
+        self.assertEqual((over["outcome"], over["reasons"]), ("deny", ["SPEND_WINDOW_PAYER"]))
+        self.assertEqual(over["windows"][0]["spentCents"], 600)
+        self.assertEqual(policy.evaluate(self.request(501), now="2026-01-01T01:30:00Z", spends=spends)["outcome"],
+                         "escalate")
+        self.assertEqual(policy.evaluate(self.request(1, "agt_evil"), now=now)["reasons"],
+                         ["SPEND_DENYLISTED_COUNTERPARTY"])
+
+    def test_errors(self):
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.SpendPolicy({"schemaVersion": "SpendPolicy.v1", "windows": [{"scope": "payer"}]})
+        self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
+        self.assertIn("spendPolicy.windows[0].windowMs", str(ctx.exception))
+        policy = nooterra.SpendPolicy(self.DOC)
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            policy.evaluate({"amountCents": 0}, now="2026-01-01T00:00:00Z")
+        self.assertEqual(ctx.exception.reason, "SPEND_REQUEST_INVALID")
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            policy.evaluate(self.request(1), now="2026-01-01T00:00:00")  # no zone: ambiguous
+        self.assertEqual(ctx.exception.reason, "SPEND_TIME_INVALID")
+
+    def test_threads_share_one_policy(self):
+        import threading
+        policy = nooterra.SpendPolicy(self.DOC)
+        expected = policy.evaluate(self.request(700), now="2026-01-01T00:00:00Z")
+        results = []
+
+        def work():
+            for _ in range(200):
+                results.append(policy.evaluate(self.request(700), now="2026-01-01T00:00:00Z") == expected)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(results, [True] * 800)
+        self.assertEqual(expected["outcome"], "escalate")
+
+
 class PolicyObjects(unittest.TestCase):
     def test_policy_normalizes_evaluates_and_simulates(self):
         default = nooterra.Policy()
