@@ -139,6 +139,12 @@ class Kernel {
   // which the store counts, so concurrent, batched or retried calls cannot overspend. A blocked
   // call is FAILED_PRECONDITION with reason WALLET_POLICY_MAX_PER_TX,
   // WALLET_POLICY_APPROVAL_REQUIRED or WALLET_POLICY_MAX_DAILY (05 §3 order) and changes nothing.
+  // A "spendPolicy" member (SpendPolicy.v1, include/nooterra/spend_policy.h) is evaluated next, in
+  // the same transaction: request = {amount locked, currency, payer, the payee as counterparty,
+  // the agreement hash, the agreement's toolId (a tool-call hold names no tool)}; its rolling
+  // windows are summed from the store's spend log, which every lock appends to. A deny, escalate
+  // or challenge blocks with the first blocking reason (SPEND_*); escalate and challenge reasons
+  // escalate a Fund when the policy names approvers, and an approval lifts them (never a deny).
   // Errors: NOT_FOUND (AGENT_NOT_FOUND), INVALID_ARGUMENT (POLICY_INVALID naming the member).
   // Result: {"agentId","walletPolicy"}.
   absl::StatusOr<Result> SetWalletPolicy(std::string_view tenant, std::string_view agent_id,

@@ -11,6 +11,7 @@
 #define NOOTERRA_POLICY_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "nooterra/json.h"
+#include "nooterra/spend_policy.h"
 
 namespace nooterra::policy {
 
@@ -79,10 +81,15 @@ struct WalletPolicy {
   // approval rule escalated. Sorted, unique. Empty: WALLET_POLICY_APPROVAL_REQUIRED simply blocks,
   // as in the reference.
   std::vector<std::string> approver_agent_ids;
+  // spendPolicy (our extension): a SpendPolicy.v1 the kernel evaluates on every lock after the
+  // three rules above, with its rolling windows summed from the ledger's spend log in the same
+  // write transaction (include/nooterra/spend_policy.h). Shared: a compiled policy is immutable.
+  std::shared_ptr<const SpendPolicy> spend_policy;
 };
 
 // Parses {"maxPerTransactionCents"?, "requireApprovalAboveCents"?, "maxDailyCents"?,
-// "approverAgentIds"?: [agent id, ...]} (null or absent = no such limit / no approvers). Stricter than the reference, which silently ignores a limit that is
+// "approverAgentIds"?: [agent id, ...], "spendPolicy"?: SpendPolicy.v1} (null or absent = no
+// such limit / no approvers / no spend policy). Stricter than the reference, which silently ignores a limit that is
 // not a safe integer >= 0: here that is INVALID_ARGUMENT POLICY_INVALID naming the member, so a
 // typo can never switch a limit off. Unknown members are POLICY_INVALID too.
 absl::StatusOr<WalletPolicy> ParseWalletPolicy(json::Value policy);

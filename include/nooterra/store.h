@@ -86,6 +86,11 @@ class ReadTxn {
   absl::Status Scan(Table table, std::string_view tenant, std::string_view prefix,
                     const std::function<bool(std::string_view key, std::string_view value)>&
                         visit) const;
+  // The same, starting at the first key >= prefix + `from` (a range scan: time-ordered keys
+  // read from a point in time on, without visiting the older ones).
+  absl::Status Scan(Table table, std::string_view tenant, std::string_view prefix, std::string_view from,
+                    const std::function<bool(std::string_view key, std::string_view value)>&
+                        visit) const;
 
  protected:
   friend class Store;

@@ -182,7 +182,9 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
       }
       // The wallet policy applies to the held amount at the hold's creation time (05 §3).
       if (held > 0) {
-        if (auto w = internal::EnforceWalletPolicy(txn, tenant, payer, held, inputs.Find("createdAt")->as_string());
+        const internal::SpendContext spend{Str(req, "currency"), Str(req, "payeeAgentId"), Str(req, "agreementHash"),
+                                           StrCat("hold:", Str(req, "agreementHash"), ":", Str(req, "receiptHash"))};
+        if (auto w = internal::EnforceWalletPolicy(txn, tenant, payer, held, inputs.Find("createdAt")->as_string(), spend);
             !w.ok()) {
           return w;
         }

@@ -72,15 +72,26 @@ absl::Status AppendOplog(store::WriteTxn& txn, std::string_view tenant, std::str
                          std::string_view request_canonical, std::string_view now,
                          std::string_view idempotency_key, std::string_view result);
 
-// Applies the payer's wallet policy (if any) to locking `amount` at time `at` and counts the
-// amount into the payer's spend of that UTC day (wallet.cc). FAILED_PRECONDITION
-// WALLET_POLICY_* when blocked.
-// `approved`: an approver already approved this lock, so the approval rule is skipped (the
-// per-transaction and daily limits still apply). `can_escalate` (optional) is set when the lock
-// was blocked only by the approval rule and the policy names approvers.
+// What a lock spends: the spend policy's request and the lock's spend-log entry.
+struct SpendContext {
+  std::string currency;
+  std::string counterparty;    // the payee
+  std::string agreement_hash;
+  std::string spend_id;        // unique per lock: the suffix of its spend-log key
+  // The tool id is the stored ToolCallAgreement's (funding an agreement); a tool-call hold names
+  // no tool, so a spend policy's tool allowlist refuses it.
+  bool tool_from_agreement = false;
+};
+// Applies the payer's wallet policy (if any) to locking `amount` at time `at` — its three rules,
+// then its spend policy with rolling windows summed from the spend log — and records the lock
+// (daily counter and spend-log entry) in the same transaction (wallet.cc). FAILED_PRECONDITION
+// with the first blocking reason (WALLET_POLICY_* or SPEND_*) when blocked.
+// `approved`: an approver already approved this lock, so approval and challenge reasons no longer
+// block (limits and deny reasons still do). `can_escalate` (optional) is set when nothing but
+// approval or challenge reasons blocked the lock and the policy names approvers.
 absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, std::string_view payer,
-                                 int64_t amount, std::string_view at, bool approved = false,
-                                 bool* can_escalate = nullptr);
+                                 int64_t amount, std::string_view at, const SpendContext& spend,
+                                 bool approved = false, bool* can_escalate = nullptr);
 
 // Parses a request object (named limit kRequestBytesMax).
 absl::StatusOr<json::Document> ParseRequest(std::string_view text);

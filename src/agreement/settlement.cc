@@ -180,7 +180,10 @@ absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view ag
                    StrCat("escalation ", escalation_id, " is ", S(**prior, "status")));
     }
     bool can_escalate = false;
-    if (auto w = EnforceWalletPolicy(txn, tenant, payer, I(*deal, "amountCents"), now, false, &can_escalate); !w.ok()) {
+    const SpendContext spend{S(*deal, "currency"), S(*deal, "payeeAgentId"), std::string(agreement_hash),
+                             StrCat("fund:", agreement_hash), /*tool_from_agreement=*/true};
+    if (auto w = EnforceWalletPolicy(txn, tenant, payer, I(*deal, "amountCents"), now, spend, false, &can_escalate);
+        !w.ok()) {
       if (!can_escalate) return w;
       // The approval rule asked for a person and the policy names approvers: the request is
       // stored pending (a value, not an error); ResolveEscalation decides it. No money moves.
@@ -545,7 +548,9 @@ absl::StatusOr<Result> Kernel::ResolveEscalation(std::string_view tenant, std::s
     }
     const std::string verb = S(action, "action");
     if (verb == "APPROVE") {
-      if (auto w = EnforceWalletPolicy(txn, tenant, S(*deal, "payerAgentId"), I(*deal, "amountCents"), now,
+      const SpendContext spend{S(*deal, "currency"), S(*deal, "payeeAgentId"), S(*deal, "agreementHash"),
+                               StrCat("fund:", S(*deal, "agreementHash")), /*tool_from_agreement=*/true};
+      if (auto w = EnforceWalletPolicy(txn, tenant, S(*deal, "payerAgentId"), I(*deal, "amountCents"), now, spend,
                                        /*approved=*/true);
           !w.ok()) {
         return w;

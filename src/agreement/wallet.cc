@@ -4,8 +4,12 @@
 // Records (per tenant):
 //   kObjects "walletpolicy/<agentId>"       the policy's normal form (policy::WalletPolicyJson)
 //   kIndex   "spent/<agentId>/<YYYY-MM-DD>"  cents locked by the agent that UTC day (decimal)
-// The daily counter is written in the locking transaction itself, which is what makes a daily
-// cap hold under concurrency: two locks cannot both read the old total.
+//   kIndex   "spendlog/<agentId>/<currency>/<time>/<spendId>"  one entry per lock:
+//            "<amount>\t<counterparty>\t<agreementHash>"; <time> = ms + 9e15, 17 digits, so
+//            keys sort by time and a rolling window is one range scan
+// Both are written in the locking transaction itself, which is what makes every cap hold under
+// concurrency: two locks cannot both read the old total. Spend windows count the locks recorded
+// since the spend log exists (stores written before it undercount their earlier locks).
 #include <charconv>
 #include <cstdio>
 #include <string>
@@ -15,6 +19,7 @@
 #include "nooterra/agreement.h"
 #include "nooterra/json.h"
 #include "nooterra/ledger.h"
+#include "nooterra/objects.h"
 #include "nooterra/policy.h"
 #include "nooterra/status.h"
 
@@ -43,12 +48,60 @@ std::string UtcDay(int64_t ms) {
   return buf;
 }
 
+constexpr int64_t kSpendTimeOffset = 9000000000000000;  // > the ECMAScript time range (8.64e15)
+
+std::string SpendTimeKey(int64_t ms) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%017lld", static_cast<long long>(ms + kSpendTimeOffset));
+  return buf;
+}
+
+// The spend log as the spend policy's SpendView, read inside the locking transaction.
+class LedgerSpendView : public policy::SpendView {
+ public:
+  LedgerSpendView(const store::ReadTxn& txn, std::string_view tenant) : txn_(txn), tenant_(tenant) {}
+  absl::StatusOr<int64_t> Spent(std::string_view payer, std::string_view currency, policy::WindowScope scope,
+                                std::string_view key, int64_t from_ms, int64_t to_ms) const override {
+    const std::string prefix = StrCat("spendlog/", payer, "/", currency, "/");
+    const std::string last = SpendTimeKey(to_ms);
+    int64_t sum = 0;
+    absl::Status inner;
+    absl::Status scanned = txn_.Scan(store::Table::kIndex, tenant_, prefix, SpendTimeKey(from_ms + 1),
+                                     [&](std::string_view k, std::string_view v) {
+      const std::string_view time = k.substr(prefix.size(), 17);
+      if (time > last) return false;  // past the window's end
+      const size_t tab1 = v.find('\t'), tab2 = tab1 == std::string_view::npos ? tab1 : v.find('\t', tab1 + 1);
+      int64_t amount = 0;
+      if (tab2 == std::string_view::npos ||
+          std::from_chars(v.data(), v.data() + tab1, amount).ec != std::errc()) {
+        inner = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend-log entry ", k, " does not parse"));
+        return false;
+      }
+      if (scope == policy::WindowScope::kCounterparty && v.substr(tab1 + 1, tab2 - tab1 - 1) != key) return true;
+      if (scope == policy::WindowScope::kAgreement && v.substr(tab2 + 1) != key) return true;
+      if (__builtin_add_overflow(sum, amount, &sum)) {
+        inner = Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
+        return false;
+      }
+      return true;
+    });
+    if (!inner.ok()) return inner;
+    if (!scanned.ok()) return scanned;
+    return sum;
+  }
+
+ private:
+  const store::ReadTxn& txn_;
+  std::string_view tenant_;
+};
+
 }  // namespace
 
 namespace internal {
 
 absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, std::string_view payer,
-                                 int64_t amount, std::string_view at, bool approved, bool* can_escalate) {
+                                 int64_t amount, std::string_view at, const SpendContext& spend, bool approved,
+                                 bool* can_escalate) {
   if (can_escalate != nullptr) *can_escalate = false;
   auto at_ms = TimeMs(at, "the lock time");
   if (!at_ms.ok()) return at_ms.status();
@@ -77,11 +130,48 @@ absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, 
                    StrCat("wallet policy of ", payer, " blocks locking ", amount, " (spent ", spent, " on ",
                           UtcDay(*at_ms), "; policy ", policy::WalletPolicyJson(*policy), ")"));
     }
+    if (policy->spend_policy) {
+      policy::SpendRequest request;
+      request.amount_cents = amount;
+      request.currency = std::string(spend.currency);
+      request.payer_agent_id = std::string(payer);
+      request.counterparty_agent_id = std::string(spend.counterparty);
+      request.agreement_hash = std::string(spend.agreement_hash);
+      if (spend.tool_from_agreement) {
+        auto agreement = LoadObject(txn, tenant, objects::ObjectType::kToolCallAgreement,
+                                    StrCat("agreement/", spend.agreement_hash));
+        if (!agreement.ok()) return agreement.status();
+        if (agreement->has_value()) request.tool_id = S((*agreement)->body, "toolId");
+      }
+      auto decision = policy->spend_policy->Evaluate(request, LedgerSpendView(txn, tenant), *at_ms);
+      if (!decision.ok()) return decision.status();
+      // An approver's approval answers escalate and challenge reasons; it never lifts a deny.
+      std::string_view blocking;
+      bool only_reviewable = true;
+      for (const std::string& reason : decision->reasons) {
+        const bool deny = policy::SpendReasonClass(reason) == policy::SpendOutcome::kDeny;
+        if (deny || !approved) {
+          if (blocking.empty()) blocking = reason;
+          only_reviewable = only_reviewable && !deny;
+        }
+      }
+      if (!blocking.empty()) {
+        if (can_escalate != nullptr) *can_escalate = only_reviewable && !policy->approver_agent_ids.empty();
+        return Error(Code::kFailedPrecondition, blocking,
+                     StrCat("spend policy of ", payer, " decides ", policy::SpendOutcomeName(decision->outcome),
+                            " for locking ", amount, ": ", decision->json));
+      }
+    }
   }
   if (spent > ledger::kAmountMax - amount) {
     return Error(Code::kOutOfRange, "LEDGER_OVERFLOW", StrCat("the daily spend of ", payer, " overflows"));
   }
-  return txn.Put(store::Table::kIndex, tenant, spent_key, StrCat(spent + amount));
+  if (absl::Status s = txn.Put(store::Table::kIndex, tenant, spent_key, StrCat(spent + amount)); !s.ok()) return s;
+  // Put, not Insert: a lock that is refused later in this transaction (a second hold for the
+  // same call) must fail with its own reason, and its transaction discards this entry anyway.
+  return txn.Put(store::Table::kIndex, tenant,
+                    StrCat("spendlog/", payer, "/", spend.currency, "/", SpendTimeKey(*at_ms), "/", spend.spend_id),
+                    StrCat(amount, "\t", spend.counterparty, "\t", spend.agreement_hash));
 }
 
 }  // namespace internal

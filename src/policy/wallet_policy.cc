@@ -1,5 +1,6 @@
 // The agent wallet policy (include/nooterra/policy.h; 05-policy-evaluation.md §3).
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace {
 constexpr double kSafeIntegerMax = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 
 constexpr std::string_view kMembers[] = {"maxPerTransactionCents", "requireApprovalAboveCents", "maxDailyCents",
-                                         "approverAgentIds"};
+                                         "approverAgentIds", "spendPolicy"};
 constexpr size_t kApproversMax = 32;
 
 absl::Status Invalid(std::string_view member, std::string_view what) {
@@ -55,6 +56,11 @@ absl::StatusOr<WalletPolicy> ParseWalletPolicy(json::Value policy) {
     out.approver_agent_ids.erase(std::unique(out.approver_agent_ids.begin(), out.approver_agent_ids.end()),
                                  out.approver_agent_ids.end());
   }
+  if (const json::Value spend = policy.Find("spendPolicy"); spend.present() && !spend.is_null()) {
+    auto compiled = SpendPolicy::Compile(spend);
+    if (!compiled.ok()) return compiled.status();
+    out.spend_policy = std::make_shared<const SpendPolicy>(*std::move(compiled));
+  }
   for (size_t i = 0; i < 3; ++i) {
     const json::Value v = policy.Find(kMembers[i]);
     if (!v.present() || v.is_null()) continue;
@@ -86,6 +92,10 @@ std::string WalletPolicyJson(const WalletPolicy& policy) {
   add("maxDailyCents", policy.max_daily_cents);
   add("maxPerTransactionCents", policy.max_per_transaction_cents);
   add("requireApprovalAboveCents", policy.require_approval_above_cents);
+  if (policy.spend_policy) {
+    if (out.size() > 1) out += ',';
+    out += "\"spendPolicy\":" + policy.spend_policy->normalized();
+  }
   return out + "}";
 }
 

@@ -251,12 +251,19 @@ absl::StatusOr<std::optional<std::string_view>> ReadTxn::Get(Table table, std::s
 
 absl::Status ReadTxn::Scan(Table table, std::string_view tenant, std::string_view prefix,
                            const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  return Scan(table, tenant, prefix, std::string_view(), visit);
+}
+
+absl::Status ReadTxn::Scan(Table table, std::string_view tenant, std::string_view prefix, std::string_view from,
+                           const std::function<bool(std::string_view, std::string_view)>& visit) const {
   auto scoped = ScopedKey(tenant, prefix);
   if (!scoped.ok()) return scoped.status();
+  auto start = ScopedKey(tenant, StrCat(prefix, from));
+  if (!start.ok()) return start.status();
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn_, store_->impl_->tables[static_cast<int>(table)], &cursor);
   if (rc != 0) return FromLmdb(rc, "cursor");
-  MDB_val k = Val(*scoped), v;
+  MDB_val k = Val(*start), v;
   rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
   const size_t tenant_prefix = tenant.size() + 1;
   while (rc == 0) {

@@ -3,7 +3,9 @@
 // locks cannot overspend), and the log replays policies too.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agreement/agreement_fixture.h"
@@ -187,6 +189,115 @@ TEST_F(Wallet, EscalationsAreStoredAndDecidedBySignedOperatorActions) {
   EXPECT_EQ(StatusReason(k_->Fund(kTenant, b, kDay1, "f_b2").status()), "ESCALATION_REJECTED");
   EXPECT_EQ(WalletJson(), R"({"available":97000,"escrow":3000})");
   // The whole exchange replays.
+  ExpectReplaysToTheSameStateHash();
+}
+
+// The wallet policy's spendPolicy (include/nooterra/spend_policy.h) is evaluated inside the
+// locking transaction, its rolling windows summed from the store's spend log.
+constexpr char kT0[] = "2026-05-02T10:00:00.000Z";
+
+TEST_F(Wallet, SpendPolicyRollingWindowIsSummedFromTheSpendLog) {
+  auto set = k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"spendPolicy":{"schemaVersion":"SpendPolicy.v1","windows":[{"scope":"payer","windowMs":3600000,"maxCents":1000}]}})",
+      "p");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_NE(set->json.find(R"("spendPolicy":{"schemaVersion":"SpendPolicy.v1","windows":[)"), std::string::npos)
+      << set->json;
+  const std::string a = Create("a", 600), b = Create("b", 400), c = Create("c", 1);
+  ASSERT_TRUE(k_->Fund(kTenant, a, kT0, "f_a").ok());
+  ASSERT_TRUE(k_->Fund(kTenant, b, "2026-05-02T10:30:00.000Z", "f_b").ok());  // 1000: exactly the cap
+  const std::string before = WalletJson();
+  auto over = k_->Fund(kTenant, c, "2026-05-02T10:59:59.999Z", "f_c");  // a is still inside the hour
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(StatusReason(over.status()), "SPEND_WINDOW_PAYER");
+  EXPECT_NE(over.status().message().find(R"("spentCents":1000)"), std::string::npos) << over.status();
+  EXPECT_EQ(WalletJson(), before);  // refused: nothing moved
+  EXPECT_EQ(Field(**k_->GetAgreement(kTenant, c), "status"), "created");
+  // One hour after a, a has left the window: 400 + 1 is fine.
+  EXPECT_TRUE(k_->Fund(kTenant, c, "2026-05-02T11:00:00.000Z", "f_c2").ok());
+  ExpectReplaysToTheSameStateHash();
+}
+
+TEST_F(Wallet, SpendPolicyListsAndTheToolOfTheAgreement) {
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"spendPolicy":{"schemaVersion":"SpendPolicy.v1","deny":{"counterparties":["agt_tool"]}}})", "p1").ok());
+  const std::string a = Create("a", 100);
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, a, kT0, "f1").status()), "SPEND_DENYLISTED_COUNTERPARTY");
+  // The agreement's toolId (testing::CreateRequest: tool_weather) is what tool lists see.
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"spendPolicy":{"schemaVersion":"SpendPolicy.v1","allow":{"tools":["tool_search"]}}})", "p2").ok());
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, a, kT0, "f2").status()), "SPEND_TOOL_NOT_ALLOWED");
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"spendPolicy":{"schemaVersion":"SpendPolicy.v1","allow":{"tools":["tool_weather"]}}})", "p3").ok());
+  EXPECT_TRUE(k_->Fund(kTenant, a, kT0, "f3").ok());
+  // An invalid spend policy is refused with its JSON path, and changes nothing.
+  auto bad = k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"spendPolicy":{"schemaVersion":"SpendPolicy.v1","windows":[{"scope":"payer","windowMs":0,"maxCents":1}]}})", "p4");
+  EXPECT_EQ(StatusReason(bad.status()), "POLICY_INVALID");
+  EXPECT_NE(bad.status().message().find("spendPolicy.windows[0].windowMs"), std::string::npos) << bad.status();
+}
+
+TEST_F(Wallet, ABatchCannotOverspendASpendWindow) {
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"spendPolicy":{"schemaVersion":"SpendPolicy.v1","windows":[{"scope":"counterparty","windowMs":60000,"maxCents":1000}]}})",
+      "p").ok());
+  std::vector<BatchOp> ops;
+  for (int i = 0; i < 5; ++i) ops.push_back({Operation::kFund, Create("x" + std::to_string(i), 300), "", kT0, "f" + std::to_string(i)});
+  auto out = k_->ApplyBatch(kTenant, ops);
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<std::string> reasons;
+  for (const BatchOutcome& o : *out) reasons.push_back(o.status.ok() ? "ok" : StatusReason(o.status));
+  EXPECT_EQ(reasons, (std::vector<std::string>{"ok", "ok", "ok", "SPEND_WINDOW_COUNTERPARTY", "SPEND_WINDOW_COUNTERPARTY"}));
+  EXPECT_EQ(WalletJson(), R"({"available":99100,"escrow":900})");
+}
+
+// Concurrent locks racing for the last unit of a window: the write transaction that evaluates the
+// policy also records the spend, so exactly one of them wins.
+TEST_F(Wallet, ConcurrentLocksRacingForTheLastUnitOfAWindow) {
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"spendPolicy":{"schemaVersion":"SpendPolicy.v1","windows":[{"scope":"payer","windowMs":86400000,"maxCents":1000}]}})",
+      "p").ok());
+  ASSERT_TRUE(k_->Fund(kTenant, Create("base", 900), kT0, "f_base").ok());
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 8; ++i) hashes.push_back(Create("race" + std::to_string(i), 100));
+  std::atomic<int> won{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = k_->Fund(kTenant, hashes[i], kT0, "race" + std::to_string(i));
+      if (r.ok()) ++won;
+      if (!r.ok() && StatusReason(r.status()) == "SPEND_WINDOW_PAYER") ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+  EXPECT_EQ(WalletJson(), R"({"available":99000,"escrow":1000})");
+}
+
+// An approval reason with approvers escalates (stored pending); an approver's approval lifts it.
+TEST_F(Wallet, SpendPolicyApprovalEscalatesAndAnApprovalLiftsIt) {
+  const crypto::PrivateKey approver = testing::SeedKey(7);
+  ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_approver", approver.public_key().ToPem()).ok());
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"approverAgentIds":["agt_approver"],"spendPolicy":{"schemaVersion":"SpendPolicy.v1","approval":{"aboveCents":500},)"
+      R"("maxPerCallCents":5000}})", "p").ok());
+  const std::string a = Create("a", 800), huge = Create("huge", 6000);
+  auto escalated = k_->Fund(kTenant, a, kT0, "f_a");
+  ASSERT_TRUE(escalated.ok()) << escalated.status();
+  EXPECT_EQ(Field(escalated->json, "escalation.reasonCode"), "SPEND_APPROVAL_REQUIRED");
+  // A deny is never escalated, approvers or not.
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, huge, kT0, "f_huge").status()), "SPEND_MAX_PER_CALL");
+  objects::BuildOptions o;
+  o.signer = &approver;
+  const std::string id = "esc_fund_" + a;
+  auto action = objects::Build(objects::ObjectType::kOperatorAction,
+      R"({"caseRef":{"kind":"escalation","caseId":")" + id + R"("},"action":"APPROVE","justificationCode":"WITHIN_BUDGET",)"
+      R"("actor":{"operatorId":"agt_approver"},"actedAt":"2026-05-02T10:00:01.000Z"})", o);
+  ASSERT_TRUE(action.ok()) << action.status();
+  auto approved = k_->ResolveEscalation(kTenant, id, action->canonical, kT0, "r");
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(Field(approved->json, "record.status"), "funded");
   ExpectReplaysToTheSameStateHash();
 }
 

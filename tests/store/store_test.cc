@@ -59,6 +59,35 @@ TEST(Store, PutGetInsertDelete) {
   EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
 }
 
+// The range scan behind the spend log's rolling windows: from a point on, within the prefix and
+// the tenant only.
+TEST(Store, ScanFromAKeyStaysInsideThePrefixAndTheTenant) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Write([](WriteTxn& txn) {
+    for (const char* k : {"log/001", "log/002", "log/003", "log/004", "loh/001"}) {
+      if (auto s = txn.Put(Table::kIndex, "tenant_a", k, k); !s.ok()) return s;
+    }
+    return txn.Put(Table::kIndex, "tenant_b", "log/009", "other tenant");
+  }).ok());
+  const auto scan = [&](std::string_view tenant, std::string_view from) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE((*store)->Read([&](const store::ReadTxn& txn) {
+      return txn.Scan(Table::kIndex, tenant, "log/", from, [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      });
+    }).ok());
+    return keys;
+  };
+  EXPECT_EQ(scan("tenant_a", "003"), (std::vector<std::string>{"log/003", "log/004"}));
+  EXPECT_EQ(scan("tenant_a", "0025"), (std::vector<std::string>{"log/003", "log/004"}));  // between keys
+  EXPECT_EQ(scan("tenant_a", ""), (std::vector<std::string>{"log/001", "log/002", "log/003", "log/004"}));
+  EXPECT_EQ(scan("tenant_a", "999"), std::vector<std::string>{});  // past the end: not "loh/001"
+  EXPECT_EQ(scan("tenant_b", "000"), std::vector<std::string>{"log/009"});
+}
+
 TEST(Store, AFailedCallbackWritesNothing) {
   TempDir dir;
   auto store = Store::Open(dir.sub("s"), Fast());
