@@ -108,7 +108,8 @@ class SpendHistory : public SpendView {
   //   "counterpartyAgentId", "agreementHash"?}, ...] (at most kSpendHistoryMax entries);
   //   INVALID_ARGUMENT SPEND_HISTORY_INVALID naming the entry.
   static absl::StatusOr<SpendHistory> Parse(json::Value spends);
-  void Add(Spend spend) { spends_.push_back(std::move(spend)); }
+  // Kept ordered by (payer, currency, time), so a window is a binary search plus the spends in it.
+  void Add(Spend spend);
   absl::StatusOr<int64_t> Spent(std::string_view payer, std::string_view currency, WindowScope scope,
                                 std::string_view key, int64_t from_ms, int64_t to_ms) const override;
 
@@ -118,7 +119,7 @@ class SpendHistory : public SpendView {
 
 struct SpendDecision {
   SpendOutcome outcome = SpendOutcome::kAllow;
-  std::vector<std::string> reasons;  // see the table above
+  std::vector<std::string_view> reasons;  // see the table above (static strings)
   // {"amountCents","outcome","policyHash","reasons","windows":[{"afterCents","key","maxCents",
   //  "scope","spentCents","windowMs"}]} as canonical JSON: the decision and the figures behind it.
   std::string json;

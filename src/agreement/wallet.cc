@@ -148,7 +148,7 @@ absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, 
       // An approver's approval answers escalate and challenge reasons; it never lifts a deny.
       std::string_view blocking;
       bool only_reviewable = true;
-      for (const std::string& reason : decision->reasons) {
+      for (std::string_view reason : decision->reasons) {
         const bool deny = policy::SpendReasonClass(reason) == policy::SpendOutcome::kDeny;
         if (deny || !approved) {
           if (blocking.empty()) blocking = reason;

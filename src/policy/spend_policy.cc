@@ -131,6 +131,11 @@ json::Tree IdArray(const std::vector<std::string>& ids) {
 
 void AppendQuoted(std::string_view s, std::string* out) { json::AppendQuoted(s, out); }
 
+// SpendHistory's order: by payer, currency, time.
+bool SpendBefore(const SpendHistory::Spend& a, const SpendHistory::Spend& b) {
+  return std::tie(a.payer_agent_id, a.currency, a.at_ms) < std::tie(b.payer_agent_id, b.currency, b.at_ms);
+}
+
 }  // namespace
 
 SpendOutcome SpendReasonClass(std::string_view reason) {
@@ -358,17 +363,27 @@ absl::StatusOr<SpendHistory> SpendHistory::Parse(json::Value spends) {
     }
     out.spends_.push_back(std::move(s));
   }
+  std::stable_sort(out.spends_.begin(), out.spends_.end(), SpendBefore);
   return out;
+}
+
+void SpendHistory::Add(Spend spend) {
+  // After the last spend not later than this one: equal keys keep their insertion order.
+  spends_.insert(std::upper_bound(spends_.begin(), spends_.end(), spend, SpendBefore), std::move(spend));
 }
 
 absl::StatusOr<int64_t> SpendHistory::Spent(std::string_view payer, std::string_view currency, WindowScope scope,
                                             std::string_view key, int64_t from_ms, int64_t to_ms) const {
+  // The first spend of (payer, currency) later than from_ms, then forward while inside the window.
+  const auto start = std::make_tuple(payer, currency, from_ms);
+  auto it = std::partition_point(spends_.begin(), spends_.end(), [&](const Spend& s) {
+    return std::make_tuple(std::string_view(s.payer_agent_id), std::string_view(s.currency), s.at_ms) <= start;
+  });
   int64_t sum = 0;
-  for (const Spend& s : spends_) {
-    if (s.at_ms <= from_ms || s.at_ms > to_ms || s.payer_agent_id != payer || s.currency != currency) continue;
-    if (scope == WindowScope::kCounterparty && s.counterparty_agent_id != key) continue;
-    if (scope == WindowScope::kAgreement && s.agreement_hash != key) continue;
-    if (__builtin_add_overflow(sum, s.amount_cents, &sum)) {
+  for (; it != spends_.end() && it->payer_agent_id == payer && it->currency == currency && it->at_ms <= to_ms; ++it) {
+    if (scope == WindowScope::kCounterparty && it->counterparty_agent_id != key) continue;
+    if (scope == WindowScope::kAgreement && it->agreement_hash != key) continue;
+    if (__builtin_add_overflow(sum, it->amount_cents, &sum)) {
       return MakeError(absl::StatusCode::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
     }
   }
@@ -386,15 +401,21 @@ absl::StatusOr<SpendDecision> SpendPolicy::Evaluate(const SpendRequest& req, con
   if (allow_.has_counterparties && !Contains(allow_.counterparties, req.counterparty_agent_id)) fired[kCounterpartyNotAllowed] = true;
   if (max_per_call_cents_ && req.amount_cents > *max_per_call_cents_) fired[kMaxPerCall] = true;
 
-  std::string windows = "[";
+  // Window figures, kept until the outcome is known (the decision lists them last).
+  struct Figure {
+    std::string_view key;
+    int64_t spent, after;
+  };
+  Figure figures[kSpendWindowsMax];
   for (size_t i = 0; i < windows_.size(); ++i) {
     const Window& w = windows_[i];
     std::string_view key;
     if (w.scope == WindowScope::kCounterparty) key = req.counterparty_agent_id;
     if (w.scope == WindowScope::kAgreement) key = req.agreement_hash;
-    int64_t spent = 0;
     // An agreement window does not apply to a request that names no agreement.
-    if (w.scope != WindowScope::kAgreement || !key.empty()) {
+    const bool applies = w.scope != WindowScope::kAgreement || !key.empty();
+    int64_t spent = 0;
+    if (applies) {
       auto sum = view.Spent(req.payer_agent_id, req.currency, w.scope, key, now_ms - w.window_ms, now_ms);
       if (!sum.ok()) return sum.status();
       spent = *sum;
@@ -403,15 +424,9 @@ absl::StatusOr<SpendDecision> SpendPolicy::Evaluate(const SpendRequest& req, con
     if (__builtin_add_overflow(spent, req.amount_cents, &after)) {
       return MakeError(absl::StatusCode::kOutOfRange, "SPEND_OVERFLOW", "spent + amount overflows int64");
     }
-    if (after > w.max_cents && (w.scope != WindowScope::kAgreement || !key.empty())) {
-      fired[kWindowPayer + static_cast<int>(w.scope)] = true;
-    }
-    windows += StrCat(i ? "," : "", "{\"afterCents\":", after, ",\"key\":");
-    AppendQuoted(key, &windows);
-    StrAppend(&windows, ",\"maxCents\":", w.max_cents, ",\"scope\":\"", kScopeNames[static_cast<int>(w.scope)],
-              "\",\"spentCents\":", spent, ",\"windowMs\":", w.window_ms, "}");
+    if (applies && after > w.max_cents) fired[kWindowPayer + static_cast<int>(w.scope)] = true;
+    figures[i] = {key, spent, after};
   }
-  windows += "]";
 
   if (max_depth_ && req.delegation_depth > *max_depth_) fired[kDelegationDepth] = true;
   if (req.delegation_depth > 0) {
@@ -428,18 +443,27 @@ absl::StatusOr<SpendDecision> SpendPolicy::Evaluate(const SpendRequest& req, con
   if (approval_above_cents_ && req.amount_cents > *approval_above_cents_) fired[kApprovalRequired] = true;
 
   SpendDecision d;
-  // Reasons by class (deny, escalate, challenge), each class in table order.
-  for (SpendOutcome cls : {SpendOutcome::kDeny, SpendOutcome::kEscalate, SpendOutcome::kChallenge}) {
-    for (int r = 0; r < kReasonCount; ++r) {
-      if (!fired[r] || ClassOf(r) != cls) continue;
-      d.reasons.emplace_back(kReasonNames[r]);
-      if (d.outcome < cls) d.outcome = cls;
-    }
+  // The reason table is grouped by class (deny, then escalate, then challenge), so table order is
+  // the documented reason order; the outcome is the most severe class that fired.
+  for (int r = 0; r < kReasonCount; ++r) {
+    if (!fired[r]) continue;
+    d.reasons.push_back(kReasonNames[r]);
+    d.outcome = std::max(d.outcome, ClassOf(r));
   }
-  d.json = StrCat("{\"amountCents\":", req.amount_cents, ",\"outcome\":\"", SpendOutcomeName(d.outcome),
-                  "\",\"policyHash\":\"", hash_, "\",\"reasons\":[");
-  for (size_t i = 0; i < d.reasons.size(); ++i) StrAppend(&d.json, i ? "," : "", "\"", d.reasons[i], "\"");
-  StrAppend(&d.json, "],\"windows\":", windows, "}");
+  std::string& out = d.json;
+  out.reserve(160 + 24 * d.reasons.size() + 140 * windows_.size());
+  StrAppend(&out, "{\"amountCents\":", req.amount_cents, ",\"outcome\":\"", SpendOutcomeName(d.outcome),
+            "\",\"policyHash\":\"", hash_, "\",\"reasons\":[");
+  for (size_t i = 0; i < d.reasons.size(); ++i) StrAppend(&out, i ? ",\"" : "\"", d.reasons[i], "\"");
+  out += "],\"windows\":[";
+  for (size_t i = 0; i < windows_.size(); ++i) {
+    const Window& w = windows_[i];
+    StrAppend(&out, i ? ",{\"afterCents\":" : "{\"afterCents\":", figures[i].after, ",\"key\":");
+    AppendQuoted(figures[i].key, &out);
+    StrAppend(&out, ",\"maxCents\":", w.max_cents, ",\"scope\":\"", kScopeNames[static_cast<int>(w.scope)],
+              "\",\"spentCents\":", figures[i].spent, ",\"windowMs\":", w.window_ms, "}");
+  }
+  out += "]}";
   return d;
 }
 

@@ -67,7 +67,7 @@ Outcome Eval(const SpendPolicy& p, const SpendRequest& r, const SpendHistory& h 
   auto d = p.Evaluate(r, h, kNow);
   EXPECT_TRUE(d.ok()) << d.status();
   if (!d.ok()) return {SpendOutcome::kDeny, {"EVALUATION_FAILED"}, ""};
-  return {d->outcome, d->reasons, d->json};
+  return {d->outcome, std::vector<std::string>(d->reasons.begin(), d->reasons.end()), d->json};
 }
 
 // One rule at a time: exactly at the boundary passes, one unit beyond fires exactly `code`.
