@@ -100,6 +100,22 @@ int32_t nooterra_policy_simulate(nooterra_store_t* store, const char* tenant, co
   });
 }
 
+int32_t nooterra_spend_policy_simulate(nooterra_store_t* store, const char* tenant, const char* payer,
+                                       const uint8_t* policy_json, size_t policy_size, nooterra_buffer_t* out_report,
+                                       nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || payer == nullptr || out_report == nullptr || (policy_json == nullptr && policy_size != 0)) {
+      return capi::NullArgument("tenant, payer, policy_json and out_report");
+    }
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    auto report = agreement::Kernel(lease->get()).SimulateSpendPolicy(
+        tenant, payer, std::string_view(reinterpret_cast<const char*>(policy_json), policy_size));
+    if (!report.ok()) return report.status();
+    return capi::FillBuffer(*report, out_report);
+  });
+}
+
 int32_t nooterra_spend_policy_compile(const uint8_t* policy_json, size_t policy_size,
                                       nooterra_spend_policy_t** out_policy, char out_hash_hex[65],
                                       nooterra_error_t** error) {

@@ -239,6 +239,17 @@ class Kernel {
   absl::StatusOr<std::string> SimulateSettlementPolicy(std::string_view tenant,
                                                        std::string_view candidate_policy_json) const;
 
+  // Spend-policy simulation ("what if"): evaluates every lock recorded in `payer`'s spend log (in
+  // time order, per currency) under `candidate_policy_json` (a SpendPolicy.v1), each against the
+  // locks recorded before it, and reports which the candidate would have blocked. Non-cascading:
+  // every earlier lock counts as it happened, even one the candidate would have refused. Fund
+  // locks are evaluated with their agreement's toolId; tool-call holds name no tool. Reads only.
+  // Result: {"candidatePolicyHash","payerAgentId","total","blocked","locks":[{"spendId","at",
+  // "amountCents","currency","counterpartyAgentId","agreementHash","outcome","reasons"}]}.
+  // Errors: INVALID_ARGUMENT (POLICY_INVALID naming the path), DATA_LOSS (STORE_CORRUPT).
+  absl::StatusOr<std::string> SimulateSpendPolicy(std::string_view tenant, std::string_view payer,
+                                                  std::string_view candidate_policy_json) const;
+
   // Escrow conservation: for every payer and currency, the ledger's escrow balance equals the
   // amounts of that payer's agreements in escrow (funded, evidenced, review) plus the
   // heldAmountCents of its holds still held. Returns the violations (empty when sound), each

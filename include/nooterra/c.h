@@ -695,6 +695,16 @@ NOOTERRA_API int32_t nooterra_spend_policy_evaluate(const nooterra_spend_policy_
                                                     const char* now, nooterra_buffer_t* out_decision,
                                                     int32_t* out_outcome, nooterra_error_t** error);
 
+/* "What if" for a spend policy: evaluates every lock recorded in `payer`'s spend log under the
+ * candidate SpendPolicy.v1, each against the locks before it (Kernel::SimulateSpendPolicy in
+ * include/nooterra/agreement.h). Reads only.
+ *  [out] out_report  {"blocked","candidatePolicyHash","locks":[...],"payerAgentId","total"}
+ * Errors: INVALID_ARGUMENT (POLICY_INVALID, JSON_*, STORE_TENANT_INVALID, NULL_ARGUMENT),
+ * FAILED_PRECONDITION (STORE_CLOSED), DATA_LOSS (STORE_CORRUPT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_spend_policy_simulate(nooterra_store_t* store, const char* tenant, const char* payer,
+                                                    const uint8_t* policy_json, size_t policy_size,
+                                                    nooterra_buffer_t* out_report, nooterra_error_t** error);
+
 /* "What if": re-evaluates every decision the pinned policies made in `tenant` (the stored
  * PolicyDecision.v1 artifacts) under a candidate SettlementPolicy.v1 and reports, per decision,
  * whether the outcome would change and which reasons are added or removed (see

@@ -13,8 +13,11 @@
 #include <charconv>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "agreement/records.h"
+#include "common/js.h"
 #include "common/strings.h"
 #include "nooterra/agreement.h"
 #include "nooterra/json.h"
@@ -190,6 +193,76 @@ absl::StatusOr<Result> Kernel::SetWalletPolicy(std::string_view tenant, std::str
     if (auto w = txn.Put(store::Table::kObjects, tenant, StrCat("walletpolicy/", agent_id), normal); !w.ok()) return w;
     return request;
   });
+}
+
+absl::StatusOr<std::string> Kernel::SimulateSpendPolicy(std::string_view tenant, std::string_view payer,
+                                                       std::string_view candidate_policy_json) const {
+  auto doc = ParseRequest(candidate_policy_json);
+  if (!doc.ok()) return doc.status();
+  auto candidate = policy::SpendPolicy::Compile(doc->root());
+  if (!candidate.ok()) return candidate.status();
+  std::string locks = "[";
+  int64_t total = 0, blocked = 0;
+  absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    const std::string prefix = StrCat("spendlog/", payer, "/");
+    std::vector<std::pair<std::string, std::string>> entries;  // (key after the prefix, value)
+    absl::Status scanned = txn.Scan(store::Table::kIndex, tenant, prefix, [&](std::string_view k, std::string_view v) {
+      entries.emplace_back(std::string(k.substr(prefix.size())), std::string(v));
+      return true;
+    });
+    if (!scanned.ok()) return scanned;
+    policy::SpendHistory history;  // the locks before the one evaluated
+    for (const auto& [rest, value] : entries) {
+      // rest = <currency>/<time>/<spendId>; value = <amount>\t<counterparty>\t<agreementHash>
+      const size_t slash1 = rest.find('/'), slash2 = slash1 == std::string::npos ? slash1 : rest.find('/', slash1 + 1);
+      const size_t tab1 = value.find('\t'), tab2 = tab1 == std::string::npos ? tab1 : value.find('\t', tab1 + 1);
+      int64_t time_key = 0, amount = 0;
+      if (slash2 == std::string::npos || tab2 == std::string::npos ||
+          std::from_chars(rest.data() + slash1 + 1, rest.data() + slash2, time_key).ec != std::errc() ||
+          std::from_chars(value.data(), value.data() + tab1, amount).ec != std::errc()) {
+        return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend-log entry ", prefix, rest, " does not parse"));
+      }
+      policy::SpendRequest request;
+      request.amount_cents = amount;
+      request.currency = rest.substr(0, slash1);
+      request.payer_agent_id = std::string(payer);
+      request.counterparty_agent_id = value.substr(tab1 + 1, tab2 - tab1 - 1);
+      request.agreement_hash = value.substr(tab2 + 1);
+      const std::string spend_id = rest.substr(slash2 + 1);
+      if (spend_id.rfind("fund:", 0) == 0) {
+        auto agreement = LoadObject(txn, tenant, objects::ObjectType::kToolCallAgreement,
+                                    StrCat("agreement/", request.agreement_hash));
+        if (!agreement.ok()) return agreement.status();
+        if (agreement->has_value()) request.tool_id = S((*agreement)->body, "toolId");
+      }
+      const int64_t at_ms = time_key - kSpendTimeOffset;
+      auto decision = candidate->Evaluate(request, history, at_ms);
+      if (!decision.ok()) return decision.status();
+      ++total;
+      if (decision->outcome != policy::SpendOutcome::kAllow) ++blocked;
+      // Members in canonical order.
+      StrAppend(&locks, total > 1 ? "," : "", "{\"agreementHash\":");
+      json::AppendQuoted(request.agreement_hash, &locks);
+      StrAppend(&locks, ",\"amountCents\":", amount, ",\"at\":\"", js::FormatIsoMs(at_ms), "\",\"counterpartyAgentId\":");
+      json::AppendQuoted(request.counterparty_agent_id, &locks);
+      StrAppend(&locks, ",\"currency\":");
+      json::AppendQuoted(request.currency, &locks);
+      StrAppend(&locks, ",\"outcome\":\"", policy::SpendOutcomeName(decision->outcome), "\",\"reasons\":[");
+      for (size_t i = 0; i < decision->reasons.size(); ++i) StrAppend(&locks, i ? ",\"" : "\"", decision->reasons[i], "\"");
+      StrAppend(&locks, "],\"spendId\":");
+      json::AppendQuoted(spend_id, &locks);
+      locks += "}";
+      history.Add({at_ms, amount, std::string(payer), request.currency, request.counterparty_agent_id,
+                   request.agreement_hash});
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  std::string out = StrCat("{\"blocked\":", blocked, ",\"candidatePolicyHash\":\"", candidate->hash(), "\",\"locks\":",
+                           locks, "],\"payerAgentId\":");
+  json::AppendQuoted(payer, &out);
+  StrAppend(&out, ",\"total\":", total, "}");
+  return out;
 }
 
 }  // namespace nooterra::agreement

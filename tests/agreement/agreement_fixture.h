@@ -16,12 +16,19 @@ inline std::string Field(const std::string& json_text, std::string_view path) {
   auto doc = json::Document::Parse(json_text);
   if (!doc.ok()) return "";
   json::Value v = doc->root();
+  // A segment of digits indexes an array ("locks.0.outcome").
+  const auto step = [](json::Value at, std::string_view segment) {
+    if (at.is_array() && !segment.empty() && segment.find_first_not_of("0123456789") == std::string_view::npos) {
+      return at.at(static_cast<size_t>(std::stoul(std::string(segment))));
+    }
+    return at.Find(segment);
+  };
   size_t dot;
   while ((dot = path.find('.')) != std::string_view::npos) {
-    v = v.Find(path.substr(0, dot));
+    v = step(v, path.substr(0, dot));
     path = path.substr(dot + 1);
   }
-  json::Value m = v.Find(path);
+  json::Value m = step(v, path);
   if (m.is_string()) return std::string(m.as_string());
   if (m.is_number()) return std::to_string(static_cast<int64_t>(m.as_number()));
   if (m.is_null()) return "null";

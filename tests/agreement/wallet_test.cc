@@ -301,5 +301,35 @@ TEST_F(Wallet, SpendPolicyApprovalEscalatesAndAnApprovalLiftsIt) {
   ExpectReplaysToTheSameStateHash();
 }
 
+// What a candidate spend policy would have done with the locks already recorded.
+TEST_F(Wallet, SpendPolicySimulationOverRecordedLocks) {
+  const std::string a = Create("a", 600), b = Create("b", 500), c = Create("c", 100);
+  ASSERT_TRUE(k_->Fund(kTenant, a, kT0, "f_a").ok());
+  ASSERT_TRUE(k_->Fund(kTenant, b, "2026-05-02T10:10:00.000Z", "f_b").ok());
+  ASSERT_TRUE(k_->Fund(kTenant, c, "2026-05-02T11:30:00.000Z", "f_c").ok());
+  const std::string hash_before = *k_->StateHash(kTenant);
+  // Hourly cap 1000: b (600 + 500) would have been refused; c came after a and b left the hour.
+  auto report = k_->SimulateSpendPolicy(kTenant, "agt_buyer",
+      R"({"schemaVersion":"SpendPolicy.v1","windows":[{"scope":"payer","windowMs":3600000,"maxCents":1000}],)"
+      R"("allow":{"tools":["tool_weather"]}})");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(Field(*report, "total"), "3");
+  EXPECT_EQ(Field(*report, "blocked"), "1");
+  EXPECT_EQ(Field(*report, "locks.0.outcome"), "allow");
+  EXPECT_EQ(Field(*report, "locks.1.outcome"), "deny");
+  EXPECT_EQ(Field(*report, "locks.1.reasons.0"), "SPEND_WINDOW_PAYER");
+  EXPECT_EQ(Field(*report, "locks.1.spendId"), "fund:" + b);
+  EXPECT_EQ(Field(*report, "locks.1.at"), "2026-05-02T10:10:00.000Z");
+  EXPECT_EQ(Field(*report, "locks.2.outcome"), "allow");
+  // A tool allowlist that excludes the agreements' tool would have blocked them all.
+  auto tools = k_->SimulateSpendPolicy(kTenant, "agt_buyer",
+      R"({"schemaVersion":"SpendPolicy.v1","allow":{"tools":["tool_search"]}})");
+  ASSERT_TRUE(tools.ok()) << tools.status();
+  EXPECT_EQ(Field(*tools, "blocked"), "3");
+  EXPECT_EQ(StatusReason(k_->SimulateSpendPolicy(kTenant, "agt_buyer", R"({"schemaVersion":"x"})").status()),
+            "POLICY_INVALID");
+  EXPECT_EQ(*k_->StateHash(kTenant), hash_before);  // reads only
+}
+
 }  // namespace
 }  // namespace nooterra::agreement

@@ -907,6 +907,31 @@ static void test_spend_policy(void) {
   CHECK(policy == NULL);
   EXPECT_ERROR(nooterra_spend_policy_compile(U(doc), strlen(doc), NULL, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
                "NULL_ARGUMENT");
+  /* Simulation over a store with no locks: an empty report; bad input is refused. */
+  {
+    nooterra_store_t* store = NULL;
+    nooterra_store_options_t o = NOOTERRA_STORE_OPTIONS_INIT;
+    char path[] = "/tmp/nooterra_capi_spend_XXXXXX";
+    CHECK(mkdtemp(path) != NULL);
+    o.durable = 0;
+    CHECK(nooterra_store_open(path, &o, &store, &err) == NOOTERRA_OK);
+    CHECK(nooterra_spend_policy_simulate(store, "t", "agt_a", U(doc), strlen(doc), &out, &err) == NOOTERRA_OK);
+    CHECK(out.data != NULL && strstr((const char*)out.data, "\"locks\":[],\"payerAgentId\":\"agt_a\",\"total\":0}") != NULL);
+    nooterra_buffer_dispose(&out);
+    EXPECT_ERROR(nooterra_spend_policy_simulate(store, "t", "agt_a", U("{}"), 2, &out, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "POLICY_INVALID");
+    EXPECT_ERROR(nooterra_spend_policy_simulate(store, "t", NULL, U(doc), strlen(doc), &out, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+    nooterra_store_close(store);
+    {
+      char file[64];
+      snprintf(file, sizeof file, "%s/data.mdb", path);
+      unlink(file);
+      snprintf(file, sizeof file, "%s/lock.mdb", path);
+      unlink(file);
+      CHECK(rmdir(path) == 0);
+    }
+  }
 }
 
 /* conformance/vectors/canonical-json.json through the C ABI: the same file the C++, Python and

@@ -192,6 +192,12 @@ export class SpendPolicy {
   readonly hash: string;
   /** A deny is a value; malformed input throws NOOTERRA_INVALID_ARGUMENT. */
   evaluate(request: SpendRequest | string, options: { now: string; spends?: PastSpend[] | null }): SpendDecision;
+  /** Re-evaluates every recorded lock of `payer` under this policy (reads only). */
+  simulate(store: Store, tenant: string, payer: string): Promise<{
+    candidatePolicyHash: string; payerAgentId: string; total: number; blocked: number;
+    locks: { spendId: string; at: string; amountCents: number; currency: string; counterpartyAgentId: string;
+      agreementHash: string; outcome: SpendDecision['outcome']; reasons: string[] }[];
+  }>;
 }
 /** Validates an agent wallet policy and returns its normal form. */
 export function normalizeWalletPolicy(policy: Json): { maxPerTransactionCents?: number; requireApprovalAboveCents?: number; maxDailyCents?: number };

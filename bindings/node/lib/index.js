@@ -301,8 +301,10 @@ class SpendPolicy {
   constructor(policy) {
     const text = jsonText(policy, 'policy');
     Object.defineProperty(this, '_compiled', { value: new native.NativeSpendPolicy(text) });
+    const normal = native.policyNormalize(3, text)[0];
+    Object.defineProperty(this, '_text', { value: normal });
     /** The normal form. */
-    this.normalized = JSON.parse(native.policyNormalize(3, text)[0]);
+    this.normalized = JSON.parse(normal);
     /** SHA-256 of the normal form. */
     this.hash = this._compiled.hash;
     Object.freeze(this);
@@ -316,6 +318,12 @@ class SpendPolicy {
     const o = options(opts, 'options');
     const spends = o.spends === undefined || o.spends === null ? null : jsonText(o.spends, 'options.spends');
     return JSON.parse(this._compiled.evaluate(jsonText(request, 'request'), spends, requireString(o.now, 'options.now'))[0]);
+  }
+  /** What if this policy had been the payer's: every recorded lock of `payer`, re-evaluated. */
+  async simulate(store, tenant, payer) {
+    if (!(store instanceof Store)) throw argumentError('store must be a Store');
+    return JSON.parse(await store._s.spendPolicySimulate(requireString(tenant, 'tenant'), requireString(payer, 'payer'),
+      this._text));
   }
 }
 

@@ -324,6 +324,7 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::VerifyLog>("verifyLog"),
                         InstanceMethod<&Store::ReplayFrom>("replayFrom"),
                         InstanceMethod<&Store::PolicySimulate>("policySimulate"),
+                        InstanceMethod<&Store::SpendPolicySimulate>("spendPolicySimulate"),
                         InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
   }
 
@@ -536,6 +537,16 @@ class Store : public Napi::ObjectWrap<Store> {
     return Run(info, Shape::kText, [tenant, policy](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
       Buffer b;
       const int32_t rc = nooterra_policy_simulate(h, tenant.c_str(), U(policy), policy.size(), &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value SpendPolicySimulate(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), payer = Str(info, 1), policy = Str(info, 2);
+    return Run(info, Shape::kText, [tenant, payer, policy](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc =
+          nooterra_spend_policy_simulate(h, tenant.c_str(), payer.c_str(), U(policy), policy.size(), &b.b, err);
       out.text = b.str();
       return rc;
     });

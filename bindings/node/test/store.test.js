@@ -285,3 +285,17 @@ test('process exit with open stores and queued calls is clean', (t) => {
   assert.equal(r.signal, null);
   assert.match(r.stdout, /exiting/);
 });
+
+test('SpendPolicy through the wallet policy: a window enforced on fund, and simulate over the spend log', async (t) => {
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  const spend = { schemaVersion: 'SpendPolicy.v1', windows: [{ scope: 'payer', windowMs: 3600000, maxCents: 999 }] };
+  const h = await openAgreement(store, { policy: { spendPolicy: spend } });  // a 1000-cent agreement
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f1' }),
+    { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'SPEND_WINDOW_PAYER' });
+  await store.setWalletPolicy('t', 'agt_buyer', {}, { idempotencyKey: 'p2' });
+  await store.fund('t', h, { now: NOW, idempotencyKey: 'f2' });
+  const report = await new nooterra.SpendPolicy(spend).simulate(store, 't', 'agt_buyer');
+  assert.deepEqual([report.total, report.blocked, report.locks[0].reasons], [1, 1, ['SPEND_WINDOW_PAYER']]);
+  assert.equal(report.locks[0].spendId, `fund:${h}`);
+  store.close();
+});

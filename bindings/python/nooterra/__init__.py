@@ -278,12 +278,13 @@ class SpendPolicy:
     the JSON path) for an invalid policy.
     """
 
-    __slots__ = ("normalized", "hash", "_compiled")
+    __slots__ = ("normalized", "hash", "_compiled", "_text")
 
     def __init__(self, policy: Json) -> None:
         text = _text(policy)
         self._compiled = _nooterra.SpendPolicy(text)
         normal, _ = _nooterra.policy_normalize(3, text)
+        self._text = normal
         self.normalized: Dict[str, Any] = _json.loads(normal)
         self.hash: str = self._compiled.hash
 
@@ -296,6 +297,12 @@ class SpendPolicy:
         history = None if spends is None else _text(list(spends))
         text, _outcome = self._compiled.evaluate(_text(request), history, now)
         return _json.loads(text)
+
+    def simulate(self, store: "Store", tenant: str, payer: str) -> Dict[str, Any]:
+        """What if this policy had been the payer's: every lock in the store's spend log of
+        `payer`, re-evaluated against the locks before it: ``{"total", "blocked", "locks": [{...,
+        "outcome", "reasons"}], ...}``. Reads only."""
+        return _json.loads(store._s.spend_policy_simulate(tenant, payer, self._text))
 
     def __repr__(self) -> str:
         return f"SpendPolicy({self.hash})"

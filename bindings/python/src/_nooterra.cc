@@ -623,6 +623,15 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return out.str();
       })
+      .def("spend_policy_simulate", [](const Store& s, const std::string& tenant, const std::string& payer,
+                                       const std::string& policy) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_spend_policy_simulate(h, tenant.c_str(), payer.c_str(), U(policy), policy.size(), &out.b, err);
+        });
+        return out.str();
+      })
       .def("maintenance", [](const Store& s, const std::string& tenant, const std::string& now, bool dry_run,
                              uint32_t limit) {
         Buffer out;

@@ -235,6 +235,21 @@ class SpendPolicies(unittest.TestCase):
             policy.evaluate(self.request(1), now="2026-01-01T00:00:00")  # no zone: ambiguous
         self.assertEqual(ctx.exception.reason, "SPEND_TIME_INVALID")
 
+    def test_enforced_on_fund_and_simulated_over_the_spend_log(self):
+        now = "2026-06-01T00:00:00Z"
+        spend = {"schemaVersion": "SpendPolicy.v1", "windows": [{"scope": "payer", "windowMs": 3600000, "maxCents": 999}]}
+        with tempfile.TemporaryDirectory() as tmp, nooterra.Store(os.path.join(tmp, "s"), durable=False) as store:
+            h = open_agreement(store, now, policy={"spendPolicy": spend})  # a 1000-cent agreement
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                store.fund("t", h, now=now, idempotency_key="f1")
+            self.assertEqual(ctx.exception.reason, "SPEND_WINDOW_PAYER")
+            store.set_wallet_policy("t", "agt_buyer", {}, idempotency_key="p2")
+            store.fund("t", h, now=now, idempotency_key="f2")
+            report = nooterra.SpendPolicy(spend).simulate(store, "t", "agt_buyer")
+            self.assertEqual((report["total"], report["blocked"]), (1, 1))
+            self.assertEqual(report["locks"][0]["reasons"], ["SPEND_WINDOW_PAYER"])
+            self.assertEqual(report["locks"][0]["spendId"], "fund:" + h)
+
     def test_threads_share_one_policy(self):
         import threading
         policy = nooterra.SpendPolicy(self.DOC)
