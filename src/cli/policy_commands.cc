@@ -4,11 +4,13 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "common/js.h"
 #include "common/strings.h"
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
 #include "nooterra/json.h"
 #include "nooterra/policy.h"
+#include "nooterra/spend_policy.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
 
@@ -23,6 +25,9 @@ constexpr char kUsage[] =
     "       nooterra policy eval POLICY.json --status green|amber|red --amount CENTS\n"
     "                            [--run-status completed|failed] [--method METHOD.json]\n"
     "       nooterra policy simulate POLICY.json --store DIR [--tenant TENANT]\n"
+    "       nooterra policy check SPEND.json\n"
+    "       nooterra policy eval SPEND.json --request REQUEST.json --now TIME [--spends SPENDS.json]\n"
+    "       nooterra policy simulate SPEND.json --store DIR --tenant TENANT --payer AGENT\n"
     "\n"
     "check     validates a SettlementPolicy.v1 (or, with --wallet, an agent wallet policy) and\n"
     "          prints its normal form and hash: {\"policy\",\"policyHash\"}. A bad policy exits 1\n"
@@ -31,7 +36,13 @@ constexpr char kUsage[] =
     "          release/refund amounts and reason codes (canonical JSON).\n"
     "simulate  what if POLICY had been pinned: re-evaluates every decision the store's pinned\n"
     "          policies made (per tenant, or one) and reports which outcomes would change and why.\n"
-    "          Reads only. Exits 0 (a change is a finding, not an error).\n";
+    "          Reads only. Exits 0 (a change is a finding, not an error).\n"
+    "\n"
+    "A SPEND.json is a SpendPolicy.v1 (\"schemaVersion\":\"SpendPolicy.v1\"; see\n"
+    "include/nooterra/spend_policy.h), recognised by its schemaVersion. eval decides one spend\n"
+    "request against the past spends given (outcome allow | challenge | escalate | deny, reasons,\n"
+    "window figures; a deny exits 0: it is the answer); simulate re-evaluates every lock recorded\n"
+    "in the payer's spend log under it.\n";
 
 absl::StatusOr<json::Document> ReadJson(const std::string& path) {
   auto text = ReadInput(path, kPolicyBytesMax);
@@ -42,6 +53,60 @@ absl::StatusOr<json::Document> ReadJson(const std::string& path) {
 int Fail(const char* what, const absl::Status& s) {
   PrintError(what, s);
   return s.code() == absl::StatusCode::kInvalidArgument ? kExitRejected : kExitUsage;
+}
+
+// check / eval / simulate of a SpendPolicy.v1.
+int SpendPolicyCommand(const std::string& sub, const std::string& what, json::Value document, const Parsed& args) {
+  auto policy = policy::SpendPolicy::Compile(document);
+  if (!policy.ok()) return Fail(what.c_str(), policy.status());
+  if (sub == "check") {
+    std::printf("{\"policy\":%s,\"policyHash\":\"%s\"}\n", policy->normalized().c_str(), policy->hash().c_str());
+    return kExitOk;
+  }
+  if (sub == "eval") {
+    const std::string* request_path = args.Get("request");
+    const std::string* now = args.Get("now");
+    if (request_path == nullptr || now == nullptr) {
+      std::fputs(kUsage, stderr);
+      return kExitUsage;
+    }
+    auto request_doc = ReadJson(*request_path);
+    if (!request_doc.ok()) return Fail(what.c_str(), request_doc.status());
+    auto request = policy::ParseSpendRequest(request_doc->root());
+    if (!request.ok()) return Fail(what.c_str(), request.status());
+    policy::SpendHistory history;
+    if (const std::string* spends_path = args.Get("spends")) {
+      auto spends_doc = ReadJson(*spends_path);
+      if (!spends_doc.ok()) return Fail(what.c_str(), spends_doc.status());
+      auto parsed = policy::SpendHistory::Parse(spends_doc->root());
+      if (!parsed.ok()) return Fail(what.c_str(), parsed.status());
+      history = *std::move(parsed);
+    }
+    auto now_ms = js::ParseInstantMs(*now);
+    if (!now_ms) {
+      return Fail(what.c_str(), MakeError(absl::StatusCode::kInvalidArgument, "SPEND_TIME_INVALID",
+                                          "--now must be an ISO 8601 date-time with Z or an offset"));
+    }
+    auto decision = policy->Evaluate(*request, history, *now_ms);
+    if (!decision.ok()) return Fail(what.c_str(), decision.status());
+    std::printf("%s\n", decision->json.c_str());
+    return kExitOk;
+  }
+  const std::string* dir = args.Get("store");
+  const std::string* tenant = args.Get("tenant");
+  const std::string* payer = args.Get("payer");
+  if (dir == nullptr || tenant == nullptr || payer == nullptr) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  store::Options options;
+  options.create = false;
+  auto db = store::Store::Open(*dir, options);
+  if (!db.ok()) return Fail(what.c_str(), db.status());
+  auto report = agreement::Kernel(db->get()).SimulateSpendPolicy(*tenant, *payer, policy->normalized());
+  if (!report.ok()) return Fail(what.c_str(), report.status());
+  std::printf("%s\n", report->c_str());
+  return kExitOk;
 }
 
 }  // namespace
@@ -64,7 +129,8 @@ int PolicyCommand(const std::vector<std::string>& args) {
       }
     }
   }
-  auto parsed = ParseArgs(rest, {"status", "amount", "run-status", "method", "store", "tenant"});
+  auto parsed = ParseArgs(rest, {"status", "amount", "run-status", "method", "store", "tenant", "request", "now",
+                                 "spends", "payer"});
   if ((sub != "check" && sub != "eval" && sub != "simulate") || !parsed.ok() || parsed->positionals.size() != 1) {
     if (!parsed.ok()) PrintError("policy", parsed.status());
     std::fputs(kUsage, stderr);
@@ -73,6 +139,10 @@ int PolicyCommand(const std::vector<std::string>& args) {
   const std::string what = "policy " + sub;
   auto doc = ReadJson(parsed->positionals[0]);
   if (!doc.ok()) return Fail(what.c_str(), doc.status());
+
+  if (const json::Value v = doc->root().Find("schemaVersion"); v.is_string() && v.as_string() == "SpendPolicy.v1") {
+    return SpendPolicyCommand(sub, what, doc->root(), *parsed);
+  }
 
   if (sub == "check") {
     std::string normal, hash;

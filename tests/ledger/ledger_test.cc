@@ -402,6 +402,36 @@ TEST(PolicyCli, CheckEvalAndSimulate) {
   EXPECT_THAT(out, ::testing::HasSubstr(R"("tenant":"tenant_p")"));
   out = RunCli("policy simulate " + capped + " --store " + dir.sub("missing"), &code);
   EXPECT_EQ(code, 2) << out;
+
+  // A SpendPolicy.v1 is recognised by its schemaVersion.
+  const std::string spend = write("spend.json",
+      R"({"schemaVersion":"SpendPolicy.v1","windows":[{"scope":"payer","windowMs":3600000,"maxCents":1000}]})");
+  out = RunCli("policy check " + spend, &code);
+  EXPECT_EQ(code, 0) << out;
+  const std::string normal = R"({"schemaVersion":"SpendPolicy.v1","windows":[{"maxCents":1000,"scope":"payer","windowMs":3600000}]})";
+  EXPECT_THAT(out, ::testing::HasSubstr(R"({"policy":)" + normal + R"(,"policyHash":")" + crypto::Sha256Hex(normal)));
+  out = RunCli("policy check " + write("bad_spend.json", R"({"schemaVersion":"SpendPolicy.v1","maxPerCallCents":-1})"), &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("spendPolicy.maxPerCallCents"));
+  const std::string request = write("request.json",
+      R"({"amountCents":400,"currency":"USD","payerAgentId":"agt_buyer","counterpartyAgentId":"agt_tool"})");
+  const std::string spends = write("spends.json",
+      R"([{"at":"2026-01-01T00:30:00Z","amountCents":601,"payerAgentId":"agt_buyer","currency":"USD","counterpartyAgentId":"agt_x"}])");
+  out = RunCli("policy eval " + spend + " --request " + request + " --spends " + spends + " --now 2026-01-01T01:00:00Z", &code);
+  EXPECT_EQ(code, 0) << out;  // a deny is the answer, not an error
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("outcome":"deny","policyHash")"));
+  out = RunCli("policy eval " + spend + " --request " + request + " --now yesterday", &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("SPEND_TIME_INVALID"));
+  // The store's spend log holds the 1000-cent fund above: under a 999 cap it would be refused.
+  const std::string tight = write("tight.json",
+      R"({"schemaVersion":"SpendPolicy.v1","windows":[{"scope":"payer","windowMs":3600000,"maxCents":999}]})");
+  out = RunCli("policy simulate " + tight + " --store " + path + " --tenant tenant_p --payer agt_buyer", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"({"blocked":1,)"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("reasons":["SPEND_WINDOW_PAYER"])"));
+  out = RunCli("policy simulate " + tight + " --store " + path + " --tenant tenant_p", &code);
+  EXPECT_EQ(code, 2) << out;  // --payer is required
 }
 
 }  // namespace
