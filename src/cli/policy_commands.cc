@@ -55,6 +55,13 @@ int Fail(const char* what, const absl::Status& s) {
   return s.code() == absl::StatusCode::kInvalidArgument ? kExitRejected : kExitUsage;
 }
 
+// An existing store, for reading (simulation never creates or changes one).
+absl::StatusOr<std::unique_ptr<store::Store>> OpenExisting(const std::string& dir) {
+  store::Options options;
+  options.create = false;
+  return store::Store::Open(dir, options);
+}
+
 // check / eval / simulate of a SpendPolicy.v1.
 int SpendPolicyCommand(const std::string& sub, const std::string& what, json::Value document, const Parsed& args) {
   auto policy = policy::SpendPolicy::Compile(document);
@@ -99,9 +106,7 @@ int SpendPolicyCommand(const std::string& sub, const std::string& what, json::Va
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
-  store::Options options;
-  options.create = false;
-  auto db = store::Store::Open(*dir, options);
+  auto db = OpenExisting(*dir);
   if (!db.ok()) return Fail(what.c_str(), db.status());
   auto report = agreement::Kernel(db->get()).SimulateSpendPolicy(*tenant, *payer, policy->normalized());
   if (!report.ok()) return Fail(what.c_str(), report.status());
@@ -187,9 +192,7 @@ int PolicyCommand(const std::vector<std::string>& args) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
-  store::Options options;
-  options.create = false;
-  auto db = store::Store::Open(*dir, options);
+  auto db = OpenExisting(*dir);
   if (!db.ok()) return Fail(what.c_str(), db.status());
   std::vector<std::string> tenants;
   if (const std::string* t = parsed->Get("tenant")) {

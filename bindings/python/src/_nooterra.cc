@@ -241,6 +241,17 @@ bool AppendJson(PyObject* o, std::string* out, int depth) {
   return true;
 }
 
+// Runs one prepared batch through the C ABI: (results JSON, failed count).
+py::tuple ApplyBatch(const Store& s, const std::string& tenant, const std::vector<nooterra_batch_op_t>& raw) {
+  Buffer out;
+  uint32_t failed = 0;
+  nooterra_store_t* h = s.get();
+  Call([&](nooterra_error_t** err) {
+    return nooterra_agreement_apply_batch(h, tenant.c_str(), raw.data(), raw.size(), &out.b, &failed, err);
+  });
+  return py::make_tuple(out.str(), failed);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_nooterra, m) {
@@ -511,13 +522,7 @@ PYBIND11_MODULE(_nooterra, m) {
           raw[i].now = now.c_str();
           raw[i].idempotency_key = key.c_str();
         }
-        Buffer out;
-        uint32_t failed = 0;
-        nooterra_store_t* h = s.get();
-        Call([&](nooterra_error_t** err) {
-          return nooterra_agreement_apply_batch(h, tenant.c_str(), raw.data(), raw.size(), &out.b, &failed, err);
-        });
-        return py::make_tuple(out.str(), failed);
+        return ApplyBatch(s, tenant, raw);
       })
       // apply_batch_dicts(tenant, [ {operation, request, subject, now, idempotency_key} ], codes)
       //   -> (results JSON, failed), or None when an operation is not plain data (a non-dict,
@@ -588,13 +593,7 @@ PYBIND11_MODULE(_nooterra, m) {
           raw[i].now = at(slots[i].now);
           raw[i].idempotency_key = at(slots[i].key);
         }
-        Buffer out;
-        uint32_t failed = 0;
-        nooterra_store_t* h = s.get();
-        Call([&](nooterra_error_t** err) {
-          return nooterra_agreement_apply_batch(h, tenant.c_str(), raw.data(), raw.size(), &out.b, &failed, err);
-        });
-        return py::make_tuple(out.str(), failed);
+        return ApplyBatch(s, tenant, raw);
       })
       .def("state_hash", [](const Store& s, const std::string& tenant) {
         char hex[65] = {0};
