@@ -32,12 +32,14 @@
 #define NOOTERRA_AGREEMENT_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nooterra/spend_policy.h"
 #include "nooterra/store.h"
 
 namespace nooterra::agreement {
@@ -249,6 +251,11 @@ class Kernel {
   // Errors: INVALID_ARGUMENT (POLICY_INVALID naming the path), DATA_LOSS (STORE_CORRUPT).
   absl::StatusOr<std::string> SimulateSpendPolicy(std::string_view tenant, std::string_view payer,
                                                   std::string_view candidate_policy_json) const;
+
+  // The store's spend log as a policy::SpendView (what the kernel sums a spend policy's rolling
+  // windows from), valid while `txn` is: evaluate a compiled SpendPolicy against the ledger in
+  // your own read or write transaction. Thread-compatible, like the transaction.
+  static std::unique_ptr<policy::SpendView> SpendLogView(const store::ReadTxn& txn, std::string_view tenant);
 
   // Escrow conservation: for every payer and currency, the ledger's escrow balance equals the
   // amounts of that payer's agreements in escrow (funded, evidenced, review) plus the

@@ -6,11 +6,18 @@
 //   kIndex   "spent/<agentId>/<YYYY-MM-DD>"  cents locked by the agent that UTC day (decimal)
 //   kIndex   "spendlog/<agentId>/<currency>/<time>/<spendId>"  one entry per lock:
 //            "<amount>\t<counterparty>\t<agreementHash>"; <time> = ms + 9e15, 17 digits, so
-//            keys sort by time and a rolling window is one range scan
+//            keys sort by time
+//   kIndex   "spendsum/<agentId>/<currency>/<scope>/<key>/<level>/<bucket>"  decimal sums of
+//            those locks per minute (level 1), hour (2) and day (3) bucket, for each scope: the
+//            payer ("p/-"), the counterparty ("c/<agentId>") and the agreement ("a/<hash>"), so
+//            a rolling window is a handful of range scans over non-empty buckets plus the exact
+//            entries of its two partial minutes, whatever its length
 // Both are written in the locking transaction itself, which is what makes every cap hold under
 // concurrency: two locks cannot both read the old total. Spend windows count the locks recorded
 // since the spend log exists (stores written before it undercount their earlier locks).
+#include <algorithm>
 #include <charconv>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -53,50 +60,164 @@ std::string UtcDay(int64_t ms) {
 
 constexpr int64_t kSpendTimeOffset = 9000000000000000;  // > the ECMAScript time range (8.64e15)
 
-std::string SpendTimeKey(int64_t ms) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%017lld", static_cast<long long>(ms + kSpendTimeOffset));
-  return buf;
+// Bucket levels of the spend sums, smallest first (ms, on the offset time axis).
+constexpr int64_t kSpendLevels[] = {60000, 3600000, 86400000};
+constexpr int64_t kMinute = kSpendLevels[0];
+
+// 17 decimal digits, zero-padded, of a non-negative value (keys sort as the values do). Written by
+// hand: window lookups format a few dozen of these per decision.
+struct Padded {
+  explicit Padded(int64_t v) {
+    for (int i = 16; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+  }
+  std::string_view view() const { return std::string_view(digits, 17); }
+  char digits[17];
+};
+
+// "<scope>/<key>" of a window scope.
+std::string ScopeKey(policy::WindowScope scope, std::string_view key) {
+  switch (scope) {
+    case policy::WindowScope::kPayer: return "p/-";
+    case policy::WindowScope::kCounterparty: return StrCat("c/", key);
+    case policy::WindowScope::kAgreement: return StrCat("a/", key);
+  }
+  return "p/-";
+}
+
+std::string SumPrefix(std::string_view payer, std::string_view currency, std::string_view scope_key, int level) {
+  return StrCat("spendsum/", payer, "/", currency, "/", scope_key, "/", level + 1, "/");
+}
+std::string EntryPrefix(std::string_view payer, std::string_view currency) {
+  return StrCat("spendlog/", payer, "/", currency, "/");
 }
 
 // The spend log as the spend policy's SpendView, read inside the locking transaction.
 class LedgerSpendView : public policy::SpendView {
  public:
   LedgerSpendView(const store::ReadTxn& txn, std::string_view tenant) : txn_(txn), tenant_(tenant) {}
+
+  // (from_ms, to_ms] on the offset axis is cut into maximal aligned runs of buckets (largest level
+  // first) and, where no bucket fits, the exact entries up to the next minute boundary.
   absl::StatusOr<int64_t> Spent(std::string_view payer, std::string_view currency, policy::WindowScope scope,
                                 std::string_view key, int64_t from_ms, int64_t to_ms) const override {
-    const std::string prefix = StrCat("spendlog/", payer, "/", currency, "/");
-    const std::string last = SpendTimeKey(to_ms);
+    const std::string scope_key = ScopeKey(scope, key);
+    const std::string entries = EntryPrefix(payer, currency);
+    const std::string buckets[3] = {SumPrefix(payer, currency, scope_key, 0), SumPrefix(payer, currency, scope_key, 1),
+                                    SumPrefix(payer, currency, scope_key, 2)};
+    int64_t pos = from_ms + 1 + kSpendTimeOffset, last = to_ms + kSpendTimeOffset;  // inclusive
     int64_t sum = 0;
+    while (pos <= last) {
+      int level = -1;
+      for (int l = 2; l >= 0 && level < 0; --l) {
+        if (pos % kSpendLevels[l] == 0 && pos + kSpendLevels[l] - 1 <= last) level = l;
+      }
+      absl::Status s;
+      if (level < 0) {
+        const int64_t end = std::min(last, (pos / kMinute + 1) * kMinute - 1);
+        s = AddEntries(entries, scope, key, pos, end, &sum);
+        pos = end + 1;
+      } else {
+        const int64_t size = kSpendLevels[level];
+        int64_t end = (last + 1) / size * size;  // exclusive: buckets wholly inside the window
+        if (level < 2) {  // stop where the next larger bucket would fit whole
+          const int64_t bigger = kSpendLevels[level + 1];
+          const int64_t next = (pos + bigger - 1) / bigger * bigger;
+          if (next + bigger - 1 <= last) end = std::min(end, next);
+        }
+        s = AddBuckets(buckets[level], pos / size, end / size, &sum);
+        pos = end;
+      }
+      if (!s.ok()) return s;
+    }
+    return sum;
+  }
+
+ private:
+  // Sums the buckets [first, end) under `prefix`.
+  absl::Status AddBuckets(const std::string& prefix, int64_t first, int64_t end, int64_t* sum) const {
+    const Padded stop(end);
     absl::Status inner;
-    absl::Status scanned = txn_.Scan(store::Table::kIndex, tenant_, prefix, SpendTimeKey(from_ms + 1),
+    absl::Status scanned = txn_.Scan(store::Table::kIndex, tenant_, prefix, Padded(first).view(),
                                      [&](std::string_view k, std::string_view v) {
-      const std::string_view time = k.substr(prefix.size(), 17);
-      if (time > last) return false;  // past the window's end
-      const size_t tab1 = v.find('\t'), tab2 = tab1 == std::string_view::npos ? tab1 : v.find('\t', tab1 + 1);
+      if (k.substr(prefix.size()) >= stop.view()) return false;
       int64_t amount = 0;
-      if (tab2 == std::string_view::npos ||
-          std::from_chars(v.data(), v.data() + tab1, amount).ec != std::errc()) {
-        inner = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend-log entry ", k, " does not parse"));
+      if (std::from_chars(v.data(), v.data() + v.size(), amount).ec != std::errc()) {
+        inner = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend sum ", k, " does not parse"));
         return false;
       }
-      if (scope == policy::WindowScope::kCounterparty && v.substr(tab1 + 1, tab2 - tab1 - 1) != key) return true;
-      if (scope == policy::WindowScope::kAgreement && v.substr(tab2 + 1) != key) return true;
-      if (__builtin_add_overflow(sum, amount, &sum)) {
+      if (__builtin_add_overflow(*sum, amount, sum)) {
         inner = Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
         return false;
       }
       return true;
     });
-    if (!inner.ok()) return inner;
-    if (!scanned.ok()) return scanned;
-    return sum;
+    return inner.ok() ? scanned : inner;
   }
 
- private:
+  // Sums the exact entries under `prefix` with offset times in [first, last], filtered by scope.
+  absl::Status AddEntries(const std::string& prefix, policy::WindowScope scope, std::string_view key, int64_t first,
+                          int64_t last, int64_t* sum) const {
+    const Padded stop(last);
+    absl::Status inner;
+    absl::Status scanned = txn_.Scan(store::Table::kIndex, tenant_, prefix, Padded(first).view(),
+                                     [&](std::string_view k, std::string_view v) {
+      if (k.substr(prefix.size(), 17) > stop.view()) return false;
+      const size_t tab1 = v.find('\t'), tab2 = tab1 == std::string_view::npos ? tab1 : v.find('\t', tab1 + 1);
+      int64_t amount = 0;
+      if (tab2 == std::string_view::npos || std::from_chars(v.data(), v.data() + tab1, amount).ec != std::errc()) {
+        inner = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend-log entry ", k, " does not parse"));
+        return false;
+      }
+      if (scope == policy::WindowScope::kCounterparty && v.substr(tab1 + 1, tab2 - tab1 - 1) != key) return true;
+      if (scope == policy::WindowScope::kAgreement && v.substr(tab2 + 1) != key) return true;
+      if (__builtin_add_overflow(*sum, amount, sum)) {
+        inner = Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
+        return false;
+      }
+      return true;
+    });
+    return inner.ok() ? scanned : inner;
+  }
+
   const store::ReadTxn& txn_;
   std::string_view tenant_;
 };
+
+// Records one lock: its spend-log entry and its amount in every bucket of every scope. A lock
+// already recorded (a refused duplicate, whose transaction is discarded anyway) adds nothing.
+absl::Status RecordSpend(store::WriteTxn& txn, std::string_view tenant, std::string_view payer, int64_t at_ms,
+                         int64_t amount, const SpendContext& spend) {
+  const std::string entry = StrCat(EntryPrefix(payer, spend.currency), Padded(at_ms + kSpendTimeOffset).view(), "/",
+                                   spend.spend_id);
+  auto existing = txn.Get(store::Table::kIndex, tenant, entry);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return absl::OkStatus();
+  if (absl::Status s = txn.Put(store::Table::kIndex, tenant, entry,
+                               StrCat(amount, "\t", spend.counterparty, "\t", spend.agreement_hash));
+      !s.ok()) {
+    return s;
+  }
+  const int64_t t = at_ms + kSpendTimeOffset;
+  for (const std::string& scope_key : {ScopeKey(policy::WindowScope::kPayer, ""),
+                                       ScopeKey(policy::WindowScope::kCounterparty, spend.counterparty),
+                                       ScopeKey(policy::WindowScope::kAgreement, spend.agreement_hash)}) {
+    for (int level = 0; level < 3; ++level) {
+      const std::string k = StrCat(SumPrefix(payer, spend.currency, scope_key, level), Padded(t / kSpendLevels[level]).view());
+      auto stored = txn.Get(store::Table::kIndex, tenant, k);
+      if (!stored.ok()) return stored.status();
+      int64_t total = 0;
+      if (stored->has_value() &&
+          std::from_chars((*stored)->data(), (*stored)->data() + (*stored)->size(), total).ec != std::errc()) {
+        return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend sum ", k, " does not parse"));
+      }
+      if (__builtin_add_overflow(total, amount, &total)) {
+        return Error(Code::kOutOfRange, "SPEND_OVERFLOW", StrCat("spend sum ", k, " overflows"));
+      }
+      if (absl::Status s = txn.Put(store::Table::kIndex, tenant, k, StrCat(total)); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -170,11 +291,7 @@ absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, 
     return Error(Code::kOutOfRange, "LEDGER_OVERFLOW", StrCat("the daily spend of ", payer, " overflows"));
   }
   if (absl::Status s = txn.Put(store::Table::kIndex, tenant, spent_key, StrCat(spent + amount)); !s.ok()) return s;
-  // Put, not Insert: a lock that is refused later in this transaction (a second hold for the
-  // same call) must fail with its own reason, and its transaction discards this entry anyway.
-  return txn.Put(store::Table::kIndex, tenant,
-                    StrCat("spendlog/", payer, "/", spend.currency, "/", SpendTimeKey(*at_ms), "/", spend.spend_id),
-                    StrCat(amount, "\t", spend.counterparty, "\t", spend.agreement_hash));
+  return RecordSpend(txn, tenant, payer, *at_ms, amount, spend);
 }
 
 }  // namespace internal
@@ -193,6 +310,10 @@ absl::StatusOr<Result> Kernel::SetWalletPolicy(std::string_view tenant, std::str
     if (auto w = txn.Put(store::Table::kObjects, tenant, StrCat("walletpolicy/", agent_id), normal); !w.ok()) return w;
     return request;
   });
+}
+
+std::unique_ptr<policy::SpendView> Kernel::SpendLogView(const store::ReadTxn& txn, std::string_view tenant) {
+  return std::make_unique<LedgerSpendView>(txn, tenant);
 }
 
 absl::StatusOr<std::string> Kernel::SimulateSpendPolicy(std::string_view tenant, std::string_view payer,

@@ -256,10 +256,16 @@ absl::Status ReadTxn::Scan(Table table, std::string_view tenant, std::string_vie
 
 absl::Status ReadTxn::Scan(Table table, std::string_view tenant, std::string_view prefix, std::string_view from,
                            const std::function<bool(std::string_view, std::string_view)>& visit) const {
-  auto scoped = ScopedKey(tenant, prefix);
-  if (!scoped.ok()) return scoped.status();
-  auto start = ScopedKey(tenant, StrCat(prefix, from));
+  // One scoped key, tenant + NUL + prefix + from; its first part is the scoped prefix.
+  if (prefix.size() + from.size() > kKeyBytesMax) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "STORE_KEY_TOO_LONG",
+                     StrCat("keys are at most ", kKeyBytesMax, " bytes"));
+  }
+  auto start = ScopedKey(tenant, prefix);
   if (!start.ok()) return start.status();
+  const size_t scoped_size = start->size();
+  start->append(from);
+  const std::string_view scoped = std::string_view(*start).substr(0, scoped_size);
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn_, store_->impl_->tables[static_cast<int>(table)], &cursor);
   if (rc != 0) return FromLmdb(rc, "cursor");
@@ -268,7 +274,7 @@ absl::Status ReadTxn::Scan(Table table, std::string_view tenant, std::string_vie
   const size_t tenant_prefix = tenant.size() + 1;
   while (rc == 0) {
     std::string_view found = View(k);
-    if (found.substr(0, scoped->size()) != *scoped) break;  // past the prefix (and the tenant)
+    if (found.substr(0, scoped.size()) != scoped) break;  // past the prefix (and the tenant)
     if (!visit(found.substr(tenant_prefix), View(v))) break;
     rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
   }

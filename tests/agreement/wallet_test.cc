@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "agreement/agreement_fixture.h"
+#include "agreement/records.h"
+#include "common/js.h"
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
 #include "nooterra/objects.h"
@@ -329,6 +332,58 @@ TEST_F(Wallet, SpendPolicySimulationOverRecordedLocks) {
   EXPECT_EQ(StatusReason(k_->SimulateSpendPolicy(kTenant, "agt_buyer", R"({"schemaVersion":"x"})").status()),
             "POLICY_INVALID");
   EXPECT_EQ(*k_->StateHash(kTenant), hash_before);  // reads only
+}
+
+// The spend log's bucketed window sums equal the plain sum of the locks in the window, for random
+// locks (out of time order, several counterparties and agreements, two currencies) and random
+// windows of every length and alignment: a brute-force SpendHistory of the same locks is the
+// reference.
+TEST_F(Wallet, SpendLogWindowSumsEqualTheLocksInTheWindow) {
+  std::mt19937_64 rng(20261122);
+  policy::SpendHistory reference;
+  const int64_t base = 1777716000000;  // 2026-05-02T10:00:00Z
+  const char* counterparties[] = {"agt_c1", "agt_c2", "agt_c3"};
+  const char* currencies[] = {"USD", "EUR"};
+  ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) -> absl::Status {
+    for (int i = 0; i < 400; ++i) {
+      // Times spread over ~3 days, many in the same minute, hour and day, some on exact boundaries.
+      int64_t at = base + static_cast<int64_t>(rng() % (3 * 86400000LL));
+      if (i % 7 == 0) at = at / 60000 * 60000;
+      if (i % 11 == 0) at = at / 3600000 * 3600000;
+      const int64_t amount = 1 + static_cast<int64_t>(rng() % 500);
+      internal::SpendContext spend{currencies[rng() % 2], counterparties[rng() % 3],
+                                   std::string(64, static_cast<char>('a' + rng() % 4)), "test:" + std::to_string(i)};
+      if (auto s = internal::EnforceWalletPolicy(txn, kTenant, "agt_buyer", amount, js::FormatIsoMs(at), spend); !s.ok()) {
+        return s;
+      }
+      reference.Add({at, amount, "agt_buyer", spend.currency, spend.counterparty, spend.agreement_hash});
+    }
+    return absl::OkStatus();
+  }).ok());
+  ASSERT_TRUE(store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    auto view = Kernel::SpendLogView(txn, kTenant);
+    const int64_t lengths[] = {1, 59999, 60000, 60001, 3599999, 3600000, 86400000, 86400001, 2 * 86400000 + 12345,
+                               5 * 86400000};
+    for (int i = 0; i < 2000; ++i) {
+      const int64_t window = i % 3 == 0 ? lengths[rng() % 10] : 1 + static_cast<int64_t>(rng() % (4 * 86400000LL));
+      int64_t now = base - 3600000 + static_cast<int64_t>(rng() % (4 * 86400000LL));
+      if (i % 5 == 0) now = now / 60000 * 60000;
+      const auto scope = static_cast<policy::WindowScope>(rng() % 3);
+      const std::string key = scope == policy::WindowScope::kCounterparty ? counterparties[rng() % 3]
+                              : scope == policy::WindowScope::kAgreement ? std::string(64, static_cast<char>('a' + rng() % 4))
+                                                                         : std::string();
+      const char* currency = currencies[rng() % 2];
+      auto got = view->Spent("agt_buyer", currency, scope, key, now - window, now);
+      auto want = reference.Spent("agt_buyer", currency, scope, key, now - window, now);
+      if (!got.ok() || !want.ok() || *got != *want) {
+        ADD_FAILURE() << "window (" << now - window << ", " << now << "] scope " << static_cast<int>(scope) << " key "
+                      << key << " " << currency << ": ledger " << (got.ok() ? std::to_string(*got) : got.status().ToString())
+                      << ", reference " << (want.ok() ? std::to_string(*want) : want.status().ToString());
+        break;
+      }
+    }
+    return absl::OkStatus();
+  }).ok());
 }
 
 }  // namespace
