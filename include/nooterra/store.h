@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+struct MDB_cursor;
 struct MDB_env;
 struct MDB_txn;
 
@@ -94,9 +95,42 @@ class ReadTxn {
 
  protected:
   friend class Store;
+  friend class Cursor;
   ReadTxn(const Store* store, MDB_txn* txn) : store_(store), txn_(txn) {}
   const Store* store_;
   MDB_txn* txn_;
+};
+
+// A cursor over one tenant's keys in one table, kept open for many short range reads in one
+// transaction: no cursor set-up, callback or allocation per read, which is what makes a spend
+// policy's window lookups cheap. Valid while its transaction is; one thread at a time.
+class Cursor {
+ public:
+  // Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID), and LMDB's.
+  static absl::StatusOr<Cursor> Open(const ReadTxn& txn, Table table, std::string_view tenant);
+  Cursor(Cursor&& other) noexcept;
+  Cursor& operator=(Cursor&&) = delete;
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor();
+
+  // Positions at the first key >= prefix + from that starts with `prefix`; false when there is
+  // none. Errors: INVALID_ARGUMENT (STORE_KEY_TOO_LONG), and LMDB's.
+  absl::StatusOr<bool> Seek(std::string_view prefix, std::string_view from);
+  // The next key that still starts with the last Seek's prefix; false at the end.
+  absl::StatusOr<bool> Next();
+  // The current entry (key without the tenant), valid until the next Seek or Next.
+  std::string_view key() const { return key_.substr(tenant_size_); }
+  std::string_view value() const { return value_; }
+
+ private:
+  Cursor(MDB_cursor* cursor, std::string_view tenant);
+  bool InPrefix() const;
+  MDB_cursor* cursor_;
+  std::string scoped_;       // tenant + NUL + the last Seek's prefix + from (reused)
+  size_t tenant_size_ = 0;   // tenant + NUL
+  size_t prefix_end_ = 0;    // tenant + NUL + prefix
+  std::string_view key_, value_;
 };
 
 class WriteTxn : public ReadTxn {
@@ -147,6 +181,7 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
   friend class ReadTxn;
   friend class WriteTxn;
+  friend class Cursor;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <charconv>
 #include <memory>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -100,6 +101,11 @@ class LedgerSpendView : public policy::SpendView {
   // first) and, where no bucket fits, the exact entries up to the next minute boundary.
   absl::StatusOr<int64_t> Spent(std::string_view payer, std::string_view currency, policy::WindowScope scope,
                                 std::string_view key, int64_t from_ms, int64_t to_ms) const override {
+    if (!cursor_) {
+      auto opened = store::Cursor::Open(txn_, store::Table::kIndex, tenant_);
+      if (!opened.ok()) return opened.status();
+      cursor_.emplace(*std::move(opened));
+    }
     const std::string scope_key = ScopeKey(scope, key);
     const std::string entries = EntryPrefix(payer, currency);
     const std::string buckets[3] = {SumPrefix(payer, currency, scope_key, 0), SumPrefix(payer, currency, scope_key, 1),
@@ -136,49 +142,45 @@ class LedgerSpendView : public policy::SpendView {
   // Sums the buckets [first, end) under `prefix`.
   absl::Status AddBuckets(const std::string& prefix, int64_t first, int64_t end, int64_t* sum) const {
     const Padded stop(end);
-    absl::Status inner;
-    absl::Status scanned = txn_.Scan(store::Table::kIndex, tenant_, prefix, Padded(first).view(),
-                                     [&](std::string_view k, std::string_view v) {
-      if (k.substr(prefix.size()) >= stop.view()) return false;
+    auto at = cursor_->Seek(prefix, Padded(first).view());
+    for (; at.ok() && *at; at = cursor_->Next()) {
+      const std::string_view k = cursor_->key(), v = cursor_->value();
+      if (k.substr(prefix.size()) >= stop.view()) break;
       int64_t amount = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), amount).ec != std::errc()) {
-        inner = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend sum ", k, " does not parse"));
-        return false;
+        return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend sum ", k, " does not parse"));
       }
       if (__builtin_add_overflow(*sum, amount, sum)) {
-        inner = Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
-        return false;
+        return Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
       }
-      return true;
-    });
-    return inner.ok() ? scanned : inner;
+    }
+    return at.status();
   }
 
   // Sums the exact entries under `prefix` with offset times in [first, last], filtered by scope.
   absl::Status AddEntries(const std::string& prefix, policy::WindowScope scope, std::string_view key, int64_t first,
                           int64_t last, int64_t* sum) const {
     const Padded stop(last);
-    absl::Status inner;
-    absl::Status scanned = txn_.Scan(store::Table::kIndex, tenant_, prefix, Padded(first).view(),
-                                     [&](std::string_view k, std::string_view v) {
-      if (k.substr(prefix.size(), 17) > stop.view()) return false;
+    auto at = cursor_->Seek(prefix, Padded(first).view());
+    for (; at.ok() && *at; at = cursor_->Next()) {
+      const std::string_view k = cursor_->key(), v = cursor_->value();
+      if (k.substr(prefix.size(), 17) > stop.view()) break;
       const size_t tab1 = v.find('\t'), tab2 = tab1 == std::string_view::npos ? tab1 : v.find('\t', tab1 + 1);
       int64_t amount = 0;
       if (tab2 == std::string_view::npos || std::from_chars(v.data(), v.data() + tab1, amount).ec != std::errc()) {
-        inner = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend-log entry ", k, " does not parse"));
-        return false;
+        return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend-log entry ", k, " does not parse"));
       }
-      if (scope == policy::WindowScope::kCounterparty && v.substr(tab1 + 1, tab2 - tab1 - 1) != key) return true;
-      if (scope == policy::WindowScope::kAgreement && v.substr(tab2 + 1) != key) return true;
+      if (scope == policy::WindowScope::kCounterparty && v.substr(tab1 + 1, tab2 - tab1 - 1) != key) continue;
+      if (scope == policy::WindowScope::kAgreement && v.substr(tab2 + 1) != key) continue;
       if (__builtin_add_overflow(*sum, amount, sum)) {
-        inner = Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
-        return false;
+        return Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
       }
-      return true;
-    });
-    return inner.ok() ? scanned : inner;
+    }
+    return at.status();
   }
 
+  // One cursor for every range read of this view (opened by the first Spent).
+  mutable std::optional<store::Cursor> cursor_;
   const store::ReadTxn& txn_;
   std::string_view tenant_;
 };

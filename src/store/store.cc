@@ -283,6 +283,64 @@ absl::Status ReadTxn::Scan(Table table, std::string_view tenant, std::string_vie
   return absl::OkStatus();
 }
 
+absl::StatusOr<Cursor> Cursor::Open(const ReadTxn& txn, Table table, std::string_view tenant) {
+  auto scoped = ScopedKey(tenant, "");
+  if (!scoped.ok()) return scoped.status();
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn.txn_, txn.store_->impl_->tables[static_cast<int>(table)], &cursor);
+  if (rc != 0) return FromLmdb(rc, "cursor");
+  return Cursor(cursor, *scoped);
+}
+
+Cursor::Cursor(MDB_cursor* cursor, std::string_view scoped_tenant)
+    : cursor_(cursor), scoped_(scoped_tenant), tenant_size_(scoped_tenant.size()), prefix_end_(scoped_tenant.size()) {}
+
+Cursor::Cursor(Cursor&& other) noexcept
+    : cursor_(other.cursor_),
+      scoped_(std::move(other.scoped_)),
+      tenant_size_(other.tenant_size_),
+      prefix_end_(other.prefix_end_),
+      key_(other.key_),
+      value_(other.value_) {
+  other.cursor_ = nullptr;
+}
+
+Cursor::~Cursor() {
+  if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+}
+
+bool Cursor::InPrefix() const {
+  return key_.size() >= prefix_end_ && key_.substr(0, prefix_end_) == std::string_view(scoped_).substr(0, prefix_end_);
+}
+
+absl::StatusOr<bool> Cursor::Seek(std::string_view prefix, std::string_view from) {
+  if (prefix.size() + from.size() > kKeyBytesMax) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "STORE_KEY_TOO_LONG",
+                     StrCat("keys are at most ", kKeyBytesMax, " bytes"));
+  }
+  scoped_.resize(tenant_size_);
+  scoped_.append(prefix);
+  prefix_end_ = scoped_.size();
+  scoped_.append(from);
+  MDB_val k = Val(scoped_), v;
+  const int rc = mdb_cursor_get(cursor_, &k, &v, MDB_SET_RANGE);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return FromLmdb(rc, "seek");
+  key_ = View(k);
+  value_ = View(v);
+  return InPrefix();
+}
+
+absl::StatusOr<bool> Cursor::Next() {
+  MDB_val k, v;
+  const int rc = mdb_cursor_get(cursor_, &k, &v, MDB_NEXT);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return FromLmdb(rc, "next");
+  key_ = View(k);
+  value_ = View(v);
+  return InPrefix();
+}
+
 absl::Status ReadTxn::ListTenants(Table table,
                                   const std::function<bool(std::string_view)>& visit) const {
   MDB_cursor* cursor = nullptr;

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "common/strings.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
 #include "support/temp_dir.h"
@@ -86,6 +87,37 @@ TEST(Store, ScanFromAKeyStaysInsideThePrefixAndTheTenant) {
   EXPECT_EQ(scan("tenant_a", ""), (std::vector<std::string>{"log/001", "log/002", "log/003", "log/004"}));
   EXPECT_EQ(scan("tenant_a", "999"), std::vector<std::string>{});  // past the end: not "loh/001"
   EXPECT_EQ(scan("tenant_b", "000"), std::vector<std::string>{"log/009"});
+}
+
+// The reusable cursor behind the spend windows: seek within a prefix, step while inside it, and
+// never cross into another prefix or tenant.
+TEST(Store, ACursorSeeksAndStepsInsideOnePrefixOfOneTenant) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Write([](WriteTxn& txn) {
+    for (const char* k : {"a/1", "a/2", "a/3", "b/1"}) {
+      if (auto s = txn.Put(Table::kIndex, "tenant_a", k, std::string("v") + k); !s.ok()) return s;
+    }
+    return txn.Put(Table::kIndex, "tenant_b", "a/9", "other tenant");
+  }).ok());
+  ASSERT_TRUE((*store)->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    auto cursor = store::Cursor::Open(txn, Table::kIndex, "tenant_a");
+    EXPECT_TRUE(cursor.ok()) << cursor.status();
+    std::vector<std::string> seen;
+    for (auto at = cursor->Seek("a/", "2"); at.ok() && *at; at = cursor->Next()) {
+      seen.push_back(StrCat(cursor->key(), "=", cursor->value()));
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"a/2=va/2", "a/3=va/3"}));
+    EXPECT_FALSE(*cursor->Seek("a/", "4"));  // past the prefix's last key: "b/1" is not ours
+    EXPECT_TRUE(*cursor->Seek("b/", ""));    // the same cursor, another prefix
+    EXPECT_EQ(cursor->key(), "b/1");
+    EXPECT_FALSE(*cursor->Next());           // tenant_b's "a/9" is never reached
+    EXPECT_FALSE(*cursor->Seek("c/", ""));
+    EXPECT_EQ(StatusReason(cursor->Seek(std::string(400, 'k'), "").status()), "STORE_KEY_TOO_LONG");
+    EXPECT_EQ(StatusReason(store::Cursor::Open(txn, Table::kIndex, "").status()), "STORE_TENANT_INVALID");
+    return absl::OkStatus();
+  }).ok());
 }
 
 TEST(Store, AFailedCallbackWritesNothing) {
