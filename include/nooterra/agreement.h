@@ -253,8 +253,9 @@ class Kernel {
                                                   std::string_view candidate_policy_json) const;
 
   // The store's spend log as a policy::SpendView (what the kernel sums a spend policy's rolling
-  // windows from), valid while `txn` is: evaluate a compiled SpendPolicy against the ledger in
-  // your own read or write transaction. Thread-compatible, like the transaction.
+  // windows from): evaluate a compiled SpendPolicy against the ledger in your own read or write
+  // transaction. It holds a store::Cursor, so destroy it before `txn` ends. Thread-compatible,
+  // like the transaction.
   static std::unique_ptr<policy::SpendView> SpendLogView(const store::ReadTxn& txn, std::string_view tenant);
 
   // Escrow conservation: for every payer and currency, the ledger's escrow balance equals the

@@ -103,7 +103,8 @@ class ReadTxn {
 
 // A cursor over one tenant's keys in one table, kept open for many short range reads in one
 // transaction: no cursor set-up, callback or allocation per read, which is what makes a spend
-// policy's window lookups cheap. Valid while its transaction is; one thread at a time.
+// policy's window lookups cheap. Destroy it before its transaction ends (LMDB frees a write
+// transaction's cursors itself); one thread at a time.
 class Cursor {
  public:
   // Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID), and LMDB's.
