@@ -45,10 +45,48 @@ async function batchDepositsPerS(rounds = 5, batches = 20) {
 }
 
 const doc = '{"agreementHash":"x","amountCents":1500,"currency":"USD"}';
+// One settle call replayed by its idempotency key (the same kernel work as nooterra-bench's
+// capi_settle_replay_ns), awaited one at a time: the median ns per call, the pool hop included.
+async function settleReplayNs(n = 20000, rounds = 5) {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const dir = fs.mkdtempSync(require('node:path').join(os.tmpdir(), 'nooterra-bench-'));
+  const store = await nooterra.Store.open(dir + '/s', { durable: false });
+  const now = '2026-06-01T00:00:00Z';
+  await store.registerAgent('t', 'agt_buyer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1)).publicKeyPem);
+  await store.registerAgent('t', 'agt_tool', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2)).publicKeyPem);
+  await store.deposit('t', 'agt_buyer', 5000, { idempotencyKey: 'dep' });
+  const created = await store.createAgreement('t', {
+    agreement: { toolId: 'tool_x', callId: 'call_1', manifestHash: 'a'.repeat(64), input: {},
+      settlementTerms: { amountCents: 1000, currency: 'USD' }, payerAgentId: 'agt_buyer', payeeAgentId: 'agt_tool' },
+    holdbackBps: 0, challengeWindowMs: 800,
+  }, { now, idempotencyKey: 'c1' });
+  const h = created.agreement.agreementHash;
+  await store.fund('t', h, { now, idempotencyKey: 'f1' });
+  const request = { agreementHash: h, decisionId: 'd1', receiptId: 'r1', verificationStatus: 'green' };
+  await store.settle('t', request, { now, idempotencyKey: 's1' });
+  const samples = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await store.settle('t', request, { now, idempotencyKey: 's1' });
+    samples.push(Number(process.hrtime.bigint() - t0) / n);
+  }
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
 // NOOTERRA_BENCH_ONLY=batch: the batch figure alone (bench/batch_compare.sh).
 const batchOnly = process.env.NOOTERRA_BENCH_ONLY === 'batch';
-batchDepositsPerS().then((batch) => console.log(JSON.stringify(batchOnly ? { node_batch_deposits_per_s: Math.round(batch) } : {
-  node_batch_deposits_per_s: Math.round(batch),
-  node_call_overhead_ns: Math.round(nsPerCall(() => native.objectSchemaVersion(1)) * 10) / 10,
-  node_canonical_hash_small_ns: Math.round(nsPerCall(() => nooterra.canonicalHash(doc), 100000) * 10) / 10,
-})));
+(async () => {
+  const batch = await batchDepositsPerS();
+  if (batchOnly) return console.log(JSON.stringify({ node_batch_deposits_per_s: Math.round(batch) }));
+  const settle = await settleReplayNs();
+  console.log(JSON.stringify({
+    node_settle_replay_ns: Math.round(settle * 10) / 10,
+    node_batch_deposits_per_s: Math.round(batch),
+    node_call_overhead_ns: Math.round(nsPerCall(() => native.objectSchemaVersion(1)) * 10) / 10,
+    node_canonical_hash_small_ns: Math.round(nsPerCall(() => nooterra.canonicalHash(doc), 100000) * 10) / 10,
+  }));
+})();

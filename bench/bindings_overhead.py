@@ -1,4 +1,5 @@
-"""Per-call overhead of the Python binding: median ns of a trivial C ABI call made through the
+"""Per-call overhead of the Python binding (and one settle call replayed by its idempotency key,
+beside nooterra-bench's capi_settle_replay_ns): median ns of a trivial C ABI call made through the
 extension (nooterra_object_schema_version: a table lookup), and of canonical_hash on a 60-byte
 document, next to the same through C++ (nooterra-bench canonical_hash_objects_per_s is a
 different, larger input; compare the trivial call). Prints one JSON object.
@@ -45,11 +46,38 @@ def batch_deposits_per_s(rounds=5, batches=20):
     return statistics.median(rates)
 
 
+def settle_replay_ns():
+    """One settle call replayed by its idempotency key: the same kernel work as nooterra-bench's
+    capi_settle_replay_ns. Returns (through Store.settle -> dict, through the extension -> JSON text)."""
+    import tempfile
+    now = "2026-06-01T00:00:00Z"
+    with tempfile.TemporaryDirectory() as tmp, nooterra.Store(tmp + "/s", durable=False) as store:
+        store.register_agent("t", "agt_buyer", nooterra.PrivateKey.from_seed(b"\x01" * 32).public_key_pem)
+        store.register_agent("t", "agt_tool", nooterra.PrivateKey.from_seed(b"\x02" * 32).public_key_pem)
+        store.deposit("t", "agt_buyer", 5000, idempotency_key="dep")
+        created = store.create_agreement("t", {
+            "agreement": {"toolId": "tool_x", "callId": "call_1", "manifestHash": "a" * 64, "input": {},
+                          "settlementTerms": {"amountCents": 1000, "currency": "USD"},
+                          "payerAgentId": "agt_buyer", "payeeAgentId": "agt_tool"},
+            "holdbackBps": 0, "challengeWindowMs": 800}, now=now, idempotency_key="c1")
+        h = created["agreement"]["agreementHash"]
+        store.fund("t", h, now=now, idempotency_key="f1")
+        request = {"agreementHash": h, "decisionId": "d1", "receiptId": "r1", "verificationStatus": "green"}
+        store.settle("t", request, now=now, idempotency_key="s1")
+        text = nooterra._text(request)
+        decoded = ns_per_call(lambda: store.settle("t", request, now=now, idempotency_key="s1"), n=20_000)
+        raw = ns_per_call(lambda: store._s.apply("t", 7, None, text, now, "s1"), n=20_000)
+        return decoded, raw
+
+
 doc = '{"agreementHash":"x","amountCents":1500,"currency":"USD"}'
 if os.environ.get("NOOTERRA_BENCH_ONLY") == "batch":  # the batch figure alone (bench/batch_compare.sh)
     print(json.dumps({"python_batch_deposits_per_s": round(batch_deposits_per_s())}))
     raise SystemExit(0)
+settle_dict_ns, settle_raw_ns = settle_replay_ns()
 print(json.dumps({
+    "python_settle_replay_ns": round(settle_dict_ns, 1),
+    "python_settle_replay_text_ns": round(settle_raw_ns, 1),
     "python_batch_deposits_per_s": round(batch_deposits_per_s()),
     "python_call_overhead_ns": round(ns_per_call(lambda: _nooterra.object_schema_version(1)), 1),
     "python_canonical_hash_small_ns": round(ns_per_call(lambda: nooterra.canonical_hash(doc), n=100_000), 1),

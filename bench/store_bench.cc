@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "nooterra/agreement.h"
+#include "nooterra/c.h"
 #include "nooterra/crypto.h"
 #include "nooterra/json.h"
 #include "nooterra/objects.h"
@@ -209,6 +210,62 @@ void BatchBench(const std::string& dir, Report* report) {
 
 }  // namespace
 
+// One settlement call whose kernel work is the same in every language: the replay of an
+// already-settled request (same idempotency key): parse, canonicalize and hash the request, look
+// the key up, return the stored ~3 KB result. Through the C ABI here; bench/bindings_overhead.{py,js}
+// time the same replay through the bindings, so the difference is their added cost per call.
+void RunSettleReplayBench(const Config& config, Report* report) {
+  const std::string root = TempDir();
+  if (root.empty()) return;
+  const std::string dir = root + "/replay", now = "2026-06-01T00:00:00Z";
+  std::string agreement_hash;
+  {
+    store::Options o;
+    o.durable = false;
+    auto store = store::Store::Open(dir, o);
+    if (!store.ok()) return;
+    agreement::Kernel k(store->get());
+    for (auto [agent, seed] : {std::pair{"agt_buyer", '\x01'}, std::pair{"agt_tool", '\x02'}}) {
+      auto key = crypto::PrivateKey::FromSeed(crypto::AsBytes(std::string(32, seed)));
+      if (!key.ok() || !k.RegisterAgent("t", agent, key->public_key().ToPem()).ok()) return;
+    }
+    if (!k.Deposit("t", "agt_buyer", "USD", 5000, "dep").ok()) return;
+    auto created = k.CreateAgreement("t",
+        R"({"agreement":{"toolId":"tool_x","callId":"call_1","manifestHash":")" + std::string(64, 'a') +
+        R"(","input":{},"settlementTerms":{"amountCents":1000,"currency":"USD"},"payerAgentId":"agt_buyer",)"
+        R"("payeeAgentId":"agt_tool"},"holdbackBps":0,"challengeWindowMs":800})", now, "c1");
+    if (!created.ok()) return;
+    agreement_hash = created->json.substr(created->json.find("\"agreementHash\":\"") + 17, 64);
+    if (!k.Fund("t", agreement_hash, now, "f1").ok()) return;
+  }
+  const std::string request = R"({"agreementHash":")" + agreement_hash +
+                              R"(","decisionId":"d1","receiptId":"r1","verificationStatus":"green"})";
+  nooterra_store_t* h = nullptr;
+  nooterra_store_options_t o = NOOTERRA_STORE_OPTIONS_INIT;
+  o.durable = 0;
+  if (nooterra_store_open(dir.c_str(), &o, &h, nullptr) != NOOTERRA_OK) return;
+  const auto settle = [&] {
+    nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+    int32_t existed = 0;
+    const int32_t rc = nooterra_agreement_apply(h, "t", NOOTERRA_AGREEMENT_SETTLE, nullptr,
+                                                reinterpret_cast<const uint8_t*>(request.data()), request.size(),
+                                                now.c_str(), "s1", &out, &existed, nullptr);
+    DoNotOptimize(out.size);
+    nooterra_buffer_dispose(&out);
+    return rc;
+  };
+  if (settle() == NOOTERRA_OK) {  // the first call settles; every later one replays
+    const double rate = MeasureRate(config, [&](uint64_t n) {
+      for (uint64_t i = 0; i < n; ++i) settle();
+    });
+    report->Add("capi_settle_replay_ns", 1e9 / rate,
+                "C ABI settle call replayed by its idempotency key (the binding scripts time the same)");
+  }
+  nooterra_store_close(h);
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
+}
+
 void RunBatchBenches(Report* report) {
   const std::string root = TempDir();
   if (root.empty()) return;
@@ -278,6 +335,7 @@ void RunStoreBenches(const Config& config, Report* report) {
   }
   BatchBench(root + "/batch", report);
   RunSettlementBenches(root + "/settle", commits, report);
+  RunSettleReplayBench(config, report);
   std::error_code ec;
   std::filesystem::remove_all(root, ec);
 }
