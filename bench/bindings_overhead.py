@@ -48,7 +48,7 @@ def batch_deposits_per_s(rounds=5, batches=20):
 
 def settle_replay_ns():
     """One settle call replayed by its idempotency key: the same kernel work as nooterra-bench's
-    capi_settle_replay_ns. Returns (through Store.settle -> dict, through the extension -> JSON text)."""
+    capi_settle_replay_ns. Returns (Store.settle -> dict, Store.apply_text -> JSON text)."""
     import tempfile
     now = "2026-06-01T00:00:00Z"
     with tempfile.TemporaryDirectory() as tmp, nooterra.Store(tmp + "/s", durable=False) as store:
@@ -64,9 +64,10 @@ def settle_replay_ns():
         store.fund("t", h, now=now, idempotency_key="f1")
         request = {"agreementHash": h, "decisionId": "d1", "receiptId": "r1", "verificationStatus": "green"}
         store.settle("t", request, now=now, idempotency_key="s1")
-        text = nooterra._text(request)
         decoded = ns_per_call(lambda: store.settle("t", request, now=now, idempotency_key="s1"), n=20_000)
-        raw = ns_per_call(lambda: store._s.apply("t", 7, None, text, now, "s1"), n=20_000)
+        # JSON text in, JSON text out: the same inputs and outputs as the C ABI call it is compared with.
+        text = json.dumps(request)
+        raw = ns_per_call(lambda: store.apply_text("t", "settle", text, now=now, idempotency_key="s1"), n=20_000)
         return decoded, raw
 
 

@@ -431,6 +431,20 @@ class Store:
                    "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10,
                    "resolve_escalation": 11}
 
+    def apply_text(self, tenant: str, operation: str, request: Optional[Json] = None, *, subject: Optional[str] = None,
+                   now: str, idempotency_key: str) -> Tuple[str, bool]:
+        """Any kernel operation (the names of apply_batch), returning the result as canonical JSON
+        text — what the C and C++ APIs return — and whether it replayed an earlier call. For hot
+        paths that store or forward results: it skips decoding them into dicts (for a settlement,
+        most of the binding's cost per call). Raises like the named methods."""
+        code = self._OPERATIONS.get(operation)
+        if code is None:
+            raise InvalidArgumentError(3, "INVALID_ARGUMENT", "AGREEMENT_OPERATION_UNKNOWN",
+                                       f"operation must be one of {sorted(self._OPERATIONS)}")
+        text, existed = self._s.apply(tenant, code, subject, "" if request is None else _text(request), now,
+                                      idempotency_key)
+        return text, bool(existed)
+
     def apply_batch(self, tenant: str, operations: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
         """Group commit: runs the operations in order in ONE durable transaction.
 

@@ -387,6 +387,22 @@ class Kernel(unittest.TestCase):
                 store.apply_batch("t", [{"operation": "pay", "now": now, "idempotency_key": "k"}])
             self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
 
+    def test_apply_text_returns_the_same_result_as_text(self):
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "text"), durable=False) as store:
+            h = open_agreement(store, now)
+            text, existed = store.apply_text("t", "fund", subject=h, now=now, idempotency_key="f1")
+            self.assertFalse(existed)
+            self.assertEqual(nooterra.canonicalize(text), text)  # canonical JSON, as from C
+            self.assertEqual(store.fund("t", h, now=now, idempotency_key="f1"), dict(json.loads(text), alreadyExisted=True))
+            again, existed = store.apply_text("t", "fund", subject=h, now=now, idempotency_key="f1")
+            self.assertEqual((again, existed), (text, True))
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.apply_text("t", "pay", now=now, idempotency_key="k")
+            self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
+            with self.assertRaises(nooterra.FailedPreconditionError):
+                store.apply_text("t", "fund", subject=h, now=now, idempotency_key="f2")  # already funded
+
     def test_apply_batch_paths_agree(self):
         """A list of plain dicts takes the extension's one-pass path; any other iterable, or an
         operation that is not plain data, the general one. Both must give the same results."""
