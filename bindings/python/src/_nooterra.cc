@@ -160,6 +160,18 @@ class Store {
   nooterra_store_t* s_ = nullptr;
 };
 
+// Appends the UTF-8 of a new str reference (from PyObject_Str / PyObject_Repr) and releases it;
+// false (error cleared) when there is none.
+bool AppendNewText(PyObject* text, std::string* out) {
+  if (text == nullptr) return PyErr_Clear(), false;
+  Py_ssize_t n = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(text, &n);
+  if (utf8 != nullptr) out->append(utf8, static_cast<size_t>(n));
+  Py_DECREF(text);
+  if (utf8 == nullptr) return PyErr_Clear(), false;
+  return true;
+}
+
 // JSON text of a plain Python value (dict with str keys, list, tuple, str, int, float, bool,
 // None), written straight from the objects: the json module spends ~10 µs on a small request,
 // which made Store.apply_batch a third slower than the same batch from C++. Anything else (other
@@ -175,23 +187,11 @@ bool AppendJson(PyObject* o, std::string* out, int depth) {
   } else if (o == Py_False) {
     out->append("false");
   } else if (PyLong_CheckExact(o)) {
-    PyObject* text = PyObject_Str(o);
-    if (text == nullptr) return PyErr_Clear(), false;
-    Py_ssize_t n = 0;
-    const char* digits = PyUnicode_AsUTF8AndSize(text, &n);
-    if (digits != nullptr) out->append(digits, static_cast<size_t>(n));
-    Py_DECREF(text);
-    if (digits == nullptr) return PyErr_Clear(), false;
+    if (!AppendNewText(PyObject_Str(o), out)) return false;
   } else if (PyFloat_CheckExact(o)) {
     const double d = PyFloat_AS_DOUBLE(o);
     if (!(d == d) || d == HUGE_VAL || d == -HUGE_VAL) return false;
-    PyObject* text = PyObject_Repr(o);
-    if (text == nullptr) return PyErr_Clear(), false;
-    Py_ssize_t n = 0;
-    const char* repr = PyUnicode_AsUTF8AndSize(text, &n);
-    if (repr != nullptr) out->append(repr, static_cast<size_t>(n));
-    Py_DECREF(text);
-    if (repr == nullptr) return PyErr_Clear(), false;
+    if (!AppendNewText(PyObject_Repr(o), out)) return false;  // repr: the shortest round-trip form
   } else if (PyUnicode_CheckExact(o)) {
     Py_ssize_t n = 0;
     const char* utf8 = PyUnicode_AsUTF8AndSize(o, &n);
