@@ -18,9 +18,11 @@
 #include <algorithm>
 #include <charconv>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -185,6 +187,29 @@ class LedgerSpendView : public policy::SpendView {
   std::string_view tenant_;
 };
 
+// A stored wallet policy record, parsed. Locks re-read the record every time, and compiling a
+// spend policy in it (normal form + hash) costs ~8 µs, so each distinct record is parsed once per
+// process. Keyed by the record's bytes, so a policy update is simply a new entry; bounded (cleared
+// when full). Compiled policies are immutable, so sharing them between threads is safe.
+absl::StatusOr<std::shared_ptr<const policy::WalletPolicy>> ParsedWalletPolicy(std::string_view record) {
+  constexpr size_t kCacheEntriesMax = 1024;
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::shared_ptr<const policy::WalletPolicy>> cache;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = cache.find(std::string(record)); it != cache.end()) return it->second;
+  }
+  auto doc = json::Document::Parse(record);
+  if (!doc.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "wallet policy record does not parse");
+  auto parsed = policy::ParseWalletPolicy(doc->root());
+  if (!parsed.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "wallet policy record is invalid");
+  auto shared = std::make_shared<const policy::WalletPolicy>(*std::move(parsed));
+  std::lock_guard<std::mutex> lock(mutex);
+  if (cache.size() >= kCacheEntriesMax) cache.clear();
+  cache.emplace(std::string(record), shared);
+  return shared;
+}
+
 // Records one lock: its spend-log entry and its amount in every bucket of every scope. A lock
 // already recorded (a refused duplicate, whose transaction is discarded anyway) adds nothing.
 absl::Status RecordSpend(store::WriteTxn& txn, std::string_view tenant, std::string_view payer, int64_t at_ms,
@@ -242,10 +267,9 @@ absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, 
   auto stored = txn.Get(store::Table::kObjects, tenant, StrCat("walletpolicy/", payer));
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) {
-    auto doc = json::Document::Parse(**stored);
-    if (!doc.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "wallet policy record does not parse");
-    auto policy = policy::ParseWalletPolicy(doc->root());
-    if (!policy.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "wallet policy record is invalid");
+    auto cached = ParsedWalletPolicy(**stored);
+    if (!cached.ok()) return cached.status();
+    std::optional<policy::WalletPolicy> policy(**cached);  // a copy: `approved` edits it
     if (approved) policy->require_approval_above_cents.reset();
     const std::string_view blocked = policy::CheckWalletPolicy(*policy, amount, spent);
     if (!blocked.empty()) {
