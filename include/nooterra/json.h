@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -175,20 +176,27 @@ absl::StatusOr<std::string> Canonicalize(std::string_view text, const Limits& li
 absl::StatusOr<std::string> CanonicalSha256Hex(std::string_view text, const Limits& limits = {});
 
 // Reusable canonicalizer for hot loops: keeps its buffers between calls. One thread at a time.
+// Most protocol documents are canonicalized while they are parsed, with no Document built (see
+// src/json/canonicalizer.cc); anything else, and every error, takes the Document path, so the
+// bytes and the errors are those of Document::Parse + AppendCanonical either way.
 class Canonicalizer {
  public:
-  explicit Canonicalizer(const Limits& limits = {}) : limits_(limits) {}
+  explicit Canonicalizer(const Limits& limits = {});
+  ~Canonicalizer();
+  Canonicalizer(Canonicalizer&&) noexcept;
+  Canonicalizer& operator=(Canonicalizer&&) noexcept;
   // Replaces *out with the canonical form of `text`. On error *out is left empty (never a
   // partial canonical form).
   absl::Status Canonicalize(std::string_view text, std::string* out);
   absl::StatusOr<crypto::Digest> Digest(std::string_view text);
-  // The document parsed by the last call (valid until the next call).
-  const Document& document() const { return doc_; }
+
+  struct FastState;  // implementation detail (src/json/canonicalizer.cc)
 
  private:
   Limits limits_;
   Document doc_;
   std::string buffer_;
+  std::unique_ptr<FastState> fast_;
 };
 
 // A mutable JSON value: what the object builders assemble before canonicalizing, and what a

@@ -4,8 +4,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "absl/status/status.h"
+#include "nooterra/json.h"
 
 namespace nooterra::json::internal {
 
@@ -27,6 +35,108 @@ void AppendCodePoint(uint32_t cp, std::string* out);
 
 // The value of an array-index-like key ("0".."4294967294", canonical spelling), or -1.
 int64_t ArrayIndexValue(std::string_view key);
+
+// Bit i set when byte p[i] (of 16) is '"', '\\', a control character or non-ASCII.
+inline unsigned SpecialMask16(const char* p) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
+  const __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  return static_cast<unsigned>(_mm_movemask_epi8(special));
+#else
+  unsigned mask = 0;
+  for (int i = 0; i < 16; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) mask |= 1u << i;
+  }
+  return mask;
+#endif
+}
+
+// Position of the first byte at or after p that is '"', '\\', a control character or
+// non-ASCII. Relies on the zero padding to stop.
+inline const char* ScanPlain(const char* p) {
+  while (true) {
+    const unsigned mask = SpecialMask16(p);
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+}
+
+inline size_t SkipWs(const char* t, size_t pos) {
+  while (t[pos] == ' ' || t[pos] == '\n' || t[pos] == '\r' || t[pos] == '\t') ++pos;
+  return pos;
+}
+
+// One JSON number token, scanned (and its value computed) as JSON.parse does.
+struct NumberToken {
+  size_t end = 0;                // one past its last byte
+  double value = 0;
+  bool plain_integer = false;    // -?[1-9][0-9]{0,14} or 0 / -0: prints as written, unless -0
+  const char* error = nullptr;   // grammar error (message), at error_offset
+  size_t error_offset = 0;
+};
+// Scans the number at t[start] (zero-padded input, so digit loops stop).
+NumberToken ScanNumber(const char* t, size_t start);
+
+// ECMAScript Number::toString(d) into buf; false for -0, NaN and infinities.
+bool FormatFiniteNumber(double d, char (&buf)[32], size_t* len);
+
+// A sort key for one object member: array-index keys get their numeric value in `rank` (they
+// sort first); other keys get rank 2^32 and their first 8 bytes, big-endian, in `prefix`.
+// When both keys are pure ASCII in those bytes, comparing prefixes decides the UTF-16 order
+// whenever the prefixes differ; only equal prefixes fall back to the full comparison.
+// `padded` says at least 8 bytes are readable from key.data() (keys inside the padded input
+// copy), which allows one unaligned load instead of a byte loop.
+using MemberKey = Document::MemberKey;  // pair = the member's position in the input
+inline constexpr uint64_t kNonIndexRank = uint64_t{1} << 32;
+
+// Fills *k in place: returning the 40-byte struct by value made GCC build it on the stack with
+// narrow stores and copy it with wide loads, a store-forwarding stall per member.
+inline void FillMemberKey(MemberKey* k, std::string_view key, uint32_t pair, bool padded) {
+  k->rank = kNonIndexRank;
+  k->pair = pair;
+  k->key = key;
+  if (!key.empty() && key[0] >= '0' && key[0] <= '9') {
+    int64_t index = ArrayIndexValue(key);
+    if (index >= 0) k->rank = static_cast<uint64_t>(index);
+  }
+  size_t n = key.size() < 8 ? key.size() : 8;
+  uint64_t v = 0;
+  if (padded) {
+    std::memcpy(&v, key.data(), 8);
+    if (n < 8) v &= (uint64_t{1} << (8 * n)) - 1;  // little-endian: keep the first n bytes
+  } else {
+    std::memcpy(&v, key.data(), n);
+  }
+  k->ascii_prefix = (v & 0x8080808080808080ull) == 0;
+  k->prefix = __builtin_bswap64(v);  // big-endian: integer order = byte order
+}
+
+// Canonical order of two distinct-or-equal keys, without the input-position tie break.
+inline int CompareMemberKeys(const MemberKey& a, const MemberKey& b) {
+  if (a.rank != b.rank) return a.rank < b.rank ? -1 : 1;
+  if (a.rank != kNonIndexRank) return 0;  // the same array index: the same key
+  if (a.prefix != b.prefix && a.ascii_prefix && b.ascii_prefix) return a.prefix < b.prefix ? -1 : 1;
+  return CompareKeys(a.key, b.key);
+}
+
+// Canonical order, ties broken by input position (so the last duplicate sorts last).
+inline bool MemberLess(const MemberKey& a, const MemberKey& b) {
+  int c = CompareMemberKeys(a, b);
+  if (c != 0) return c < 0;
+  return a.pair < b.pair;
+}
+
+// The fast canonical path alone (src/json/canonicalizer.cc): true with the canonical text in
+// *out, or false where it declines to the Document path. For tests, which must show that the
+// inputs they compare really took the fast path.
+bool TryFastCanonical(std::string_view text, const Limits& limits, std::string* out);
+// The same, hashing as it goes (the Canonicalizer::Digest mode, which hashes and drops output
+// that no open object can reorder any more).
+bool TryFastCanonicalDigest(std::string_view text, const Limits& limits, crypto::Digest* out);
 
 }  // namespace nooterra::json::internal
 

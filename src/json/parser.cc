@@ -16,10 +16,6 @@
 #include <cstring>
 #include <string>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "common/strings.h"
 #include "json/internal.h"
 #include "nooterra/json.h"
@@ -44,11 +40,7 @@ class Parser {
   absl::Status ParseKey(size_t* pos, std::string_view missing_key_message);
   Node CloseObject(uint32_t start);
   std::string_view KeyOf(const Node& n) const { return d_.StringOf(n); }
-  size_t SkipWs(size_t pos) const {
-    const char* t = d_.text_.data();
-    while (t[pos] == ' ' || t[pos] == '\n' || t[pos] == '\r' || t[pos] == '\t') ++pos;
-    return pos;
-  }
+  size_t SkipWs(size_t pos) const { return internal::SkipWs(d_.text_.data(), pos); }
 
   Document& d_;
   const Limits& limits_;
@@ -79,32 +71,6 @@ absl::Status Parser::LimitError(size_t offset, std::string_view reason,
 
 namespace {
 
-// Position of the first byte at or after p that is '"', '\\', a control character or
-// non-ASCII. Relies on the zero padding to stop.
-const char* ScanPlain(const char* p) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i space = _mm_set1_epi8(0x20);
-  while (true) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
-    __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                                _mm_cmpeq_epi8(v, backslash)),
-                                   _mm_cmplt_epi8(v, space));
-    int mask = _mm_movemask_epi8(special);
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
-  }
-#else
-  while (true) {
-    unsigned char c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
-    ++p;
-  }
-#endif
-}
-
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -131,7 +97,7 @@ absl::Status Parser::ParseString(size_t* pos, Node* node) {
   size_t start = *pos + 1;  // after the opening quote
   const char* p = t + start;
   while (true) {
-    p = ScanPlain(p);
+    p = internal::ScanPlain(p);
     unsigned char c = static_cast<unsigned char>(*p);
     if (c == '"') break;
     if (c >= 0x80) {
@@ -253,36 +219,44 @@ __attribute__((always_inline)) inline absl::Status Parser::ParseKey(
   return absl::OkStatus();
 }
 
-absl::Status Parser::ParseNumber(size_t* pos, Node* node) {
-  const char* t = d_.text_.data();
-  size_t start = *pos, p = start;
+namespace internal {
+
+NumberToken ScanNumber(const char* t, size_t start) {
+  NumberToken tok;
+  size_t p = start;
   bool negative = t[p] == '-';
   if (negative) ++p;
   auto digit = [&](size_t i) { return t[i] >= '0' && t[i] <= '9'; };
+  auto fail = [&tok](size_t at, const char* what) {
+    tok.error = what;
+    tok.error_offset = at;
+    return tok;
+  };
   size_t int_start = p;
   if (t[p] == '0') {
     ++p;
-    if (digit(p)) return Error(p, "leading zeros are not allowed in numbers");
+    if (digit(p)) return fail(p, "leading zeros are not allowed in numbers");
   } else if (digit(p)) {
     while (digit(p)) ++p;
   } else {
-    return Error(p, "expected a digit");
+    return fail(p, "expected a digit");
   }
   size_t int_digits = p - int_start;
   bool simple = true;
   if (t[p] == '.') {
     simple = false;
     ++p;
-    if (!digit(p)) return Error(p, "expected a digit after the decimal point");
+    if (!digit(p)) return fail(p, "expected a digit after the decimal point");
     while (digit(p)) ++p;
   }
   if (t[p] == 'e' || t[p] == 'E') {
     simple = false;
     ++p;
     if (t[p] == '+' || t[p] == '-') ++p;
-    if (!digit(p)) return Error(p, "expected a digit in the exponent");
+    if (!digit(p)) return fail(p, "expected a digit in the exponent");
     while (digit(p)) ++p;
   }
+  tok.end = p;
   double value;
   if (simple && int_digits <= 15) {
     // Exact: fewer than 2^53.
@@ -290,6 +264,7 @@ absl::Status Parser::ParseNumber(size_t* pos, Node* node) {
     for (size_t i = int_start; i < p; ++i) v = v * 10 + (t[i] - '0');
     value = static_cast<double>(v);
     if (negative) value = -value;  // "-0" becomes -0.0, rejected later by the writer
+    tok.plain_integer = true;
   } else {
     auto [ptr, ec] = std::from_chars(t + start, t + p, value);
     if (ec == std::errc::result_out_of_range) {
@@ -315,58 +290,27 @@ absl::Status Parser::ParseNumber(size_t* pos, Node* node) {
       value = exp10 > 0 ? HUGE_VAL : 0.0;
       if (negative) value = -value;
     } else if (ec != std::errc() || ptr != t + p) {
-      return Error(start, "invalid number");
+      return fail(start, "invalid number");
     }
   }
+  tok.value = value;
+  return tok;
+}
+
+}  // namespace internal
+
+absl::Status Parser::ParseNumber(size_t* pos, Node* node) {
+  const internal::NumberToken tok = internal::ScanNumber(d_.text_.data(), *pos);
+  if (tok.error != nullptr) return Error(tok.error_offset, tok.error);
   uint64_t bits;
-  std::memcpy(&bits, &value, sizeof(bits));
+  std::memcpy(&bits, &tok.value, sizeof(bits));
   // count holds the source offset so that writer errors (-0, Infinity) can point at it.
-  *node = Node{Type::kNumber, 0, 0, static_cast<uint32_t>(start), bits};
-  *pos = p;
+  *node = Node{Type::kNumber, 0, 0, static_cast<uint32_t>(*pos), bits};
+  *pos = tok.end;
   return absl::OkStatus();
 }
 
-namespace {
-
-// A sort key for one object member: array-index keys get their numeric value in `rank` (they
-// sort first); other keys get rank 2^32 and their first 8 bytes, big-endian, in `prefix`.
-// When both keys are pure ASCII in those bytes, comparing prefixes decides the UTF-16 order
-// whenever the prefixes differ; only equal prefixes fall back to the full comparison.
-using MemberKey = Document::MemberKey;  // pair = the member's position in the input
-
-// `padded` says at least 8 bytes are readable from key.data() (keys inside the padded input
-// copy), which allows one unaligned load instead of a byte loop.
-MemberKey MakeMemberKey(std::string_view key, uint32_t pair, bool padded) {
-  MemberKey k{uint64_t{1} << 32, 0, true, pair, key};
-  if (!key.empty() && key[0] >= '0' && key[0] <= '9') {
-    int64_t index = internal::ArrayIndexValue(key);
-    if (index >= 0) k.rank = static_cast<uint64_t>(index);
-  }
-  size_t n = key.size() < 8 ? key.size() : 8;
-  uint64_t v = 0;
-  if (padded) {
-    std::memcpy(&v, key.data(), 8);
-    if (n < 8) v &= (uint64_t{1} << (8 * n)) - 1;  // little-endian: keep the first n bytes
-  } else {
-    std::memcpy(&v, key.data(), n);
-  }
-  k.ascii_prefix = (v & 0x8080808080808080ull) == 0;
-  k.prefix = __builtin_bswap64(v);  // big-endian: integer order = byte order
-  return k;
-}
-
-// Canonical order, ties broken by input position (so the last duplicate sorts last).
-inline bool MemberLess(const MemberKey& a, const MemberKey& b) {
-  if (a.rank != b.rank) return a.rank < b.rank;
-  if (a.rank == (uint64_t{1} << 32)) {
-    if (a.prefix != b.prefix && a.ascii_prefix && b.ascii_prefix) return a.prefix < b.prefix;
-    int c = CompareKeys(a.key, b.key);
-    if (c != 0) return c < 0;
-  }
-  return a.pair < b.pair;
-}
-
-}  // namespace
+using internal::MemberLess;
 
 // Moves the key/value pairs scratch_[start..] into nodes_ in canonical order, keeping the last
 // of duplicate keys.
@@ -379,7 +323,8 @@ Document::Node Parser::CloseObject(uint32_t start) {
   bool sorted = true;
   for (uint32_t i = 0; i < pairs; ++i) {
     const Node& key = s[start + 2 * i];
-    keys.push_back(MakeMemberKey(KeyOf(key), i, !(key.flags & Document::kNodeDecoded)));
+    internal::FillMemberKey(&keys.emplace_back(), KeyOf(key), i,
+                            !(key.flags & Document::kNodeDecoded));
     // Strictly increasing (no duplicates) means the input order is already canonical.
     if (i > 0 && sorted) sorted = MemberLess(keys[i - 1], keys[i]) && keys[i - 1].key != keys[i].key;
   }

@@ -31,6 +31,7 @@ absl::Status NumberError(double d, std::optional<uint64_t> offset) {
 
 // Longest ECMAScript number text: "-0.00000" + 17 digits = 25 characters; the rest is slack.
 constexpr size_t kNumberChars = 32;
+static_assert(kNumberChars == 32, "internal::FormatFiniteNumber takes char[32]");
 
 // Writes ECMAScript Number::toString(d) into buf and returns its length; fails for -0, NaN and
 // infinities. The one number formatter: AppendNumber and the canonical writer both use it.
@@ -199,6 +200,17 @@ void AppendQuoted(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
+namespace internal {
+
+bool FormatFiniteNumber(double d, char (&buf)[32], size_t* len) {
+  if (!std::isfinite(d) || (d == 0 && std::signbit(d))) return false;
+  auto n = FormatNumber(d, buf, std::nullopt);
+  *len = *n;
+  return true;
+}
+
+}  // namespace internal
+
 absl::Status AppendNumber(double d, std::string* out) {
   char buf[kNumberChars];
   auto len = FormatNumber(d, buf, std::nullopt);
@@ -326,39 +338,6 @@ absl::StatusOr<crypto::Digest> CanonicalDigest(Value value, const CanonicalOptio
   if (absl::Status s = Writer::Emit(value, &sink, options); !s.ok()) return s;
   sink.Finish();
   return sha.Finish();
-}
-
-absl::StatusOr<std::string> Canonicalize(std::string_view text, const Limits& limits) {
-  Canonicalizer c(limits);
-  std::string out;
-  if (absl::Status s = c.Canonicalize(text, &out); !s.ok()) return s;
-  return out;
-}
-
-absl::StatusOr<std::string> CanonicalSha256Hex(std::string_view text, const Limits& limits) {
-  Canonicalizer c(limits);
-  auto digest = c.Digest(text);
-  if (!digest.ok()) return digest.status();
-  return crypto::HexEncode(*digest);
-}
-
-absl::Status Canonicalizer::Canonicalize(std::string_view text, std::string* out) {
-  out->clear();
-  if (absl::Status s = doc_.Load(text, limits_); !s.ok()) return s;
-  out->reserve(text.size());
-  return AppendCanonical(doc_.root(), out);
-}
-
-absl::StatusOr<crypto::Digest> Canonicalizer::Digest(std::string_view text) {
-  if (absl::Status s = doc_.Load(text, limits_); !s.ok()) return s;
-  // Small documents: one contiguous buffer and a single SHA-256 call is fastest. Large ones
-  // stream through CanonicalDigest's bounded buffer.
-  if (text.size() <= 64 * 1024) {
-    buffer_.clear();
-    if (absl::Status s = AppendCanonical(doc_.root(), &buffer_); !s.ok()) return s;
-    return crypto::Sha256Digest(buffer_);
-  }
-  return CanonicalDigest(doc_.root());
 }
 
 }  // namespace nooterra::json

@@ -2,7 +2,9 @@
 // Properties checked on every input (besides ASan/UBSan's memory and UB checks):
 //   - no crash, and either a canonical form or a typed error with a reason;
 //   - canonical output is a fixed point and re-parses;
-//   - the streamed digest equals SHA-256 of the canonical bytes.
+//   - the streamed digest equals SHA-256 of the canonical bytes;
+//   - the Canonicalizer (fast path, hashing while it parses) agrees with the Document path:
+//     the same digest, or the same error.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -19,10 +21,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.document_bytes_max = 1 << 20;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto canon = json::Canonicalize(text, limits);
+  json::Canonicalizer canonicalizer(limits);
+  auto fast_digest = canonicalizer.Digest(text);
   if (!canon.ok()) {
     if (StatusReason(canon.status()).empty()) std::abort();  // every error is typed
+    auto doc_error = json::Document::Parse(text, limits);
+    absl::Status want = doc_error.ok() ? json::CanonicalDigest(doc_error->root()).status()
+                                       : doc_error.status();
+    if (want != canon.status() || fast_digest.status() != want) std::abort();
     return 0;
   }
+  if (!fast_digest.ok() || *fast_digest != crypto::Sha256Digest(*canon)) std::abort();
   auto again = json::Canonicalize(*canon, limits);
   if (!again.ok() || *again != *canon) std::abort();
   auto doc = json::Document::Parse(text, limits);

@@ -1,0 +1,234 @@
+// The Canonicalizer's fast path (canonical form written while parsing, src/json/canonicalizer.cc)
+// against the Document path (Document::Parse + AppendCanonical), which every other test pins to
+// the reference. For each input: the same bytes, the same digest, the same error (reason, code,
+// offset, message) — and, where the test says so, proof that the fast path was really taken
+// (internal::TryFastCanonical), or really declined.
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "json/internal.h"
+#include "nooterra/crypto.h"
+#include "nooterra/json.h"
+#include "nooterra/status.h"
+
+namespace nooterra::json {
+namespace {
+
+// The Document path's verdict on `text`: canonical text, or the error.
+absl::StatusOr<std::string> DocumentPath(std::string_view text, const Limits& limits = {}) {
+  auto doc = Document::Parse(text, limits);
+  if (!doc.ok()) return doc.status();
+  std::string out;
+  if (absl::Status s = AppendCanonical(doc->root(), &out); !s.ok()) return s;
+  return out;
+}
+
+// Canonicalizer (both entry points) agrees with the Document path on `text`.
+void ExpectSameAsDocumentPath(std::string_view text, const Limits& limits = {}) {
+  SCOPED_TRACE(std::string(text.substr(0, 200)));
+  const absl::StatusOr<std::string> want = DocumentPath(text, limits);
+  Canonicalizer c(limits);
+  std::string got;
+  const absl::Status s = c.Canonicalize(text, &got);
+  const absl::StatusOr<crypto::Digest> digest = c.Digest(text);
+  if (want.ok()) {
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ(got, *want);
+    ASSERT_TRUE(digest.ok()) << digest.status();
+    EXPECT_EQ(crypto::HexEncode(*digest), crypto::Sha256Hex(*want));
+  } else {
+    EXPECT_EQ(s, want.status());  // code and message
+    EXPECT_EQ(StatusReason(s), StatusReason(want.status()));
+    EXPECT_EQ(StatusOffset(s), StatusOffset(want.status()));
+    EXPECT_TRUE(got.empty());
+    EXPECT_EQ(digest.status(), want.status());
+  }
+}
+
+void ExpectFast(std::string_view text, const Limits& limits = {}) {
+  std::string fast;
+  crypto::Digest digest;
+  EXPECT_TRUE(internal::TryFastCanonical(text, limits, &fast)) << text.substr(0, 200);
+  EXPECT_TRUE(internal::TryFastCanonicalDigest(text, limits, &digest)) << text.substr(0, 200);
+  ExpectSameAsDocumentPath(text, limits);
+}
+
+void ExpectDeclined(std::string_view text, const Limits& limits = {}) {
+  std::string fast;
+  crypto::Digest digest;
+  EXPECT_FALSE(internal::TryFastCanonical(text, limits, &fast)) << text.substr(0, 200);
+  EXPECT_FALSE(internal::TryFastCanonicalDigest(text, limits, &digest)) << text.substr(0, 200);
+  ExpectSameAsDocumentPath(text, limits);
+}
+
+TEST(FastPathTest, ProtocolShapedDocumentsTakeTheFastPath) {
+  const std::string agreement =
+      R"({"schemaVersion":"ToolCallAgreement.v1","toolId":"tool_x","callId":"call_1",)"
+      R"("terms":{"amountCents":"1500","currency":"USD","holdbackBps":1000,)"
+      R"("acceptance":{"schemaCheck":true,"minOutputBytes":1}},"expiresAt":null,)"
+      R"("metadata":{"purpose":"bench","retry":0},"createdAt":"2026-02-01T00:00:00.000Z"})";
+  ExpectFast(agreement);
+  ExpectFast(*Canonicalize(agreement));  // already canonical
+  ExpectFast(R"( { "b" : [ 1 , { "d" : 2 , "c" : 3 } ] , "a" : { } , "e" : [ ] } )");
+  ExpectFast("[]");
+  ExpectFast("{}");
+  ExpectFast(R"("just a string")");
+  ExpectFast("12345");
+  ExpectFast("true");
+  ExpectFast(" null ");
+  ExpectFast(R"({"k":false})");
+}
+
+TEST(FastPathTest, KeyOrderQuirks) {
+  // Array-index keys first, numerically; "01" and "4294967295" are not indices.
+  ExpectFast(R"({"b":1,"10":2,"2":3,"a":4,"01":5,"4294967295":6,"4294967294":7,"0":8})");
+  // UTF-16 order: U+FF61 (EF BD A1) sorts after U+1F600 (F0 9F 98 80) in UTF-16, before it in
+  // UTF-8 bytes.
+  ExpectFast("{\"\xEF\xBD\xA1\":1,\"\xF0\x9F\x98\x80\":2,\"z\":3}");
+  // Keys equal in their first 8 bytes.
+  ExpectFast(R"({"prefix12_b":1,"prefix12_a":2,"prefix12":3,"prefix1":4})");
+  // Duplicates: the last one wins, wherever the key sorts.
+  ExpectFast(R"({"b":1,"a":2,"b":3})");
+  ExpectFast(R"({"a":1,"a":2,"a":{"z":1,"y":2}})");
+  ExpectFast(R"({"a":1,"b":2,"a":3,"c":4,"b":5})");
+  // "__proto__" is dropped, at any depth, sorted or not.
+  ExpectFast(R"({"__proto__":1,"a":2})");
+  ExpectFast(R"({"a":2,"__proto__":{"x":1}})");
+  ExpectFast(R"({"x":{"a":1,"__proto__":2,"b":3}})");
+  // Wide objects (the std::sort branch) with duplicates.
+  std::string wide = "{";
+  for (int i = 0; i < 100; ++i) {
+    wide += (i ? "," : "") + std::string("\"k") + std::to_string((i * 37) % 60) + "\":" +
+            std::to_string(i);
+  }
+  ExpectFast(wide + "}");
+}
+
+TEST(FastPathTest, Numbers) {
+  ExpectFast("[0,-5,1.0,1.5,0.1,1e2,1E-7,1e-7,1e21,1e20,123456789012345,1234567890123456789]");
+  ExpectFast("[-1.5e-300,2.5e+300,0.000001,0.0000001,100e-2,-0.5]");
+  // Every token here grows on output ("1e20" prints 21 digits): the output buffer must grow.
+  std::string grow = "[";
+  for (int i = 0; i < 2000; ++i) grow += (i ? ",1e20" : "1e20");
+  ExpectFast(grow + "]");
+  ExpectFast(R"({"b":1e20,"a":1e20})");
+}
+
+TEST(FastPathTest, NonAsciiStringsAreCopied) {
+  ExpectFast("{\"caf\xC3\xA9\":\"\xE2\x82\xAC \xF0\x9F\x98\x80 \xED\x9F\xBF\"}");
+  ExpectFast("\"\xE2\x80\xA8\xE2\x80\xA9\"");  // U+2028/9 are not escaped by JSON.stringify
+  // Strings long enough for several 16-byte chunks, with multi-byte characters across chunks.
+  std::string s = "\"";
+  for (int i = 0; i < 50; ++i) s += "abcdefghijklmn\xC3\xA9";
+  ExpectFast(s + "\"");
+}
+
+TEST(FastPathTest, InputThatNeedsMoreThanCopyingIsDeclined) {
+  ExpectDeclined(R"({"a":"line\nbreak"})");
+  ExpectDeclined(R"({"a\u0062":1,"a":2})");
+  ExpectDeclined(R"(["\ud800"])");
+  ExpectDeclined(R"(["\/"])");
+  ExpectDeclined("[\"\xFF\"]");       // invalid UTF-8 -> U+FFFD
+  ExpectDeclined("{\"\xC3\":1}");     // truncated sequence in a key
+  ExpectDeclined("[\"\xED\xA0\x80\"]");  // an encoded surrogate is invalid UTF-8
+}
+
+TEST(FastPathTest, ErrorsAreTheDocumentPathsErrors) {
+  for (const char* text : {"", " ", "{", "[1,", R"({"a" 1})", R"({"a":1,})", "[1 2]", "-",
+                           "-0", "[-0]", "-0.0", "1e400", "[-1e400]", "01", "1.", "1e", "tru",
+                           "nul", R"({"a":1} x)", "[1]]", "{\"a\":\"\x01\"}", "\"abc",
+                           "\xEF\xBB\xBF{}", "{1:2}", R"({"a":[}])", std::string("[\0]", 3).c_str()}) {
+    ExpectSameAsDocumentPath(text);
+  }
+  ExpectSameAsDocumentPath(std::string("[1,\0]", 5));
+  ExpectSameAsDocumentPath(std::string("\"a\0b\"", 5));
+}
+
+TEST(FastPathTest, LimitsAreTheDocumentPathsLimits) {
+  Limits depth;
+  depth.depth_max = 3;
+  ExpectFast("[[[1]]]", depth);
+  ExpectDeclined("[[[[1]]]]", depth);
+  ExpectDeclined(R"({"a":{"b":{"c":{}}}})", depth);
+  Limits strings;
+  strings.string_bytes_max = 4;
+  ExpectFast(R"({"abcd":"wxyz"})", strings);
+  ExpectDeclined(R"({"abcde":1})", strings);
+  ExpectDeclined(R"(["vwxyz"])", strings);
+  Limits bytes;
+  bytes.document_bytes_max = 8;
+  ExpectFast("[1,2,3]", bytes);
+  ExpectDeclined("[1,2,3,4]", bytes);
+}
+
+TEST(FastPathTest, DeepUnsortedNestingFallsBackWithinItsBudget) {
+  // Every level unsorted: permuting once per level would move the document once per level.
+  // The fast path's linear move budget runs out and the Document path finishes the job.
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += R"({"z":1,"y":)";
+  deep += "0";
+  for (int i = 0; i < 200; ++i) deep += "}";
+  ExpectDeclined(deep);
+  // A couple of unsorted levels stay on the fast path.
+  ExpectFast(R"({"z":{"z":{"z":1,"a":2},"a":3},"a":4})");
+}
+
+TEST(FastPathTest, LargeArraysHashWhileParsing) {
+  // Over the 32 KiB flush threshold, with objects (unsorted, duplicated keys) inside elements
+  // and an array inside an object: only output no object can reorder is hashed early.
+  std::string big = "[";
+  for (int i = 0; i < 3000; ++i) {
+    big += (i ? "," : "") + std::string(R"({"n":)") + std::to_string(i) +
+           R"(,"list":[3,2,{"b":1,"a":2}],"a":"x","a":"y"})";
+  }
+  big += "]";
+  ExpectFast(big);
+  // Inside an object nothing may be hashed early: an unsorted one is permuted when it closes,
+  // a sorted one is not.
+  ExpectFast(R"({"z":)" + big + R"(,"a":[)" + big + "]}");
+  ExpectFast(R"({"a":[)" + big + R"(],"z":)" + big + "}");
+  ExpectFast(R"([{"z":)" + big + R"(,"a":1},)" + big + "]");
+}
+
+// Random documents with shuffled members, duplicates, whitespace, escapes and odd numbers:
+// whatever path each takes, the Canonicalizer must agree with the Document path.
+TEST(FastPathTest, RandomDocumentsAgreeWithTheDocumentPath) {
+  std::mt19937 rng(20261122);
+  auto pick = [&rng](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const std::vector<std::string> keys = {"a", "b", "10", "2", "01", "__proto__", "amount",
+                                         "amountCents", "\xC3\xA9", "\xF0\x9F\x98\x80",
+                                         "\xEF\xBD\xA1", "k\\n", "k\\u0041", "z"};
+  const std::vector<std::string> scalars = {"0", "-1", "1.5", "1e20", "1E-7", "-0", "true",
+                                            "false", "null", "\"s\"", "\"\\n\"", "\"\xC3\xA9\"",
+                                            "\"\\ud83d\\ude00\"", "123456789012345678", "1e400"};
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    const int kind = depth > 4 ? 0 : pick(4);
+    auto ws = [&] { return pick(4) == 0 ? std::string(" \n\t\r").substr(pick(4), 1) : ""; };
+    if (kind <= 1) return scalars[pick(static_cast<int>(scalars.size()))];
+    std::string s = kind == 2 ? "[" : "{";
+    const int n = pick(6);
+    for (int i = 0; i < n; ++i) {
+      if (i) s += ws() + "," + ws();
+      if (kind == 3) s += "\"" + keys[pick(static_cast<int>(keys.size()))] + "\"" + ws() + ":";
+      s += ws() + value(depth + 1);
+    }
+    return s + (kind == 2 ? "]" : "}");
+  };
+  int fast = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const std::string doc = value(0);
+    std::string ignored;
+    fast += internal::TryFastCanonical(doc, {}, &ignored);
+    ExpectSameAsDocumentPath(doc);
+    if (HasFailure()) return;
+  }
+  // Both paths must have been exercised for the comparison to mean anything.
+  EXPECT_GT(fast, 1000);
+  EXPECT_LT(fast, 3900);
+}
+
+}  // namespace
+}  // namespace nooterra::json
