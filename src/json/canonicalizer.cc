@@ -285,7 +285,7 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
         if (len + n + (size - tok.end) + kPadding > cap) {
           cap = 2 * (len + n) + (size - tok.end) + kPadding;
           if (cap > UINT32_MAX) return -1;  // member offsets are 32-bit
-          char* keep = s.reorder.Reserve(len);
+          char* keep = s.reorder.Reserve(len + 16);  // never null, even for len 0
           std::memcpy(keep, o, len);
           o = s.out.Reserve(cap);
           std::memcpy(o, keep, len);
