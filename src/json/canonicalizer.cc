@@ -201,6 +201,9 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
       if (c < 0x80) return false;
       const int n = internal::Utf8Sequence(reinterpret_cast<const uint8_t*>(p));
       if (n <= 0) return false;  // invalid UTF-8 decodes to U+FFFD: not a copy
+      // The sequence may run past the 16 bytes just stored (a lead byte at the end of a
+      // chunk): store its bytes before skipping them.
+      std::memcpy(to + (p - from), p, 4);
       p += n;
     }
     const size_t bytes = static_cast<size_t>(p - from) + 1;  // with both quotes

@@ -120,6 +120,14 @@ TEST(FastPathTest, Numbers) {
 TEST(FastPathTest, NonAsciiStringsAreCopied) {
   ExpectFast("{\"caf\xC3\xA9\":\"\xE2\x82\xAC \xF0\x9F\x98\x80 \xED\x9F\xBF\"}");
   ExpectFast("\"\xE2\x80\xA8\xE2\x80\xA9\"");  // U+2028/9 are not escaped by JSON.stringify
+  // A multi-byte character at every position relative to the 16-byte chunks (a lead byte at
+  // a chunk's end once lost its continuation bytes: found by fuzz_json).
+  for (const char* ch : {"\xC3\xA9", "\xEF\xBF\xBD", "\xF0\x9F\x98\x80"}) {
+    for (int pre = 0; pre < 40; ++pre) {
+      ExpectFast("[\"" + std::string(pre, 'a') + ch + "|bc\"]");
+      ExpectFast("{\"" + std::string(pre, 'k') + ch + "\":1,\"a\":2}");
+    }
+  }
   // Strings long enough for several 16-byte chunks, with multi-byte characters across chunks.
   std::string s = "\"";
   for (int i = 0; i < 50; ++i) s += "abcdefghijklmn\xC3\xA9";
