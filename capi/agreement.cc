@@ -100,6 +100,16 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
       case NOOTERRA_AGREEMENT_VOID:
         if (subject == nullptr) return capi::NullArgument("subject (the agreement hash)");
         return Deliver(kernel.Void(tenant, subject, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_DEPOSIT: {
+        // The batch's JSON form of nooterra_agreement_deposit, so that every batch operation is
+        // also a single call (the bindings' apply_text / applyText name any of them).
+        agreement::BatchOp op;
+        op.operation = agreement::Operation::kDeposit;
+        op.request_json = std::string(request);
+        op.now = now;
+        op.idempotency_key = idempotency_key;
+        return Deliver(kernel.Apply(tenant, op), out_result, out_already_existed);
+      }
       default:
         return MakeError(absl::StatusCode::kInvalidArgument, "AGREEMENT_OPERATION_UNKNOWN",
                          "operation must be one of NOOTERRA_AGREEMENT_*");

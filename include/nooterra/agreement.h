@@ -294,9 +294,11 @@ class Kernel {
   absl::StatusOr<std::string> GetWallet(std::string_view tenant, std::string_view agent_id,
                                         std::string_view currency) const;
 
- private:
-  // One operation by its enum (ApplyBatch's dispatch).
+  // One operation by its enum, as one batch entry would run it but in its own transaction (the
+  // C ABI's nooterra_agreement_apply for operations without a named method, e.g. the JSON deposit).
   absl::StatusOr<Result> Apply(std::string_view tenant, const BatchOp& op);
+
+ private:
 
   store::Store* store_;
   store::WriteTxn* batch_ = nullptr;  // set on the kernel ApplyBatch runs operations with

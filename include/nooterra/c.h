@@ -535,8 +535,8 @@ NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const cha
                                               int32_t* out_already_existed,
                                               nooterra_error_t** error);
 
-/* Batch-only operation: request = {"agentId","currency","amountCents"} (as
- * nooterra_agreement_deposit). */
+/* request = {"agentId","currency","amountCents"}: nooterra_agreement_deposit in the JSON form
+ * batches use; also accepted by nooterra_agreement_apply. */
 #define NOOTERRA_AGREEMENT_DEPOSIT 9
 
 /* One operation of a batch. Initialize with NOOTERRA_BATCH_OP_INIT. Pointers are borrowed for

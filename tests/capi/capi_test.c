@@ -577,6 +577,15 @@ static void test_store_ledger(void) {
     nooterra_buffer_dispose(&report);
     EXPECT_ERROR(nooterra_agreement_deposit(store, "tenant_c", "agt_payer", "USD", 7, "dep_c", &report, NULL, &err),
                  NOOTERRA_ALREADY_EXISTS, "IDEMPOTENCY_KEY_CONFLICT");
+    /* The batch's JSON deposit through the single call: the same record as nooterra_agreement_deposit. */
+    CHECK(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_DEPOSIT, NULL,
+                                   U("{\"agentId\":\"agt_payer\",\"currency\":\"USD\",\"amountCents\":100}"), 58,
+                                   "2026-01-01T00:00:00Z", "dep_c", &report, &existed, &err) == NOOTERRA_OK);
+    CHECK(existed == 1);
+    nooterra_buffer_dispose(&report);
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_DEPOSIT, NULL, U("{}"), 2,
+                                          "2026-01-01T00:00:00Z", "dep_c2", &report, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
     EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", 99, NULL, U("{}"), 2, "2026-01-01T00:00:00Z", "k",
                                           &report, NULL, &err),
                  NOOTERRA_INVALID_ARGUMENT, "AGREEMENT_OPERATION_UNKNOWN");
