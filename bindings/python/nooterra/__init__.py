@@ -441,9 +441,10 @@ class Store:
         if code is None:
             raise InvalidArgumentError(3, "INVALID_ARGUMENT", "AGREEMENT_OPERATION_UNKNOWN",
                                        f"operation must be one of {sorted(self._OPERATIONS)}")
-        text, existed = self._s.apply(tenant, code, subject, "" if request is None else _text(request), now,
-                                      idempotency_key)
-        return text, bool(existed)
+        if request is not None and not isinstance(request, (str, bytes)):
+            request = _text(request)
+        # One METH_FASTCALL call into the extension, inputs read in place (the hot path).
+        return _nooterra.apply_text(self._s, tenant, code, request, subject, now, idempotency_key)
 
     def apply_batch(self, tenant: str, operations: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
         """Group commit: runs the operations in order in ONE durable transaction.

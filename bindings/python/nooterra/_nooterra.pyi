@@ -1,5 +1,5 @@
 # Type stubs of the private extension module (the public API is nooterra/__init__.py).
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 ABI_VERSION: int
 VERSION: str
@@ -29,6 +29,8 @@ def policy_evaluate_settlement(policy: Optional[str], method: Optional[str], ver
 
 def policy_normalize(kind: int, policy: str) -> Tuple[str, str]: ...
 def to_json(value: object) -> Optional[str]: ...
+def apply_text(store: "Store", tenant: str, operation: int, request: Optional[Union[str, bytes]], subject: Optional[str],
+               now: str, idempotency_key: str) -> Tuple[str, bool]: ...
 
 class Store:
     def __init__(self, path: str, durable: bool, create: bool, map_bytes_max: int) -> None: ...

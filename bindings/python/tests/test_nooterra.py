@@ -10,6 +10,7 @@ import threading
 import unittest
 
 import nooterra
+from nooterra import _nooterra
 
 
 def reference_dir() -> str:
@@ -402,6 +403,34 @@ class Kernel(unittest.TestCase):
             self.assertEqual(ctx.exception.reason, "AGREEMENT_OPERATION_UNKNOWN")
             with self.assertRaises(nooterra.FailedPreconditionError):
                 store.apply_text("t", "fund", subject=h, now=now, idempotency_key="f2")  # already funded
+
+    def test_apply_text_inputs(self):
+        """apply_text reads its inputs in place in the extension (METH_FASTCALL): every accepted
+        request form gives the same bytes, and wrong inputs are errors, not crashes."""
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "text_inputs"), durable=False) as store:
+            request = {"agentId": "agt_a", "currency": "USD", "amountCents": 5}
+            as_dict, _ = store.apply_text("t", "deposit", request, now=now, idempotency_key="d1")
+            for form in (json.dumps(request), json.dumps(request).encode()):
+                text, existed = store.apply_text("t", "deposit", form, now=now, idempotency_key="d1")
+                self.assertEqual((text, existed), (as_dict, True))
+            with self.assertRaises(TypeError):
+                store.apply_text(7, "deposit", request, now=now, idempotency_key="d2")
+            with self.assertRaises(TypeError):
+                store.apply_text("t", "deposit", request, now=None, idempotency_key="d2")
+            with self.assertRaises(TypeError):
+                store.apply_text("t", "fund", subject=b"x", now=now, idempotency_key="d2")
+            with self.assertRaises(ValueError):
+                store.apply_text("t\0x", "deposit", request, now=now, idempotency_key="d2")
+            with self.assertRaises(nooterra.InvalidArgumentError):
+                store.apply_text("t", "deposit", "{not json", now=now, idempotency_key="d3")
+            with self.assertRaises(TypeError):
+                _nooterra.apply_text(object(), "t", 9, None, None, now, "k")
+            with self.assertRaises(TypeError):
+                _nooterra.apply_text(store._s, "t", 9, None, None, now)
+        with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+            store.apply_text("t", "deposit", request, now=now, idempotency_key="d4")
+        self.assertEqual(ctx.exception.reason, "STORE_CLOSED")
 
     def test_apply_batch_paths_agree(self):
         """A list of plain dicts takes the extension's one-pass path; any other iterable, or an
