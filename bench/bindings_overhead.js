@@ -65,16 +65,29 @@ async function settleReplayNs(n = 20000, rounds = 5) {
   await store.fund('t', h, { now, idempotencyKey: 'f1' });
   const request = { agreementHash: h, decisionId: 'd1', receiptId: 'r1', verificationStatus: 'green' };
   await store.settle('t', request, { now, idempotencyKey: 's1' });
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const samples = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) await store.settle('t', request, { now, idempotencyKey: 's1' });
     samples.push(Number(process.hrtime.bigint() - t0) / n);
   }
+  // applyTextSync (JSON text in and out, no thread hop) against the same C ABI call looped inside
+  // the addon, in this process, round by round: the added cost is the median per-round difference.
+  const text = JSON.stringify(request);
+  const sync = [], capi = [], added = [];
+  for (let r = 0; r < 7; r++) {
+    const c = store._s.benchApplyNs('t', 7, null, text, now, 's1', n);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) store.applyTextSync('t', 'settle', text, { now, idempotencyKey: 's1' });
+    const s = Number(process.hrtime.bigint() - t0) / n;
+    sync.push(s);
+    capi.push(c);
+    added.push(s - c);
+  }
   store.close();
   fs.rmSync(dir, { recursive: true, force: true });
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
+  return { awaited: median(samples), sync: median(sync), capi: median(capi), added: median(added) };
 }
 
 // NOOTERRA_BENCH_ONLY=batch: the batch figure alone (bench/batch_compare.sh).
@@ -83,8 +96,12 @@ const batchOnly = process.env.NOOTERRA_BENCH_ONLY === 'batch';
   const batch = await batchDepositsPerS();
   if (batchOnly) return console.log(JSON.stringify({ node_batch_deposits_per_s: Math.round(batch) }));
   const settle = await settleReplayNs();
+  const r1 = (x) => Math.round(x * 10) / 10;
   console.log(JSON.stringify({
-    node_settle_replay_ns: Math.round(settle * 10) / 10,
+    node_settle_replay_ns: r1(settle.awaited),
+    node_settle_replay_sync_ns: r1(settle.sync),
+    node_settle_replay_capi_ns: r1(settle.capi),
+    node_settle_added_ns: r1(settle.added),
     node_batch_deposits_per_s: Math.round(batch),
     node_call_overhead_ns: Math.round(nsPerCall(() => native.objectSchemaVersion(1)) * 10) / 10,
     node_canonical_hash_small_ns: Math.round(nsPerCall(() => nooterra.canonicalHash(doc), 100000) * 10) / 10,

@@ -220,6 +220,11 @@ export interface BatchOperation {
   now: string;
   idempotencyKey: string;
 }
+/** A kernel result as canonical JSON text, and whether it replayed an earlier call. */
+export interface TextResult {
+  text: string;
+  alreadyExisted: boolean;
+}
 export type BatchResult =
   | { ok: true; alreadyExisted: boolean; result: Record<string, any> }
   | { ok: false; code: string; codeNumber: number; reason: string; message: string };
@@ -258,6 +263,19 @@ export class Store {
    * reads subject, now and key as C strings); such an operation is refused before anything runs.
    */
   applyBatch(tenant: string, operations: BatchOperation[]): Promise<BatchResult[]>;
+  /**
+   * Any operation by its batch name, the result as canonical JSON text (not parsed). Options:
+   * subject (agreement hash, case id, agent id or escalation id, as the operation needs), now,
+   * idempotencyKey.
+   */
+  applyText(tenant: string, operation: BatchOperation['operation'], request: Json | null | undefined,
+    options: { subject?: string | null; now: string; idempotencyKey: string }): Promise<TextResult>;
+  /**
+   * applyText on the calling thread: no thread hop, but the event loop waits for the kernel call
+   * (and the fsync of a durable store). Throws instead of rejecting.
+   */
+  applyTextSync(tenant: string, operation: BatchOperation['operation'], request: Json | null | undefined,
+    options: { subject?: string | null; now: string; idempotencyKey: string }): TextResult;
   stateHash(tenant: string): Promise<string>;
   verifyLog(tenant: string): Promise<{ entries: number; headHash: string }>;
   replayFrom(source: Store, tenant: string): Promise<{ entries: number; stateHash: string }>;

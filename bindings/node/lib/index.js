@@ -358,6 +358,20 @@ function result(pair) {
   return r;
 }
 
+// Arguments of applyText / applyTextSync, checked: [code, subject|null, request text, now, key].
+function textCall(tenant, operation, request, opts) {
+  requireString(tenant, 'tenant');
+  const code = BATCH_OPERATIONS[operation];
+  if (typeof code !== 'number') {  // also 'constructor', 'toString', ... of the prototype
+    throw argumentError(`operation must be one of ${Object.keys(BATCH_OPERATIONS).join(', ')}`);
+  }
+  const o = options(opts, 'options');
+  const subject = o.subject === undefined || o.subject === null ? null : requireString(o.subject, 'options.subject');
+  const body = request === undefined || request === null ? '' : jsonText(request, 'request');
+  return [code, subject, body, requireString(o.now, 'options.now'),
+    requireString(o.idempotencyKey, 'options.idempotencyKey')];
+}
+
 function stepOptions(opts) {
   const o = options(opts, 'options');
   return [requireString(o.now, 'options.now'), requireString(o.idempotencyKey, 'options.idempotencyKey')];
@@ -516,6 +530,29 @@ class Store {
       fields[4 * i + 3] = text(o.idempotencyKey, i, 'idempotencyKey');
     }
     return JSON.parse(await this._s.applyBatch(tenant, codes, fields.join('\0')));
+  }
+  /**
+   * Any kernel operation by its applyBatch name (settle, fund, deposit, ...), with the result as
+   * canonical JSON text: resolves to {text, alreadyExisted}. For hot paths that store or forward
+   * results (no JSON.parse). Options: subject (the agreement hash for fund and void, the case id
+   * for submitVerdict, the agent id for setWalletPolicy, the escalation id for
+   * resolveEscalation), now, idempotencyKey. Rejects like the named methods.
+   */
+  async applyText(tenant, operation, request, opts) {
+    const [code, subject, body, now, key] = textCall(tenant, operation, request, opts);
+    const pair = await this._s.apply(tenant, code, subject, body, now, key);
+    return { text: pair[0], alreadyExisted: pair[1] };
+  }
+  /**
+   * applyText on the calling thread, returning {text, alreadyExisted} (throws instead of
+   * rejecting). No thread hop: the lowest latency per call, but the event loop waits for the
+   * kernel call — including the fsync of a durable store. Meant for latency-bound callers with a
+   * non-durable store or their own batching; prefer applyText or applyBatch otherwise.
+   */
+  applyTextSync(tenant, operation, request, opts) {
+    const [code, subject, body, now, key] = textCall(tenant, operation, request, opts);
+    const pair = this._s.applySync(tenant, code, subject, body, now, key);
+    return { text: pair[0], alreadyExisted: pair[1] };
   }
   /** SHA-256 of every record of the tenant: equal hashes mean byte-identical stores. */
   async stateHash(tenant) {

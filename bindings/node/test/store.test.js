@@ -80,6 +80,47 @@ test('settlement flow, idempotency and typed rejections', async (t) => {
   store.close(); // twice is a no-op
 });
 
+test('applyText and applyTextSync: canonical JSON text, the same bytes as the named methods', async (t) => {
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  const h = await openAgreement(store);
+  const funded = store.applyTextSync('t', 'fund', null, { subject: h, now: NOW, idempotencyKey: 'f1' });
+  assert.equal(funded.alreadyExisted, false);
+  assert.equal(nooterra.canonicalize(funded.text), funded.text);
+  // The async form and the named method replay the same call.
+  assert.deepEqual(await store.applyText('t', 'fund', undefined, { subject: h, now: NOW, idempotencyKey: 'f1' }),
+    { text: funded.text, alreadyExisted: true });
+  assert.deepEqual(await store.fund('t', h, { now: NOW, idempotencyKey: 'f1' }),
+    { ...JSON.parse(funded.text), alreadyExisted: true });
+  const request = { agreementHash: h, decisionId: 'd1', receiptId: 'r1', verificationStatus: 'green' };
+  const settled = store.applyTextSync('t', 'settle', request, { now: NOW, idempotencyKey: 's1' });
+  for (const form of [JSON.stringify(request), Buffer.from(JSON.stringify(request))]) {
+    assert.deepEqual(store.applyTextSync('t', 'settle', form, { now: NOW, idempotencyKey: 's1' }),
+      { text: settled.text, alreadyExisted: true });
+  }
+  // deposit, a batch-only operation before, works as a single call too.
+  const dep = { agentId: 'agt_buyer', currency: 'USD', amountCents: 5 };
+  const deposited = await store.applyText('t', 'deposit', dep, { now: NOW, idempotencyKey: 'd9' });
+  assert.equal(deposited.alreadyExisted, false);
+  assert.equal(nooterra.canonicalize(deposited.text), deposited.text);
+  assert.equal(store.applyTextSync('t', 'deposit', dep, { now: NOW, idempotencyKey: 'd9' }).alreadyExisted, true);
+  // Errors: thrown by the sync form, rejected by the async one, typed either way.
+  assert.throws(() => store.applyTextSync('t', 'fund', null, { subject: h, now: NOW, idempotencyKey: 'f2' }),
+    { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'TRANSITION_ILLEGAL' });
+  await assert.rejects(store.applyText('t', 'settle', '{', { now: NOW, idempotencyKey: 's2' }), { reason: 'JSON_SYNTAX' });
+  assert.throws(() => store.applyTextSync('t', 'pay', null, { now: NOW, idempotencyKey: 'k' }), { reason: 'ARGUMENT_TYPE' });
+  assert.throws(() => store.applyTextSync('t', 'constructor', null, { now: NOW, idempotencyKey: 'k' }),
+    { reason: 'ARGUMENT_TYPE' });
+  assert.throws(() => store.applyTextSync('t', 'fund', null, { subject: 7, now: NOW, idempotencyKey: 'k' }),
+    { reason: 'ARGUMENT_TYPE' });
+  assert.throws(() => store.applyTextSync('t', 'fund', null, { subject: h, now: NOW }), { reason: 'ARGUMENT_TYPE' });
+  // A NUL would truncate a C string (another tenant, another key): refused.
+  assert.throws(() => store.applyTextSync('t\0x', 'deposit', dep, { now: NOW, idempotencyKey: 'd10' }), TypeError);
+  await assert.rejects(store.applyText('t', 'deposit', dep, { now: NOW, idempotencyKey: 'd\0' }), TypeError);
+  store.close();
+  assert.throws(() => store.applyTextSync('t', 'deposit', dep, { now: NOW, idempotencyKey: 'd11' }),
+    { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'STORE_CLOSED' });
+});
+
 test('applyBatch: one commit, per-operation results, batch-level rejections', async (t) => {
   const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
   const deposit = { operation: 'deposit', request: { agentId: 'agt_buyer', currency: 'USD', amountCents: 70 },

@@ -28,7 +28,11 @@ async function agentFlow(dir: string): Promise<boolean> {
     const settled = await store.settle('t', { agreementHash: hash }, { now: '2026-01-01T00:00:00Z', idempotencyKey: 's' });
     const again: boolean = settled.alreadyExisted || deposit.alreadyExisted;
     const wallet = await store.wallet('t', 'agt');
-    return valid && report.ok && bundle.ok && again && canonical.length > 0 && mode === 'automatic' &&
+    const text: nooterra.TextResult = store.applyTextSync('t', 'deposit', { agentId: 'agt', currency: 'USD', amountCents: 1 },
+      { now: '2026-01-01T00:00:00Z', idempotencyKey: 'd2' });
+    const fundText: string = (await store.applyText('t', 'fund', null, { subject: hash, now: '2026-01-01T00:00:00Z',
+      idempotencyKey: 'f' })).text;
+    return text.text.length > 0 && fundText.length > 0 && valid && report.ok && bundle.ok && again && canonical.length > 0 && mode === 'automatic' &&
       wallet.available === balance && outcome !== 'deny';
   } catch (e) {
     const err = e as nooterra.NooterraError;
