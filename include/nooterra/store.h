@@ -118,6 +118,9 @@ class Cursor {
   // Positions at the first key >= prefix + from that starts with `prefix`; false when there is
   // none. Errors: INVALID_ARGUMENT (STORE_KEY_TOO_LONG), and LMDB's.
   absl::StatusOr<bool> Seek(std::string_view prefix, std::string_view from);
+  // Positions at the last key that starts with `prefix`; false when there is none. Next() then
+  // returns false. Errors as for Seek.
+  absl::StatusOr<bool> SeekLast(std::string_view prefix);
   // The next key that still starts with the last Seek's prefix; false at the end.
   absl::StatusOr<bool> Next();
   // The current entry (key without the tenant), valid until the next Seek or Next.

@@ -22,6 +22,7 @@
 #include <optional>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -99,8 +100,7 @@ class LedgerSpendView : public policy::SpendView {
  public:
   LedgerSpendView(const store::ReadTxn& txn, std::string_view tenant) : txn_(txn), tenant_(tenant) {}
 
-  // (from_ms, to_ms] on the offset axis is cut into maximal aligned runs of buckets (largest level
-  // first) and, where no bucket fits, the exact entries up to the next minute boundary.
+  // (from_ms, to_ms], i.e. [from + 1, to] on the offset axis, summed by SumRange below.
   absl::StatusOr<int64_t> Spent(std::string_view payer, std::string_view currency, policy::WindowScope scope,
                                 std::string_view key, int64_t from_ms, int64_t to_ms) const override {
     if (!cursor_) {
@@ -109,38 +109,101 @@ class LedgerSpendView : public policy::SpendView {
       cursor_.emplace(*std::move(opened));
     }
     const std::string scope_key = ScopeKey(scope, key);
-    const std::string entries = EntryPrefix(payer, currency);
-    const std::string buckets[3] = {SumPrefix(payer, currency, scope_key, 0), SumPrefix(payer, currency, scope_key, 1),
-                                    SumPrefix(payer, currency, scope_key, 2)};
-    int64_t pos = from_ms + 1 + kSpendTimeOffset, last = to_ms + kSpendTimeOffset;  // inclusive
+    Range r{EntryPrefix(payer, currency),
+            {SumPrefix(payer, currency, scope_key, 0), SumPrefix(payer, currency, scope_key, 1),
+             SumPrefix(payer, currency, scope_key, 2)},
+            scope,
+            key,
+            0,
+            -1};
+    if (absl::Status s = Span(r.entries, &r.first, &r.last); !s.ok()) return s;
     int64_t sum = 0;
-    while (pos <= last) {
-      int level = -1;
-      for (int l = 2; l >= 0 && level < 0; --l) {
-        if (pos % kSpendLevels[l] == 0 && pos + kSpendLevels[l] - 1 <= last) level = l;
-      }
-      absl::Status s;
-      if (level < 0) {
-        const int64_t end = std::min(last, (pos / kMinute + 1) * kMinute - 1);
-        s = AddEntries(entries, scope, key, pos, end, &sum);
-        pos = end + 1;
-      } else {
-        const int64_t size = kSpendLevels[level];
-        int64_t end = (last + 1) / size * size;  // exclusive: buckets wholly inside the window
-        if (level < 2) {  // stop where the next larger bucket would fit whole
-          const int64_t bigger = kSpendLevels[level + 1];
-          const int64_t next = (pos + bigger - 1) / bigger * bigger;
-          if (next + bigger - 1 <= last) end = std::min(end, next);
-        }
-        s = AddBuckets(buckets[level], pos / size, end / size, &sum);
-        pos = end;
-      }
-      if (!s.ok()) return s;
+    if (absl::Status s = SumRange(r, 2, from_ms + 1 + kSpendTimeOffset, to_ms + kSpendTimeOffset, &sum); !s.ok()) {
+      return s;
     }
     return sum;
   }
 
  private:
+  // What one window reads: the payer's exact entries and the scope's three bucket levels.
+  struct Range {
+    std::string entries;
+    std::string buckets[3];
+    policy::WindowScope scope;
+    std::string_view key;
+    int64_t first, last;  // offset times of the payer's first and last spend (none: first > last)
+  };
+
+  // The offset times of the first and last spend-log entries under `prefix`, read once per
+  // payer and currency per view (a policy's windows share them). Every sum is zero outside this
+  // span, so the reads it would take are skipped: a window ending now usually has nothing after
+  // it, and a bucket-minus-complement read then costs one bucket.
+  absl::Status Span(const std::string& prefix, int64_t* first, int64_t* last) const {
+    if (auto it = spans_.find(prefix); it != spans_.end()) {
+      std::tie(*first, *last) = it->second;
+      return absl::OkStatus();
+    }
+    const auto time_of = [&](std::string_view k, int64_t* t) -> absl::Status {
+      const std::string_view digits = k.substr(prefix.size(), 17);
+      if (digits.size() != 17 || std::from_chars(digits.data(), digits.data() + 17, *t).ec != std::errc()) {
+        return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("spend-log entry ", k, " has no time"));
+      }
+      return absl::OkStatus();
+    };
+    *first = 0;
+    *last = -1;
+    auto at = cursor_->Seek(prefix, "");
+    if (!at.ok()) return at.status();
+    if (*at) {
+      if (absl::Status s = time_of(cursor_->key(), first); !s.ok()) return s;
+      auto end = cursor_->SeekLast(prefix);
+      if (!end.ok()) return end.status();
+      if (!*end) return Error(Code::kDataLoss, "STORE_CORRUPT", "spend log changed while read");
+      if (absl::Status s = time_of(cursor_->key(), last); !s.ok()) return s;
+    }
+    spans_.emplace(prefix, std::make_pair(*first, *last));
+    return absl::OkStatus();
+  }
+
+  // Adds the spends with offset times in [a, b] (inclusive) using buckets of `level` and below
+  // (-1: the exact entries): the whole buckets inside, then the two partial ends (Partial).
+  absl::Status SumRange(const Range& r, int level, int64_t a, int64_t b, int64_t* sum) const {
+    if (a > b || a > r.last || b < r.first) return absl::OkStatus();
+    if (level < 0) return AddEntries(r.entries, r.scope, r.key, a, b, sum);
+    const int64_t size = kSpendLevels[level];
+    const int64_t first = (a + size - 1) / size, end = (b + 1) / size;  // whole buckets [first, end)
+    if (first < end) {
+      if (absl::Status s = AddBuckets(r.buckets[level], first, end, sum); !s.ok()) return s;
+      if (absl::Status s = Partial(r, level, a, first * size - 1, sum); !s.ok()) return s;
+      return Partial(r, level, end * size, b, sum);
+    }
+    const int64_t split = b / size * size;  // no whole bucket: [a, b] touches one or two buckets
+    if (split <= a) return Partial(r, level, a, b, sum);
+    if (absl::Status s = Partial(r, level, a, split - 1, sum); !s.ok()) return s;
+    return Partial(r, level, split, b, sum);
+  }
+
+  // [a, b] lies inside one bucket of `level` without covering it: read what is inside at the
+  // level below, or — when the inside is the larger part — the bucket minus what lies outside.
+  // Windows ending on a boundary (the common "last hour", "last day") then cost a few reads
+  // instead of a run of 59 minutes or 23 hours.
+  absl::Status Partial(const Range& r, int level, int64_t a, int64_t b, int64_t* sum) const {
+    if (a > b) return absl::OkStatus();
+    const int64_t size = kSpendLevels[level];
+    const int64_t bucket = a / size, start = bucket * size, last = start + size - 1;
+    const int64_t inside = b - a + 1;
+    if (inside <= size - inside) return SumRange(r, level - 1, a, b, sum);
+    int64_t outside = 0;
+    if (absl::Status s = SumRange(r, level - 1, start, a - 1, &outside); !s.ok()) return s;
+    if (absl::Status s = SumRange(r, level - 1, b + 1, last, &outside); !s.ok()) return s;
+    int64_t whole = 0;
+    if (absl::Status s = AddBuckets(r.buckets[level], bucket, bucket + 1, &whole); !s.ok()) return s;
+    if (__builtin_add_overflow(*sum, whole - outside, sum)) {
+      return Error(Code::kOutOfRange, "SPEND_OVERFLOW", "the spends in a window overflow int64");
+    }
+    return absl::OkStatus();
+  }
+
   // Sums the buckets [first, end) under `prefix`.
   absl::Status AddBuckets(const std::string& prefix, int64_t first, int64_t end, int64_t* sum) const {
     const Padded stop(end);
@@ -183,6 +246,7 @@ class LedgerSpendView : public policy::SpendView {
 
   // One cursor for every range read of this view (opened by the first Spent).
   mutable std::optional<store::Cursor> cursor_;
+  mutable std::unordered_map<std::string, std::pair<int64_t, int64_t>> spans_;  // see Span
   const store::ReadTxn& txn_;
   std::string_view tenant_;
 };

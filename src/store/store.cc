@@ -331,6 +331,33 @@ absl::StatusOr<bool> Cursor::Seek(std::string_view prefix, std::string_view from
   return InPrefix();
 }
 
+absl::StatusOr<bool> Cursor::SeekLast(std::string_view prefix) {
+  if (prefix.size() > kKeyBytesMax) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "STORE_KEY_TOO_LONG",
+                     StrCat("keys are at most ", kKeyBytesMax, " bytes"));
+  }
+  scoped_.resize(tenant_size_);
+  scoped_.append(prefix);
+  prefix_end_ = scoped_.size();
+  // The smallest key above every key with this prefix: the prefix with its last byte below 0xFF
+  // incremented and the rest dropped. The tenant's NUL separator guarantees one exists.
+  std::string bound = scoped_;
+  while (!bound.empty() && static_cast<unsigned char>(bound.back()) == 0xFF) bound.pop_back();
+  bound.back() = static_cast<char>(static_cast<unsigned char>(bound.back()) + 1);
+  MDB_val k = Val(bound), v;
+  int rc = mdb_cursor_get(cursor_, &k, &v, MDB_SET_RANGE);
+  if (rc == 0) {
+    rc = mdb_cursor_get(cursor_, &k, &v, MDB_PREV);
+  } else if (rc == MDB_NOTFOUND) {
+    rc = mdb_cursor_get(cursor_, &k, &v, MDB_LAST);
+  }
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return FromLmdb(rc, "seek last");
+  key_ = View(k);
+  value_ = View(v);
+  return InPrefix();
+}
+
 absl::StatusOr<bool> Cursor::Next() {
   MDB_val k, v;
   const int rc = mdb_cursor_get(cursor_, &k, &v, MDB_NEXT);

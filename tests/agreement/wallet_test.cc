@@ -350,6 +350,8 @@ TEST_F(Wallet, SpendLogWindowSumsEqualTheLocksInTheWindow) {
       int64_t at = base + static_cast<int64_t>(rng() % (3 * 86400000LL));
       if (i % 7 == 0) at = at / 60000 * 60000;
       if (i % 11 == 0) at = at / 3600000 * 3600000;
+      if (i % 13 == 0) at = at / 86400000 * 86400000;
+      if (i % 17 == 0) at = at / 3600000 * 3600000 - 1;  // the last ms of an hour
       const int64_t amount = 1 + static_cast<int64_t>(rng() % 500);
       internal::SpendContext spend{currencies[rng() % 2], counterparties[rng() % 3],
                                    std::string(64, static_cast<char>('a' + rng() % 4)), "test:" + std::to_string(i)};
@@ -368,6 +370,10 @@ TEST_F(Wallet, SpendLogWindowSumsEqualTheLocksInTheWindow) {
       const int64_t window = i % 3 == 0 ? lengths[rng() % 10] : 1 + static_cast<int64_t>(rng() % (4 * 86400000LL));
       int64_t now = base - 3600000 + static_cast<int64_t>(rng() % (4 * 86400000LL));
       if (i % 5 == 0) now = now / 60000 * 60000;
+      // Windows ending on hour and day boundaries (and 1 ms either side) take the bucket-minus-
+      // complement reads; others the direct ones.
+      if (i % 7 == 1) now = now / 3600000 * 3600000 + static_cast<int64_t>(rng() % 3) - 1;
+      if (i % 11 == 2) now = now / 86400000 * 86400000 + static_cast<int64_t>(rng() % 3) - 1;
       const auto scope = static_cast<policy::WindowScope>(rng() % 3);
       const std::string key = scope == policy::WindowScope::kCounterparty ? counterparties[rng() % 3]
                               : scope == policy::WindowScope::kAgreement ? std::string(64, static_cast<char>('a' + rng() % 4))

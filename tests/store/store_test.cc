@@ -116,6 +116,22 @@ TEST(Store, ACursorSeeksAndStepsInsideOnePrefixOfOneTenant) {
     EXPECT_FALSE(*cursor->Seek("c/", ""));
     EXPECT_EQ(StatusReason(cursor->Seek(std::string(400, 'k'), "").status()), "STORE_KEY_TOO_LONG");
     EXPECT_EQ(StatusReason(store::Cursor::Open(txn, Table::kIndex, "").status()), "STORE_TENANT_INVALID");
+    // SeekLast: the last key of a prefix, whatever follows it (another prefix, another tenant,
+    // the end of the table), and nothing for an empty prefix range.
+    EXPECT_TRUE(*cursor->SeekLast("a/"));
+    EXPECT_EQ(cursor->key(), "a/3");
+    EXPECT_FALSE(*cursor->Next());
+    EXPECT_TRUE(*cursor->SeekLast("b/"));  // followed by tenant_b's keys
+    EXPECT_EQ(cursor->key(), "b/1");
+    EXPECT_TRUE(*cursor->SeekLast(""));    // the tenant's last key
+    EXPECT_EQ(cursor->key(), "b/1");
+    EXPECT_FALSE(*cursor->SeekLast("a/4"));
+    EXPECT_FALSE(*cursor->SeekLast("0"));  // before every key of the tenant
+    EXPECT_EQ(StatusReason(cursor->SeekLast(std::string(400, 'k')).status()), "STORE_KEY_TOO_LONG");
+    auto b = store::Cursor::Open(txn, Table::kIndex, "tenant_b");
+    EXPECT_TRUE(*b->SeekLast("a/"));       // the table's last key: MDB_SET_RANGE finds nothing above
+    EXPECT_EQ(b->key(), "a/9");
+    EXPECT_FALSE(*b->SeekLast("b/"));
     return absl::OkStatus();
   }).ok());
 }
