@@ -18,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "json/internal.h"
@@ -63,6 +64,7 @@ struct Canonicalizer::FastState {
   std::vector<Member> members;
   std::vector<Frame> frames;
   std::vector<uint32_t> order;
+  std::vector<std::pair<uint64_t, uint32_t>> prefixes;  // (key prefix, member) for the common sort
 };
 
 namespace {
@@ -104,7 +106,30 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, char* o, s
   *move_budget -= body * 2;
   std::vector<uint32_t>& order = s.order;
   order.resize(n);
-  for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  // The common case first: every key "simple" (see Member) and no two sharing their first 8
+  // bytes. The prefixes alone then decide the order (and there can be no duplicate), so sort
+  // (prefix, position) pairs with plain integer compares: a third of the instructions of the
+  // general comparator for a 13-member agreement.
+  bool by_prefix = n <= 64;
+  for (uint32_t i = 0; i < n && by_prefix; ++i) by_prefix = m[i].simple;
+  if (by_prefix) {
+    std::vector<std::pair<uint64_t, uint32_t>>& pk = s.prefixes;
+    pk.resize(n);
+    for (uint32_t i = 0; i < n; ++i) pk[i] = {m[i].prefix, i};
+    for (uint32_t i = 1; i < n; ++i) {
+      const std::pair<uint64_t, uint32_t> v = pk[i];
+      uint32_t j = i;
+      for (; j > 0 && pk[j - 1].first > v.first; --j) pk[j] = pk[j - 1];
+      pk[j] = v;
+    }
+    for (uint32_t i = 0; i < n && by_prefix; ++i) {
+      by_prefix = i == 0 || pk[i - 1].first != pk[i].first;
+      order[i] = pk[i].second;
+    }
+  }
+  if (!by_prefix) {
+    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  }
   // Canonical order, ties (duplicate keys) by input position so the last one sorts last. An
   // equal pair is always compared directly by either sort, so `duplicates` is exact.
   bool duplicates = false;
@@ -116,7 +141,9 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, char* o, s
     duplicates = true;
     return a < b;
   };
-  if (n <= 24) {
+  if (by_prefix) {
+    // sorted above
+  } else if (n <= 24) {
     // Insertion sort: fewer comparisons and no call overhead at protocol objects' sizes.
     for (uint32_t i = 1; i < n; ++i) {
       const uint32_t v = order[i];
