@@ -550,9 +550,19 @@ class Store {
    * non-durable store or their own batching; prefer applyText or applyBatch otherwise.
    */
   applyTextSync(tenant, operation, request, opts) {
-    const [code, subject, body, now, key] = textCall(tenant, operation, request, opts);
-    const pair = this._s.applySync(tenant, code, subject, body, now, key);
-    return { text: pair[0], alreadyExisted: pair[1] };
+    // The common call checked inline (no intermediate array: this is a per-call hot path);
+    // anything else goes through textCall, which throws the precise error or normalizes.
+    const code = BATCH_OPERATIONS[operation];
+    let subject = opts?.subject ?? null;
+    let body = request;
+    if (typeof tenant !== 'string' || typeof code !== 'number' || typeof body !== 'string' ||
+        (subject !== null && typeof subject !== 'string') || typeof opts?.now !== 'string' ||
+        typeof opts?.idempotencyKey !== 'string') {
+      [, subject, body] = textCall(tenant, operation, request, opts);
+    }
+    const flag = this._flag ?? (this._flag = new Int32Array(1));  // the addon writes alreadyExisted here
+    const text = this._s.applySync(tenant, code, subject, body, opts.now, opts.idempotencyKey, flag);
+    return { text, alreadyExisted: flag[0] === 1 };
   }
   /** SHA-256 of every record of the tenant: equal hashes mean byte-identical stores. */
   async stateHash(tenant) {
