@@ -8,6 +8,7 @@ randomness. Calls that hash, sign, verify or touch the store release the GIL.
 
 from __future__ import annotations
 
+import functools as _functools
 import json as _json
 from enum import IntEnum
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
@@ -35,6 +36,7 @@ Json = Union[str, bytes, Mapping[str, Any]]
 # The fallback for values the extension's writer declines (json.dumps with keyword arguments
 # would build a new JSONEncoder per call).
 _ENCODER = _json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_nooterra._set_json_encoder(_ENCODER.encode)  # requests the extension's own writer refuses
 
 
 def _text(value: Json) -> str:
@@ -340,6 +342,9 @@ class Store:
     def __init__(self, path: str, *, durable: bool = True, create: bool = True,
                  map_bytes_max: int = 0) -> None:
         self._s = _nooterra.Store(str(path), durable, create, map_bytes_max)
+        # The per-call hot path without a Python frame: apply_text below, done in the extension
+        # (functools.partial is a C callable), ~0.4 µs less a call. Same arguments, same results.
+        self.apply_text = _functools.partial(_nooterra.apply_text_kw, self._s)
 
     def __enter__(self) -> "Store":
         return self
@@ -437,14 +442,10 @@ class Store:
         text — what the C and C++ APIs return — and whether it replayed an earlier call. For hot
         paths that store or forward results: it skips decoding them into dicts (for a settlement,
         most of the binding's cost per call). Raises like the named methods."""
-        code = self._OPERATIONS.get(operation)
-        if code is None:
-            raise InvalidArgumentError(3, "INVALID_ARGUMENT", "AGREEMENT_OPERATION_UNKNOWN",
-                                       f"operation must be one of {sorted(self._OPERATIONS)}")
-        if request is not None and not isinstance(request, (str, bytes)):
-            request = _text(request)
-        # One METH_FASTCALL call into the extension, inputs read in place (the hot path).
-        return _nooterra.apply_text(self._s, tenant, code, request, subject, now, idempotency_key)
+        # Each Store binds this name to the extension's apply_text_kw in __init__; this body is the
+        # same call, for the class attribute (documentation, subclasses calling it explicitly).
+        return _nooterra.apply_text_kw(self._s, tenant, operation, request, subject=subject, now=now,
+                                       idempotency_key=idempotency_key)
 
     def apply_batch(self, tenant: str, operations: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
         """Group commit: runs the operations in order in ONE durable transaction.

@@ -324,7 +324,98 @@ PyObject* ApplyTextFast(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return nullptr;
 }
 
+// The package's json.JSONEncoder().encode, for requests AppendJson refuses. A raw, deliberately
+// never-released reference: a py::object here would be released by a static destructor after
+// the interpreter has finalized (no GIL), which aborts the process at exit.
+PyObject* g_json_encoder = nullptr;
+
+// Operation names of Store.apply_text / apply_batch -> NOOTERRA_AGREEMENT_* (sorted by name: the
+// error message lists them in this order, as the Python layer did).
+constexpr std::pair<const char*, int32_t> kOperations[] = {
+    {"create_agreement", NOOTERRA_AGREEMENT_CREATE},   {"deposit", NOOTERRA_AGREEMENT_DEPOSIT},
+    {"fund", NOOTERRA_AGREEMENT_FUND},                 {"lock_hold", NOOTERRA_AGREEMENT_LOCK_HOLD},
+    {"open_dispute", NOOTERRA_AGREEMENT_OPEN_DISPUTE}, {"resolve_escalation", NOOTERRA_AGREEMENT_RESOLVE_ESCALATION},
+    {"set_wallet_policy", NOOTERRA_AGREEMENT_SET_WALLET_POLICY}, {"settle", NOOTERRA_AGREEMENT_SETTLE},
+    {"submit_evidence", NOOTERRA_AGREEMENT_SUBMIT_EVIDENCE}, {"submit_verdict", NOOTERRA_AGREEMENT_SUBMIT_VERDICT},
+    {"void", NOOTERRA_AGREEMENT_VOID}};
+
+// apply_text_kw(store, tenant, operation, request=None, *, subject=None, now, idempotency_key)
+//   -> (result JSON text, already_existed)
+// Store.apply_text itself (the package binds it to each Store with functools.partial, so a call
+// runs no Python frame): the operation by name, a request as str, bytes, None or plain data
+// (written by AppendJson, else by the package's JSON encoder), then ApplyTextFast.
+PyObject* ApplyTextKw(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (nargs < 3 || nargs > 4) {
+    PyErr_SetString(PyExc_TypeError, "apply_text(tenant, operation, request=None, *, subject=None, now, idempotency_key)");
+    return nullptr;
+  }
+  PyObject* request = nargs == 4 ? args[3] : Py_None;
+  PyObject* subject = Py_None;
+  PyObject* now = nullptr;
+  PyObject* key = nullptr;
+  const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
+  for (Py_ssize_t i = 0; i < nkw; ++i) {
+    PyObject* name = PyTuple_GET_ITEM(kwnames, i);
+    PyObject* value = args[nargs + i];
+    if (PyUnicode_CompareWithASCIIString(name, "now") == 0) {
+      now = value;
+    } else if (PyUnicode_CompareWithASCIIString(name, "idempotency_key") == 0) {
+      key = value;
+    } else if (PyUnicode_CompareWithASCIIString(name, "subject") == 0) {
+      subject = value;
+    } else if (PyUnicode_CompareWithASCIIString(name, "request") == 0 && nargs == 3) {
+      request = value;
+    } else {
+      PyErr_Format(PyExc_TypeError, "apply_text() got an unexpected keyword argument '%U'", name);
+      return nullptr;
+    }
+  }
+  if (now == nullptr || key == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "apply_text() missing keyword argument 'now' or 'idempotency_key'");
+    return nullptr;
+  }
+  try {
+    int32_t code = -1;
+    if (PyUnicode_Check(args[2])) {
+      for (const auto& [op_name, op_code] : kOperations) {
+        if (PyUnicode_CompareWithASCIIString(args[2], op_name) == 0) code = op_code;
+      }
+    }
+    if (code < 0) {
+      std::string names;
+      for (const auto& op : kOperations) names += std::string(names.empty() ? "[" : ", ") + "'" + op.first + "'";
+      RaiseWith(NOOTERRA_INVALID_ARGUMENT, "AGREEMENT_OPERATION_UNKNOWN", "operation must be one of " + names + "]");
+    }
+    py::object text;  // keeps a serialized request alive for the call
+    if (request != Py_None && !PyUnicode_Check(request) && !PyBytes_Check(request)) {
+      std::string out;
+      if (AppendJson(request, &out, 0)) {
+        text = py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(out.data(), static_cast<Py_ssize_t>(out.size()), "strict"));
+        if (!text) throw py::error_already_set();
+      } else {
+        if (g_json_encoder == nullptr) throw py::type_error("request must be JSON text or plain data");
+        text = py::reinterpret_borrow<py::object>(g_json_encoder)(py::handle(request));
+      }
+      request = text.ptr();
+    }
+    PyObject* const call[] = {args[0], args[1], py::int_(code).release().ptr(), request, subject, now, key};
+    PyObject* result = ApplyTextFast(self, call, 7);
+    Py_DECREF(call[2]);
+    return result;
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
 PyMethodDef kFastMethods[] = {
+    {"apply_text_kw", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ApplyTextKw)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "apply_text_kw(store, tenant, operation, request=None, *, subject=None, now, idempotency_key) -> (text, existed)"},
     {"apply_text", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ApplyTextFast)), METH_FASTCALL,
      "apply_text(store, tenant, operation, request, subject, now, idempotency_key) -> (text, existed)"},
     {nullptr, nullptr, 0, nullptr}};
@@ -337,6 +428,11 @@ PYBIND11_MODULE(_nooterra, m) {
   m.attr("VERSION") = py::str(nooterra_version_string());
 
   m.def("_set_error_factory", [](py::object f) { g_error_factory = std::move(f); });
+  m.def("_set_json_encoder", [](py::object f) {
+    PyObject* old = g_json_encoder;
+    g_json_encoder = f.release().ptr();
+    Py_XDECREF(old);
+  });
   if (PyModule_AddFunctions(m.ptr(), kFastMethods) != 0) throw py::error_already_set();
   // _bench_apply_ns(store, tenant, operation, request, subject, now, key, n) -> ns per call of
   // the bare C ABI call, looped here with the GIL released: the same-process baseline that

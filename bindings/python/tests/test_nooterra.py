@@ -424,6 +424,19 @@ class Kernel(unittest.TestCase):
                 store.apply_text("t\0x", "deposit", request, now=now, idempotency_key="d2")
             with self.assertRaises(nooterra.InvalidArgumentError):
                 store.apply_text("t", "deposit", "{not json", now=now, idempotency_key="d3")
+            # The per-instance fast binding and the class attribute are the same call.
+            self.assertEqual(nooterra.Store.apply_text(store, "t", "deposit", request=request, now=now,
+                                                       idempotency_key="d1"), (as_dict, True))
+            self.assertEqual(store.apply_text("t", "deposit", request=request, now=now, idempotency_key="d1"),
+                             (as_dict, True))
+            with self.assertRaises(TypeError):
+                store.apply_text("t", "deposit", request, now=now)  # no idempotency_key
+            with self.assertRaises(TypeError):
+                store.apply_text("t", "deposit", request, now=now, idempotency_key="d1", extra=1)
+            with self.assertRaises(TypeError):
+                store.apply_text("t", now=now, idempotency_key="d1")
+            with self.assertRaises(TypeError):  # neither JSON text nor JSON-serializable data
+                store.apply_text("t", "deposit", {"agentId": object()}, now=now, idempotency_key="d5")
             with self.assertRaises(TypeError):
                 _nooterra.apply_text(object(), "t", 9, None, None, now, "k")
             with self.assertRaises(TypeError):
