@@ -347,6 +347,29 @@ class BatchThread {
   std::thread thread_;
 };
 
+// The arguments of apply / applySync / benchApplyNs: (tenant, operation, subject|null,
+// requestJson, now, idempotencyKey), converted once, and the C ABI call they make.
+struct ApplyArgs {
+  std::string tenant;
+  int32_t op = 0;
+  std::optional<std::string> subject;
+  std::string request, now, key;
+  static ApplyArgs From(const Napi::CallbackInfo& info) {
+    ApplyArgs a;
+    a.tenant = CStr(info, 0);
+    a.op = Int(info, 1);
+    a.subject = OptCStr(info, 2);
+    a.request = Str(info, 3);
+    a.now = CStr(info, 4);
+    a.key = CStr(info, 5);
+    return a;
+  }
+  int32_t Apply(nooterra_store_t* h, nooterra_buffer_t* out, int32_t* existed, nooterra_error_t** err) const {
+    return nooterra_agreement_apply(h, tenant.c_str(), op, subject ? subject->c_str() : nullptr, U(request),
+                                    request.size(), now.c_str(), key.c_str(), out, existed, err);
+  }
+};
+
 // Wraps one nooterra_store_t. Every operation returns a Promise and runs on the pool. The C
 // handle is closed only when the JS side has closed it AND no queued call still uses it, so a
 // queued call can never run against a handle that was freed and reused by a later open.
@@ -476,10 +499,7 @@ class Store : public Napi::ObjectWrap<Store> {
   Napi::Value ApplySync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closed_) throw MakeError(env, {NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED", "the store is closed", -1});
-    const std::string tenant = CStr(info, 0);
-    const int32_t op = Int(info, 1);
-    const std::optional<std::string> subject = OptCStr(info, 2);
-    const std::string request = Str(info, 3), now = CStr(info, 4), key = CStr(info, 5);
+    const ApplyArgs args = ApplyArgs::From(info);
     if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
         info[6].As<Napi::Int32Array>().ElementLength() < 1) {
       throw Napi::TypeError::New(env, "argument 6 must be an Int32Array of length >= 1");
@@ -487,10 +507,7 @@ class Store : public Napi::ObjectWrap<Store> {
     int32_t* flag = info[6].As<Napi::Int32Array>().Data();
     Buffer b;
     int32_t existed = 0;
-    Call(env, [&](nooterra_error_t** err) {
-      return nooterra_agreement_apply(handle_, tenant.c_str(), op, subject ? subject->c_str() : nullptr, U(request),
-                                      request.size(), now.c_str(), key.c_str(), &b.b, &existed, err);
-    });
+    Call(env, [&](nooterra_error_t** err) { return args.Apply(handle_, &b.b, &existed, err); });
     *flag = existed == 1 ? 1 : 0;
     return JsText(env, reinterpret_cast<const char*>(b.b.data), b.b.size);
   }
@@ -500,34 +517,23 @@ class Store : public Napi::ObjectWrap<Store> {
   Napi::Value BenchApplyNs(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closed_) throw MakeError(env, {NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED", "the store is closed", -1});
-    const std::string tenant = CStr(info, 0);
-    const int32_t op = Int(info, 1);
-    const std::optional<std::string> subject = OptCStr(info, 2);
-    const std::string request = Str(info, 3), now = CStr(info, 4), key = CStr(info, 5);
+    const ApplyArgs args = ApplyArgs::From(info);
     const int64_t n = Int64(info, 6);
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < n; ++i) {
       Buffer b;
       int32_t existed = 0;
-      Call(env, [&](nooterra_error_t** err) {
-        return nooterra_agreement_apply(handle_, tenant.c_str(), op, subject ? subject->c_str() : nullptr, U(request),
-                                        request.size(), now.c_str(), key.c_str(), &b.b, &existed, err);
-      });
+      Call(env, [&](nooterra_error_t** err) { return args.Apply(handle_, &b.b, &existed, err); });
     }
     const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
     return Napi::Number::New(env, ns / static_cast<double>(n > 0 ? n : 1));
   }
   // apply(tenant, operation, subject|null, requestJson, now, idempotencyKey)
   Napi::Value Apply(const Napi::CallbackInfo& info) {
-    std::string tenant = CStr(info, 0);
-    const int32_t op = Int(info, 1);
-    std::optional<std::string> subject = OptCStr(info, 2);
-    std::string request = Str(info, 3), now = CStr(info, 4), key = CStr(info, 5);
-    return Run(info, Shape::kTextAndFlag, [=](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+    return Run(info, Shape::kTextAndFlag, [args = ApplyArgs::From(info)](nooterra_store_t* h, Outcome& out,
+                                                                           nooterra_error_t** err) {
       Buffer b;
-      const int32_t rc =
-          nooterra_agreement_apply(h, tenant.c_str(), op, subject ? subject->c_str() : nullptr, U(request),
-                                   request.size(), now.c_str(), key.c_str(), &b.b, &out.flag, err);
+      const int32_t rc = args.Apply(h, &b.b, &out.flag, err);
       out.text = b.str();
       return rc;
     });
