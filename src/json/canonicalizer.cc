@@ -190,7 +190,7 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
   if (input.size() > max) return -1;
   const size_t size = input.size();
   char* const t = s.text.Reserve(size + kPadding);
-  std::memcpy(t, input.data(), size);
+  if (size > 0) std::memcpy(t, input.data(), size);  // data() may be null when empty
   std::memset(t + size, 0, kPadding);
   if (size >= 3 && std::memcmp(t, "\xEF\xBB\xBF", 3) == 0) return -1;  // JSON_BOM
   // Copied tokens never make the output longer than the input consumed so far and a reorder

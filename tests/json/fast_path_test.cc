@@ -151,6 +151,7 @@ TEST(FastPathTest, ErrorsAreTheDocumentPathsErrors) {
                            "\xEF\xBB\xBF{}", "{1:2}", R"({"a":[}])"}) {
     ExpectSameAsDocumentPath(text);
   }
+  ExpectSameAsDocumentPath(std::string_view());  // null data, size 0 (the C ABI passes these)
   ExpectSameAsDocumentPath(std::string("[\0]", 3));
   ExpectSameAsDocumentPath(std::string("[1,\0]", 5));
   ExpectSameAsDocumentPath(std::string("\"a\0b\"", 5));
