@@ -560,8 +560,9 @@ class Store {
         typeof opts?.idempotencyKey !== 'string') {
       [, subject, body] = textCall(tenant, operation, request, opts);
     }
-    const flag = this._flag ?? (this._flag = new Int32Array(1));  // the addon writes alreadyExisted here
-    const text = this._s.applySync(tenant, code, subject, body, opts.now, opts.idempotencyKey, flag);
+    const text = this._s.applySync(tenant, code, subject, body, opts.now, opts.idempotencyKey);
+    // The addon wrote alreadyExisted into the store's own Int32Array (cheaper than returning a pair).
+    const flag = this._flag ?? (this._flag = this._s.syncFlag);
     return { text, alreadyExisted: flag[0] === 1 };
   }
   /** SHA-256 of every record of the tenant: equal hashes mean byte-identical stores. */

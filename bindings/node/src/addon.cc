@@ -28,6 +28,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "nooterra/c.h"
 
 namespace {
@@ -77,19 +81,36 @@ struct Buffer {
 
 const uint8_t* U(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
-// A JS string of UTF-8 bytes. Kernel results are nearly always ASCII, and an ASCII text is also
-// Latin-1, which V8 copies as a one-byte string without decoding: measured ~1 µs less for a 3 KB
-// settlement result than napi_create_string_utf8.
-Napi::String JsText(Napi::Env env, const char* data, size_t size) {
-  uint64_t high = 0;
+// True when no byte has its high bit set. 64 bytes per step: a settlement result is ~3 KB, and
+// the byte-at-a-time form of this scan was a measurable part of applySync.
+bool IsAscii(const char* data, size_t size) {
   size_t i = 0;
+#if defined(__SSE2__)
+  __m128i acc = _mm_setzero_si128();
+  for (; i + 64 <= size; i += 64) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + 16));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + 32));
+    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + 48));
+    acc = _mm_or_si128(acc, _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)));
+  }
+  if (_mm_movemask_epi8(acc) != 0) return false;
+#endif
+  uint64_t high = 0;
   for (; i + 8 <= size; i += 8) {
     uint64_t w;
     std::memcpy(&w, data + i, 8);
     high |= w;
   }
   for (; i < size; ++i) high |= static_cast<unsigned char>(data[i]);
-  if ((high & 0x8080808080808080ull) == 0) {
+  return (high & 0x8080808080808080ull) == 0;
+}
+
+// A JS string of UTF-8 bytes. Kernel results are nearly always ASCII, and an ASCII text is also
+// Latin-1, which V8 copies as a one-byte string without decoding: measured ~1 µs less for a 3 KB
+// settlement result than napi_create_string_utf8.
+Napi::String JsText(Napi::Env env, const char* data, size_t size) {
+  if (IsAscii(data, size)) {
     napi_value v;
     if (napi_create_string_latin1(env, data, size, &v) != napi_ok) throw Napi::Error::New(env, "string allocation failed");
     return Napi::String(env, v);
@@ -100,7 +121,9 @@ Napi::String JsText(Napi::Env env, const char* data, size_t size) {
 // ---------------------------------------------------------------------------------------------
 // Argument conversion (lib/index.js has already checked types; these are the last line)
 
-std::string Str(const Napi::CallbackInfo& info, size_t i) {
+// A string argument as UTF-8, whatever it contains (JSON and byte inputs: a NUL there is the
+// parser's to report, with its position).
+std::string RawStr(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a string");
   // One conversion into a stack buffer for the short strings most arguments are (Utf8Value asks
   // V8 for the length first, then converts: two passes, ~0.1 µs each per argument).
@@ -112,29 +135,25 @@ std::string Str(const Napi::CallbackInfo& info, size_t i) {
   if (len + 1 < sizeof buf) return std::string(buf, len);
   return info[i].As<Napi::String>().Utf8Value();  // possibly truncated: convert whole
 }
-std::optional<std::string> OptStr(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
-  return Str(info, i);
-}
-// A string the C ABI takes as a C string: a NUL inside could only truncate it (a different
-// tenant or key), so it is refused.
-std::string CStr(const Napi::CallbackInfo& info, size_t i) {
-  std::string s = Str(info, i);
+// A string argument the C ABI takes as a C string (tenant, key, id, path, PEM, ...): a NUL
+// inside could only truncate it (a different tenant or key), so it is refused.
+std::string Str(const Napi::CallbackInfo& info, size_t i) {
+  std::string s = RawStr(info, i);
   if (s.find('\0') != std::string::npos) {
     throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must not contain NUL characters");
   }
   return s;
 }
-std::optional<std::string> OptCStr(const Napi::CallbackInfo& info, size_t i) {
+std::optional<std::string> OptStr(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
-  return CStr(info, i);
+  return Str(info, i);
 }
 std::string Bytes(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsBuffer()) {
     auto b = info[i].As<Napi::Buffer<uint8_t>>();
     return std::string(reinterpret_cast<const char*>(b.Data()), b.Length());
   }
-  return Str(info, i);
+  return RawStr(info, i);
 }
 int32_t Int(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a number");
@@ -347,26 +366,56 @@ class BatchThread {
   std::thread thread_;
 };
 
+// A string argument converted once, without a heap allocation when it is short: the per-call
+// applySync path converts five of them (std::string copies cost a malloc/free pair each for
+// anything past 15 bytes). Movable, so the async apply can carry it to the pool.
+class ArgText {
+ public:
+  static ArgText Read(const Napi::CallbackInfo& info, size_t i, bool c_string) {
+    if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a string");
+    ArgText t;
+    if (napi_get_value_string_utf8(info.Env(), info[i], t.small_, sizeof t.small_, &t.size_) != napi_ok) {
+      throw Napi::Error::New(info.Env(), "argument " + std::to_string(i) + " could not be read");
+    }
+    if (t.size_ + 1 >= sizeof t.small_) {  // possibly truncated: convert whole
+      t.big_ = info[i].As<Napi::String>().Utf8Value();
+      t.size_ = t.big_.size();
+      t.heap_ = true;
+    }
+    if (c_string && std::memchr(t.data(), '\0', t.size_) != nullptr) {
+      throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must not contain NUL characters");
+    }
+    return t;
+  }
+  // The text, NUL-terminated.
+  const char* data() const { return heap_ ? big_.c_str() : small_; }
+  size_t size() const { return size_; }
+
+ private:
+  char small_[240];
+  std::string big_;
+  size_t size_ = 0;
+  bool heap_ = false;
+};
+
 // The arguments of apply / applySync / benchApplyNs: (tenant, operation, subject|null,
 // requestJson, now, idempotencyKey), converted once, and the C ABI call they make.
 struct ApplyArgs {
-  std::string tenant;
+  ArgText tenant;
   int32_t op = 0;
-  std::optional<std::string> subject;
-  std::string request, now, key;
+  std::optional<ArgText> subject;
+  ArgText request, now, key;
   static ApplyArgs From(const Napi::CallbackInfo& info) {
-    ApplyArgs a;
-    a.tenant = CStr(info, 0);
-    a.op = Int(info, 1);
-    a.subject = OptCStr(info, 2);
-    a.request = Str(info, 3);
-    a.now = CStr(info, 4);
-    a.key = CStr(info, 5);
-    return a;
+    // Braced initialisation runs left to right: the first bad argument is the one reported.
+    return ApplyArgs{ArgText::Read(info, 0, true), Int(info, 1),
+                     info[2].IsUndefined() || info[2].IsNull() ? std::nullopt
+                                                               : std::optional<ArgText>(ArgText::Read(info, 2, true)),
+                     ArgText::Read(info, 3, false), ArgText::Read(info, 4, true), ArgText::Read(info, 5, true)};
   }
   int32_t Apply(nooterra_store_t* h, nooterra_buffer_t* out, int32_t* existed, nooterra_error_t** err) const {
-    return nooterra_agreement_apply(h, tenant.c_str(), op, subject ? subject->c_str() : nullptr, U(request),
-                                    request.size(), now.c_str(), key.c_str(), out, existed, err);
+    return nooterra_agreement_apply(h, tenant.data(), op, subject ? subject->data() : nullptr,
+                                    reinterpret_cast<const uint8_t*>(request.data()), request.size(), now.data(),
+                                    key.data(), out, existed, err);
   }
 };
 
@@ -385,6 +434,7 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::RegisterAgent>("registerAgent"),
                         InstanceMethod<&Store::Deposit>("deposit"), InstanceMethod<&Store::Apply>("apply"),
                         InstanceMethod<&Store::ApplySync>("applySync"),
+                        InstanceAccessor<&Store::SyncFlag>("syncFlag"),
                         InstanceMethod<&Store::BenchApplyNs>("benchApplyNs"),
                         InstanceMethod<&Store::ApplyBatch>("applyBatch"),
                         InstanceMethod<&Store::StateHash>("stateHash"),
@@ -447,7 +497,7 @@ class Store : public Napi::ObjectWrap<Store> {
   }
 
   Napi::Value LedgerPost(const Napi::CallbackInfo& info) {
-    std::string tenant = Str(info, 0), entry = Str(info, 1);
+    std::string tenant = Str(info, 0), entry = RawStr(info, 1);
     return Run(info, Shape::kNone, [tenant, entry](nooterra_store_t* h, Outcome&, nooterra_error_t** err) {
       return nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), err);
     });
@@ -494,22 +544,34 @@ class Store : public Napi::ObjectWrap<Store> {
   //   -> resultJson, with flag[0] = alreadyExisted (0/1)
   // The same call on the calling (main) thread: no pool hop, so no promise and no wake-ups, for
   // latency-bound callers. It blocks the event loop for the kernel call, fsync included on a
-  // durable store. The flag travels in a caller-owned Int32Array because building a [text, flag]
-  // array here (napi_set_element) measured ~4 µs a call, more than the kernel's replay itself.
+  // durable store. alreadyExisted is written into this store's `syncFlag` Int32Array (read by
+  // lib/index.js after the call): building a [text, flag] array here (napi_set_element)
+  // measured ~4 µs a call, more than the kernel's replay itself, and passing the array as a
+  // seventh argument cost the typed-array checks plus a heap-allocated argument vector
+  // (node-addon-api keeps six arguments on the stack).
   Napi::Value ApplySync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closed_) throw MakeError(env, {NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED", "the store is closed", -1});
     const ApplyArgs args = ApplyArgs::From(info);
-    if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-        info[6].As<Napi::Int32Array>().ElementLength() < 1) {
-      throw Napi::TypeError::New(env, "argument 6 must be an Int32Array of length >= 1");
-    }
-    int32_t* flag = info[6].As<Napi::Int32Array>().Data();
     Buffer b;
     int32_t existed = 0;
     Call(env, [&](nooterra_error_t** err) { return args.Apply(handle_, &b.b, &existed, err); });
-    *flag = existed == 1 ? 1 : 0;
+    SyncFlagData(env)[0] = existed == 1 ? 1 : 0;
     return JsText(env, reinterpret_cast<const char*>(b.b.data), b.b.size);
+  }
+  // The Int32Array applySync writes alreadyExisted into: one per store, created on first use and
+  // kept alive by a reference (its backing store never moves).
+  int32_t* SyncFlagData(Napi::Env env) {
+    if (sync_flag_data_ == nullptr) {
+      Napi::Int32Array a = Napi::Int32Array::New(env, 1);
+      sync_flag_ = Napi::Persistent(a);
+      sync_flag_data_ = a.Data();
+    }
+    return sync_flag_data_;
+  }
+  Napi::Value SyncFlag(const Napi::CallbackInfo& info) {
+    SyncFlagData(info.Env());
+    return sync_flag_.Value();
   }
   // benchApplyNs(tenant, operation, subject|null, requestJson, now, idempotencyKey, n) -> ns per
   // call of the bare C ABI call looped here: the same-process baseline bench/bindings_overhead.js
@@ -551,7 +613,7 @@ class Store : public Napi::ObjectWrap<Store> {
     }
     Napi::Int32Array codes = info[1].As<Napi::Int32Array>();
     const size_t n = codes.ElementLength() / 2;
-    auto packed = std::make_shared<std::string>(Str(info, 2));
+    auto packed = std::make_shared<std::string>(RawStr(info, 2));
     if (n > 0) packed->push_back('\0');  // the last field's end (no fields at all for no operations)
     if (codes.ElementLength() % 2 != 0 ||
         static_cast<size_t>(std::count(packed->begin(), packed->end(), '\0')) != 4 * n) {
@@ -633,7 +695,7 @@ class Store : public Napi::ObjectWrap<Store> {
                });
   }
   Napi::Value PolicySimulate(const Napi::CallbackInfo& info) {
-    std::string tenant = Str(info, 0), policy = Str(info, 1);
+    std::string tenant = Str(info, 0), policy = RawStr(info, 1);
     return Run(info, Shape::kText, [tenant, policy](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
       Buffer b;
       const int32_t rc = nooterra_policy_simulate(h, tenant.c_str(), U(policy), policy.size(), &b.b, err);
@@ -642,7 +704,7 @@ class Store : public Napi::ObjectWrap<Store> {
     });
   }
   Napi::Value SpendPolicySimulate(const Napi::CallbackInfo& info) {
-    std::string tenant = Str(info, 0), payer = Str(info, 1), policy = Str(info, 2);
+    std::string tenant = Str(info, 0), payer = Str(info, 1), policy = RawStr(info, 2);
     return Run(info, Shape::kText, [tenant, payer, policy](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
       Buffer b;
       const int32_t rc =
@@ -679,6 +741,8 @@ class Store : public Napi::ObjectWrap<Store> {
   std::shared_ptr<BatchThread> batch_thread_;
   int64_t pending_ = 0;
   bool closed_ = false;
+  Napi::Reference<Napi::Int32Array> sync_flag_;  // see SyncFlagData
+  int32_t* sync_flag_data_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -694,7 +758,7 @@ class SpendPolicy : public Napi::ObjectWrap<SpendPolicy> {
                        {InstanceAccessor<&SpendPolicy::Hash>("hash"), InstanceMethod<&SpendPolicy::Evaluate>("evaluate")});
   }
   explicit SpendPolicy(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SpendPolicy>(info) {
-    const std::string text = Str(info, 0);
+    const std::string text = RawStr(info, 0);
     char hash[65] = {0};
     Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_spend_policy_compile(U(text), text.size(), &p_, hash, err); });
     hash_ = hash;
@@ -760,26 +824,26 @@ Napi::Value KeyFromSeed(const Napi::CallbackInfo& info) {
   return KeyTriple(info.Env(), k);
 }
 Napi::Value KeyFromPem(const Napi::CallbackInfo& info) {
-  const std::string pem = Str(info, 0);
+  const std::string pem = RawStr(info, 0);
   nooterra_private_key_t* k = nullptr;
   Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_private_key_from_pem(pem.data(), pem.size(), &k, err); });
   return KeyTriple(info.Env(), k);
 }
 Napi::Value KeyId(const Napi::CallbackInfo& info) {
-  const std::string pem = Str(info, 0);
+  const std::string pem = RawStr(info, 0);
   char id[NOOTERRA_KEY_ID_SIZE] = {0};
   Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_key_id_from_pem(pem.data(), pem.size(), id, err); });
   return Napi::String::New(info.Env(), id);
 }
 Napi::Value SignDigest(const Napi::CallbackInfo& info) {
-  PrivateKey key(info.Env(), Str(info, 0));
+  PrivateKey key(info.Env(), RawStr(info, 0));
   const std::string digest = Bytes(info, 1);
   uint8_t sig[64];
   Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_private_key_sign(key.k, U(digest), digest.size(), sig, err); });
   return Napi::Buffer<uint8_t>::Copy(info.Env(), sig, sizeof sig);
 }
 Napi::Value VerifyDigest(const Napi::CallbackInfo& info) {
-  PublicKey key(info.Env(), Str(info, 0));
+  PublicKey key(info.Env(), RawStr(info, 0));
   const std::string digest = Bytes(info, 1), sig = Bytes(info, 2);
   int32_t valid = 0;
   Call(info.Env(), [&](nooterra_error_t** err) {
@@ -795,7 +859,7 @@ Napi::Value ObjectSchemaVersion(const Napi::CallbackInfo& info) {
 // objectBuild(type, inputsJson, signerPem|null, now|null) -> [canonical, hash]
 Napi::Value ObjectBuild(const Napi::CallbackInfo& info) {
   const int32_t type = Int(info, 0);
-  const std::string inputs = Str(info, 1);
+  const std::string inputs = RawStr(info, 1);
   std::optional<std::string> signer_pem = OptStr(info, 2), now = OptStr(info, 3);
   std::optional<PrivateKey> key;
   if (signer_pem) key.emplace(info.Env(), *signer_pem);
@@ -810,7 +874,7 @@ Napi::Value ObjectBuild(const Napi::CallbackInfo& info) {
   return TextAndHash(info.Env(), out.str(), hash);
 }
 Napi::Value ObjectValidate(const Napi::CallbackInfo& info) {
-  const std::string text = Str(info, 0);
+  const std::string text = RawStr(info, 0);
   int32_t type = 0;
   char hash[65] = {0};
   Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_object_validate(U(text), text.size(), &type, hash, err); });
@@ -820,14 +884,14 @@ Napi::Value ObjectValidate(const Napi::CallbackInfo& info) {
   return out;
 }
 Napi::Value ObjectHash(const Napi::CallbackInfo& info) {
-  const std::string text = Str(info, 0);
+  const std::string text = RawStr(info, 0);
   char hash[65] = {0};
   Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_object_hash(U(text), text.size(), hash, err); });
   return Napi::String::New(info.Env(), hash);
 }
 Napi::Value ObjectSign(const Napi::CallbackInfo& info) {
-  const std::string text = Str(info, 0);
-  PrivateKey key(info.Env(), Str(info, 1));
+  const std::string text = RawStr(info, 0);
+  PrivateKey key(info.Env(), RawStr(info, 1));
   Buffer out;
   char hash[65] = {0};
   Call(info.Env(), [&](nooterra_error_t** err) {
@@ -837,7 +901,7 @@ Napi::Value ObjectSign(const Napi::CallbackInfo& info) {
 }
 // objectVerify(text, [publicPem...]) -> report JSON
 Napi::Value ObjectVerify(const Napi::CallbackInfo& info) {
-  const std::string text = Str(info, 0);
+  const std::string text = RawStr(info, 0);
   if (!info[1].IsArray()) throw Napi::TypeError::New(info.Env(), "publicKeys must be an array of PEM strings");
   Napi::Array pems = info[1].As<Napi::Array>();
   std::vector<PublicKey> keys;
@@ -902,7 +966,7 @@ Napi::Value PolicyEvaluateSettlement(const Napi::CallbackInfo& info) {
 // policyNormalize(kind, policyJson) -> [normalJson, hash]
 Napi::Value PolicyNormalize(const Napi::CallbackInfo& info) {
   const int32_t kind = Int(info, 0);
-  const std::string policy = Str(info, 1);
+  const std::string policy = RawStr(info, 1);
   Buffer out;
   char hash[65] = {0};
   Call(info.Env(), [&](nooterra_error_t** err) {

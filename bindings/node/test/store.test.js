@@ -115,7 +115,9 @@ test('applyText and applyTextSync: canonical JSON text, the same bytes as the na
   assert.throws(() => store.applyTextSync('t', 'fund', null, { subject: h, now: NOW }), { reason: 'ARGUMENT_TYPE' });
   assert.throws(() => store.applyTextSync('t', 'settle', '{}'), { reason: 'ARGUMENT_TYPE' });  // no options
   assert.throws(() => store.applyTextSync('t', 'settle', '{}', null), { reason: 'ARGUMENT_TYPE' });
-  assert.throws(() => store._s.applySync('t', 7, null, '{}', NOW, 'k', [0]), TypeError);  // the flag must be an Int32Array
+  assert.throws(() => store._s.applySync('t', '7', null, '{}', NOW, 'k'), TypeError);  // the addon checks types too
+  assert.throws(() => store._s.applySync('t', 7, null, 8, NOW, 'k'), TypeError);
+  assert.ok(store._s.syncFlag instanceof Int32Array && store._s.syncFlag === store._s.syncFlag);
   // A NUL would truncate a C string (another tenant, another key): refused.
   assert.throws(() => store.applyTextSync('t\0x', 'deposit', dep, { now: NOW, idempotencyKey: 'd10' }), TypeError);
   await assert.rejects(store.applyText('t', 'deposit', dep, { now: NOW, idempotencyKey: 'd\0' }), TypeError);
