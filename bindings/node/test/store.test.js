@@ -119,6 +119,15 @@ test('applyText and applyTextSync: canonical JSON text, the same bytes as the na
   assert.throws(() => store._s.applySync('t', 7, null, 8, NOW, 'k'), TypeError);
   assert.ok(store._s.syncFlag instanceof Int32Array && store._s.syncFlag === store._s.syncFlag);
   // A NUL would truncate a C string (another tenant, another key): refused.
+  // ... by every store method, not only apply ('t\0x' used to read tenant 't'), changing nothing.
+  const before = await store.stateHash('t');
+  await assert.rejects(store.balance('t\0x', 'agt_buyer'), TypeError);
+  await assert.rejects(store.balance('t', 'agt_buyer\0x'), TypeError);
+  await assert.rejects(store.stateHash('t\0x'), TypeError);
+  await assert.rejects(store.deposit('t', 'agt_buyer', 1, { idempotencyKey: 'd\0x' }), TypeError);
+  await assert.rejects(store.get('t\0x', 'agreement', h), TypeError);
+  await assert.rejects(store.runMaintenance('t\0x', { now: NOW }), TypeError);
+  assert.equal(await store.stateHash('t'), before);
   assert.throws(() => store.applyTextSync('t\0x', 'deposit', dep, { now: NOW, idempotencyKey: 'd10' }), TypeError);
   await assert.rejects(store.applyText('t', 'deposit', dep, { now: NOW, idempotencyKey: 'd\0' }), TypeError);
   store.close();

@@ -21,6 +21,46 @@
 
 namespace py = pybind11;
 
+namespace nooterra_py {
+// A str (or bytes) argument the C ABI takes as a C string: a tenant, an id, a key, a time, a
+// path, a PEM. A NUL inside would silently truncate it to another tenant or key (the std::string
+// caster accepts it), so the caster below refuses it with a ValueError while the GIL is held,
+// before any C ABI call.
+struct CString {
+  std::string s;
+  const char* c_str() const { return s.c_str(); }
+};
+}  // namespace nooterra_py
+
+namespace pybind11::detail {
+template <>
+struct type_caster<nooterra_py::CString> {
+  PYBIND11_TYPE_CASTER(nooterra_py::CString, const_name("str"));
+  bool load(handle src, bool) {
+    const char* p = nullptr;
+    Py_ssize_t n = 0;
+    if (PyUnicode_Check(src.ptr())) {
+      p = PyUnicode_AsUTF8AndSize(src.ptr(), &n);
+      if (p == nullptr) return PyErr_Clear(), false;
+    } else if (PyBytes_Check(src.ptr())) {
+      if (PyBytes_AsStringAndSize(src.ptr(), const_cast<char**>(&p), &n) != 0) return PyErr_Clear(), false;
+    } else {
+      return false;
+    }
+    if (std::memchr(p, 0, static_cast<size_t>(n)) != nullptr) {
+      throw value_error("tenants, ids, keys, times, paths and PEM texts must not contain NUL characters");
+    }
+    value.s.assign(p, static_cast<size_t>(n));
+    return true;
+  }
+  static handle cast(const nooterra_py::CString& v, return_value_policy, handle) {
+    return PyUnicode_DecodeUTF8(v.s.data(), static_cast<Py_ssize_t>(v.s.size()), nullptr);
+  }
+};
+}  // namespace pybind11::detail
+
+using nooterra_py::CString;
+
 namespace {
 
 py::object g_error_factory;  // set once at import by the public package
@@ -138,7 +178,7 @@ py::tuple KeyPairPems(nooterra_private_key_t* k) {
 // The store handle: closed explicitly or when collected; use after close raises.
 class Store {
  public:
-  Store(const std::string& path, bool durable, bool create, uint64_t map_bytes_max) {
+  Store(const CString& path, bool durable, bool create, uint64_t map_bytes_max) {
     nooterra_store_options_t o = NOOTERRA_STORE_OPTIONS_INIT;
     o.durable = durable ? 1 : 0;
     o.create = create ? 1 : 0;
@@ -243,7 +283,7 @@ bool AppendJson(PyObject* o, std::string* out, int depth) {
 }
 
 // Runs one prepared batch through the C ABI: (results JSON, failed count).
-py::tuple ApplyBatch(const Store& s, const std::string& tenant, const std::vector<nooterra_batch_op_t>& raw) {
+py::tuple ApplyBatch(const Store& s, const CString& tenant, const std::vector<nooterra_batch_op_t>& raw) {
   Buffer out;
   uint32_t failed = 0;
   nooterra_store_t* h = s.get();
@@ -437,8 +477,8 @@ PYBIND11_MODULE(_nooterra, m) {
   // _bench_apply_ns(store, tenant, operation, request, subject, now, key, n) -> ns per call of
   // the bare C ABI call, looped here with the GIL released: the same-process baseline that
   // bench/bindings_overhead.py subtracts from apply_text (not part of the public API).
-  m.def("_bench_apply_ns", [](const Store& s, const std::string& tenant, int32_t operation, const std::string& request,
-                              std::optional<std::string> subject, const std::string& now, const std::string& key,
+  m.def("_bench_apply_ns", [](const Store& s, const CString& tenant, int32_t operation, const std::string& request,
+                              std::optional<CString> subject, const CString& now, const CString& key,
                               int64_t n) {
     nooterra_store_t* h = s.get();
     double ns = 0;
@@ -538,7 +578,7 @@ PYBIND11_MODULE(_nooterra, m) {
     return s ? py::object(py::str(s)) : py::none();
   });
   m.def("object_build", [](int32_t type, const std::string& inputs, std::optional<std::string> signer_pem,
-                           std::optional<std::string> now) {
+                           std::optional<CString> now) {
     std::optional<PrivateKey> key;
     if (signer_pem) key.emplace(*signer_pem);
     nooterra_object_build_options_t o = NOOTERRA_OBJECT_BUILD_OPTIONS_INIT;
@@ -589,10 +629,10 @@ PYBIND11_MODULE(_nooterra, m) {
   });
 
   // Bundles.
-  m.def("verify_bundle", [](const std::string& dir, int32_t kind, bool strict, bool fail_on_warnings,
-                            uint32_t hash_concurrency, std::optional<std::string> governance_roots,
-                            std::optional<std::string> pricing_signers, std::optional<std::string> pricing_ids,
-                            std::optional<std::string> time_authorities) {
+  m.def("verify_bundle", [](const CString& dir, int32_t kind, bool strict, bool fail_on_warnings,
+                            uint32_t hash_concurrency, std::optional<CString> governance_roots,
+                            std::optional<CString> pricing_signers, std::optional<CString> pricing_ids,
+                            std::optional<CString> time_authorities) {
     nooterra_verify_options_t o = NOOTERRA_VERIFY_OPTIONS_INIT;
     o.strict = strict ? 1 : 0;
     o.fail_on_warnings = fail_on_warnings ? 1 : 0;
@@ -611,7 +651,7 @@ PYBIND11_MODULE(_nooterra, m) {
 
   // Policy.
   m.def("policy_evaluate_settlement", [](std::optional<std::string> policy, std::optional<std::string> method,
-                                         const std::string& verification_status, const std::string& run_status,
+                                         const CString& verification_status, const CString& run_status,
                                          int64_t amount) {
     const std::string p = policy.value_or(""), mt = method.value_or("");
     Buffer out;
@@ -637,7 +677,7 @@ PYBIND11_MODULE(_nooterra, m) {
       .def_property_readonly("hash", &SpendPolicy::hash)
       // evaluate(request JSON, spends JSON or None, now) -> (decision JSON, outcome)
       .def("evaluate", [](const SpendPolicy& p, const std::string& request, std::optional<std::string> spends,
-                          const std::string& now) {
+                          const CString& now) {
         Buffer out;
         int32_t outcome = -1;
         const std::string history = spends.value_or("");
@@ -650,17 +690,17 @@ PYBIND11_MODULE(_nooterra, m) {
 
   // The store, the ledger and the agreement kernel.
   py::class_<Store>(m, "Store")
-      .def(py::init<const std::string&, bool, bool, uint64_t>())
+      .def(py::init<const CString&, bool, bool, uint64_t>())
       .def("close", &Store::Close)
       .def_property_readonly("closed", &Store::closed)
-      .def("ledger_post", [](const Store& s, const std::string& tenant, const std::string& entry) {
+      .def("ledger_post", [](const Store& s, const CString& tenant, const std::string& entry) {
         nooterra_store_t* h = s.get();
         Call([&](nooterra_error_t** err) {
           return nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), err);
         });
       })
-      .def("ledger_balance", [](const Store& s, const std::string& tenant, const std::string& owner,
-                                const std::string& currency, int32_t bucket) {
+      .def("ledger_balance", [](const Store& s, const CString& tenant, const CString& owner,
+                                const CString& currency, int32_t bucket) {
         int64_t balance = 0;
         nooterra_store_t* h = s.get();
         Call([&](nooterra_error_t** err) {
@@ -668,7 +708,7 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return balance;
       })
-      .def("ledger_check", [](const Store& s, const std::string& tenant) {
+      .def("ledger_check", [](const Store& s, const CString& tenant) {
         Buffer out;
         nooterra_store_t* h = s.get();
         Call([&](nooterra_error_t** err) {
@@ -676,8 +716,8 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return out.str();
       })
-      .def("register_agent", [](const Store& s, const std::string& tenant, const std::string& agent,
-                                const std::string& pem) {
+      .def("register_agent", [](const Store& s, const CString& tenant, const CString& agent,
+                                const CString& pem) {
         Buffer out;
         int32_t existed = 0;
         nooterra_store_t* h = s.get();
@@ -686,8 +726,8 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return py::make_tuple(out.str(), existed == 1);
       })
-      .def("deposit", [](const Store& s, const std::string& tenant, const std::string& agent,
-                         const std::string& currency, int64_t amount, const std::string& key) {
+      .def("deposit", [](const Store& s, const CString& tenant, const CString& agent,
+                         const CString& currency, int64_t amount, const CString& key) {
         Buffer out;
         int32_t existed = 0;
         nooterra_store_t* h = s.get();
@@ -696,8 +736,8 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return py::make_tuple(out.str(), existed == 1);
       })
-      .def("apply", [](const Store& s, const std::string& tenant, int32_t operation, std::optional<std::string> subject,
-                       const std::string& request, const std::string& now, const std::string& key) {
+      .def("apply", [](const Store& s, const CString& tenant, int32_t operation, std::optional<CString> subject,
+                       const std::string& request, const CString& now, const CString& key) {
         Buffer out;
         int32_t existed = 0;
         nooterra_store_t* h = s.get();
@@ -707,9 +747,9 @@ PYBIND11_MODULE(_nooterra, m) {
         return py::make_tuple(out.str(), existed == 1);
       })
       // ops: [(operation, subject|None, request, now, idempotency_key)] -> (results JSON, failed)
-      .def("apply_batch", [](const Store& s, const std::string& tenant,
-                             const std::vector<std::tuple<int32_t, std::optional<std::string>, std::string, std::string,
-                                                          std::string>>& ops) {
+      .def("apply_batch", [](const Store& s, const CString& tenant,
+                             const std::vector<std::tuple<int32_t, std::optional<CString>, std::string, CString,
+                                                          CString>>& ops) {
         std::vector<nooterra_batch_op_t> raw(ops.size(), nooterra_batch_op_t NOOTERRA_BATCH_OP_INIT);
         for (size_t i = 0; i < ops.size(); ++i) {
           const auto& [operation, subject, request, now, key] = ops[i];
@@ -729,7 +769,7 @@ PYBIND11_MODULE(_nooterra, m) {
       //   hot path of Store.apply_batch: one pass over the dicts, every string copied into one
       //   arena (the GIL is released during the call, so no pointer into a Python object may
       //   be held), no intermediate tuples.
-      .def("apply_batch_dicts", [](const Store& s, const std::string& tenant, py::list ops, py::dict codes) -> py::object {
+      .def("apply_batch_dicts", [](const Store& s, const CString& tenant, py::list ops, py::dict codes) -> py::object {
         const size_t n = static_cast<size_t>(PyList_GET_SIZE(ops.ptr()));
         std::string arena;
         arena.reserve(n * 128);
@@ -750,6 +790,7 @@ PYBIND11_MODULE(_nooterra, m) {
           Py_ssize_t size = 0;
           const char* utf8 = PyUnicode_AsUTF8AndSize(v, &size);
           if (utf8 == nullptr) return PyErr_Clear(), false;
+          if (std::memchr(utf8, 0, static_cast<size_t>(size)) != nullptr) return false;  // the general path refuses it
           *at = arena.size();
           arena.append(utf8, static_cast<size_t>(size));
           arena.push_back('\0');  // now, key and subject travel as C strings
@@ -793,26 +834,26 @@ PYBIND11_MODULE(_nooterra, m) {
         }
         return ApplyBatch(s, tenant, raw);
       })
-      .def("state_hash", [](const Store& s, const std::string& tenant) {
+      .def("state_hash", [](const Store& s, const CString& tenant) {
         char hex[65] = {0};
         nooterra_store_t* h = s.get();
         Call([&](nooterra_error_t** err) { return nooterra_store_state_hash(h, tenant.c_str(), hex, err); });
         return std::string(hex);
       })
-      .def("verify_log", [](const Store& s, const std::string& tenant) {
+      .def("verify_log", [](const Store& s, const CString& tenant) {
         Buffer out;
         nooterra_store_t* h = s.get();
         Call([&](nooterra_error_t** err) { return nooterra_agreement_verify_log(h, tenant.c_str(), &out.b, err); });
         return out.str();
       })
-      .def("replay_from", [](const Store& s, const Store& source, const std::string& tenant) {
+      .def("replay_from", [](const Store& s, const Store& source, const CString& tenant) {
         Buffer out;
         nooterra_store_t* to = s.get();
         nooterra_store_t* from = source.get();
         Call([&](nooterra_error_t** err) { return nooterra_agreement_replay(from, to, tenant.c_str(), &out.b, err); });
         return out.str();
       })
-      .def("policy_simulate", [](const Store& s, const std::string& tenant, const std::string& policy) {
+      .def("policy_simulate", [](const Store& s, const CString& tenant, const std::string& policy) {
         Buffer out;
         nooterra_store_t* h = s.get();
         Call([&](nooterra_error_t** err) {
@@ -820,7 +861,7 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return out.str();
       })
-      .def("spend_policy_simulate", [](const Store& s, const std::string& tenant, const std::string& payer,
+      .def("spend_policy_simulate", [](const Store& s, const CString& tenant, const CString& payer,
                                        const std::string& policy) {
         Buffer out;
         nooterra_store_t* h = s.get();
@@ -829,7 +870,7 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return out.str();
       })
-      .def("maintenance", [](const Store& s, const std::string& tenant, const std::string& now, bool dry_run,
+      .def("maintenance", [](const Store& s, const CString& tenant, const CString& now, bool dry_run,
                              uint32_t limit) {
         Buffer out;
         nooterra_store_t* h = s.get();
@@ -838,7 +879,7 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return out.str();
       })
-      .def("get", [](const Store& s, const std::string& tenant, int32_t kind, const std::string& key) {
+      .def("get", [](const Store& s, const CString& tenant, int32_t kind, const CString& key) {
         Buffer out;
         nooterra_store_t* h = s.get();
         Call([&](nooterra_error_t** err) {

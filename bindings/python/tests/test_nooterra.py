@@ -404,6 +404,39 @@ class Kernel(unittest.TestCase):
             with self.assertRaises(nooterra.FailedPreconditionError):
                 store.apply_text("t", "fund", subject=h, now=now, idempotency_key="f2")  # already funded
 
+    def test_nul_in_c_string_arguments_is_refused(self):
+        """A NUL inside a tenant, id, key or time would truncate it to another tenant or key in
+        the C ABI ("t\\0x" read tenant "t"'s balance): every store method refuses it and
+        changes nothing."""
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "nul"), durable=False) as store:
+            store.deposit("t", "agt_a", 100, idempotency_key="k")
+            before = store.state_hash("t")
+            calls = [
+                lambda: store.balance("t\0x", "agt_a"),
+                lambda: store.balance("t", "agt_a\0x"),
+                lambda: store.check("t\0x"),
+                lambda: store.state_hash("t\0x"),
+                lambda: store.deposit("t\0x", "agt_a", 1, idempotency_key="k2"),
+                lambda: store.deposit("t", "agt_a", 1, idempotency_key="k\0x"),
+                lambda: store.deposit("t", "agt_a\0x", 1, idempotency_key="k3"),
+                lambda: store.fund("t", "h\0x", now=now, idempotency_key="f"),
+                lambda: store.fund("t", "h", now=now + "\0", idempotency_key="f"),
+                lambda: store.get("t\0x", "agreement", "h"),
+                lambda: store.run_maintenance("t\0x", now=now),
+                lambda: store.apply_batch("t", [{"operation": "deposit", "now": now, "idempotency_key": "b\0",
+                                                 "request": {"agentId": "agt_a", "currency": "USD", "amountCents": 1}}]),
+                lambda: store.apply_batch("t\0x", [{"operation": "deposit", "now": now, "idempotency_key": "b",
+                                                     "request": {"agentId": "agt_a", "currency": "USD", "amountCents": 1}}]),
+            ]
+            for i, call in enumerate(calls):
+                with self.subTest(call=i), self.assertRaises(ValueError):
+                    call()
+            self.assertEqual(store.state_hash("t"), before)
+            self.assertEqual(store.balance("t", "agt_a"), 100)
+        with self.assertRaises(ValueError):
+            nooterra.Store(os.path.join(self.dir, "nul\0x"), durable=False)
+
     def test_apply_text_inputs(self):
         """apply_text reads its inputs in place in the extension (METH_FASTCALL): every accepted
         request form gives the same bytes, and wrong inputs are errors, not crashes."""
