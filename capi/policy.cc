@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
+#include "nooterra/governance_template.h"
 #include "nooterra/json.h"
 #include "nooterra/policy.h"
 #include "nooterra/spend_policy.h"
@@ -76,12 +77,50 @@ int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size
       if (!p.ok()) return p.status();
       normal = p->normalized();
       hash = p->hash();
+    } else if (kind == NOOTERRA_POLICY_GOVERNANCE_TEMPLATE) {
+      auto p = policy::NormalizeGovernanceTemplate(doc->root(), /*require_hash=*/false);
+      if (!p.ok()) return p.status();
+      normal = *std::move(p);
+      auto normal_doc = json::Document::Parse(normal);
+      if (!normal_doc.ok()) return normal_doc.status();
+      hash = std::string(normal_doc->root().Find("templateHash").as_string());
     } else {
       return MakeError(absl::StatusCode::kInvalidArgument, "POLICY_KIND_UNKNOWN", "kind must be NOOTERRA_POLICY_*");
     }
     if (absl::Status s = capi::FillBuffer(normal, out_json); !s.ok()) return s;
     if (out_hash_hex != nullptr) std::memcpy(out_hash_hex, hash.c_str(), 65);
     return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_policy_governance_evaluate(const uint8_t* template_json, size_t template_size,
+                                            const uint8_t* request_json, size_t request_size,
+                                            nooterra_buffer_t* out_decision, int32_t* out_outcome,
+                                            nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_decision == nullptr || (template_json == nullptr && template_size != 0) ||
+        (request_json == nullptr && request_size != 0)) {
+      return capi::NullArgument("template_json, request_json and out_decision");
+    }
+    auto tmpl = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(template_json), template_size));
+    if (!tmpl.ok()) return tmpl.status();
+    auto request = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(request_json), request_size));
+    if (!request.ok()) return request.status();
+    policy::GovernanceDecision outcome = policy::GovernanceDecision::kDeny;
+    auto decision = policy::EvaluateGovernanceTemplate(tmpl->root(), request->root(), &outcome);
+    if (!decision.ok()) return decision.status();
+    if (absl::Status s = capi::FillBuffer(*decision, out_decision); !s.ok()) return s;
+    if (out_outcome != nullptr) *out_outcome = static_cast<int32_t>(outcome);
+    return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_policy_governance_catalog(nooterra_buffer_t* out_catalog, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_catalog == nullptr) return capi::NullArgument("out_catalog");
+    auto catalog = policy::GovernanceTemplateCatalog();
+    if (!catalog.ok()) return catalog.status();
+    return capi::FillBuffer(*catalog, out_catalog);
   });
 }
 

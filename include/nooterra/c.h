@@ -644,6 +644,7 @@ NOOTERRA_API int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_j
 #define NOOTERRA_POLICY_SETTLEMENT 1 /* SettlementPolicy.v1 (or its inputs); hash = policyHash */
 #define NOOTERRA_POLICY_WALLET 2     /* agent wallet policy; hash = sha256 of the normal form */
 #define NOOTERRA_POLICY_SPEND 3      /* SpendPolicy.v1 (include/nooterra/spend_policy.h); hash = sha256 of the normal form */
+#define NOOTERRA_POLICY_GOVERNANCE_TEMPLATE 4 /* GovernancePolicyTemplate.v1; hash = templateHash (one in the input must match; POLICY_TEMPLATE_INVALID) */
 
 /* Validates and normalizes a policy.
  *  [out] out_json      the normal form (canonical JSON)
@@ -653,6 +654,29 @@ NOOTERRA_API int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_j
 NOOTERRA_API int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size_t policy_size,
                                                nooterra_buffer_t* out_json, char out_hash_hex[65],
                                                nooterra_error_t** error);
+
+/* Governance policy templates (GovernancePolicyTemplate.v1, the reference's
+ * evaluateGovernancePolicyTemplate byte for byte; checks, precedence and the documented
+ * divergences in include/nooterra/governance_template.h).
+ *  [in]  template_json  the template (a templateHash in it must match)
+ *  [in]  request_json   {"amountUsdCents","monthlySpendUsdCents"?,"dataClass","riskLevel",
+ *                       "approvalsProvided"?,"externalTransfer"?}
+ *  [out] out_decision   GovernancePolicyDecision.v1 (canonical JSON): {"blockingIssues","checks",
+ *                       "decision","matchedApprovalTierId","request","requiredApprovers",
+ *                       "schemaVersion","templateRef"}
+ *  [out] out_outcome    optional: NOOTERRA_SPEND_ALLOW, _CHALLENGE or _DENY
+ * A deny or challenge is NOT an error, and neither is an invalid template or request: that is a
+ * deny decision carrying POLICY_TEMPLATE_INVALID / POLICY_REQUEST_INVALID and a message naming
+ * the member, as in the reference.
+ * Errors: INVALID_ARGUMENT (JSON_* for text that is not JSON, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_policy_governance_evaluate(const uint8_t* template_json, size_t template_size,
+                                                         const uint8_t* request_json, size_t request_size,
+                                                         nooterra_buffer_t* out_decision, int32_t* out_outcome,
+                                                         nooterra_error_t** error);
+/* The three starter templates in normal form:
+ * {"schemaVersion":"GovernancePolicyTemplateCatalog.v1","templates":[indie, smb, enterprise]}.
+ * Errors: INVALID_ARGUMENT (NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_policy_governance_catalog(nooterra_buffer_t* out_catalog, nooterra_error_t** error);
 
 /* The unified spend policy (SpendPolicy.v1; rule table, precedence and window semantics in
  * include/nooterra/spend_policy.h). A compiled policy is immutable: one handle may be evaluated

@@ -8,6 +8,7 @@
 #include "common/strings.h"
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
+#include "nooterra/governance_template.h"
 #include "nooterra/json.h"
 #include "nooterra/policy.h"
 #include "nooterra/spend_policy.h"
@@ -28,6 +29,9 @@ constexpr char kUsage[] =
     "       nooterra policy check SPEND.json\n"
     "       nooterra policy eval SPEND.json --request REQUEST.json --now TIME [--spends SPENDS.json]\n"
     "       nooterra policy simulate SPEND.json --store DIR --tenant TENANT --payer AGENT\n"
+    "       nooterra policy check GOVERNANCE.json\n"
+    "       nooterra policy eval GOVERNANCE.json --request REQUEST.json\n"
+    "       nooterra policy templates\n"
     "\n"
     "check     validates a SettlementPolicy.v1 (or, with --wallet, an agent wallet policy) and\n"
     "          prints its normal form and hash: {\"policy\",\"policyHash\"}. A bad policy exits 1\n"
@@ -42,7 +46,13 @@ constexpr char kUsage[] =
     "include/nooterra/spend_policy.h), recognised by its schemaVersion. eval decides one spend\n"
     "request against the past spends given (outcome allow | challenge | escalate | deny, reasons,\n"
     "window figures; a deny exits 0: it is the answer); simulate re-evaluates every lock recorded\n"
-    "in the payer's spend log under it.\n";
+    "in the payer's spend log under it.\n"
+    "\n"
+    "A GOVERNANCE.json is a GovernancePolicyTemplate.v1 (recognised by that schemaVersion, or by\n"
+    "templateId + controls; include/nooterra/governance_template.h). check prints its normal form\n"
+    "with templateHash; eval prints the GovernancePolicyDecision.v1 for one request (allow |\n"
+    "challenge | deny; an invalid template or request is a deny decision, exit 0). templates prints\n"
+    "the catalog of the three starter templates.\n";
 
 absl::StatusOr<json::Document> ReadJson(const std::string& path) {
   auto text = ReadInput(path, kPolicyBytesMax);
@@ -53,6 +63,35 @@ absl::StatusOr<json::Document> ReadJson(const std::string& path) {
 int Fail(const char* what, const absl::Status& s) {
   PrintError(what, s);
   return s.code() == absl::StatusCode::kInvalidArgument ? kExitRejected : kExitUsage;
+}
+
+// A GovernancePolicyTemplate.v1: by its schemaVersion, or, as the reference's seeds are written
+// (no schemaVersion), by templateId + controls.
+bool IsGovernanceTemplate(json::Value root) {
+  const json::Value v = root.Find("schemaVersion");
+  if (v.is_string()) return v.as_string() == "GovernancePolicyTemplate.v1";
+  return root.Find("templateId").present() && root.Find("controls").present();
+}
+
+// check / eval of a governance template (there is nothing recorded to simulate it against).
+int GovernanceCommand(const std::string& sub, const std::string& what, json::Value tmpl, const Parsed& parsed) {
+  if (sub == "check") {
+    auto normal = policy::NormalizeGovernanceTemplate(tmpl, /*require_hash=*/false);
+    if (!normal.ok()) return Fail(what.c_str(), normal.status());
+    std::printf("%s\n", normal->c_str());
+    return kExitOk;
+  }
+  const std::string* request_path = parsed.Get("request");
+  if (sub != "eval" || request_path == nullptr) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  auto request = ReadJson(*request_path);
+  if (!request.ok()) return Fail(what.c_str(), request.status());
+  auto decision = policy::EvaluateGovernanceTemplate(tmpl, request->root(), nullptr);
+  if (!decision.ok()) return Fail(what.c_str(), decision.status());
+  std::printf("%s\n", decision->c_str());
+  return kExitOk;
 }
 
 // An existing store, for reading (simulation never creates or changes one).
@@ -123,6 +162,12 @@ int PolicyCommand(const std::vector<std::string>& args) {
   }
   const std::string& sub = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (sub == "templates" && rest.empty()) {
+    auto catalog = policy::GovernanceTemplateCatalog();
+    if (!catalog.ok()) return Fail("policy templates", catalog.status());
+    std::printf("%s\n", catalog->c_str());
+    return kExitOk;
+  }
   bool wallet = false;
   if (sub == "check") {
     for (auto it = rest.begin(); it != rest.end();) {
@@ -148,6 +193,8 @@ int PolicyCommand(const std::vector<std::string>& args) {
   if (const json::Value v = doc->root().Find("schemaVersion"); v.is_string() && v.as_string() == "SpendPolicy.v1") {
     return SpendPolicyCommand(sub, what, doc->root(), *parsed);
   }
+
+  if (IsGovernanceTemplate(doc->root())) return GovernanceCommand(sub, what, doc->root(), *parsed);
 
   if (sub == "check") {
     std::string normal, hash;

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "nooterra/json.h"
+
 namespace nooterra::js {
 
 // One UTF-8 code point at s[*i] (advances *i); invalid bytes decode as themselves.
@@ -30,6 +32,15 @@ int CompareUtf16(std::string_view a, std::string_view b);
 // localeCompare-compatible ordering (ICU root collation, tertiary strength) for ASCII; other
 // code points sort after ASCII in code-point order. Returns <0, 0, >0.
 int LocaleCompare(std::string_view a, std::string_view b);
+
+// String(v) of a JSON value: numbers in ECMAScript layout, arrays joined with "," (null elements
+// print as ""), objects "[object Object]". Absent (undefined) gives "": callers check presence.
+std::string ValueString(json::Value v);
+// Number(v): strings by StringToNumber (trimmed; "" is 0; decimal, Infinity, 0x/0o/0b literals;
+// anything else NaN), null 0, booleans 0/1, arrays through their String(), objects and absent NaN.
+double ToNumber(json::Value v);
+// Number.isSafeInteger.
+bool IsSafeInteger(double d);
 
 // How a parsed date string was written.
 struct TimeForm {

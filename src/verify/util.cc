@@ -60,27 +60,7 @@ std::optional<std::string_view> NonBlank(json::Value v, std::string_view key) {
   return s;
 }
 
-std::string JsString(json::Value v) {
-  switch (v.type()) {
-    case json::Type::kAbsent: return "";
-    case json::Type::kNull: return "null";
-    case json::Type::kFalse: return "false";
-    case json::Type::kTrue: return "true";
-    case json::Type::kNumber: return CanonicalOf(v);  // canonical numbers use ECMAScript's layout
-    case json::Type::kString: return std::string(v.as_string());
-    case json::Type::kObject: return "[object Object]";
-    case json::Type::kArray: {
-      // Array.prototype.join: null and undefined elements print as "".
-      std::string out;
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (i) out += ',';
-        if (!v.at(i).is_null()) out += JsString(v.at(i));
-      }
-      return out;
-    }
-  }
-  return "";
-}
+std::string JsString(json::Value v) { return js::ValueString(v); }
 
 std::string Quote(std::string_view s) {
   std::string out;

@@ -848,6 +848,64 @@ static void test_policy(void) {
   }
 }
 
+/* Governance policy templates: the catalog, normalize kind 4 (its hash is the catalog's
+ * templateHash), allow / challenge / deny outcomes, an invalid template as a deny decision, and
+ * every documented error. */
+static void test_governance_template(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT, catalog = NOOTERRA_BUFFER_INIT;
+  int32_t outcome = -1;
+  char hash[65] = {0}, needle[90];
+  const char tmpl[] =
+      "{\"templateId\":\"gov.indie.safe-default\",\"templateVersion\":1,\"operatingProfile\":\"indie\","
+      "\"name\":\"Indie Safe Default\",\"description\":\"Lean controls for solo builders with strict fail-closed limits.\","
+      "\"controls\":{\"spend\":{\"currency\":\"USD\",\"perActionUsdCents\":25000,\"monthlyUsdCents\":300000},"
+      "\"dataAccess\":{\"allowedDataClasses\":[\"public\",\"internal\"],\"allowExternalTransfer\":false},"
+      "\"approvals\":{\"tiers\":[{\"tierId\":\"auto\",\"maxAmountUsdCents\":10000,\"requiredApprovers\":0,\"approverRole\":\"none\"},"
+      "{\"tierId\":\"owner\",\"maxAmountUsdCents\":25000,\"requiredApprovers\":1,\"approverRole\":\"owner\"}]},"
+      "\"escalation\":{\"requireApprovalForRiskLevels\":[\"high\",\"critical\"],\"autoBlockRiskLevels\":[\"critical\"]}}}";
+  const char allow[] = "{\"amountUsdCents\":5000,\"dataClass\":\"internal\",\"riskLevel\":\"low\"}";
+  const char challenge[] = "{\"amountUsdCents\":20000,\"dataClass\":\"internal\",\"riskLevel\":\"low\"}";
+  const char deny[] = "{\"amountUsdCents\":5000,\"dataClass\":\"restricted\",\"riskLevel\":\"low\"}";
+
+  CHECK(nooterra_policy_governance_catalog(&catalog, &err) == NOOTERRA_OK);
+  CHECK(strstr((const char*)catalog.data, "\"GovernancePolicyTemplateCatalog.v1\"") != NULL);
+  CHECK(nooterra_policy_normalize(NOOTERRA_POLICY_GOVERNANCE_TEMPLATE, U(tmpl), strlen(tmpl), &out, hash, &err) ==
+        NOOTERRA_OK);
+  snprintf(needle, sizeof needle, "\"templateHash\":\"%s\"", hash);
+  CHECK(strstr((const char*)catalog.data, needle) != NULL);  /* the starter, normalized the same way */
+  CHECK(strstr((const char*)out.data, needle) != NULL);
+  nooterra_buffer_dispose(&out);
+  nooterra_buffer_dispose(&catalog);
+
+  CHECK(nooterra_policy_governance_evaluate(U(tmpl), strlen(tmpl), U(allow), strlen(allow), &out, &outcome, &err) ==
+        NOOTERRA_OK);
+  CHECK(outcome == NOOTERRA_SPEND_ALLOW && strstr((const char*)out.data, "\"decision\":\"allow\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_policy_governance_evaluate(U(tmpl), strlen(tmpl), U(challenge), strlen(challenge), &out, &outcome,
+                                            &err) == NOOTERRA_OK);
+  CHECK(outcome == NOOTERRA_SPEND_CHALLENGE && strstr((const char*)out.data, "APPROVAL_THRESHOLD_NOT_MET") != NULL);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_policy_governance_evaluate(U(tmpl), strlen(tmpl), U(deny), strlen(deny), &out, NULL, &err) ==
+        NOOTERRA_OK);
+  CHECK(strstr((const char*)out.data, "DATA_CLASS_FORBIDDEN") != NULL);
+  nooterra_buffer_dispose(&out);
+  /* An invalid template is a deny decision, not an error. */
+  CHECK(nooterra_policy_governance_evaluate(U("{}"), 2, U(allow), strlen(allow), &out, &outcome, &err) == NOOTERRA_OK);
+  CHECK(outcome == NOOTERRA_SPEND_DENY && strstr((const char*)out.data, "POLICY_TEMPLATE_INVALID") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_policy_normalize(NOOTERRA_POLICY_GOVERNANCE_TEMPLATE, U("{}"), 2, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "POLICY_TEMPLATE_INVALID");
+  EXPECT_ERROR(nooterra_policy_governance_evaluate(U(tmpl), strlen(tmpl), U("{"), 1, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+  EXPECT_ERROR(nooterra_policy_governance_evaluate(NULL, 3, U(allow), strlen(allow), &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_policy_governance_evaluate(U(tmpl), strlen(tmpl), U(allow), strlen(allow), NULL, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_policy_governance_catalog(NULL, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  CHECK(out.data == NULL);
+}
+
 /* The unified spend policy: compile (hash = SHA-256 of the normal form), evaluate against a list
  * of past spends (a deny, an allow, an escalation are values), every documented error. */
 static void test_spend_policy(void) {
@@ -1056,6 +1114,7 @@ int main(void) {
   test_batch();
   test_policy();
   test_spend_policy();
+  test_governance_template();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -202,6 +202,42 @@ export class SpendPolicy {
 /** Validates an agent wallet policy and returns its normal form. */
 export function normalizeWalletPolicy(policy: Json): { maxPerTransactionCents?: number; requireApprovalAboveCents?: number; maxDailyCents?: number };
 
+/** A GovernancePolicyTemplate.v1 (05-policy-evaluation.md §6) in normal form. */
+export interface GovernanceTemplate {
+  schemaVersion: 'GovernancePolicyTemplate.v1';
+  templateId: string;
+  templateVersion: number;
+  operatingProfile: 'indie' | 'smb' | 'enterprise';
+  name: string;
+  description: string;
+  controls: {
+    spend: { currency: string; perActionUsdCents: number; monthlyUsdCents: number };
+    dataAccess: { allowedDataClasses: string[]; allowExternalTransfer: boolean };
+    approvals: { tiers: Array<{ tierId: string; maxAmountUsdCents: number; requiredApprovers: number; approverRole: string }> };
+    escalation: { requireApprovalForRiskLevels: string[]; autoBlockRiskLevels: string[] };
+  };
+  templateHash: string;
+}
+/** GovernancePolicyDecision.v1. templateRef, request, matchedApprovalTierId and requiredApprovers
+ * are absent when the template or request was invalid. */
+export interface GovernanceDecision {
+  schemaVersion: 'GovernancePolicyDecision.v1';
+  decision: 'allow' | 'challenge' | 'deny';
+  templateRef?: { templateId: string; templateVersion: number; operatingProfile: string; templateHash: string };
+  request?: { amountUsdCents: number; monthlySpendUsdCents: number; dataClass: string; riskLevel: string;
+    approvalsProvided: number; externalTransfer: boolean };
+  matchedApprovalTierId?: string | null;
+  requiredApprovers?: number | null;
+  checks: Array<{ checkId: string; ok: boolean; message: string; code?: string }>;
+  blockingIssues: Array<{ code: string; message: string }>;
+}
+/** The reference's governance-template decision; invalid inputs are deny decisions, not throws. */
+export function evaluateGovernanceTemplate(template: Json, request: Json): GovernanceDecision;
+/** Validates a template and returns its normal form (throws POLICY_TEMPLATE_INVALID). */
+export function normalizeGovernanceTemplate(template: Json): GovernanceTemplate;
+/** The three starter templates (indie, smb, enterprise). */
+export function governanceTemplateCatalog(): { schemaVersion: 'GovernancePolicyTemplateCatalog.v1'; templates: GovernanceTemplate[] };
+
 export const Bucket: Readonly<{ AVAILABLE: 1; ESCROW: 2; HOLDBACK: 3; EXTERNAL: 4 }>;
 export type BucketName = 'available' | 'escrow' | 'holdback' | 'external';
 

@@ -332,6 +332,27 @@ function normalizeWalletPolicy(policy) {
   return JSON.parse(native.policyNormalize(2, jsonText(policy, 'policy'))[0]);
 }
 
+/**
+ * The reference's governance-template decision (GovernancePolicyDecision.v1): `decision` allow |
+ * challenge | deny, every check in order with its message, the blocking issues, the matched
+ * approval tier. An invalid template or request is a deny decision carrying
+ * POLICY_TEMPLATE_INVALID / POLICY_REQUEST_INVALID, as in the reference; only text that is not
+ * JSON throws.
+ */
+function evaluateGovernanceTemplate(template, request) {
+  return JSON.parse(native.policyGovernanceEvaluate(jsonText(template, 'template'), jsonText(request, 'request')));
+}
+
+/** A GovernancePolicyTemplate.v1 in normal form with its templateHash; throws POLICY_TEMPLATE_INVALID. */
+function normalizeGovernanceTemplate(template) {
+  return JSON.parse(native.policyNormalize(4, jsonText(template, 'template'))[0]);
+}
+
+/** The three starter templates: {schemaVersion: 'GovernancePolicyTemplateCatalog.v1', templates}. */
+function governanceTemplateCatalog() {
+  return JSON.parse(native.policyGovernanceCatalog());
+}
+
 // --- store, ledger and agreement kernel ----------------------------------------------------
 
 /** Ledger buckets. */
@@ -622,6 +643,9 @@ module.exports = {
   Policy,
   SpendPolicy,
   normalizeWalletPolicy,
+  evaluateGovernanceTemplate,
+  normalizeGovernanceTemplate,
+  governanceTemplateCatalog,
   Bucket,
   Store,
 };

@@ -975,6 +975,21 @@ Napi::Value PolicyNormalize(const Napi::CallbackInfo& info) {
   return TextAndHash(info.Env(), out.str(), hash);
 }
 
+// policyGovernanceEvaluate(templateJson, requestJson) -> GovernancePolicyDecision.v1 text
+Napi::Value PolicyGovernanceEvaluate(const Napi::CallbackInfo& info) {
+  const std::string tmpl = RawStr(info, 0), request = RawStr(info, 1);
+  Buffer out;
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_policy_governance_evaluate(U(tmpl), tmpl.size(), U(request), request.size(), &out.b, nullptr, err);
+  });
+  return JsText(info.Env(), reinterpret_cast<const char*>(out.b.data), out.b.size);
+}
+Napi::Value PolicyGovernanceCatalog(const Napi::CallbackInfo& info) {
+  Buffer out;
+  Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_policy_governance_catalog(&out.b, err); });
+  return JsText(info.Env(), reinterpret_cast<const char*>(out.b.data), out.b.size);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ABI_VERSION", Napi::Number::New(env, nooterra_version_number()));
   exports.Set("VERSION", Napi::String::New(env, nooterra_version_string()));
@@ -997,6 +1012,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"verifyBundle", VerifyBundle},
       {"policyEvaluateSettlement", PolicyEvaluateSettlement},
       {"policyNormalize", PolicyNormalize},
+      {"policyGovernanceEvaluate", PolicyGovernanceEvaluate},
+      {"policyGovernanceCatalog", PolicyGovernanceCatalog},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   exports.Set("NativeStore", Store::Define(env));

@@ -24,4 +24,11 @@ function loadReference(relative) {
   return JSON.parse(fs.readFileSync(referencePath(relative), 'utf8'));
 }
 
-module.exports = { nooterra, referencePath, loadReference };
+// The project's own vectors (conformance/vectors/NAME): next to this package in the repository,
+// or under NOOTERRA_SOURCE_DIR (the npm install test runs a copy of this folder elsewhere).
+function loadVectors(name) {
+  const repo = process.env.NOOTERRA_SOURCE_DIR || path.join(__dirname, '..', '..', '..');
+  return JSON.parse(fs.readFileSync(path.join(repo, 'conformance', 'vectors', name), 'utf8'));
+}
+
+module.exports = { nooterra, referencePath, loadReference, loadVectors };

@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { nooterra, referencePath, loadReference } = require('./helpers');
+const { nooterra, referencePath, loadReference, loadVectors } = require('./helpers');
 
 const KERNEL_ENTRIES = ['toolManifest', 'toolCallAgreement', 'toolCallEvidence', 'settlementDecisionRecord',
   'settlementDecisionRecordV2', 'settlementReceipt', 'policyDecision', 'operatorAction', 'marketplaceOffer',
@@ -161,4 +161,29 @@ test('SpendPolicy: windows, lists, approval, errors', () => {
   assert.throws(() => policy.evaluate({ amountCents: 0 }, { now }), { reason: 'SPEND_REQUEST_INVALID' });
   assert.throws(() => policy.evaluate(request(1), { now: '2026-01-01T00:00:00' }), { reason: 'SPEND_TIME_INVALID' });
   assert.throws(() => policy.evaluate(request(1), {}), { reason: 'ARGUMENT_TYPE' });
+});
+
+// conformance/vectors/governance-templates.json, shared with the C++ and Python suites.
+test('governance templates: shared vectors, catalog, normal form', () => {
+  const { cases } = loadVectors('governance-templates.json');
+  assert.ok(cases.length >= 10);
+  const catalog = nooterra.governanceTemplateCatalog();
+  assert.equal(catalog.schemaVersion, 'GovernancePolicyTemplateCatalog.v1');
+  const starters = Object.fromEntries(catalog.templates.map((t) => [t.templateId, t]));
+  for (const c of cases) {
+    const template = typeof c.template === 'string' ? starters[c.template] : c.template;
+    const d = nooterra.evaluateGovernanceTemplate(template, c.request);
+    assert.equal(d.decision, c.decision, c.name);
+    assert.deepEqual(d.blockingIssues.map((i) => i.code), c.blockingCodes, c.name);
+    if ('matchedApprovalTierId' in c) assert.equal(d.matchedApprovalTierId, c.matchedApprovalTierId, c.name);
+    else assert.equal(d.blockingIssues[0].message, c.message, c.name);
+  }
+  const indie = starters['gov.indie.safe-default'];
+  const { templateId, templateVersion, operatingProfile, name, description, controls } = indie;
+  assert.equal(indie.templateHash,
+    nooterra.canonicalHash(JSON.stringify({ templateId, templateVersion, operatingProfile, name, description, controls })));
+  assert.deepEqual(nooterra.normalizeGovernanceTemplate(indie), indie);
+  assert.throws(() => nooterra.normalizeGovernanceTemplate({ ...indie, templateHash: '0'.repeat(64) }),
+    { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'POLICY_TEMPLATE_INVALID', message: /template\.templateHash mismatch/ });
+  assert.throws(() => nooterra.evaluateGovernanceTemplate('{', {}), { reason: 'JSON_SYNTAX' });
 });

@@ -1,19 +1,13 @@
 'use strict';
 // conformance/vectors/canonical-json.json: the canonical JSON vectors every suite (C++, Python,
-// Node) runs. Found next to this package in the repository, or under NOOTERRA_SOURCE_DIR (the
-// npm install test runs a copy of this folder elsewhere).
+// Node) runs (located by helpers.loadVectors).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
-const { nooterra } = require('./helpers');
-
-const repo = process.env.NOOTERRA_SOURCE_DIR || path.join(__dirname, '..', '..', '..');
-const file = path.join(repo, 'conformance', 'vectors', 'canonical-json.json');
+const { nooterra, loadVectors } = require('./helpers');
 
 test('the shared canonical JSON vectors', () => {
-  const { cases } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const { cases } = loadVectors('canonical-json.json');
   assert.ok(cases.length >= 10);
   for (const c of cases) {
     if (c.error) {

@@ -27,7 +27,8 @@ __all__ = [
     "PermissionDeniedError", "PrivateKey", "ResourceExhaustedError", "Store", "UnavailableError",
     "BundleKind", "SpendPolicy", "build_object", "evaluate_settlement_policy", "canonical_hash", "canonicalize", "key_id", "object_hash",
     "sha256_hex", "sign_object", "validate_object", "verify_bundle", "verify_object",
-    "verify_signature", "Policy", "normalize_wallet_policy",
+    "verify_signature", "Policy", "normalize_wallet_policy", "evaluate_governance_template",
+    "governance_template_catalog", "normalize_governance_template",
 ]
 
 Json = Union[str, bytes, Mapping[str, Any]]
@@ -315,6 +316,30 @@ def normalize_wallet_policy(policy: Mapping[str, Any]) -> Dict[str, Any]:
     with reason POLICY_INVALID for a limit that is not a safe integer >= 0 or an unknown member)."""
     text, _ = _nooterra.policy_normalize(2, _text(policy))
     return _json.loads(text)
+
+
+def evaluate_governance_template(template: Json, request: Json) -> Dict[str, Any]:
+    """The reference's governance-template decision (GovernancePolicyDecision.v1): ``decision``
+    allow | challenge | deny, every check in order with its message, the blocking issues, the
+    matched approval tier. An invalid template or request is a deny decision carrying
+    POLICY_TEMPLATE_INVALID / POLICY_REQUEST_INVALID (as in the reference), not an exception;
+    InvalidArgumentError only for text that is not JSON."""
+    text, _outcome = _nooterra.policy_governance_evaluate(_text(template), _text(request))
+    return _json.loads(text)
+
+
+def normalize_governance_template(template: Json) -> Dict[str, Any]:
+    """Validates a GovernancePolicyTemplate.v1 and returns its normal form with ``templateHash``
+    (raises InvalidArgumentError, reason POLICY_TEMPLATE_INVALID, with the reference's message; a
+    templateHash in the input must match)."""
+    text, _ = _nooterra.policy_normalize(4, _text(template))
+    return _json.loads(text)
+
+
+def governance_template_catalog() -> Dict[str, Any]:
+    """The three starter templates in normal form:
+    ``{"schemaVersion": "GovernancePolicyTemplateCatalog.v1", "templates": [...]}``."""
+    return _json.loads(_nooterra.policy_governance_catalog())
 
 
 class Bucket(IntEnum):

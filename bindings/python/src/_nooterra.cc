@@ -670,6 +670,22 @@ PYBIND11_MODULE(_nooterra, m) {
     return py::make_tuple(out.str(), std::string(hash));
   });
 
+  // evaluateGovernancePolicyTemplate -> (GovernancePolicyDecision.v1 JSON, outcome)
+  m.def("policy_governance_evaluate", [](const std::string& tmpl, const std::string& request) {
+    Buffer out;
+    int32_t outcome = -1;
+    Call([&](nooterra_error_t** err) {
+      return nooterra_policy_governance_evaluate(U(tmpl), tmpl.size(), U(request), request.size(), &out.b, &outcome,
+                                                 err);
+    });
+    return py::make_tuple(out.str(), outcome);
+  });
+  m.def("policy_governance_catalog", []() {
+    Buffer out;
+    Call([&](nooterra_error_t** err) { return nooterra_policy_governance_catalog(&out.b, err); });
+    return out.str();
+  });
+
   // A compiled SpendPolicy.v1 (nooterra_spend_policy_t). Immutable: evaluate may run on many
   // threads at once, with the GIL released.
   py::class_<SpendPolicy>(m, "SpendPolicy")

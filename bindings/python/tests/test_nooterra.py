@@ -191,6 +191,45 @@ class Policy(unittest.TestCase):
         self.assertEqual(ctx.exception.reason, "POLICY_INVALID")
 
 
+class GovernanceTemplates(unittest.TestCase):
+    """conformance/vectors/governance-templates.json (shared with C++ and Node), the catalog, the
+    normal form and its errors."""
+
+    def test_shared_vectors(self):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "conformance", "vectors",
+                            "governance-templates.json")
+        with open(path, encoding="utf-8") as f:
+            cases = json.load(f)["cases"]
+        self.assertGreaterEqual(len(cases), 10)
+        starters = {t["templateId"]: t for t in nooterra.governance_template_catalog()["templates"]}
+        for case in cases:
+            template = starters[case["template"]] if isinstance(case["template"], str) else case["template"]
+            d = nooterra.evaluate_governance_template(template, case["request"])
+            self.assertEqual(d["decision"], case["decision"], case["name"])
+            self.assertEqual([i["code"] for i in d["blockingIssues"]], case["blockingCodes"], case["name"])
+            if "matchedApprovalTierId" in case:
+                self.assertEqual(d["matchedApprovalTierId"], case["matchedApprovalTierId"], case["name"])
+            else:
+                self.assertEqual(d["blockingIssues"][0]["message"], case["message"], case["name"])
+
+    def test_catalog_and_normal_form(self):
+        catalog = nooterra.governance_template_catalog()
+        self.assertEqual(catalog["schemaVersion"], "GovernancePolicyTemplateCatalog.v1")
+        self.assertEqual([t["operatingProfile"] for t in catalog["templates"]], ["indie", "smb", "enterprise"])
+        indie = dict(catalog["templates"][0])
+        core = {k: indie[k] for k in ("templateId", "templateVersion", "operatingProfile", "name", "description",
+                                      "controls")}
+        self.assertEqual(indie["templateHash"], nooterra.canonical_hash(core))  # the digest's formula
+        self.assertEqual(nooterra.normalize_governance_template(indie), indie)
+        indie["templateHash"] = "0" * 64
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.normalize_governance_template(indie)
+        self.assertEqual(ctx.exception.reason, "POLICY_TEMPLATE_INVALID")
+        self.assertIn("template.templateHash mismatch", str(ctx.exception))
+        with self.assertRaises(nooterra.InvalidArgumentError):
+            nooterra.evaluate_governance_template("{", {})
+
+
 class SpendPolicies(unittest.TestCase):
     """The unified spend policy through the C ABI; the rule table is in
     include/nooterra/spend_policy.h."""
