@@ -85,7 +85,7 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
         return Deliver(kernel.CreateAgreement(tenant, request, now, idempotency_key), out_result, out_already_existed);
       case NOOTERRA_AGREEMENT_FUND:
         if (subject == nullptr) return capi::NullArgument("subject (the agreement hash)");
-        return Deliver(kernel.Fund(tenant, subject, now, idempotency_key), out_result, out_already_existed);
+        return Deliver(kernel.Fund(tenant, subject, request, now, idempotency_key), out_result, out_already_existed);
       case NOOTERRA_AGREEMENT_SUBMIT_EVIDENCE:
         return Deliver(kernel.SubmitEvidence(tenant, request, now, idempotency_key), out_result, out_already_existed);
       case NOOTERRA_AGREEMENT_SETTLE:

@@ -64,7 +64,7 @@ enum class Operation : int32_t {
   kOpenDispute = 2,     // request: the open request
   kSubmitVerdict = 3,   // subject: the case id; request: the signed verdict
   kCreate = 4,          // request: the create request
-  kFund = 5,            // subject: the agreement hash
+  kFund = 5,            // subject: the agreement hash; request: "" or the risk inputs (Fund)
   kSubmitEvidence = 6,  // request: the signed ToolCallEvidence.v1
   kSettle = 7,          // request: the settle request
   kVoid = 8,            // subject: the agreement hash
@@ -107,8 +107,14 @@ class Kernel {
                                  std::string_view idempotency_key);
 
   // request: {"agreementHash","receiptHash","payerAgentId","payeeAgentId","amountCents",
-  //           "currency","holdbackBps","challengeWindowMs","createdAt"?, "executionIntent"?}
-  // (createdAt defaults to now). Result: {"hold": FundingHold.v1}.
+  //           "currency","holdbackBps","challengeWindowMs","createdAt"?, "executionIntent"?,
+  //           "riskScore"?, "riskSignals"?} (createdAt defaults to now; the risk inputs feed the
+  // payer's spend policy and are not part of the FundingHold). Result: {"hold": FundingHold.v1}.
+  // When only the approval rule (or spend-policy escalate/challenge reasons) blocks the held
+  // amount and the payer's wallet policy names approvers, the request is stored as escalation
+  // "esc_hold_<agreementHash>_<receiptHash>" instead (result {"escalation"}, no money moves) and
+  // ResolveEscalation decides it; while it is pending or after a rejection the same hold is
+  // FAILED_PRECONDITION ESCALATION_PENDING / ESCALATION_REJECTED.
   absl::StatusOr<Result> LockHold(std::string_view tenant, std::string_view request_json,
                                   std::string_view now, std::string_view idempotency_key);
 
@@ -152,7 +158,7 @@ class Kernel {
   absl::StatusOr<Result> SetWalletPolicy(std::string_view tenant, std::string_view agent_id,
                                          std::string_view policy_json, std::string_view idempotency_key);
 
-  // Decides an escalated fund. When the approval rule of the payer's wallet policy blocks Fund
+  // Decides an escalated fund or tool-call hold (LockHold above). When the approval rule of the payer's wallet policy blocks Fund
   // and the policy names approverAgentIds, Fund stores escalation "esc_fund_<agreementHash>"
   // (pending; no money moves; result {"escalation","record"}) instead of failing. The decision is
   // an OperatorAction.v1 with caseRef {kind:"escalation", caseId}, action APPROVE or REJECT,
@@ -161,7 +167,9 @@ class Kernel {
   // escalation (a later Fund is ESCALATION_REJECTED). Errors: NOT_FOUND ESCALATION_NOT_FOUND,
   // FAILED_PRECONDITION ESCALATION_RESOLVED / ESCALATION_PENDING, PERMISSION_DENIED
   // ESCALATION_APPROVER_UNKNOWN, INVALID_ARGUMENT ESCALATION_ACTION_INVALID /
-  // ESCALATION_ACTION_MISMATCH / ESCALATION_ACTION_UNSUPPORTED. Result {"escalation","record"}.
+  // ESCALATION_ACTION_MISMATCH / ESCALATION_ACTION_UNSUPPORTED. Result {"escalation","record"};
+  // for a hold {"escalation","hold"}: APPROVE places the FundingHold with the stored request
+  // (its createdAt is the escalated call's time, so the day and windows it counts in are too).
   absl::StatusOr<Result> ResolveEscalation(std::string_view tenant, std::string_view escalation_id,
                                            std::string_view action_json, std::string_view now,
                                            std::string_view idempotency_key);
@@ -184,6 +192,13 @@ class Kernel {
   // Moves amountCents from the payer's available balance into escrow. created -> funded.
   absl::StatusOr<Result> Fund(std::string_view tenant, std::string_view agreement_hash,
                               std::string_view now, std::string_view idempotency_key);
+  // The same with the caller's risk inputs for the payer's spend policy: request_json is "" or
+  // {"riskScore"? (0..100), "riskSignals"? [ids]} (an "agreementHash" member, if present, must be
+  // the subject). They are part of the idempotent request and of an escalation, whose approval
+  // re-evaluates with them. INVALID_ARGUMENT SPEND_REQUEST_INVALID naming a bad member.
+  absl::StatusOr<Result> Fund(std::string_view tenant, std::string_view agreement_hash,
+                              std::string_view request_json, std::string_view now,
+                              std::string_view idempotency_key);
   // A ToolCallEvidence.v1 signed by the payee's registered key and bound to the agreement
   // (agreementHash, callId, inputHash). funded -> evidenced.
   absl::StatusOr<Result> SubmitEvidence(std::string_view tenant, std::string_view evidence_json,

@@ -514,7 +514,8 @@ NOOTERRA_API int32_t nooterra_agreement_deposit(nooterra_store_t* store, const c
 #define NOOTERRA_AGREEMENT_OPEN_DISPUTE 2
 #define NOOTERRA_AGREEMENT_SUBMIT_VERDICT 3
 #define NOOTERRA_AGREEMENT_CREATE 4          /* request = {"agreement", "holdbackBps", ...} */
-#define NOOTERRA_AGREEMENT_FUND 5            /* subject = agreementHash; request unused */
+#define NOOTERRA_AGREEMENT_FUND 5            /* subject = agreementHash; request = NULL/empty or the risk
+                                                inputs {"riskScore"?,"riskSignals"?} (Kernel::Fund) */
 #define NOOTERRA_AGREEMENT_SUBMIT_EVIDENCE 6 /* request = the payee-signed ToolCallEvidence.v1 */
 #define NOOTERRA_AGREEMENT_SETTLE 7          /* request = the settle request */
 #define NOOTERRA_AGREEMENT_VOID 8            /* subject = agreementHash; request unused */

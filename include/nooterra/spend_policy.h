@@ -85,6 +85,12 @@ struct SpendRequest {
 };
 // INVALID_ARGUMENT, reason SPEND_REQUEST_INVALID, naming the member.
 absl::StatusOr<SpendRequest> ParseSpendRequest(json::Value request);
+// The risk members of a request object ("riskScore" 0..100, "riskSignals" ids, both optional or
+// null): what the kernel's Fund and LockHold requests carry into the payer's spend policy.
+// Signals come back sorted and unique. Other members are not looked at. INVALID_ARGUMENT
+// SPEND_REQUEST_INVALID naming the member.
+absl::Status ParseRiskInputs(json::Value request, std::optional<int64_t>* risk_score,
+                             std::vector<std::string>* risk_signals);
 
 // The payer's past spends, as the ledger knows them.
 class SpendView {

@@ -36,7 +36,7 @@ absl::StatusOr<Result> Kernel::Apply(std::string_view tenant, const BatchOp& op)
     case Operation::kSubmitVerdict:
       return SubmitVerdict(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
     case Operation::kCreate: return CreateAgreement(tenant, op.request_json, op.now, op.idempotency_key);
-    case Operation::kFund: return Fund(tenant, op.subject, op.now, op.idempotency_key);
+    case Operation::kFund: return Fund(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
     case Operation::kSubmitEvidence: return SubmitEvidence(tenant, op.request_json, op.now, op.idempotency_key);
     case Operation::kSettle: return Settle(tenant, op.request_json, op.now, op.idempotency_key);
     case Operation::kVoid: return Void(tenant, op.subject, op.now, op.idempotency_key);

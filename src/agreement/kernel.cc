@@ -127,6 +127,74 @@ absl::StatusOr<Result> Kernel::Deposit(std::string_view tenant, std::string_view
   });
 }
 
+namespace internal {
+
+absl::StatusOr<std::string> LockHoldIn(store::WriteTxn& txn, std::string_view tenant, json::Value req,
+                                       std::string_view now, bool approved, bool* can_escalate) {
+  if (can_escalate != nullptr) *can_escalate = false;
+  const std::string payer = Str(req, "payerAgentId"), payee = Str(req, "payeeAgentId");
+  if (!payer.empty() && payer == payee) {
+    return Error(Code::kInvalidArgument, "TOOL_CALL_PARTIES_INVALID", "payer and payee must differ");
+  }
+  json::Value amount = req.Find("amountCents"), bps = req.Find("holdbackBps");
+  if (!amount.is_number() || !bps.is_number() || amount.as_number() < 1 ||
+      amount.as_number() > static_cast<double>(ledger::kAmountMax) || bps.as_number() < 0 ||
+      bps.as_number() > 10000) {
+    return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "amountCents must be a safe integer >= 1 and holdbackBps 0..10000");
+  }
+  SpendContext spend{Str(req, "currency"), payee, Str(req, "agreementHash"),
+                     StrCat("hold:", Str(req, "agreementHash"), ":", Str(req, "receiptHash"))};
+  if (absl::Status s = policy::ParseRiskInputs(req, &spend.risk_score, &spend.risk_signals); !s.ok()) return s;
+  const int64_t amount_cents = static_cast<int64_t>(amount.as_number());
+  // held = min(amount, floor(amount * bps / 10000)), on 128-bit integers.
+  const __int128 product = static_cast<__int128>(amount_cents) * static_cast<int64_t>(bps.as_number());
+  const int64_t held = static_cast<int64_t>(std::min<__int128>(amount_cents, product / 10000));
+  json::Tree inputs = json::Tree::Object();
+  inputs.Add("tenantId", T(std::string(tenant)));
+  for (std::string_view k : {"agreementHash", "receiptHash", "payerAgentId", "payeeAgentId", "amountCents", "currency",
+                             "holdbackBps", "challengeWindowMs"}) {
+    if (req.Find(k).present()) inputs.Add(k, json::Tree::FromValue(req.Find(k)));
+  }
+  inputs.Add("heldAmountCents", N(held));
+  inputs.Add("createdAt", req.Find("createdAt").is_string() ? T(std::string(js::TrimJs(req.Find("createdAt").as_string())))
+                                                            : T(std::string(now)));
+  if (json::Value intent = req.Find("executionIntent"); intent.is_object()) {
+    json::Tree ei = json::Tree::Object();
+    const std::string_view omit[] = {"intentHash"};
+    json::CanonicalOptions options;
+    options.omit_members = omit;
+    auto intent_hash = json::CanonicalDigest(intent, options);
+    ei.Add("intentHash", intent.Find("intentHash").is_string()
+                             ? T(Str(intent, "intentHash"))
+                             : T(intent_hash.ok() ? crypto::HexEncode(crypto::Bytes(intent_hash->data(), 32)) : std::string()));
+    json::Tree fp = json::Tree::Object();
+    fp.Add("requestSha256", T(Str(intent.Find("requestFingerprint"), "requestSha256")));
+    ei.Add("requestFingerprint", std::move(fp));
+    ei.Add("idempotencyKey", T(Str(intent, "idempotencyKey")));
+    ei.Add("createdAt", T(Str(intent, "createdAt")));
+    ei.Add("expiresAt", T(Str(intent, "expiresAt")));
+    json::Tree meta = json::Tree::Object();
+    meta.Add("executionIntent", std::move(ei));
+    inputs.Add("metadata", std::move(meta));
+  }
+  // The wallet policy applies to the held amount at the hold's creation time (05 §3).
+  if (held > 0) {
+    if (auto w = EnforceWalletPolicy(txn, tenant, payer, held, inputs.Find("createdAt")->as_string(), spend, approved,
+                                     can_escalate);
+        !w.ok()) {
+      return w;
+    }
+  }
+  // The held part moves from the payer's available balance into escrow.
+  auto hold = CreateHold(txn, tenant, inputs, /*lock_from_available=*/true);
+  if (!hold.ok()) return hold.status();
+  json::Tree result = json::Tree::Object();
+  result.Add("hold", hold->body);
+  return Canonical(result);
+}
+
+}  // namespace internal
+
 absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_view request_json,
                                         std::string_view now, std::string_view idempotency_key) {
   auto doc = internal::ParseRequest(request_json);
@@ -135,66 +203,35 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
   json::Value req = doc->root();
   return internal::Run(store_, batch_, tenant, idempotency_key, now, "lockHold", Canonical(json::Tree::FromValue(req)),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
-      const std::string payer = Str(req, "payerAgentId"), payee = Str(req, "payeeAgentId");
-      if (!payer.empty() && payer == payee) {
-        return Error(Code::kInvalidArgument, "TOOL_CALL_PARTIES_INVALID", "payer and payee must differ");
-      }
-      json::Value amount = req.Find("amountCents"), bps = req.Find("holdbackBps");
-      if (!amount.is_number() || !bps.is_number() || amount.as_number() < 1 ||
-          amount.as_number() > static_cast<double>(ledger::kAmountMax) || bps.as_number() < 0 ||
-          bps.as_number() > 10000) {
-        return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
-                     "amountCents must be a safe integer >= 1 and holdbackBps 0..10000");
-      }
-      const int64_t amount_cents = static_cast<int64_t>(amount.as_number());
-      // held = min(amount, floor(amount * bps / 10000)), on 128-bit integers.
-      const __int128 product = static_cast<__int128>(amount_cents) * static_cast<int64_t>(bps.as_number());
-      const int64_t held = static_cast<int64_t>(std::min<__int128>(amount_cents, product / 10000));
-      json::Tree inputs = json::Tree::Object();
-      inputs.Add("tenantId", T(std::string(tenant)));
-      for (std::string_view k : {"agreementHash", "receiptHash", "payerAgentId", "payeeAgentId",
-                                 "amountCents", "currency", "holdbackBps", "challengeWindowMs"}) {
-        if (req.Find(k).present()) inputs.Add(k, json::Tree::FromValue(req.Find(k)));
-      }
-      inputs.Add("heldAmountCents", N(held));
-      inputs.Add("createdAt", req.Find("createdAt").is_string()
-                                  ? T(std::string(js::TrimJs(req.Find("createdAt").as_string())))
-                                  : T(std::string(now)));
-      if (json::Value intent = req.Find("executionIntent"); intent.is_object()) {
-        json::Tree ei = json::Tree::Object();
-        const std::string_view omit[] = {"intentHash"};
-        json::CanonicalOptions options;
-        options.omit_members = omit;
-        auto intent_hash = json::CanonicalDigest(intent, options);
-        ei.Add("intentHash", intent.Find("intentHash").is_string()
-                                 ? T(Str(intent, "intentHash"))
-                                 : T(intent_hash.ok() ? crypto::HexEncode(crypto::Bytes(intent_hash->data(), 32))
-                                                      : std::string()));
-        json::Tree fp = json::Tree::Object();
-        fp.Add("requestSha256", T(Str(intent.Find("requestFingerprint"), "requestSha256")));
-        ei.Add("requestFingerprint", std::move(fp));
-        ei.Add("idempotencyKey", T(Str(intent, "idempotencyKey")));
-        ei.Add("createdAt", T(Str(intent, "createdAt")));
-        ei.Add("expiresAt", T(Str(intent, "expiresAt")));
-        json::Tree meta = json::Tree::Object();
-        meta.Add("executionIntent", std::move(ei));
-        inputs.Add("metadata", std::move(meta));
-      }
-      // The wallet policy applies to the held amount at the hold's creation time (05 §3).
-      if (held > 0) {
-        const internal::SpendContext spend{Str(req, "currency"), Str(req, "payeeAgentId"), Str(req, "agreementHash"),
-                                           StrCat("hold:", Str(req, "agreementHash"), ":", Str(req, "receiptHash"))};
-        if (auto w = internal::EnforceWalletPolicy(txn, tenant, payer, held, inputs.Find("createdAt")->as_string(), spend);
-            !w.ok()) {
-          return w;
-        }
-      }
-      // The held part moves from the payer's available balance into escrow.
-      auto hold = internal::CreateHold(txn, tenant, inputs, /*lock_from_available=*/true);
-      if (!hold.ok()) return hold.status();
-      json::Tree result = json::Tree::Object();
-      result.Add("hold", hold->body);
-      return Canonical(result);
+    const std::string escalation_id = internal::HoldEscalationId(req);
+    auto prior = internal::LoadEscalation(txn, tenant, escalation_id);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value() && S(**prior, "status") != "approved") {
+      return Error(Code::kFailedPrecondition, S(**prior, "status") == "pending" ? "ESCALATION_PENDING" : "ESCALATION_REJECTED",
+                   StrCat("escalation ", escalation_id, " is ", S(**prior, "status")));
+    }
+    bool can_escalate = false;
+    auto locked = internal::LockHoldIn(txn, tenant, req, now, /*approved=*/false, &can_escalate);
+    if (locked.ok() || !can_escalate) return locked;
+    // Only the approval rule (or the spend policy's escalate/challenge reasons) blocked, and the
+    // payer's wallet policy names approvers: the hold request is stored pending, as a value; an
+    // approval (ResolveEscalation) places the hold with exactly this request. No money moves.
+    json::Tree e = json::Tree::Object();
+    e.Add("escalationId", T(escalation_id));
+    e.Add("kind", T("hold"));
+    e.Add("agreementHash", T(Str(req, "agreementHash")));
+    e.Add("payerAgentId", T(Str(req, "payerAgentId")));
+    e.Add("amountCents", json::Tree::FromValue(req.Find("amountCents")));
+    e.Add("currency", T(Str(req, "currency")));
+    e.Add("reasonCode", T(StatusReason(locked.status())));
+    e.Add("message", T(std::string(locked.status().message())));
+    e.Add("status", T("pending"));
+    e.Add("createdAt", T(std::string(now)));
+    e.Add("request", json::Tree::FromValue(req));
+    if (auto w = internal::SaveEscalation(txn, tenant, e, /*insert=*/true); !w.ok()) return w;
+    json::Tree result = json::Tree::Object();
+    result.Add("escalation", std::move(e));
+    return Canonical(result);
   });
 }
 

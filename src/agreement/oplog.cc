@@ -218,7 +218,7 @@ absl::StatusOr<std::string> Kernel::Replay(const store::Store& source, std::stri
       r = Deposit(tenant, Str(request, "agentId"), Str(request, "currency"),
                   static_cast<int64_t>(request.Find("amountCents").as_number()), key);
     } else if (operation == "fund") {
-      r = Fund(tenant, Str(request, "agreementHash"), now, key);
+      r = Fund(tenant, Str(request, "agreementHash"), *text, now, key);  // the risk inputs ride along
     } else if (operation == "void") {
       r = Void(tenant, Str(request, "agreementHash"), now, key);
     } else if (operation == "submitVerdict") {

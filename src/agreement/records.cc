@@ -154,4 +154,28 @@ std::string Canonical(const json::Tree& t) {
   return text.ok() ? *text : std::string();
 }
 
+namespace {
+std::string EscalationKey(std::string_view id) { return StrCat("escalation/", id); }
+}  // namespace
+
+absl::StatusOr<std::optional<json::Tree>> LoadEscalation(const store::ReadTxn& txn, std::string_view tenant,
+                                                         std::string_view id) {
+  auto bytes = txn.Get(store::Table::kObjects, tenant, EscalationKey(id));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<json::Tree>();
+  auto tree = json::Tree::Parse(**bytes);
+  if (!tree.ok()) return Error(absl::StatusCode::kDataLoss, "STORE_CORRUPT", "escalation record does not parse");
+  return std::optional<json::Tree>(std::move(*tree));
+}
+
+absl::Status SaveEscalation(store::WriteTxn& txn, std::string_view tenant, const json::Tree& escalation, bool insert) {
+  const std::string key = EscalationKey(S(escalation, "escalationId"));
+  return insert ? txn.Insert(store::Table::kObjects, tenant, key, Canonical(escalation))
+                : txn.Put(store::Table::kObjects, tenant, key, Canonical(escalation));
+}
+
+std::string HoldEscalationId(json::Value hold_request) {
+  return StrCat("esc_hold_", Str(hold_request, "agreementHash"), "_", Str(hold_request, "receiptHash"));
+}
+
 }  // namespace nooterra::agreement::internal

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -81,6 +82,9 @@ struct SpendContext {
   // The tool id is the stored ToolCallAgreement's (funding an agreement); a tool-call hold names
   // no tool, so a spend policy's tool allowlist refuses it.
   bool tool_from_agreement = false;
+  // Risk inputs the request carried (ParseRiskInputs), for the spend policy's risk rules.
+  std::optional<int64_t> risk_score;
+  std::vector<std::string> risk_signals;
 };
 // Applies the payer's wallet policy (if any) to locking `amount` at time `at` — its three rules,
 // then its spend policy with rolling windows summed from the spend log — and records the lock
@@ -92,6 +96,20 @@ struct SpendContext {
 absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, std::string_view payer,
                                  int64_t amount, std::string_view at, const SpendContext& spend,
                                  bool approved = false, bool* can_escalate = nullptr);
+
+// Escalations: records under "escalation/<id>" (Kernel::ResolveEscalation). A pending one stops
+// the escalated operation from being retried until it is decided.
+absl::StatusOr<std::optional<json::Tree>> LoadEscalation(const store::ReadTxn& txn, std::string_view tenant,
+                                                         std::string_view id);
+// Stores `escalation` under its escalationId; `insert` refuses an existing record.
+absl::Status SaveEscalation(store::WriteTxn& txn, std::string_view tenant, const json::Tree& escalation, bool insert);
+// "esc_hold_<agreementHash>_<receiptHash>": the escalation of a tool-call hold request.
+std::string HoldEscalationId(json::Value hold_request);
+// The body of LockHold inside `txn` (kernel.cc): builds and stores the FundingHold and locks the
+// held amount, under the payer's wallet policy (`approved` and `can_escalate` as for
+// EnforceWalletPolicy). Result: {"hold": FundingHold.v1}.
+absl::StatusOr<std::string> LockHoldIn(store::WriteTxn& txn, std::string_view tenant, json::Value request,
+                                       std::string_view now, bool approved, bool* can_escalate);
 
 // Parses a request object (named limit kRequestBytesMax).
 absl::StatusOr<json::Document> ParseRequest(std::string_view text);

@@ -70,18 +70,6 @@ absl::Status LockFunds(store::WriteTxn& txn, std::string_view tenant, json::Tree
   return SaveDeal(txn, tenant, deal);
 }
 
-std::string EscalationKey(std::string_view id) { return StrCat("escalation/", id); }
-
-absl::StatusOr<std::optional<json::Tree>> LoadEscalation(const store::ReadTxn& txn, std::string_view tenant,
-                                                         std::string_view id) {
-  auto bytes = txn.Get(store::Table::kObjects, tenant, EscalationKey(id));
-  if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return std::optional<json::Tree>();
-  auto tree = json::Tree::Parse(**bytes);
-  if (!tree.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "escalation record does not parse");
-  return std::optional<json::Tree>(std::move(*tree));
-}
-
 }  // namespace
 
 absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::string_view request_json,
@@ -164,9 +152,52 @@ absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::str
 
 absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view agreement_hash,
                                     std::string_view now, std::string_view idempotency_key) {
+  return Fund(tenant, agreement_hash, "", now, idempotency_key);
+}
+
+namespace {
+
+// The risk inputs of a Fund request ("" = none): {"riskScore"?, "riskSignals"?}, plus the
+// agreementHash the operation log records (which must then be the subject's).
+absl::Status ParseFundRequest(std::string_view request_json, std::string_view agreement_hash,
+                              internal::SpendContext* spend) {
+  if (request_json.empty()) return absl::OkStatus();
+  auto doc = internal::ParseRequest(request_json);
+  if (!doc.ok()) return doc.status();
+  const json::Value r = doc->root();
+  for (size_t i = 0; r.is_object() && i < r.size(); ++i) {
+    const std::string_view k = r.key_at(i);
+    if (k != "riskScore" && k != "riskSignals" && k != "agreementHash") {
+      return Error(Code::kInvalidArgument, "SPEND_REQUEST_INVALID", StrCat("fund request member ", k, " is not known"));
+    }
+  }
+  if (json::Value h = r.Find("agreementHash"); h.present() && !(h.is_string() && h.as_string() == agreement_hash)) {
+    return Error(Code::kInvalidArgument, "SPEND_REQUEST_INVALID", "fund request agreementHash differs from the subject");
+  }
+  return policy::ParseRiskInputs(r, &spend->risk_score, &spend->risk_signals);
+}
+
+// Adds the risk inputs (when any) to a request or escalation record.
+void AddRisk(const internal::SpendContext& spend, json::Tree* out) {
+  if (spend.risk_score) out->Add("riskScore", N(*spend.risk_score));
+  if (!spend.risk_signals.empty()) {
+    json::Tree signals = json::Tree::Array();
+    for (const std::string& s : spend.risk_signals) signals.Push(T(s));
+    out->Add("riskSignals", std::move(signals));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view agreement_hash,
+                                    std::string_view request_json, std::string_view now,
+                                    std::string_view idempotency_key) {
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  internal::SpendContext risk;
+  if (absl::Status s = ParseFundRequest(request_json, agreement_hash, &risk); !s.ok()) return s;
   json::Tree request = json::Tree::Object();
   request.Add("agreementHash", T(std::string(agreement_hash)));
+  AddRisk(risk, &request);
   return internal::Run(store_, batch_, tenant, idempotency_key, now, "fund", Canonical(request), [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     auto deal = LoadDeal(txn, tenant, agreement_hash);
     if (!deal.ok()) return deal.status();
@@ -180,8 +211,10 @@ absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view ag
                    StrCat("escalation ", escalation_id, " is ", S(**prior, "status")));
     }
     bool can_escalate = false;
-    const SpendContext spend{S(*deal, "currency"), S(*deal, "payeeAgentId"), std::string(agreement_hash),
-                             StrCat("fund:", agreement_hash), /*tool_from_agreement=*/true};
+    SpendContext spend{S(*deal, "currency"), S(*deal, "payeeAgentId"), std::string(agreement_hash),
+                       StrCat("fund:", agreement_hash), /*tool_from_agreement=*/true};
+    spend.risk_score = risk.risk_score;
+    spend.risk_signals = risk.risk_signals;
     if (auto w = EnforceWalletPolicy(txn, tenant, payer, I(*deal, "amountCents"), now, spend, false, &can_escalate);
         !w.ok()) {
       if (!can_escalate) return w;
@@ -198,9 +231,8 @@ absl::StatusOr<Result> Kernel::Fund(std::string_view tenant, std::string_view ag
       e.Add("message", T(std::string(w.message().data(), w.message().size())));
       e.Add("status", T("pending"));
       e.Add("createdAt", T(std::string(now)));
-      if (auto w2 = txn.Insert(store::Table::kObjects, tenant, EscalationKey(escalation_id), Canonical(e)); !w2.ok()) {
-        return w2;
-      }
+      AddRisk(spend, &e);  // an approval re-evaluates with the same inputs
+      if (auto w2 = SaveEscalation(txn, tenant, e, /*insert=*/true); !w2.ok()) return w2;
       json::Tree result = json::Tree::Object();
       result.Add("escalation", std::move(e));
       result.Add("record", *deal);
@@ -512,11 +544,18 @@ absl::StatusOr<Result> Kernel::ResolveEscalation(std::string_view tenant, std::s
       return Error(Code::kFailedPrecondition, "ESCALATION_RESOLVED",
                    StrCat("escalation ", escalation_id, " is already ", S(escalation, "status")));
     }
-    auto deal = LoadDeal(txn, tenant, S(escalation, "agreementHash"));
-    if (!deal.ok()) return deal.status();
-    if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
+    // A fund escalation waits on its agreement (still created); a hold escalation carries the
+    // whole hold request.
+    const bool is_hold = S(escalation, "kind") == "hold";
+    const std::string payer = S(escalation, "payerAgentId");
+    absl::StatusOr<json::Tree> deal = json::Tree::Object();
+    if (!is_hold) {
+      deal = LoadDeal(txn, tenant, S(escalation, "agreementHash"));
+      if (!deal.ok()) return deal.status();
+      if (auto e = Expect(*deal, {"created"}, "fund"); !e.ok()) return e;
+    }
     // Who may decide: an approver the payer's wallet policy names, signing with its registered key.
-    auto policy_text = txn.Get(store::Table::kObjects, tenant, StrCat("walletpolicy/", S(*deal, "payerAgentId")));
+    auto policy_text = txn.Get(store::Table::kObjects, tenant, StrCat("walletpolicy/", payer));
     if (!policy_text.ok()) return policy_text.status();
     std::vector<std::string> approvers;
     if (policy_text->has_value()) {
@@ -529,7 +568,7 @@ absl::StatusOr<Result> Kernel::ResolveEscalation(std::string_view tenant, std::s
     const std::string operator_id = actor != nullptr ? S(*actor, "operatorId") : std::string();
     if (std::find(approvers.begin(), approvers.end(), operator_id) == approvers.end()) {
       return Error(Code::kPermissionDenied, "ESCALATION_APPROVER_UNKNOWN",
-                   StrCat("'", operator_id, "' is not an approver in the wallet policy of ", S(*deal, "payerAgentId")));
+                   StrCat("'", operator_id, "' is not an approver in the wallet policy of ", payer));
     }
     auto approver = internal::LoadAgent(txn, tenant, operator_id);
     if (!approver.ok()) return approver.status();
@@ -547,11 +586,25 @@ absl::StatusOr<Result> Kernel::ResolveEscalation(std::string_view tenant, std::s
                    StrCat("the action's caseRef must be {kind: escalation, caseId: ", escalation_id, "}"));
     }
     const std::string verb = S(action, "action");
-    if (verb == "APPROVE") {
-      const SpendContext spend{S(*deal, "currency"), S(*deal, "payeeAgentId"), S(*deal, "agreementHash"),
-                               StrCat("fund:", S(*deal, "agreementHash")), /*tool_from_agreement=*/true};
-      if (auto w = EnforceWalletPolicy(txn, tenant, S(*deal, "payerAgentId"), I(*deal, "amountCents"), now, spend,
-                                       /*approved=*/true);
+    // The escalated request, as stored (risk inputs included): an approval re-runs exactly it.
+    auto stored = json::Document::Parse(Canonical(escalation));
+    if (!stored.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "escalation record does not parse");
+    std::optional<json::Tree> hold;
+    if (verb == "APPROVE" && is_hold) {
+      auto locked = LockHoldIn(txn, tenant, stored->root().Find("request"), S(escalation, "createdAt"),
+                               /*approved=*/true, nullptr);
+      if (!locked.ok()) return locked.status();
+      auto locked_tree = json::Tree::Parse(*locked);
+      if (!locked_tree.ok()) return locked_tree.status();
+      hold = *locked_tree->Find("hold");
+      escalation.Set("status", T("approved"));
+    } else if (verb == "APPROVE") {
+      SpendContext spend{S(*deal, "currency"), S(*deal, "payeeAgentId"), S(*deal, "agreementHash"),
+                         StrCat("fund:", S(*deal, "agreementHash")), /*tool_from_agreement=*/true};
+      if (auto r = policy::ParseRiskInputs(stored->root(), &spend.risk_score, &spend.risk_signals); !r.ok()) {
+        return Error(Code::kDataLoss, "STORE_CORRUPT", "escalation risk inputs are invalid");
+      }
+      if (auto w = EnforceWalletPolicy(txn, tenant, payer, I(*deal, "amountCents"), now, spend, /*approved=*/true);
           !w.ok()) {
         return w;
       }
@@ -568,12 +621,14 @@ absl::StatusOr<Result> Kernel::ResolveEscalation(std::string_view tenant, std::s
     resolution.Add("actionHash", T(report->hash));
     escalation.Set("resolution", std::move(resolution));
     escalation.Set("resolvedAt", T(std::string(now)));
-    if (auto w = txn.Put(store::Table::kObjects, tenant, EscalationKey(escalation_id), Canonical(escalation)); !w.ok()) {
-      return w;
-    }
+    if (auto w = SaveEscalation(txn, tenant, escalation, /*insert=*/false); !w.ok()) return w;
     json::Tree result = json::Tree::Object();
     result.Add("escalation", std::move(escalation));
-    result.Add("record", *deal);
+    if (is_hold) {
+      if (hold) result.Add("hold", std::move(*hold));
+    } else {
+      result.Add("record", *deal);
+    }
     return Canonical(result);
   });
 }

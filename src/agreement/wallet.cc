@@ -351,6 +351,8 @@ absl::Status EnforceWalletPolicy(store::WriteTxn& txn, std::string_view tenant, 
       request.payer_agent_id = std::string(payer);
       request.counterparty_agent_id = std::string(spend.counterparty);
       request.agreement_hash = std::string(spend.agreement_hash);
+      request.risk_score = spend.risk_score;
+      request.risk_signals = spend.risk_signals;
       if (spend.tool_from_agreement) {
         auto agreement = LoadObject(txn, tenant, objects::ObjectType::kToolCallAgreement,
                                     StrCat("agreement/", spend.agreement_hash));

@@ -313,9 +313,17 @@ absl::StatusOr<SpendRequest> ParseSpendRequest(json::Value r) {
     out.delegated_budget_cents = SafeInt(v, 0, kSafeMax);
     if (!out.delegated_budget_cents) return BadRequest("delegatedBudgetCents", "must be an integer >= 0");
   }
+  if (absl::Status s = ParseRiskInputs(r, &out.risk_score, &out.risk_signals); !s.ok()) return s;
+  return out;
+}
+
+absl::Status ParseRiskInputs(json::Value r, std::optional<int64_t>* risk_score, std::vector<std::string>* risk_signals) {
+  risk_score->reset();
+  risk_signals->clear();
+  if (!r.is_object()) return BadRequest("", "must be an object");
   if (const json::Value v = r.Find("riskScore"); v.present() && !v.is_null()) {
-    out.risk_score = SafeInt(v, 0, 100);
-    if (!out.risk_score) return BadRequest("riskScore", "must be an integer in 0..100");
+    *risk_score = SafeInt(v, 0, 100);
+    if (!*risk_score) return BadRequest("riskScore", "must be an integer in 0..100");
   }
   if (const json::Value v = r.Find("riskSignals"); v.present() && !v.is_null()) {
     if (!v.is_array() || v.size() > kSpendSignalsMax) {
@@ -323,12 +331,12 @@ absl::StatusOr<SpendRequest> ParseSpendRequest(json::Value r) {
     }
     for (size_t i = 0; i < v.size(); ++i) {
       if (!IsId(v.at(i))) return BadRequest(StrCat("riskSignals[", i, "]"), "must be an id");
-      out.risk_signals.emplace_back(v.at(i).as_string());
+      risk_signals->emplace_back(v.at(i).as_string());
     }
-    std::sort(out.risk_signals.begin(), out.risk_signals.end());
-    out.risk_signals.erase(std::unique(out.risk_signals.begin(), out.risk_signals.end()), out.risk_signals.end());
+    std::sort(risk_signals->begin(), risk_signals->end());
+    risk_signals->erase(std::unique(risk_signals->begin(), risk_signals->end()), risk_signals->end());
   }
-  return out;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SpendHistory> SpendHistory::Parse(json::Value spends) {

@@ -304,6 +304,105 @@ TEST_F(Wallet, SpendPolicyApprovalEscalatesAndAnApprovalLiftsIt) {
   ExpectReplaysToTheSameStateHash();
 }
 
+// Signs an OperatorAction APPROVE/REJECT of escalation `id` with `key` as `operator_id`.
+std::string EscalationAction(const crypto::PrivateKey& key, const std::string& operator_id, const std::string& verb,
+                             const std::string& id) {
+  objects::BuildOptions o;
+  o.signer = &key;
+  auto built = objects::Build(objects::ObjectType::kOperatorAction,
+      R"({"caseRef":{"kind":"escalation","caseId":")" + id + R"("},"action":")" + verb +
+      R"(","justificationCode":"WITHIN_BUDGET","actor":{"operatorId":")" + operator_id +
+      R"("},"actedAt":"2026-05-02T10:00:01.000Z"})", o);
+  EXPECT_TRUE(built.ok()) << built.status();
+  return built.ok() ? built->canonical : std::string();
+}
+
+// Risk inputs on Fund reach the spend policy's risk rules: a challenge score escalates (the
+// approval lifts it, re-evaluated with the same stored inputs), a deny signal blocks, a low
+// score passes, a bad score is refused before anything is read. The log replays them.
+TEST_F(Wallet, FundRiskInputsReachTheSpendPolicy) {
+  const crypto::PrivateKey approver = testing::SeedKey(7);
+  ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_approver", approver.public_key().ToPem()).ok());
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"approverAgentIds":["agt_approver"],"spendPolicy":{"schemaVersion":"SpendPolicy.v1",)"
+      R"("risk":{"challengeAtScore":50,"denySignals":["stolen_card"]}}})", "p").ok());
+  const std::string a = Create("risky", 300), b = Create("calm", 300), c = Create("stolen", 300);
+  const std::string before = WalletJson();
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, a, R"({"riskScore":101})", kT0, "f_bad").status()), "SPEND_REQUEST_INVALID");
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, a, R"({"riskScore":5,"agentId":"x"})", kT0, "f_bad2").status()),
+            "SPEND_REQUEST_INVALID");
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, a, R"({"agreementHash":"00"})", kT0, "f_bad3").status()),
+            "SPEND_REQUEST_INVALID");
+  auto escalated = k_->Fund(kTenant, a, R"({"riskScore":60,"riskSignals":["new_device","new_device"]})", kT0, "f_a");
+  ASSERT_TRUE(escalated.ok()) << escalated.status();
+  EXPECT_EQ(Field(escalated->json, "escalation.reasonCode"), "SPEND_RISK_SCORE_CHALLENGE");
+  EXPECT_EQ(Field(escalated->json, "escalation.riskScore"), "60");
+  EXPECT_NE(escalated->json.find(R"("riskSignals":["new_device"])"), std::string::npos) << escalated->json;
+  EXPECT_EQ(WalletJson(), before);
+  // The same request replays; without risk inputs it is another request under the same key.
+  EXPECT_TRUE(k_->Fund(kTenant, a, R"({"riskSignals":["new_device"],"riskScore":60})", kT0, "f_a")->already_existed);
+  EXPECT_EQ(k_->Fund(kTenant, a, kT0, "f_a").status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(StatusReason(k_->Fund(kTenant, c, R"({"riskSignals":["stolen_card"]})", kT0, "f_c").status()),
+            "SPEND_RISK_SIGNAL");
+  EXPECT_EQ(Field(k_->Fund(kTenant, b, R"({"riskScore":49})", kT0, "f_b")->json, "record.status"), "funded");
+  auto approved = k_->ResolveEscalation(kTenant, "esc_fund_" + a,
+                                        EscalationAction(approver, "agt_approver", "APPROVE", "esc_fund_" + a), kT0, "r");
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(Field(approved->json, "record.status"), "funded");
+  EXPECT_EQ(WalletJson(), R"({"available":99400,"escrow":600})");
+  ExpectReplaysToTheSameStateHash();
+}
+
+// A tool-call hold the approval rule blocks is escalated like a fund when the payer's policy
+// names approvers: stored pending with its whole request (no money moves), retried under another
+// key it is ESCALATION_PENDING, an approval places exactly that hold, a rejection closes it.
+TEST_F(Wallet, ToolCallHoldsEscalateAndAnApprovalPlacesTheHold) {
+  const crypto::PrivateKey approver = testing::SeedKey(7);
+  ASSERT_TRUE(k_->RegisterAgent(kTenant, "agt_approver", approver.public_key().ToPem()).ok());
+  ASSERT_TRUE(k_->SetWalletPolicy(kTenant, "agt_buyer",
+      R"({"requireApprovalAboveCents":100,"maxPerTransactionCents":400,"approverAgentIds":["agt_approver"]})", "p").ok());
+  auto request = [](const std::string& call, int64_t amount) {
+    const std::string h = crypto::Sha256Hex(call);
+    return R"({"agreementHash":")" + h + R"(","receiptHash":")" + h + R"(","payerAgentId":"agt_buyer",)"
+           R"("payeeAgentId":"agt_tool","amountCents":)" + std::to_string(amount) +
+           R"(,"currency":"USD","holdbackBps":1000,"challengeWindowMs":800,"riskScore":10})";
+  };
+  const std::string small = request("small", 1000), big = request("big", 3000), other = request("other", 2000);
+  const std::string id = "esc_hold_" + crypto::Sha256Hex("big") + "_" + crypto::Sha256Hex("big");
+  ASSERT_TRUE(k_->LockHold(kTenant, small, kDay1, "h_small").ok());  // holds 100: at the threshold
+  const std::string before = WalletJson();
+  auto escalated = k_->LockHold(kTenant, big, kDay1, "h_big");  // holds 300
+  ASSERT_TRUE(escalated.ok()) << escalated.status();
+  EXPECT_EQ(Field(escalated->json, "escalation.escalationId"), id);
+  EXPECT_EQ(Field(escalated->json, "escalation.kind"), "hold");
+  EXPECT_EQ(Field(escalated->json, "escalation.reasonCode"), "WALLET_POLICY_APPROVAL_REQUIRED");
+  EXPECT_EQ(WalletJson(), before);
+  EXPECT_TRUE(k_->LockHold(kTenant, big, kDay1, "h_big")->already_existed);
+  EXPECT_EQ(StatusReason(k_->LockHold(kTenant, big, kDay1, "h_big2").status()), "ESCALATION_PENDING");
+  // A hold over the per-transaction limit is a deny: never escalated.
+  EXPECT_EQ(StatusReason(k_->LockHold(kTenant, request("huge", 5000), kDay1, "h_huge").status()),
+            "WALLET_POLICY_MAX_PER_TX");
+  auto approved = k_->ResolveEscalation(kTenant, id, EscalationAction(approver, "agt_approver", "APPROVE", id), kDay2, "r");
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(Field(approved->json, "escalation.status"), "approved");
+  EXPECT_EQ(Field(approved->json, "hold.heldAmountCents"), "300");
+  EXPECT_EQ(Field(approved->json, "hold.createdAt"), kDay1);  // the escalated request's time, not the approval's
+  EXPECT_EQ(WalletJson(), R"({"available":99600,"escrow":400})");
+  EXPECT_EQ(StatusReason(k_->ResolveEscalation(kTenant, id, EscalationAction(approver, "agt_approver", "APPROVE", id),
+                                               kDay2, "r2").status()),
+            "ESCALATION_RESOLVED");
+  // After the approval the hold exists: a new call for it is the hold-exists error, not a second hold.
+  EXPECT_FALSE(k_->LockHold(kTenant, big, kDay1, "h_big3").ok());
+  // A rejected hold stays refused.
+  const std::string other_id = "esc_hold_" + crypto::Sha256Hex("other") + "_" + crypto::Sha256Hex("other");
+  ASSERT_TRUE(k_->LockHold(kTenant, other, kDay1, "h_other").ok());
+  ASSERT_TRUE(k_->ResolveEscalation(kTenant, other_id, EscalationAction(approver, "agt_approver", "REJECT", other_id),
+                                    kDay2, "r3").ok());
+  EXPECT_EQ(StatusReason(k_->LockHold(kTenant, other, kDay1, "h_other2").status()), "ESCALATION_REJECTED");
+  EXPECT_EQ(WalletJson(), R"({"available":99600,"escrow":400})");
+  ExpectReplaysToTheSameStateHash();
+}
+
 // What a candidate spend policy would have done with the locks already recorded.
 TEST_F(Wallet, SpendPolicySimulationOverRecordedLocks) {
   const std::string a = Create("a", 600), b = Create("b", 500), c = Create("c", 100);

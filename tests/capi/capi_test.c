@@ -609,6 +609,11 @@ static void test_store_ledger(void) {
                                           "0000000000000000000000000000000000000000000000000000000000000000", NULL, 0,
                                           "2026-01-01T00:00:00Z", "kf2", &report, NULL, &err),
                  NOOTERRA_NOT_FOUND, "AGREEMENT_NOT_FOUND");
+    /* A fund's request carries only its risk inputs: anything else is refused before any read. */
+    EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_FUND,
+                                          "0000000000000000000000000000000000000000000000000000000000000000",
+                                          U("{\"riskScore\":101}"), 17, "2026-01-01T00:00:00Z", "kf3", &report, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "SPEND_REQUEST_INVALID");
     EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_CREATE, NULL, U("{}"), 2,
                                           "2026-01-01T00:00:00Z", "kc", &report, NULL, &err),
                  NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
@@ -670,6 +675,8 @@ static void test_batch(void) {
   ops[1] = ops[0];
   ops[1].operation = NOOTERRA_AGREEMENT_FUND;
   ops[1].subject = "0000000000000000000000000000000000000000000000000000000000000000";
+  ops[1].request_json = NULL; /* a fund's request holds only its optional risk inputs */
+  ops[1].request_size = 0;
   ops[1].idempotency_key = "f1";
   ops[2] = ops[0]; /* a replay of the first */
   CHECK(nooterra_agreement_apply_batch(store, "tenant_b", ops, 3, &out, &failed, &err) == NOOTERRA_OK);

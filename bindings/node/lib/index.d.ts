@@ -286,7 +286,9 @@ export class Store {
     options: { idempotencyKey: string }): Promise<KernelResult>;
   resolveEscalation(tenant: string, escalationId: string, action: Json, options: StepOptions): Promise<KernelResult>;
   createAgreement(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
-  fund(tenant: string, agreementHash: string, options: StepOptions): Promise<KernelResult>;
+  /** riskScore (0..100) and riskSignals feed the payer's spend policy; an escalation is a value. */
+  fund(tenant: string, agreementHash: string,
+    options: StepOptions & { riskScore?: number; riskSignals?: string[] }): Promise<KernelResult>;
   submitEvidence(tenant: string, evidence: Json, options: StepOptions): Promise<KernelResult>;
   settle(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   void(tenant: string, agreementHash: string, options: StepOptions): Promise<KernelResult>;

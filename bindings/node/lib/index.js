@@ -479,8 +479,18 @@ class Store {
     return this._apply(tenant, Op.CREATE, null, jsonText(request, 'request'), opts);
   }
   /** Places the funding hold of an agreement. */
+  /**
+   * Locks the agreement's amount in the payer's escrow (created -> funded). opts.riskScore
+   * (0..100) and opts.riskSignals feed the payer's spend policy risk rules and are part of the
+   * idempotent request. An escalation is a value: {escalation, record}.
+   */
   async fund(tenant, agreementHash, opts) {
-    return this._apply(tenant, Op.FUND, requireString(agreementHash, 'agreementHash'), '', opts);
+    const o = options(opts, 'options');
+    const risk = {};
+    if (o.riskScore !== undefined && o.riskScore !== null) risk.riskScore = o.riskScore;
+    if (o.riskSignals !== undefined && o.riskSignals !== null) risk.riskSignals = o.riskSignals;
+    return this._apply(tenant, Op.FUND, requireString(agreementHash, 'agreementHash'),
+      Object.keys(risk).length ? JSON.stringify(risk) : '', opts);
   }
   /** Records the payee-signed ToolCallEvidence.v1. */
   async submitEvidence(tenant, evidence, opts) {

@@ -198,6 +198,22 @@ test('wallet policy: a lock over the limit is refused and changes nothing', asyn
   store.close();
 });
 
+test('fund risk inputs reach the spend policy', async (t) => {
+  const store = await nooterra.Store.open(path.join(tempDir(t), 's'), { durable: false });
+  const h = await openAgreement(store, { policy: { spendPolicy: {
+    schemaVersion: 'SpendPolicy.v1', risk: { challengeAtScore: 50, denySignals: ['stolen_card'] } } } });
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f1', riskScore: 60 }),
+    { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'SPEND_RISK_SCORE_CHALLENGE' });
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f2', riskSignals: ['stolen_card'] }),
+    { reason: 'SPEND_RISK_SIGNAL' });
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f3', riskScore: 101 }),
+    { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'SPEND_REQUEST_INVALID' });
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 5000, escrow: 0 });
+  const funded = await store.fund('t', h, { now: NOW, idempotencyKey: 'f4', riskScore: 10, riskSignals: ['new_device'] });
+  assert.equal(funded.record.status, 'funded');
+  store.close();
+});
+
 test('Policy: normalize, evaluate, simulate over recorded decisions', async (t) => {
   const capped = new nooterra.Policy({ rules: { maxAutoReleaseAmountCents: 500 } });
   assert.equal(new nooterra.Policy().hash, '006f47946e597e5662c734cd90aa75384abaddc83cb1309a66684818a140c0d8');

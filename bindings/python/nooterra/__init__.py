@@ -435,8 +435,18 @@ class Store:
     def create_agreement(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
         return self._apply(tenant, _CREATE, None, request, now, idempotency_key)
 
-    def fund(self, tenant: str, agreement_hash: str, *, now: str, idempotency_key: str):
-        return self._apply(tenant, _FUND, agreement_hash, "", now, idempotency_key)
+    def fund(self, tenant: str, agreement_hash: str, *, now: str, idempotency_key: str,
+             risk_score: Optional[int] = None, risk_signals: Optional[Iterable[str]] = None):
+        """Locks the agreement's amount in the payer's escrow (created -> funded). ``risk_score``
+        (0..100) and ``risk_signals`` feed the payer's spend policy risk rules; they are part of
+        the idempotent request. An escalation (the payer's policy names approvers) is a value:
+        ``{"escalation", "record"}``."""
+        risk: Dict[str, Any] = {}
+        if risk_score is not None:
+            risk["riskScore"] = risk_score
+        if risk_signals is not None:
+            risk["riskSignals"] = list(risk_signals)
+        return self._apply(tenant, _FUND, agreement_hash, _text(risk) if risk else "", now, idempotency_key)
 
     def submit_evidence(self, tenant: str, evidence: Json, *, now: str, idempotency_key: str):
         return self._apply(tenant, _EVIDENCE, None, evidence, now, idempotency_key)

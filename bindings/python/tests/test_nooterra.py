@@ -590,6 +590,23 @@ class Kernel(unittest.TestCase):
             self.assertEqual(store.get("t", "escalation", escalation_id)["status"], "approved")
             self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 4000, "escrow": 1000})
 
+    def test_fund_risk_inputs_reach_the_spend_policy(self):
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "risk"), durable=False) as store:
+            h = open_agreement(store, now, policy={"spendPolicy": {
+                "schemaVersion": "SpendPolicy.v1", "risk": {"challengeAtScore": 50, "denySignals": ["stolen_card"]}}})
+            for kwargs, reason in (({"risk_score": 60}, "SPEND_RISK_SCORE_CHALLENGE"),
+                                   ({"risk_signals": ["stolen_card"]}, "SPEND_RISK_SIGNAL")):
+                with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                    store.fund("t", h, now=now, idempotency_key="f_" + reason, **kwargs)
+                self.assertEqual(ctx.exception.reason, reason)
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.fund("t", h, now=now, idempotency_key="f_bad", risk_score=101)
+            self.assertEqual(ctx.exception.reason, "SPEND_REQUEST_INVALID")
+            self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 5000, "escrow": 0})
+            funded = store.fund("t", h, now=now, idempotency_key="f_ok", risk_score=10, risk_signals=["new_device"])
+            self.assertEqual(funded["record"]["status"], "funded")
+
     def test_audit_trail_replays_to_the_same_state_hash(self):
         with nooterra.Store(os.path.join(self.dir, "src"), durable=False) as src, \
                 nooterra.Store(os.path.join(self.dir, "dst"), durable=False) as dst:
