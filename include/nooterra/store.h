@@ -38,8 +38,12 @@ struct MDB_txn;
 namespace nooterra::store {
 
 // Written into every store; opening a store of another version is FAILED_PRECONDITION
-// (reason STORE_SCHEMA_MISMATCH). v2: idempotency records hold the result unquoted.
-inline constexpr std::string_view kSchemaVersion = "nooterra.store.v2";
+// (reason STORE_SCHEMA_MISMATCH). v2: idempotency records hold the result unquoted. v3: every
+// escrow lock is in the spend log with minute, 10-minute, hour and day sums — a v2 store has no
+// 10-minute sums and, if written before the spend log existed, no log at all, so its rolling spend
+// windows would undercount; it is refused instead. There is no in-place migration: v2 stores
+// were written only by pre-release builds.
+inline constexpr std::string_view kSchemaVersion = "nooterra.store.v3";
 
 // Named limits.
 inline constexpr size_t kTenantBytesMax = 128;

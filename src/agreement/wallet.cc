@@ -8,14 +8,16 @@
 //            "<amount>\t<counterparty>\t<agreementHash>"; <time> = ms + 9e15, 17 digits, so
 //            keys sort by time
 //   kIndex   "spendsum/<agentId>/<currency>/<scope>/<key>/<level>/<bucket>"  decimal sums of
-//            those locks per minute (level 1), hour (2) and day (3) bucket, for each scope: the
+//            those locks per minute (level 1), 10 minutes (2), hour (3) and day (4) bucket
+//            (store schema v3; v2 had no 10-minute level), for each scope: the
 //            payer ("p/-"), the counterparty ("c/<agentId>") and the agreement ("a/<hash>"), so
 //            a rolling window is a handful of range scans over non-empty buckets plus the exact
 //            entries of its two partial minutes, whatever its length
 // Both are written in the locking transaction itself, which is what makes every cap hold under
-// concurrency: two locks cannot both read the old total. Spend windows count the locks recorded
-// since the spend log exists (stores written before it undercount their earlier locks).
+// concurrency: two locks cannot both read the old total. Every lock of a store is in the spend log:
+// stores of schema v2 or earlier, which could lack part of it, are refused on open (store.h).
 #include <algorithm>
+#include <iterator>
 #include <charconv>
 #include <memory>
 #include <mutex>
@@ -64,9 +66,11 @@ std::string UtcDay(int64_t ms) {
 
 constexpr int64_t kSpendTimeOffset = 9000000000000000;  // > the ECMAScript time range (8.64e15)
 
-// Bucket levels of the spend sums, smallest first (ms, on the offset time axis).
-constexpr int64_t kSpendLevels[] = {60000, 3600000, 86400000};
-constexpr int64_t kMinute = kSpendLevels[0];
+// Bucket levels of the spend sums, smallest first (ms, on the offset time axis); each divides the
+// next. The 10-minute level (store schema v3) cuts the run of minute buckets an unaligned window
+// edge needs from up to 59 to at most 9 (+5 tens), the reads a ledger-backed decision is made of.
+constexpr int64_t kSpendLevels[] = {60000, 600000, 3600000, 86400000};
+constexpr int kSpendLevelCount = static_cast<int>(std::size(kSpendLevels));
 
 // 17 decimal digits, zero-padded, of a non-negative value (keys sort as the values do). Written by
 // hand: window lookups format a few dozen of these per decision.
@@ -111,24 +115,24 @@ class LedgerSpendView : public policy::SpendView {
     const std::string scope_key = ScopeKey(scope, key);
     Range r{EntryPrefix(payer, currency),
             {SumPrefix(payer, currency, scope_key, 0), SumPrefix(payer, currency, scope_key, 1),
-             SumPrefix(payer, currency, scope_key, 2)},
+             SumPrefix(payer, currency, scope_key, 2), SumPrefix(payer, currency, scope_key, 3)},
             scope,
             key,
             0,
             -1};
     if (absl::Status s = Span(r.entries, &r.first, &r.last); !s.ok()) return s;
     int64_t sum = 0;
-    if (absl::Status s = SumRange(r, 2, from_ms + 1 + kSpendTimeOffset, to_ms + kSpendTimeOffset, &sum); !s.ok()) {
+    if (absl::Status s = SumRange(r, kSpendLevelCount - 1, from_ms + 1 + kSpendTimeOffset, to_ms + kSpendTimeOffset, &sum); !s.ok()) {
       return s;
     }
     return sum;
   }
 
  private:
-  // What one window reads: the payer's exact entries and the scope's three bucket levels.
+  // What one window reads: the payer's exact entries and the scope's bucket levels.
   struct Range {
     std::string entries;
-    std::string buckets[3];
+    std::string buckets[kSpendLevelCount];
     policy::WindowScope scope;
     std::string_view key;
     int64_t first, last;  // offset times of the payer's first and last spend (none: first > last)
@@ -292,7 +296,7 @@ absl::Status RecordSpend(store::WriteTxn& txn, std::string_view tenant, std::str
   for (const std::string& scope_key : {ScopeKey(policy::WindowScope::kPayer, ""),
                                        ScopeKey(policy::WindowScope::kCounterparty, spend.counterparty),
                                        ScopeKey(policy::WindowScope::kAgreement, spend.agreement_hash)}) {
-    for (int level = 0; level < 3; ++level) {
+    for (int level = 0; level < kSpendLevelCount; ++level) {
       const std::string k = StrCat(SumPrefix(payer, spend.currency, scope_key, level), Padded(t / kSpendLevels[level]).view());
       auto stored = txn.Get(store::Table::kIndex, tenant, k);
       if (!stored.ok()) return stored.status();
