@@ -1,8 +1,10 @@
 """Exceptions of the nooterra package.
 
-Every error the library reports carries the C ABI's canonical code (`code`, an int equal to
-Abseil's), its name (`code_name`, e.g. ``"INVALID_ARGUMENT"``), a stable machine-readable
-`reason` (e.g. ``"JSON_SYNTAX"``) and a human `message`. Subclasses also derive from the
+Every error the library reports carries its canonical code as a string (`code`, e.g.
+``"NOOTERRA_INVALID_ARGUMENT"``, the same string the Node package's errors carry), the code's
+name (`code_name`, e.g. ``"INVALID_ARGUMENT"``), its number (`code_number`, the C ABI's value,
+equal to Abseil's), a stable machine-readable `reason` (e.g. ``"JSON_SYNTAX"``) and a human
+`message`. Subclasses also derive from the
 natural builtin, so ``except ValueError`` catches invalid input.
 
 Domain outcomes (a bundle that does not verify, an object whose hash does not match) are
@@ -15,13 +17,15 @@ from typing import Optional
 
 
 class NooterraError(Exception):
-    """Base class of every error raised by nooterra."""
+    """Base class of every error raised by nooterra: ``code`` (``"NOOTERRA_<NAME>"``),
+    ``code_name``, ``code_number``, ``reason``, ``message`` and, for JSON errors, ``offset``."""
 
     def __init__(self, code: int, code_name: str, reason: str, message: str,
                  offset: Optional[int] = None) -> None:
         super().__init__(f"{reason or code_name}: {message}")
-        self.code = code
-        self.code_name = code_name
+        self.code: str = f"NOOTERRA_{code_name}"
+        self.code_name: str = code_name
+        self.code_number: int = code
         self.reason = reason
         self.message = message
         self.offset = offset

@@ -73,7 +73,8 @@ class CanonicalJson(unittest.TestCase):
         self.assertIsInstance(ctx.exception, ValueError)
         self.assertEqual(ctx.exception.reason, "JSON_SYNTAX")
         self.assertEqual(ctx.exception.code_name, "INVALID_ARGUMENT")
-        self.assertEqual(ctx.exception.code, 3)
+        self.assertEqual(ctx.exception.code, "NOOTERRA_INVALID_ARGUMENT")  # the string Node's errors carry
+        self.assertEqual(ctx.exception.code_number, 3)
 
 
 class SharedVectors(unittest.TestCase):
