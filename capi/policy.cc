@@ -6,6 +6,7 @@
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
 #include "nooterra/governance_template.h"
+#include "nooterra/standing_policy.h"
 #include "nooterra/json.h"
 #include "nooterra/policy.h"
 #include "nooterra/spend_policy.h"
@@ -84,6 +85,18 @@ int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size
       auto normal_doc = json::Document::Parse(normal);
       if (!normal_doc.ok()) return normal_doc.status();
       hash = std::string(normal_doc->root().Find("templateHash").as_string());
+    } else if (kind == NOOTERRA_POLICY_APPROVAL_STANDING) {
+      // A stated policyHash is checked as the reference's validate does (over the policy as
+      // given) before the normal form is built: a tampered stored policy is refused, not rehashed.
+      if (doc->root().Find("policyHash").present()) {
+        if (auto valid = policy::ValidateStandingPolicy(doc->root()); !valid.ok()) return valid.status();
+      }
+      auto p = policy::BuildStandingPolicy(doc->root());
+      if (!p.ok()) return p.status();
+      normal = *std::move(p);
+      auto normal_doc = json::Document::Parse(normal);
+      if (!normal_doc.ok()) return normal_doc.status();
+      hash = std::string(normal_doc->root().Find("policyHash").as_string());
     } else {
       return MakeError(absl::StatusCode::kInvalidArgument, "POLICY_KIND_UNKNOWN", "kind must be NOOTERRA_POLICY_*");
     }
@@ -111,6 +124,28 @@ int32_t nooterra_policy_governance_evaluate(const uint8_t* template_json, size_t
     if (!decision.ok()) return decision.status();
     if (absl::Status s = capi::FillBuffer(*decision, out_decision); !s.ok()) return s;
     if (out_outcome != nullptr) *out_outcome = static_cast<int32_t>(outcome);
+    return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_policy_standing_evaluate(const uint8_t* policies_json, size_t policies_size,
+                                          const uint8_t* envelope_json, size_t envelope_size,
+                                          nooterra_buffer_t* out_result, int32_t* out_effect,
+                                          nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_result == nullptr || (policies_json == nullptr && policies_size != 0) ||
+        (envelope_json == nullptr && envelope_size != 0)) {
+      return capi::NullArgument("policies_json, envelope_json and out_result");
+    }
+    auto policies = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(policies_json), policies_size));
+    if (!policies.ok()) return policies.status();
+    auto envelope = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(envelope_json), envelope_size));
+    if (!envelope.ok()) return envelope.status();
+    policy::StandingEffect effect = policy::StandingEffect::kNone;
+    auto result = policy::EvaluateStandingPolicies(policies->root(), envelope->root(), &effect);
+    if (!result.ok()) return result.status();
+    if (absl::Status s = capi::FillBuffer(*result, out_result); !s.ok()) return s;
+    if (out_effect != nullptr) *out_effect = static_cast<int32_t>(effect);
     return absl::OkStatus();
   });
 }

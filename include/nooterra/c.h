@@ -646,12 +646,14 @@ NOOTERRA_API int32_t nooterra_policy_evaluate_settlement(const uint8_t* policy_j
 #define NOOTERRA_POLICY_WALLET 2     /* agent wallet policy; hash = sha256 of the normal form */
 #define NOOTERRA_POLICY_SPEND 3      /* SpendPolicy.v1 (include/nooterra/spend_policy.h); hash = sha256 of the normal form */
 #define NOOTERRA_POLICY_GOVERNANCE_TEMPLATE 4 /* GovernancePolicyTemplate.v1; hash = templateHash (one in the input must match; POLICY_TEMPLATE_INVALID) */
+#define NOOTERRA_POLICY_APPROVAL_STANDING 5   /* ApprovalStandingPolicy.v1 built from its members (createdAt required); hash = policyHash (one in the input must validate; APPROVAL_STANDING_POLICY_INVALID) */
 
 /* Validates and normalizes a policy.
  *  [out] out_json      the normal form (canonical JSON)
  *  [out] out_hash_hex  optional: its hash (64 hex digits + NUL)
- * Errors: INVALID_ARGUMENT (POLICY_INVALID with the JSON path in the message, JSON_*,
- * POLICY_KIND_UNKNOWN, NULL_ARGUMENT). Thread-safe. */
+ * Errors: INVALID_ARGUMENT (POLICY_INVALID with the JSON path in the message,
+ * POLICY_TEMPLATE_INVALID, APPROVAL_STANDING_POLICY_INVALID, JSON_*, POLICY_KIND_UNKNOWN,
+ * NULL_ARGUMENT). Thread-safe. */
 NOOTERRA_API int32_t nooterra_policy_normalize(int32_t kind, const uint8_t* policy_json, size_t policy_size,
                                                nooterra_buffer_t* out_json, char out_hash_hex[65],
                                                nooterra_error_t** error);
@@ -674,6 +676,31 @@ NOOTERRA_API int32_t nooterra_policy_governance_evaluate(const uint8_t* template
                                                          const uint8_t* request_json, size_t request_size,
                                                          nooterra_buffer_t* out_decision, int32_t* out_outcome,
                                                          nooterra_error_t** error);
+/* Approval standing policies (ApprovalStandingPolicy.v1, 05-policy-evaluation.md §7; checks,
+ * precedence and the documented divergences in include/nooterra/standing_policy.h). Build one with
+ * nooterra_policy_normalize(NOOTERRA_POLICY_APPROVAL_STANDING, ...).
+ *  [in]  policies_json  an array of stored policies (at most 1024), or one policy; each must
+ *                       validate (its policyHash over the policy as given)
+ *  [in]  envelope_json  the authority envelope: {"principalRef":{"principalType","principalId"},
+ *                       "actor":{"agentId"}, "capabilitiesRequested", "dataClassesRequested",
+ *                       "sideEffectsRequested", "spendEnvelope":{"maxTotalCents"|"maxPerCallCents"},
+ *                       "riskClass", "reversibilityClass"} (members optional)
+ *  [out] out_result     canonical JSON {"effect":"approve"|"deny"|"none","policyId","policyHash",
+ *                       "specificity","evaluations":[{"matched","policyHash","policyId",
+ *                       "reasonCode","specificity"}, ... in input order]}
+ *  [out] out_effect     optional: NOOTERRA_STANDING_NONE, _APPROVE or _DENY
+ * No matching policy is NOT an error: it is effect "none".
+ * Errors: INVALID_ARGUMENT (APPROVAL_STANDING_POLICY_INVALID with "policies[i]: " and the
+ * reference's message; STANDING_ENVELOPE_INVALID when the envelope is not an object or a requested
+ * list is not iterable; JSON_*; NULL_ARGUMENT). Thread-safe. */
+#define NOOTERRA_STANDING_NONE 0
+#define NOOTERRA_STANDING_APPROVE 1
+#define NOOTERRA_STANDING_DENY 2
+NOOTERRA_API int32_t nooterra_policy_standing_evaluate(const uint8_t* policies_json, size_t policies_size,
+                                                       const uint8_t* envelope_json, size_t envelope_size,
+                                                       nooterra_buffer_t* out_result, int32_t* out_effect,
+                                                       nooterra_error_t** error);
+
 /* The three starter templates in normal form:
  * {"schemaVersion":"GovernancePolicyTemplateCatalog.v1","templates":[indie, smb, enterprise]}.
  * Errors: INVALID_ARGUMENT (NULL_ARGUMENT). Thread-safe. */

@@ -83,8 +83,8 @@ struct SpendContext {
   // no tool, so a spend policy's tool allowlist refuses it.
   bool tool_from_agreement = false;
   // Risk inputs the request carried (ParseRiskInputs), for the spend policy's risk rules.
-  std::optional<int64_t> risk_score;
-  std::vector<std::string> risk_signals;
+  std::optional<int64_t> risk_score = std::nullopt;
+  std::vector<std::string> risk_signals = {};
 };
 // Applies the payer's wallet policy (if any) to locking `amount` at time `at` — its three rules,
 // then its spend policy with rolling windows summed from the spend log — and records the lock

@@ -1,4 +1,4 @@
-// `nooterra policy check|eval|simulate`: the settlement and wallet policies from the command line.
+// `nooterra policy check|eval|simulate|templates`: every policy kind from the command line.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -12,6 +12,7 @@
 #include "nooterra/json.h"
 #include "nooterra/policy.h"
 #include "nooterra/spend_policy.h"
+#include "nooterra/standing_policy.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
 
@@ -32,6 +33,8 @@ constexpr char kUsage[] =
     "       nooterra policy check GOVERNANCE.json\n"
     "       nooterra policy eval GOVERNANCE.json --request REQUEST.json\n"
     "       nooterra policy templates\n"
+    "       nooterra policy check STANDING.json\n"
+    "       nooterra policy eval STANDING.json --envelope ENVELOPE.json\n"
     "\n"
     "check     validates a SettlementPolicy.v1 (or, with --wallet, an agent wallet policy) and\n"
     "          prints its normal form and hash: {\"policy\",\"policyHash\"}. A bad policy exits 1\n"
@@ -52,7 +55,13 @@ constexpr char kUsage[] =
     "templateId + controls; include/nooterra/governance_template.h). check prints its normal form\n"
     "with templateHash; eval prints the GovernancePolicyDecision.v1 for one request (allow |\n"
     "challenge | deny; an invalid template or request is a deny decision, exit 0). templates prints\n"
-    "the catalog of the three starter templates.\n";
+    "the catalog of the three starter templates.\n"
+    "\n"
+    "A STANDING.json is an ApprovalStandingPolicy.v1 (recognised by that schemaVersion, or by\n"
+    "principalRef + decision; an array of them for eval; include/nooterra/standing_policy.h). check\n"
+    "builds its normal form with policyHash (a policyHash in the input must validate first); eval\n"
+    "matches one authority envelope against every policy and prints the winner (effect approve |\n"
+    "deny | none) and each policy's reason code; no match exits 0.\n";
 
 absl::StatusOr<json::Document> ReadJson(const std::string& path) {
   auto text = ReadInput(path, kPolicyBytesMax);
@@ -91,6 +100,38 @@ int GovernanceCommand(const std::string& sub, const std::string& what, json::Val
   auto decision = policy::EvaluateGovernanceTemplate(tmpl, request->root(), nullptr);
   if (!decision.ok()) return Fail(what.c_str(), decision.status());
   std::printf("%s\n", decision->c_str());
+  return kExitOk;
+}
+
+// An ApprovalStandingPolicy.v1 (stored, or a builder's input), or an array of them.
+bool IsStandingPolicy(json::Value root) {
+  const json::Value first = root.is_array() ? root.at(0) : root;
+  const json::Value v = first.Find("schemaVersion");
+  if (v.is_string()) return v.as_string() == "ApprovalStandingPolicy.v1";
+  return first.Find("principalRef").present() && first.Find("decision").present();
+}
+
+// check / eval of standing policies (pure: nothing is recorded to simulate them against).
+int StandingCommand(const std::string& sub, const std::string& what, json::Value policies, const Parsed& parsed) {
+  if (sub == "check" && !policies.is_array()) {
+    if (policies.Find("policyHash").present()) {
+      if (auto valid = policy::ValidateStandingPolicy(policies); !valid.ok()) return Fail(what.c_str(), valid.status());
+    }
+    auto normal = policy::BuildStandingPolicy(policies);
+    if (!normal.ok()) return Fail(what.c_str(), normal.status());
+    std::printf("%s\n", normal->c_str());
+    return kExitOk;
+  }
+  const std::string* envelope_path = parsed.Get("envelope");
+  if (sub != "eval" || envelope_path == nullptr) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  auto envelope = ReadJson(*envelope_path);
+  if (!envelope.ok()) return Fail(what.c_str(), envelope.status());
+  auto result = policy::EvaluateStandingPolicies(policies, envelope->root(), nullptr);
+  if (!result.ok()) return Fail(what.c_str(), result.status());
+  std::printf("%s\n", result->c_str());
   return kExitOk;
 }
 
@@ -180,7 +221,7 @@ int PolicyCommand(const std::vector<std::string>& args) {
     }
   }
   auto parsed = ParseArgs(rest, {"status", "amount", "run-status", "method", "store", "tenant", "request", "now",
-                                 "spends", "payer"});
+                                 "spends", "payer", "envelope"});
   if ((sub != "check" && sub != "eval" && sub != "simulate") || !parsed.ok() || parsed->positionals.size() != 1) {
     if (!parsed.ok()) PrintError("policy", parsed.status());
     std::fputs(kUsage, stderr);
@@ -195,6 +236,7 @@ int PolicyCommand(const std::vector<std::string>& args) {
   }
 
   if (IsGovernanceTemplate(doc->root())) return GovernanceCommand(sub, what, doc->root(), *parsed);
+  if (IsStandingPolicy(doc->root())) return StandingCommand(sub, what, doc->root(), *parsed);
 
   if (sub == "check") {
     std::string normal, hash;

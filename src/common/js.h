@@ -27,6 +27,8 @@ std::string LowerTrim(std::string_view s);
 std::string LowerJs(std::string_view s);
 // 64 lowercase hex digits.
 bool IsHex64(std::string_view s);
+// String.prototype.length: UTF-16 code units of a UTF-8 string.
+size_t Utf16Length(std::string_view s);
 // UTF-16 code-unit order of two UTF-8 strings (what JS `<` does).
 int CompareUtf16(std::string_view a, std::string_view b);
 // localeCompare-compatible ordering (ICU root collation, tertiary strength) for ASCII; other

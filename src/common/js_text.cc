@@ -218,6 +218,15 @@ void CollationElements(std::string_view s, std::vector<Element>* out) {
 
 }  // namespace
 
+size_t Utf16Length(std::string_view s) {
+  size_t units = 0;
+  for (size_t i = 0; i < s.size();) {
+    const uint32_t cp = DecodeUtf8(s, &i);
+    units += cp >= 0x10000 ? 2 : 1;
+  }
+  return units;
+}
+
 int LocaleCompare(std::string_view a, std::string_view b) {
   std::vector<Element> ea, eb;
   CollationElements(a, &ea);

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "common/js.h"
 #include "nooterra/json.h"
 #include "nooterra/objects.h"
 
@@ -112,7 +113,7 @@ inline void SetIf(json::Tree* o, std::string_view key, const std::optional<std::
 
 // Timestamp check shared with the kernel: Date.parse with an explicit offset (or date only).
 std::optional<int64_t> ParseTimestampMs(std::string_view s);
-size_t Utf16Length(std::string_view s);
+using js::Utf16Length;
 // "YYYY-MM-DDT" prefix (OperatorAction timestamps).
 bool StartsWithDateTime(std::string_view s);
 bool MatchesIdChars(std::string_view s, IdChars chars);

@@ -18,15 +18,6 @@ std::optional<int64_t> ParseTimestampMs(std::string_view s) {
   return ms;
 }
 
-size_t Utf16Length(std::string_view s) {
-  size_t units = 0;
-  for (size_t i = 0; i < s.size();) {
-    const uint32_t cp = js::DecodeUtf8(s, &i);
-    units += cp >= 0x10000 ? 2 : 1;
-  }
-  return units;
-}
-
 bool MatchesIdChars(std::string_view s, IdChars chars) {
   if (s.empty()) return false;
   for (char c : s) {

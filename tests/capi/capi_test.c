@@ -855,6 +855,76 @@ static void test_policy(void) {
   }
 }
 
+/* Approval standing policies: normalize kind 5 builds the normal form with policyHash (a stated
+ * hash must validate), evaluate ranks deny before approve, no match is effect none, and every
+ * documented error. */
+static void test_standing_policy(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t approve = NOOTERRA_BUFFER_INIT, deny = NOOTERRA_BUFFER_INIT, out = NOOTERRA_BUFFER_INIT;
+  char hash[65] = {0}, needle[90], list[4096];
+  int32_t effect = -1;
+  const char approve_in[] =
+      "{\"policyId\":\"p_approve\",\"principalRef\":{\"principalType\":\"human\",\"principalId\":\"u1\"},"
+      "\"displayName\":\"a\",\"constraints\":{\"actorAgentIds\":[\"agt_a\"]},\"decision\":{\"effect\":\"approve\"},"
+      "\"createdAt\":\"2026-01-01T00:00:00Z\"}";
+  const char deny_in[] =
+      "{\"policyId\":\"p_deny\",\"principalRef\":{\"principalType\":\"human\",\"principalId\":\"u1\"},"
+      "\"displayName\":\"d\",\"constraints\":{\"reversibilityClasses\":[\"irreversible\"]},"
+      "\"decision\":{\"effect\":\"deny\"},\"createdAt\":\"2026-01-01T00:00:00Z\"}";
+  const char both_env[] = "{\"principalRef\":{\"principalType\":\"human\",\"principalId\":\"u1\"},"
+                          "\"actor\":{\"agentId\":\"agt_a\"},\"reversibilityClass\":\"irreversible\"}";
+  const char other_env[] = "{\"principalRef\":{\"principalType\":\"org\",\"principalId\":\"u1\"}}";
+
+  CHECK(nooterra_policy_normalize(NOOTERRA_POLICY_APPROVAL_STANDING, U(approve_in), strlen(approve_in), &approve, hash,
+                                  &err) == NOOTERRA_OK);
+  snprintf(needle, sizeof needle, "\"policyHash\":\"%s\"", hash);
+  CHECK(strstr((const char*)approve.data, needle) != NULL);
+  CHECK(nooterra_policy_normalize(NOOTERRA_POLICY_APPROVAL_STANDING, U(deny_in), strlen(deny_in), &deny, NULL, &err) ==
+        NOOTERRA_OK);
+  /* A built policy normalizes to itself (its stated hash validates). */
+  CHECK(nooterra_policy_normalize(NOOTERRA_POLICY_APPROVAL_STANDING, approve.data, approve.size, &out, NULL, &err) ==
+        NOOTERRA_OK);
+  CHECK(out.size == approve.size && memcmp(out.data, approve.data, out.size) == 0);
+  nooterra_buffer_dispose(&out);
+
+  snprintf(list, sizeof list, "[%s,%s]", (const char*)approve.data, (const char*)deny.data);
+  CHECK(nooterra_policy_standing_evaluate(U(list), strlen(list), U(both_env), strlen(both_env), &out, &effect, &err) ==
+        NOOTERRA_OK);
+  CHECK(effect == NOOTERRA_STANDING_DENY && strstr((const char*)out.data, "\"policyId\":\"p_deny\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_policy_standing_evaluate(approve.data, approve.size, U(both_env), strlen(both_env), &out, &effect,
+                                          &err) == NOOTERRA_OK);
+  CHECK(effect == NOOTERRA_STANDING_APPROVE);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_policy_standing_evaluate(U(list), strlen(list), U(other_env), strlen(other_env), &out, NULL, &err) ==
+        NOOTERRA_OK);
+  CHECK(strstr((const char*)out.data, "\"effect\":\"none\"") != NULL &&
+        strstr((const char*)out.data, "PRINCIPAL_TYPE_MISMATCH") != NULL);
+  nooterra_buffer_dispose(&out);
+
+  /* A stated hash that does not validate; a build input without createdAt. */
+  memcpy(strstr((char*)approve.data, "\"displayName\":\"a\"") + 15, "b", 1);
+  EXPECT_ERROR(nooterra_policy_normalize(NOOTERRA_POLICY_APPROVAL_STANDING, approve.data, approve.size, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "APPROVAL_STANDING_POLICY_INVALID");
+  EXPECT_ERROR(nooterra_policy_standing_evaluate(approve.data, approve.size, U(both_env), strlen(both_env), &out, NULL,
+                                                 &err),
+               NOOTERRA_INVALID_ARGUMENT, "APPROVAL_STANDING_POLICY_INVALID");
+  EXPECT_ERROR(nooterra_policy_normalize(NOOTERRA_POLICY_APPROVAL_STANDING, U("{\"policyId\":\"p\"}"), strlen("{\"policyId\":\"p\"}"), &out, NULL,
+                                         &err),
+               NOOTERRA_INVALID_ARGUMENT, "APPROVAL_STANDING_POLICY_INVALID");
+  EXPECT_ERROR(nooterra_policy_standing_evaluate(deny.data, deny.size, U("[]"), 2, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "STANDING_ENVELOPE_INVALID");
+  EXPECT_ERROR(nooterra_policy_standing_evaluate(deny.data, deny.size, U("{"), 1, &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+  EXPECT_ERROR(nooterra_policy_standing_evaluate(NULL, 2, U("{}"), 2, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_policy_standing_evaluate(deny.data, deny.size, U("{}"), 2, NULL, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  CHECK(out.data == NULL);
+  nooterra_buffer_dispose(&approve);
+  nooterra_buffer_dispose(&deny);
+}
+
 /* Governance policy templates: the catalog, normalize kind 4 (its hash is the catalog's
  * templateHash), allow / challenge / deny outcomes, an invalid template as a deny decision, and
  * every documented error. */
@@ -1122,6 +1192,7 @@ int main(void) {
   test_policy();
   test_spend_policy();
   test_governance_template();
+  test_standing_policy();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -473,5 +473,45 @@ TEST(PolicyCli, GovernanceTemplates) {
   EXPECT_EQ(code, 2) << out;
 }
 
+// `nooterra policy check | eval` on approval standing policies.
+TEST(PolicyCli, StandingPolicies) {
+  testing::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.sub(name)) << text;
+    return dir.sub(name);
+  };
+  int code = -1;
+  // A builder's input (no schemaVersion): recognised by principalRef + decision.
+  const std::string input = write("standing.json",
+      R"({"policyId":"p1","principalRef":{"principalType":"Human","principalId":"u1"},"displayName":"d",)"
+      R"("constraints":{"maxSpendCents":500},"decision":{"effect":"approve"},"createdAt":"2026-01-01T00:00:00Z"})");
+  std::string out = RunCli("policy check " + input, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("principalType":"human")"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("schemaVersion":"ApprovalStandingPolicy.v1")"));
+  const std::string built = out.substr(0, out.find('\n'));
+  const std::string stored = write("stored.json", "[" + built + "]");
+  const std::string within = write("within.json", R"({"principalRef":{"principalType":"human","principalId":"u1"},"spendEnvelope":{"maxTotalCents":500}})");
+  out = RunCli("policy eval " + stored + " --envelope " + within, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("effect":"approve")"));
+  const std::string over = write("over.json", R"({"principalRef":{"principalType":"human","principalId":"u1"},"spendEnvelope":{"maxTotalCents":501}})");
+  out = RunCli("policy eval " + stored + " --envelope " + over, &code);
+  EXPECT_EQ(code, 0) << out;  // no match is the answer, not an error
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("effect":"none")"));
+  EXPECT_THAT(out, ::testing::HasSubstr(R"("reasonCode":"SPEND_LIMIT_EXCEEDED")"));
+  // A stored policy changed after hashing is refused by check and by eval.
+  std::string tampered_text = built;
+  tampered_text.replace(tampered_text.find(R"("displayName":"d")"), 17, R"("displayName":"e")");
+  const std::string tampered = write("tampered.json", tampered_text);
+  out = RunCli("policy check " + tampered, &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("approvalStandingPolicy.policyHash mismatch"));
+  out = RunCli("policy eval " + tampered + " --envelope " + within, &code);
+  EXPECT_EQ(code, 1) << out;
+  out = RunCli("policy eval " + stored, &code);
+  EXPECT_EQ(code, 2) << out;  // --envelope is required
+}
+
 }  // namespace
 }  // namespace nooterra::ledger

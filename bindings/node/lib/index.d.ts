@@ -238,6 +238,38 @@ export function normalizeGovernanceTemplate(template: Json): GovernanceTemplate;
 /** The three starter templates (indie, smb, enterprise). */
 export function governanceTemplateCatalog(): { schemaVersion: 'GovernancePolicyTemplateCatalog.v1'; templates: GovernanceTemplate[] };
 
+/** ApprovalStandingPolicy.v1 in normal form. */
+export interface StandingPolicy {
+  schemaVersion: 'ApprovalStandingPolicy.v1';
+  policyId: string;
+  principalRef: { principalType: 'human' | 'org' | 'service' | 'agent'; principalId: string };
+  displayName: string;
+  description: string | null;
+  status: 'active' | 'disabled';
+  constraints: {
+    actorAgentIds: string[] | null; capabilitiesRequested: string[] | null; dataClassesRequested: string[] | null;
+    sideEffectsRequested: string[] | null; maxSpendCents: number | null; maxRiskClass: 'low' | 'medium' | 'high' | null;
+    reversibilityClasses: Array<'reversible' | 'partially_reversible' | 'irreversible'> | null;
+  };
+  decision: { effect: 'approve' | 'deny'; decidedBy: string | null; expiresAfterSeconds: number | null;
+    evidenceRefs: string[]; metadata: Record<string, unknown> | null };
+  createdAt: string;
+  updatedAt: string | null;
+  policyHash: string;
+}
+/** The ranking of standing policies for one authority envelope (a nooterra result). */
+export interface StandingEvaluation {
+  effect: 'approve' | 'deny' | 'none';
+  policyId: string | null;
+  policyHash: string | null;
+  specificity: number | null;
+  evaluations: Array<{ policyId: string; policyHash: string; matched: boolean; reasonCode: string; specificity: number }>;
+}
+/** Builds a standing policy's normal form with policyHash (throws APPROVAL_STANDING_POLICY_INVALID). */
+export function buildStandingPolicy(policy: Json): StandingPolicy;
+/** Matches an authority envelope against stored standing policies; no match is effect 'none'. */
+export function evaluateStandingPolicies(policies: Json | StandingPolicy[], envelope: Json): StandingEvaluation;
+
 export const Bucket: Readonly<{ AVAILABLE: 1; ESCROW: 2; HOLDBACK: 3; EXTERNAL: 4 }>;
 export type BucketName = 'available' | 'escrow' | 'holdback' | 'external';
 

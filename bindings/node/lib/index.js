@@ -353,6 +353,26 @@ function governanceTemplateCatalog() {
   return JSON.parse(native.policyGovernanceCatalog());
 }
 
+/**
+ * Builds an ApprovalStandingPolicy.v1 (05-policy-evaluation.md §7) from its members and returns
+ * its normal form with policyHash. Throws APPROVAL_STANDING_POLICY_INVALID with the reference's
+ * message; a policyHash in the input must validate first. createdAt is required (the library
+ * reads no clock).
+ */
+function buildStandingPolicy(policy) {
+  return JSON.parse(native.policyNormalize(5, jsonText(policy, 'policy'))[0]);
+}
+
+/**
+ * Matches an authority envelope against stored standing policies (an array, or one) and returns
+ * the winner by the reference's precedence (deny before approve, then specificity, then policyId):
+ * {effect: 'approve' | 'deny' | 'none', policyId, policyHash, specificity, evaluations}. No match is
+ * effect 'none'; a policy that does not validate throws, naming its index.
+ */
+function evaluateStandingPolicies(policies, envelope) {
+  return JSON.parse(native.policyStandingEvaluate(jsonText(policies, 'policies'), jsonText(envelope, 'envelope')));
+}
+
 // --- store, ledger and agreement kernel ----------------------------------------------------
 
 /** Ledger buckets. */
@@ -656,6 +676,8 @@ module.exports = {
   evaluateGovernanceTemplate,
   normalizeGovernanceTemplate,
   governanceTemplateCatalog,
+  buildStandingPolicy,
+  evaluateStandingPolicies,
   Bucket,
   Store,
 };

@@ -984,6 +984,16 @@ Napi::Value PolicyGovernanceEvaluate(const Napi::CallbackInfo& info) {
   });
   return JsText(info.Env(), reinterpret_cast<const char*>(out.b.data), out.b.size);
 }
+// policyStandingEvaluate(policiesJson, envelopeJson) -> result text
+Napi::Value PolicyStandingEvaluate(const Napi::CallbackInfo& info) {
+  const std::string policies = RawStr(info, 0), envelope = RawStr(info, 1);
+  Buffer out;
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_policy_standing_evaluate(U(policies), policies.size(), U(envelope), envelope.size(), &out.b, nullptr,
+                                             err);
+  });
+  return JsText(info.Env(), reinterpret_cast<const char*>(out.b.data), out.b.size);
+}
 Napi::Value PolicyGovernanceCatalog(const Napi::CallbackInfo& info) {
   Buffer out;
   Call(info.Env(), [&](nooterra_error_t** err) { return nooterra_policy_governance_catalog(&out.b, err); });
@@ -1014,6 +1024,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"policyNormalize", PolicyNormalize},
       {"policyGovernanceEvaluate", PolicyGovernanceEvaluate},
       {"policyGovernanceCatalog", PolicyGovernanceCatalog},
+      {"policyStandingEvaluate", PolicyStandingEvaluate},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   exports.Set("NativeStore", Store::Define(env));

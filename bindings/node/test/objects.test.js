@@ -163,6 +163,37 @@ test('SpendPolicy: windows, lists, approval, errors', () => {
   assert.throws(() => policy.evaluate(request(1), {}), { reason: 'ARGUMENT_TYPE' });
 });
 
+// conformance/vectors/standing-policies.json, shared with the C++ and Python suites.
+test('standing policies: shared vectors, errors, normal form', () => {
+  const v = loadVectors('standing-policies.json');
+  const built = Object.fromEntries(Object.entries(v.policies).map(([n, p]) => [n, nooterra.buildStandingPolicy(p)]));
+  assert.ok(v.cases.length >= 30);
+  for (const c of v.cases) {
+    const r = nooterra.evaluateStandingPolicies(c.policies.map((n) => built[n]), c.envelope);
+    assert.equal(r.effect, c.effect, c.name);
+    assert.equal(r.policyId, c.winner, c.name);
+    if (c.winner !== null) assert.equal(r.policyHash, built[c.winner].policyHash, c.name);
+    assert.deepEqual(r.evaluations.map((e) => e.reasonCode), c.reasonCodes, c.name);
+    assert.deepEqual(r.evaluations.map((e) => e.specificity), c.specificity, c.name);
+  }
+  for (const c of v.buildErrors) {
+    assert.throws(() => nooterra.buildStandingPolicy(c.input),
+      { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'APPROVAL_STANDING_POLICY_INVALID',
+        message: `APPROVAL_STANDING_POLICY_INVALID: ${c.message}` }, c.name);
+  }
+  for (const c of v.evaluateErrors) {
+    assert.throws(() => nooterra.evaluateStandingPolicies(c.policies.map((n) => built[n]), c.envelope),
+      { reason: c.reason, message: `${c.reason}: ${c.message}` }, c.name);
+  }
+  const policy = nooterra.buildStandingPolicy(v.normalForm.input);
+  const { policyHash, ...core } = policy;
+  assert.deepEqual(core, v.normalForm.expected);
+  assert.equal(policyHash, nooterra.canonicalHash(JSON.stringify(v.normalForm.expected)));  // the digest's formula
+  assert.deepEqual(nooterra.buildStandingPolicy(policy), policy);
+  assert.throws(() => nooterra.buildStandingPolicy({ ...policy, displayName: 'changed after hashing' }),
+    { reason: 'APPROVAL_STANDING_POLICY_INVALID', message: /approvalStandingPolicy\.policyHash mismatch/ });
+});
+
 // conformance/vectors/governance-templates.json, shared with the C++ and Python suites.
 test('governance templates: shared vectors, catalog, normal form', () => {
   const { cases } = loadVectors('governance-templates.json');

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools as _functools
 import json as _json
 from enum import IntEnum
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _nooterra
 from ._errors import (AlreadyExistsError, DataLossError, FailedPreconditionError, InternalError,
@@ -28,7 +28,8 @@ __all__ = [
     "BundleKind", "SpendPolicy", "build_object", "evaluate_settlement_policy", "canonical_hash", "canonicalize", "key_id", "object_hash",
     "sha256_hex", "sign_object", "validate_object", "verify_bundle", "verify_object",
     "verify_signature", "Policy", "normalize_wallet_policy", "evaluate_governance_template",
-    "governance_template_catalog", "normalize_governance_template",
+    "governance_template_catalog", "normalize_governance_template", "build_standing_policy",
+    "evaluate_standing_policies",
 ]
 
 Json = Union[str, bytes, Mapping[str, Any]]
@@ -342,6 +343,31 @@ def governance_template_catalog() -> Dict[str, Any]:
     return _json.loads(_nooterra.policy_governance_catalog())
 
 
+def build_standing_policy(policy: Json) -> Dict[str, Any]:
+    """Builds an ApprovalStandingPolicy.v1 (05-policy-evaluation.md §7) from its members
+    (``policyId``, ``principalRef``, ``displayName``, ``constraints``, ``decision``,
+    ``createdAt``, ...) and returns its normal form with ``policyHash``. Raises
+    InvalidArgumentError (reason APPROVAL_STANDING_POLICY_INVALID) with the reference's message;
+    a ``policyHash`` in the input must validate first. ``createdAt`` is required: the library
+    reads no clock."""
+    text, _ = _nooterra.policy_normalize(5, _text(policy))
+    return _json.loads(text)
+
+
+def evaluate_standing_policies(policies: Union[Json, Sequence[Mapping[str, Any]]],
+                               envelope: Json) -> Dict[str, Any]:
+    """Matches an authority envelope against stored standing policies (a list, or one) and
+    returns the winner by the reference's precedence (deny before approve, then specificity, then
+    policyId): ``{"effect": "approve" | "deny" | "none", "policyId", "policyHash", "specificity",
+    "evaluations": [{"policyId", "policyHash", "matched", "reasonCode", "specificity"}, ...]}``.
+    No match is effect "none", not an exception; a policy that does not validate raises
+    InvalidArgumentError naming its index."""
+    if isinstance(policies, (list, tuple)):
+        policies = list(policies)
+    text, _effect = _nooterra.policy_standing_evaluate(_text(policies), _text(envelope))
+    return _json.loads(text)
+
+
 class Bucket(IntEnum):
     """Ledger buckets."""
 
@@ -383,6 +409,7 @@ class Store:
 
     @property
     def closed(self) -> bool:
+        """True once close() ran (every later call raises FailedPreconditionError)."""
         return self._s.closed
 
     # -- ledger ---------------------------------------------------------------------------
@@ -392,6 +419,8 @@ class Store:
 
     def balance(self, tenant: str, owner: str, currency: str = "USD",
                 bucket: Bucket = Bucket.AVAILABLE) -> int:
+        """The balance in minor units of one ledger account (tenant, owner, currency, bucket);
+        0 for an account never posted to."""
         return self._s.ledger_balance(tenant, owner, currency, int(bucket))
 
     def check(self, tenant: str) -> List[str]:
@@ -406,10 +435,15 @@ class Store:
         return result
 
     def register_agent(self, tenant: str, agent_id: str, public_key_pem: str) -> Dict[str, Any]:
+        """Registers an agent's Ed25519 public key (PEM SPKI) under `agent_id`; its signatures are
+        then checked on the artifacts it signs. Registering the same key again reports
+        ``alreadyExisted``; another key for the same id raises AlreadyExistsError."""
         return self._result(self._s.register_agent(tenant, agent_id, public_key_pem))
 
     def deposit(self, tenant: str, agent_id: str, amount_cents: int, *, currency: str = "USD",
                 idempotency_key: str) -> Dict[str, Any]:
+        """Moves `amount_cents` from the currency's external funding account to the agent's
+        available balance (one balanced transaction). Idempotent by `idempotency_key`."""
         return self._result(self._s.deposit(tenant, agent_id, currency, amount_cents, idempotency_key))
 
     def _apply(self, tenant: str, op: int, subject: Optional[str], request: Json, now: str,
@@ -432,11 +466,15 @@ class Store:
         the approvers. APPROVE funds the agreement now; REJECT closes the escalation."""
         return self._apply(tenant, _RESOLVE_ESCALATION, escalation_id, action, now, idempotency_key)
 
-    def create_agreement(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+    def create_agreement(self, tenant: str, request: Json, *, now: str,
+                         idempotency_key: str) -> Dict[str, Any]:
+        """Creates a tool-call agreement (state created) from ``{"agreement": {...}, "holdbackBps",
+        "challengeWindowMs", "policy"?}``; the result carries its ``agreementHash``."""
         return self._apply(tenant, _CREATE, None, request, now, idempotency_key)
 
     def fund(self, tenant: str, agreement_hash: str, *, now: str, idempotency_key: str,
-             risk_score: Optional[int] = None, risk_signals: Optional[Iterable[str]] = None):
+             risk_score: Optional[int] = None,
+             risk_signals: Optional[Iterable[str]] = None) -> Dict[str, Any]:
         """Locks the agreement's amount in the payer's escrow (created -> funded). ``risk_score``
         (0..100) and ``risk_signals`` feed the payer's spend policy risk rules; they are part of
         the idempotent request. An escalation (the payer's policy names approvers) is a value:
@@ -448,23 +486,35 @@ class Store:
             risk["riskSignals"] = list(risk_signals)
         return self._apply(tenant, _FUND, agreement_hash, _text(risk) if risk else "", now, idempotency_key)
 
-    def submit_evidence(self, tenant: str, evidence: Json, *, now: str, idempotency_key: str):
+    def submit_evidence(self, tenant: str, evidence: Json, *, now: str,
+                        idempotency_key: str) -> Dict[str, Any]:
+        """Records the work's evidence for a funded agreement (funded -> evidenced)."""
         return self._apply(tenant, _EVIDENCE, None, evidence, now, idempotency_key)
 
-    def settle(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+    def settle(self, tenant: str, request: Json, *, now: str, idempotency_key: str) -> Dict[str, Any]:
+        """Settles an agreement under its pinned settlement policy: releases to the payee, refunds
+        the payer, keeps any holdback, and writes the signed receipt — one write transaction."""
         return self._apply(tenant, _SETTLE, None, request, now, idempotency_key)
 
-    def void(self, tenant: str, agreement_hash: str, *, now: str, idempotency_key: str):
+    def void(self, tenant: str, agreement_hash: str, *, now: str, idempotency_key: str) -> Dict[str, Any]:
+        """Voids a funded agreement before settlement: the whole hold returns to the payer."""
         return self._apply(tenant, _VOID, agreement_hash, "", now, idempotency_key)
 
-    def lock_hold(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+    def lock_hold(self, tenant: str, request: Json, *, now: str, idempotency_key: str) -> Dict[str, Any]:
+        """Locks a tool-call hold (the holdback machine: ``{"agreementHash", "receiptHash",
+        "payerAgentId", "payeeAgentId", "amountCents", "currency", "holdbackBps",
+        "challengeWindowMs", "riskScore"?, "riskSignals"?}``); an escalation is a value."""
         return self._apply(tenant, _LOCK_HOLD, None, request, now, idempotency_key)
 
-    def open_dispute(self, tenant: str, request: Json, *, now: str, idempotency_key: str):
+    def open_dispute(self, tenant: str, request: Json, *, now: str, idempotency_key: str) -> Dict[str, Any]:
+        """Opens a dispute on a held tool call inside its challenge window (a signed
+        DisputeOpenEnvelope.v1): the holdback is frozen and an arbitration case is opened."""
         return self._apply(tenant, _OPEN_DISPUTE, None, request, now, idempotency_key)
 
     def submit_verdict(self, tenant: str, case_id: str, verdict: Json, *, now: str,
-                       idempotency_key: str):
+                       idempotency_key: str) -> Dict[str, Any]:
+        """Submits the arbiter's signed verdict for case `case_id`: exactly one adjustment
+        (``sadj_agmt_<agreementHash>_holdback``) releases or refunds the holdback."""
         return self._apply(tenant, _SUBMIT_VERDICT, case_id, verdict, now, idempotency_key)
 
     _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
@@ -528,6 +578,8 @@ class Store:
 
     def run_maintenance(self, tenant: str, *, now: str, dry_run: bool = False,
                         limit: int = 1000) -> Dict[str, Any]:
+        """The maintenance tick at `now`: releases holdbacks whose challenge window has passed
+        (never while a dispute is open), at most `limit`; ``dry_run`` reports without writing."""
         return _json.loads(self._s.maintenance(tenant, now, dry_run, limit))
 
     _RECORDS = {"hold": 1, "case": 2, "artifact": 3, "wallet": 4, "agreement": 5,
@@ -539,4 +591,6 @@ class Store:
         return _json.loads(self._s.get(tenant, self._RECORDS[kind], key))
 
     def wallet(self, tenant: str, agent_id: str, currency: str = "USD") -> Dict[str, int]:
+        """The agent's wallet record in `currency` (balances per bucket), as ``get(tenant,
+        "wallet", ...)`` returns it."""
         return self.get(tenant, "wallet", f"{agent_id}/{currency}")

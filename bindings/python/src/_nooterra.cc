@@ -680,6 +680,16 @@ PYBIND11_MODULE(_nooterra, m) {
     });
     return py::make_tuple(out.str(), outcome);
   });
+  // Approval standing policies -> (result JSON, effect NOOTERRA_STANDING_*)
+  m.def("policy_standing_evaluate", [](const std::string& policies, const std::string& envelope) {
+    Buffer out;
+    int32_t effect = -1;
+    Call([&](nooterra_error_t** err) {
+      return nooterra_policy_standing_evaluate(U(policies), policies.size(), U(envelope), envelope.size(), &out.b,
+                                               &effect, err);
+    });
+    return py::make_tuple(out.str(), effect);
+  });
   m.def("policy_governance_catalog", []() {
     Buffer out;
     Call([&](nooterra_error_t** err) { return nooterra_policy_governance_catalog(&out.b, err); });

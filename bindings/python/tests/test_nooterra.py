@@ -231,6 +231,56 @@ class GovernanceTemplates(unittest.TestCase):
             nooterra.evaluate_governance_template("{", {})
 
 
+class StandingPolicies(unittest.TestCase):
+    """conformance/vectors/standing-policies.json (shared with C++ and Node): every case's ranking,
+    every build and evaluation error, the normal form and its hash."""
+
+    @classmethod
+    def setUpClass(cls):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "conformance", "vectors",
+                            "standing-policies.json")
+        with open(path, encoding="utf-8") as f:
+            cls.vectors = json.load(f)
+        cls.built = {name: nooterra.build_standing_policy(p) for name, p in cls.vectors["policies"].items()}
+
+    def test_cases(self):
+        cases = self.vectors["cases"]
+        self.assertGreaterEqual(len(cases), 30)
+        for case in cases:
+            r = nooterra.evaluate_standing_policies([self.built[n] for n in case["policies"]], case["envelope"])
+            self.assertEqual(r["effect"], case["effect"], case["name"])
+            self.assertEqual(r["policyId"], case["winner"], case["name"])
+            if case["winner"] is not None:
+                self.assertEqual(r["policyHash"], self.built[case["winner"]]["policyHash"], case["name"])
+            self.assertEqual([e["reasonCode"] for e in r["evaluations"]], case["reasonCodes"], case["name"])
+            self.assertEqual([e["specificity"] for e in r["evaluations"]], case["specificity"], case["name"])
+
+    def test_errors(self):
+        for case in self.vectors["buildErrors"]:
+            with self.assertRaises(nooterra.InvalidArgumentError, msg=case["name"]) as ctx:
+                nooterra.build_standing_policy(case["input"])
+            self.assertEqual(ctx.exception.reason, "APPROVAL_STANDING_POLICY_INVALID", case["name"])
+            self.assertEqual(ctx.exception.message, case["message"], case["name"])
+        for case in self.vectors["evaluateErrors"]:
+            with self.assertRaises(nooterra.InvalidArgumentError, msg=case["name"]) as ctx:
+                nooterra.evaluate_standing_policies([self.built[n] for n in case["policies"]], case["envelope"])
+            self.assertEqual(ctx.exception.reason, case["reason"], case["name"])
+            self.assertEqual(ctx.exception.message, case["message"], case["name"])
+
+    def test_normal_form_and_hash(self):
+        nf = self.vectors["normalForm"]
+        built = nooterra.build_standing_policy(nf["input"])
+        core = dict(built)
+        stated = core.pop("policyHash")
+        self.assertEqual(core, nf["expected"])
+        self.assertEqual(stated, nooterra.canonical_hash(nf["expected"]))  # the digest's formula
+        self.assertEqual(nooterra.build_standing_policy(built), built)  # a stored policy builds to itself
+        built["displayName"] = "changed after hashing"
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.build_standing_policy(built)
+        self.assertEqual(ctx.exception.message, "approvalStandingPolicy.policyHash mismatch")
+
+
 class SpendPolicies(unittest.TestCase):
     """The unified spend policy through the C ABI; the rule table is in
     include/nooterra/spend_policy.h."""
