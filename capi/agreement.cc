@@ -192,6 +192,39 @@ int32_t nooterra_store_state_hash(nooterra_store_t* store, const char* tenant, c
   });
 }
 
+int32_t nooterra_store_check(nooterra_store_t* store, const char* tenant, nooterra_buffer_t* out_report, int32_t* out_ok,
+                             nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_report == nullptr) return capi::NullArgument("out_report");
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    if (tenant != nullptr) {
+      // "" would mean "every tenant" to the kernel; through the C ABI only NULL does.
+      if (absl::Status v = store::ValidateTenant(tenant); !v.ok()) return v;
+    }
+    auto report = agreement::Kernel(lease->get()).CheckStore(tenant != nullptr ? tenant : "");
+    if (!report.ok()) return report.status();
+    if (absl::Status s = capi::FillBuffer(report->json, out_report); !s.ok()) return s;
+    if (out_ok != nullptr) *out_ok = report->ok ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_store_tenants(nooterra_store_t* store, nooterra_buffer_t* out_json, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_json == nullptr) return capi::NullArgument("out_json");
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    auto names = agreement::Kernel(lease->get()).Tenants();
+    if (!names.ok()) return names.status();
+    json::Tree list = json::Tree::Array();
+    for (const std::string& n : *names) list.Push(json::Tree::String(n));
+    auto text = json::CanonicalString(list);
+    if (!text.ok()) return text.status();
+    return capi::FillBuffer(*text, out_json);
+  });
+}
+
 int32_t nooterra_agreement_verify_log(nooterra_store_t* store, const char* tenant, nooterra_buffer_t* out_report,
                                       nooterra_error_t** error) {
   return capi::Guard(error, [&]() -> absl::Status {

@@ -2,6 +2,8 @@
 #include <string>
 
 #include "internal.h"
+#include "nooterra/release.h"
+#include "nooterra/signer_lifecycle.h"
 #include "nooterra/verify.h"
 #include "nooterra/version.h"
 
@@ -44,6 +46,38 @@ int32_t nooterra_verify_bundle(const char* dir, int32_t kind, const nooterra_ver
     const std::string json = verify::RenderCliJson(*result, bundle_kind, o, context);
     if (absl::Status s = capi::FillBuffer(json, out); !s.ok()) return s;
     if (out_ok != nullptr) *out_ok = result->ok ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_release_verify(const char* dir, const char* trust_file, const char* installed_about_json,
+                                nooterra_buffer_t* out_report, int32_t* out_ok, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (dir == nullptr || out_report == nullptr) return capi::NullArgument("dir and out_report");
+    release::VerifyOptions options;
+    options.dir = dir;
+    if (trust_file != nullptr) options.trust_file = std::string(trust_file);
+    release::Report report = release::VerifyReleaseDir(options);
+    if (installed_about_json != nullptr) release::ApplyInstalledCheck(installed_about_json, &report);
+    if (absl::Status s = capi::FillBuffer(release::ReportToJson(report), out_report); !s.ok()) return s;
+    if (out_ok != nullptr) *out_ok = report.ok ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+int32_t nooterra_signer_lifecycle_evaluate(const uint8_t* query_json, size_t query_size, nooterra_buffer_t* out_decision,
+                                           int32_t* out_ok, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (out_decision == nullptr || (query_json == nullptr && query_size != 0)) {
+      return capi::NullArgument("query_json and out_decision");
+    }
+    auto doc = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(query_json), query_size));
+    if (!doc.ok()) return doc.status();
+    auto query = verify::SignerLifecycleQueryFromJson(doc->root());
+    if (!query.ok()) return query.status();
+    const verify::SignerLifecycleDecision decision = verify::EvaluateSignerLifecycle(*query);
+    if (absl::Status s = capi::FillBuffer(verify::SignerLifecycleDecisionJson(decision), out_decision); !s.ok()) return s;
+    if (out_ok != nullptr) *out_ok = decision.ok ? 1 : 0;
     return absl::OkStatus();
   });
 }

@@ -279,6 +279,21 @@ class Kernel {
   // naming the account and both figures. `nooterra store check` runs it for every tenant.
   absl::StatusOr<std::vector<std::string>> AuditEscrow(std::string_view tenant) const;
 
+  // The tenants with ledger records or an operation log, in byte order (the only read that is
+  // not scoped to one tenant; for audits and admin tools). Errors: DATA_LOSS (STORE_CORRUPT).
+  absl::StatusOr<std::vector<std::string>> Tenants() const;
+
+  // The whole audit `nooterra store check` prints, for one tenant or (empty `tenant`) every
+  // tenant Tenants() lists: {"ok", "tenants":[{"tenant", "oplog", "violations":[...]}]}, where
+  // violations are the ledger's (ledger::Check), the escrow audit's and a broken operation
+  // log's ("oplog" is then null; otherwise VerifyOplog's report). Read-only.
+  // Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID); the store's I/O errors.
+  struct StoreCheck {
+    bool ok = false;
+    std::string json;
+  };
+  absl::StatusOr<StoreCheck> CheckStore(std::string_view tenant) const;
+
   // ---------------------------------------------------------------------------------------
   // Group commit: runs `ops` in order in ONE durable write transaction (one fsync for all).
   // Precedence, TigerBeetle-style: each operation runs in its own nested transaction and sees

@@ -294,6 +294,35 @@ NOOTERRA_API int32_t nooterra_verify_bundle(const char* dir, int32_t kind,
                                             nooterra_buffer_t* out, int32_t* out_ok,
                                             nooterra_error_t** error);
 
+/* Verifies a release directory (ReleaseIndex.v1 + detached signatures) against a trust file,
+ * as `nooterra-release verify --format json` does (include/nooterra/release.h).
+ *  [in]  dir                   NUL-terminated path of the release directory
+ *  [in]  trust_file            path of the ReleaseTrust.v1/v2 file, or NULL (then the report
+ *                              carries RELEASE_TRUST_MISSING; unlike the CLI, no default path
+ *                              is looked up: the library reads nothing it was not given)
+ *  [in]  installed_about_json  optional: an installed tool's `--about --format json` output to
+ *                              compare with the release (RELEASE_INSTALLED_MISMATCH), or NULL
+ *  [out] out_report            VerifyReleaseOutput.v1 (canonical JSON + "\n")
+ *  [out] out_ok                optional: 1 when the report's `ok` is true
+ * A release that fails verification is NOT an error: the verdict and codes are in the report.
+ * Errors: INVALID_ARGUMENT (NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_release_verify(const char* dir, const char* trust_file, const char* installed_about_json,
+                                             nooterra_buffer_t* out_report, int32_t* out_ok, nooterra_error_t** error);
+
+/* Signer lifecycle (include/nooterra/signer_lifecycle.h): may a signer key be used for an event
+ * at time `at`, and is it still usable `now`?
+ *  [in]  query_json    {"signerKey": {status?, validFrom?, validTo?, rotatedAt?, revokedAt?} | null,
+ *                      "at", "now"?, "requireRegistered"?, "enforceCurrentValidity"?} (the
+ *                      conformance pack's `input` shape)
+ *  [out] out_decision  canonical JSON {"ok","canonicalCode","legacyCode","validAtOk",
+ *                      "validAtCanonicalCode","validNowOk","validNowCanonicalCode","message"}
+ *  [out] out_ok        optional: 1 when the key may be used
+ * A denial is NOT an error. Errors: INVALID_ARGUMENT (SIGNER_LIFECYCLE_INPUT_INVALID when the
+ * query is not an object, JSON_*, NULL_ARGUMENT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_signer_lifecycle_evaluate(const uint8_t* query_json, size_t query_size,
+                                                        nooterra_buffer_t* out_decision, int32_t* out_ok,
+                                                        nooterra_error_t** error);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Protocol objects (module objects): build, validate, hash, sign, verify                      */
 
@@ -468,6 +497,24 @@ NOOTERRA_API int32_t nooterra_ledger_balance(nooterra_store_t* store, const char
 NOOTERRA_API int32_t nooterra_ledger_check(nooterra_store_t* store, const char* tenant,
                                            nooterra_buffer_t* out_report, int32_t* out_ok,
                                            nooterra_error_t** error);
+
+/* The whole-store audit `nooterra store check` runs, for one tenant or (tenant NULL) every tenant
+ * with ledger records or an operation log: each tenant's ledger audit (as nooterra_ledger_check),
+ * escrow conservation (the ledger's escrow balances equal what open agreements and held holds
+ * account for) and operation-log chain.
+ *  [out] out_report  canonical JSON {"ok", "tenants":[{"tenant", "oplog": {"entries","headHash"}
+ *                    | null, "violations":[...]}]} (a broken log is a violation and oplog null)
+ *  [out] out_ok      optional: 1 when there is no violation anywhere
+ * Violations are NOT errors. Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID, NULL_ARGUMENT),
+ * FAILED_PRECONDITION (STORE_CLOSED), DATA_LOSS (STORE_CORRUPT). Thread-safe (one read
+ * transaction per tenant and audit). */
+NOOTERRA_API int32_t nooterra_store_check(nooterra_store_t* store, const char* tenant, nooterra_buffer_t* out_report,
+                                          int32_t* out_ok, nooterra_error_t** error);
+/* The tenants with ledger records or an operation log, as a JSON array of strings in byte order
+ * (the only read not scoped to one tenant). Errors: INVALID_ARGUMENT (NULL_ARGUMENT),
+ * FAILED_PRECONDITION (STORE_CLOSED), DATA_LOSS (STORE_CORRUPT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_store_tenants(nooterra_store_t* store, nooterra_buffer_t* out_json,
+                                            nooterra_error_t** error);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The agreement kernel (module agreement): tool-call holdback, disputes, verdicts             */

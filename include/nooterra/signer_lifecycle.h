@@ -100,6 +100,12 @@ SignerLifecycleDecision EvaluateSignerLifecycle(const SignerLifecycleQuery& quer
 // Errors: INVALID_ARGUMENT, reason SIGNER_LIFECYCLE_INPUT_INVALID, when `input` is not an object.
 absl::StatusOr<SignerLifecycleQuery> SignerLifecycleQueryFromJson(json::Value input);
 
+// The decision as canonical JSON in the conformance runner's shape: {"ok", "canonicalCode",
+// "legacyCode", "validAtOk", "validAtCanonicalCode", "validNowOk", "validNowCanonicalCode",
+// "message"}; codes are null when ok (or, for validAt/validNow, when that instant was not
+// evaluated: then its Ok is null too); message is null when ok.
+std::string SignerLifecycleDecisionJson(const SignerLifecycleDecision& decision);
+
 // Milliseconds since 1970-01-01T00:00:00Z of an ISO date-time in the accepted format (after
 // trimming ASCII whitespace), or std::nullopt when it does not match or does not parse.
 std::optional<int64_t> ParseSignerTimeMs(std::string_view text);

@@ -2,8 +2,10 @@
 // (include/nooterra/agreement.h; 06-ledger-escrow-invariants.md). Money in a payer's escrow
 // bucket must be exactly what that payer's open agreements and held holds account for: a
 // posting without a record, a record without a posting, or a release counted twice all show up
-// as a difference here.
+// as a difference here. Kernel::CheckStore gathers it with the ledger's own audit and the
+// operation log's chain for a whole store.
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -73,6 +75,72 @@ absl::StatusOr<std::vector<std::string>> Kernel::AuditEscrow(std::string_view te
   });
   if (!s.ok()) return s;
   return violations;
+}
+
+absl::StatusOr<std::vector<std::string>> Kernel::Tenants() const {
+  std::set<std::string> names;
+  absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    for (store::Table t : {store::Table::kAccounts, store::Table::kJournal, store::Table::kOplog}) {
+      absl::Status l = txn.ListTenants(t, [&](std::string_view name) {
+        names.emplace(name);
+        return true;
+      });
+      if (!l.ok()) return l;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+absl::StatusOr<Kernel::StoreCheck> Kernel::CheckStore(std::string_view tenant) const {
+  std::vector<std::string> names;
+  if (!tenant.empty()) {
+    if (absl::Status v = store::ValidateTenant(tenant); !v.ok()) return v;
+    names.emplace_back(tenant);
+  } else {
+    auto all = Tenants();
+    if (!all.ok()) return all.status();
+    names = *std::move(all);
+  }
+  json::Tree tenants = json::Tree::Array();
+  bool sound = true;
+  for (const std::string& name : names) {
+    json::Tree list = json::Tree::Array();
+    absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+      auto violations = ledger::Check(txn, name);
+      if (!violations.ok()) return violations.status();
+      for (const std::string& v : *violations) list.Push(json::Tree::String(v));
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    auto escrow = AuditEscrow(name);
+    if (!escrow.ok()) return escrow.status();
+    for (const std::string& v : *escrow) list.Push(json::Tree::String(v));
+    json::Tree entry = json::Tree::Object();
+    entry.Add("tenant", json::Tree::String(name));
+    auto log = VerifyOplog(name);
+    if (log.ok()) {
+      auto report = json::Tree::Parse(*log);
+      if (!report.ok()) return report.status();
+      entry.Add("oplog", *std::move(report));
+    } else if (log.status().code() == Code::kDataLoss) {
+      // A broken chain is a finding of the audit, not a failure to run it.
+      list.Push(json::Tree::String(StrCat("operation log: ", log.status().message())));
+      entry.Add("oplog", json::Tree::Null());
+    } else {
+      return log.status();
+    }
+    sound = sound && list.items().empty();
+    entry.Add("violations", std::move(list));
+    tenants.Push(std::move(entry));
+  }
+  json::Tree out = json::Tree::Object();
+  out.Add("ok", json::Tree::Bool(sound));
+  out.Add("tenants", std::move(tenants));
+  auto text = json::CanonicalString(out);
+  if (!text.ok()) return text.status();
+  return StoreCheck{sound, *std::move(text)};
 }
 
 }  // namespace nooterra::agreement

@@ -54,66 +54,22 @@ void Print(const json::Tree& out) {
 }
 
 // The tenants to visit: --tenant, or every tenant with ledger records or an operation log.
-absl::StatusOr<std::set<std::string>> Tenants(const store::Store& db, const std::string* only) {
-  std::set<std::string> names;
+absl::StatusOr<std::vector<std::string>> Tenants(store::Store& db, const std::string* only) {
   if (only != nullptr) {
     if (absl::Status v = store::ValidateTenant(*only); !v.ok()) return v;
-    names.insert(*only);
-    return names;
+    return std::vector<std::string>{*only};
   }
-  absl::Status s = db.Read([&](const store::ReadTxn& txn) -> absl::Status {
-    for (store::Table t : {store::Table::kAccounts, store::Table::kJournal, store::Table::kOplog}) {
-      absl::Status l = txn.ListTenants(t, [&](std::string_view name) {
-        names.emplace(name);
-        return true;
-      });
-      if (!l.ok()) return l;
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return names;
+  return agreement::Kernel(&db).Tenants();
 }
 
 int Check(store::Store& db, const std::string& dir, const std::string* only) {
-  auto names = Tenants(db, only);
-  if (!names.ok()) return Fail("store check", names.status());
-  agreement::Kernel kernel(&db);
-  json::Tree tenants = json::Tree::Array();
-  bool sound = true;
-  for (const std::string& name : *names) {
-    json::Tree list = json::Tree::Array();
-    absl::Status s = db.Read([&](const store::ReadTxn& txn) -> absl::Status {
-      auto violations = ledger::Check(txn, name);
-      if (!violations.ok()) return violations.status();
-      for (const std::string& v : *violations) list.Push(json::Tree::String(v));
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return Fail("store check", s);
-    auto escrow = kernel.AuditEscrow(name);
-    if (!escrow.ok()) return Fail("store check", escrow.status());
-    for (const std::string& v : *escrow) list.Push(json::Tree::String(v));
-    json::Tree entry = json::Tree::Object();
-    entry.Add("tenant", json::Tree::String(name));
-    auto log = kernel.VerifyOplog(name);
-    if (log.ok()) {
-      entry.Add("oplog", *json::Tree::Parse(*log));
-    } else if (log.status().code() == absl::StatusCode::kDataLoss) {
-      list.Push(json::Tree::String(StrCat("operation log: ", log.status().message())));
-      entry.Add("oplog", json::Tree::Null());
-    } else {
-      return Fail("store check", log.status());
-    }
-    sound = sound && list.items().empty();
-    entry.Add("violations", std::move(list));
-    tenants.Push(std::move(entry));
-  }
-  json::Tree out = json::Tree::Object();
-  out.Add("ok", json::Tree::Bool(sound));
-  out.Add("store", json::Tree::String(dir));
-  out.Add("tenants", std::move(tenants));
-  Print(out);
-  return sound ? kExitOk : kExitRejected;
+  auto report = agreement::Kernel(&db).CheckStore(only != nullptr ? std::string_view(*only) : std::string_view());
+  if (!report.ok()) return Fail("store check", report.status());
+  auto tree = json::Tree::Parse(report->json);
+  if (!tree.ok()) return Fail("store check", tree.status());
+  tree->Set("store", json::Tree::String(dir));
+  Print(*tree);
+  return report->ok ? kExitOk : kExitRejected;
 }
 
 int StateHash(store::Store& db, const std::string* only) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/strings.h"
+#include "nooterra/json.h"
 #include "nooterra/status.h"
 
 namespace nooterra::verify {
@@ -292,6 +293,24 @@ absl::StatusOr<SignerLifecycleQuery> SignerLifecycleQueryFromJson(json::Value in
   q.require_registered = !(require.type() == json::Type::kFalse);
   q.enforce_current_validity = input.Find("enforceCurrentValidity").type() == json::Type::kTrue;
   return q;
+}
+
+std::string SignerLifecycleDecisionJson(const SignerLifecycleDecision& d) {
+  auto code = [](bool ok, SignerLifecycleCode c) {
+    return ok ? json::Tree::Null() : json::Tree::String(std::string(SignerLifecycleCanonicalCode(c)));
+  };
+  json::Tree out = json::Tree::Object();
+  out.Add("ok", json::Tree::Bool(d.ok));
+  out.Add("canonicalCode", code(d.ok, d.code));
+  out.Add("legacyCode", d.ok ? json::Tree::Null() : json::Tree::String(SignerLifecycleLegacyCode(d.code)));
+  for (auto [v, name] : {std::pair{&d.valid_at, std::string_view("validAt")}, std::pair{&d.valid_now, std::string_view("validNow")}}) {
+    out.Add(StrCat(name, "Ok"), v->has_value() ? json::Tree::Bool((*v)->ok) : json::Tree::Null());
+    out.Add(StrCat(name, "CanonicalCode"), v->has_value() ? code((*v)->ok, (*v)->code) : json::Tree::Null());
+  }
+  out.Add("message", d.ok ? json::Tree::Null() : json::Tree::String(d.message));
+  auto text = json::CanonicalString(out);
+  // Only strings and booleans go in: canonicalization cannot fail.
+  return text.ok() ? *std::move(text) : std::string("{\"ok\":false}");
 }
 
 }  // namespace nooterra::verify

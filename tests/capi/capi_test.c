@@ -354,6 +354,61 @@ static const char* reference_dir(void) {
   return env && *env ? env : NOOTERRA_DEFAULT_REFERENCE_DIR;
 }
 
+/* Release verification and the signer lifecycle over the reference's conformance packs. */
+static void test_release_and_signer(void) {
+  nooterra_error_t* err = NULL;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
+  char dir[4096], trust[4096];
+  int32_t ok = -1;
+  snprintf(dir, sizeof dir, "%s/conformance/v1/releases/release_pass", reference_dir());
+  snprintf(trust, sizeof trust, "%s/conformance/v1/release-trust.json", reference_dir());
+  FILE* probe = fopen(trust, "r");
+  if (probe == NULL) {
+    fprintf(stderr, "reference trust file %s is missing: set NOOTERRA_REFERENCE_DIR\n", trust);
+    CHECK(probe != NULL);
+    return;
+  }
+  fclose(probe);
+  CHECK(nooterra_release_verify(dir, trust, NULL, &out, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 1 && strstr((const char*)out.data, "\"schemaVersion\":\"VerifyReleaseOutput.v1\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  /* No trust file is a verdict (RELEASE_TRUST_MISSING), not an error. */
+  CHECK(nooterra_release_verify(dir, NULL, NULL, &out, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 0 && strstr((const char*)out.data, "RELEASE_TRUST_MISSING") != NULL);
+  nooterra_buffer_dispose(&out);
+  snprintf(dir, sizeof dir, "%s/conformance/v1/releases/release_fail_asset_hash_mismatch", reference_dir());
+  CHECK(nooterra_release_verify(dir, trust, NULL, &out, &ok, &err) == NOOTERRA_OK);
+  CHECK(ok == 0 && strstr((const char*)out.data, "RELEASE_ASSET_HASH_MISMATCH") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_release_verify(NULL, trust, NULL, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  EXPECT_ERROR(nooterra_release_verify(dir, trust, NULL, NULL, NULL, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+
+  {
+    const char active[] = "{\"signerKey\":{\"status\":\"active\",\"validFrom\":\"2026-01-01T00:00:00Z\"},"
+                          "\"at\":\"2026-02-01T00:00:00Z\"}";
+    const char early[] = "{\"signerKey\":{\"validFrom\":\"2026-03-01T00:00:00Z\"},\"at\":\"2026-02-01T00:00:00Z\"}";
+    const char unregistered[] = "{\"signerKey\":null,\"at\":\"2026-02-01T00:00:00Z\"}";
+    CHECK(nooterra_signer_lifecycle_evaluate(U(active), strlen(active), &out, &ok, &err) == NOOTERRA_OK);
+    CHECK(ok == 1 && strstr((const char*)out.data, "\"canonicalCode\":null") != NULL);
+    nooterra_buffer_dispose(&out);
+    CHECK(nooterra_signer_lifecycle_evaluate(U(early), strlen(early), &out, &ok, &err) == NOOTERRA_OK);
+    CHECK(ok == 0 && strstr((const char*)out.data, "NOT_YET_VALID") != NULL &&
+          strstr((const char*)out.data, "\"validAtOk\":false") != NULL);
+    nooterra_buffer_dispose(&out);
+    CHECK(nooterra_signer_lifecycle_evaluate(U(unregistered), strlen(unregistered), &out, &ok, &err) == NOOTERRA_OK);
+    CHECK(ok == 0 && strstr((const char*)out.data, "NOT_REGISTERED") != NULL &&
+          strstr((const char*)out.data, "\"validAtOk\":null") != NULL);
+    nooterra_buffer_dispose(&out);
+    EXPECT_ERROR(nooterra_signer_lifecycle_evaluate(U("[]"), 2, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "SIGNER_LIFECYCLE_INPUT_INVALID");
+    EXPECT_ERROR(nooterra_signer_lifecycle_evaluate(U("{"), 1, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "JSON_SYNTAX");
+    EXPECT_ERROR(nooterra_signer_lifecycle_evaluate(NULL, 1, &out, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "NULL_ARGUMENT");
+    CHECK(out.data == NULL);
+  }
+}
+
 static void test_verify(void) {
   nooterra_error_t* err = NULL;
   nooterra_buffer_t out = NOOTERRA_BUFFER_INIT;
@@ -563,6 +618,35 @@ static void test_store_ledger(void) {
   CHECK(nooterra_ledger_check(store, "tenant_c", &report, &ok, &err) == NOOTERRA_OK);
   CHECK(ok == 1 && strcmp((const char*)report.data, "[]") == 0);
   nooterra_buffer_dispose(&report);
+
+  /* The whole-store audit and the tenant list. Money moved into escrow by a raw posting, with no
+   * agreement or hold accounting for it, is an escrow-conservation violation in another tenant;
+   * tenant_c stays sound. */
+  {
+    const char escrow[] =
+        "{\"id\":\"esc_1\",\"memo\":\"\",\"postings\":["
+        "{\"owner\":\"external\",\"currency\":\"USD\",\"bucket\":\"external\",\"amount\":-100},"
+        "{\"owner\":\"agt_x\",\"currency\":\"USD\",\"bucket\":\"escrow\",\"amount\":100}]}";
+    CHECK(nooterra_store_check(store, "tenant_c", &report, &ok, &err) == NOOTERRA_OK);
+    CHECK(ok == 1 && strstr((const char*)report.data, "\"tenant\":\"tenant_c\",\"violations\":[]") != NULL);
+    nooterra_buffer_dispose(&report);
+    CHECK(nooterra_ledger_post(store, "tenant_v", U(escrow), strlen(escrow), &err) == NOOTERRA_OK);
+    CHECK(nooterra_store_tenants(store, &report, &err) == NOOTERRA_OK);
+    CHECK(strcmp((const char*)report.data, "[\"tenant_c\",\"tenant_v\"]") == 0);
+    nooterra_buffer_dispose(&report);
+    CHECK(nooterra_store_check(store, NULL, &report, &ok, &err) == NOOTERRA_OK);
+    CHECK(ok == 0 && strstr((const char*)report.data, "\"ok\":false") != NULL);
+    CHECK(strstr((const char*)report.data, "\"tenant\":\"tenant_v\"") != NULL &&
+          strstr((const char*)report.data, "agt_x") != NULL);
+    nooterra_buffer_dispose(&report);
+    EXPECT_ERROR(nooterra_store_check(store, "bad tenant", &report, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "STORE_TENANT_INVALID");
+    EXPECT_ERROR(nooterra_store_check(store, "", &report, NULL, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "STORE_TENANT_INVALID");
+    EXPECT_ERROR(nooterra_store_check(store, NULL, NULL, NULL, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+    EXPECT_ERROR(nooterra_store_tenants(store, NULL, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+    EXPECT_ERROR(nooterra_store_tenants(NULL, &report, &err), NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  }
 
   /* The agreement kernel's C surface: errors and replays (the happy path runs in the demo). */
   {
@@ -1193,6 +1277,7 @@ int main(void) {
   test_spend_policy();
   test_governance_template();
   test_standing_policy();
+  test_release_and_signer();
   printf("capi_test: %d checks, %d passed, %d failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -238,6 +238,31 @@ export function normalizeGovernanceTemplate(template: Json): GovernanceTemplate;
 /** The three starter templates (indie, smb, enterprise). */
 export function governanceTemplateCatalog(): { schemaVersion: 'GovernancePolicyTemplateCatalog.v1'; templates: GovernanceTemplate[] };
 
+/** VerifyReleaseOutput.v1. */
+export interface ReleaseReport {
+  schemaVersion: 'VerifyReleaseOutput.v1';
+  ok: boolean;
+  signatureOk: boolean;
+  artifactsOk: boolean;
+  errors: Array<{ code: string; message: string; path?: string | null; detail?: unknown }>;
+  warnings: Array<{ code: string; message: string; path?: string | null }>;
+  [member: string]: unknown;
+}
+/** Verifies a release directory on a worker thread; a failing release is a value. */
+export function verifyRelease(dir: string, options?: { trustFile?: string | null; installedAbout?: Json | null }): Promise<ReleaseReport>;
+/** A signer key's lifecycle decision (the conformance pack's expected shape plus message). */
+export interface SignerLifecycleDecision {
+  ok: boolean;
+  canonicalCode: string | null;
+  legacyCode: string | null;
+  validAtOk: boolean | null;
+  validAtCanonicalCode: string | null;
+  validNowOk: boolean | null;
+  validNowCanonicalCode: string | null;
+  message: string | null;
+}
+export function evaluateSignerLifecycle(query: Json): SignerLifecycleDecision;
+
 /** ApprovalStandingPolicy.v1 in normal form. */
 export interface StandingPolicy {
   schemaVersion: 'ApprovalStandingPolicy.v1';
@@ -310,6 +335,11 @@ export class Store {
   ledgerPost(tenant: string, entry: Json): Promise<void>;
   balance(tenant: string, owner: string, currency?: string, bucket?: number | BucketName): Promise<Amount>;
   check(tenant: string): Promise<string[]>;
+  /** The whole-store audit (ledger, escrow conservation, operation log) of one tenant or all. */
+  audit(tenant?: string | null): Promise<{ ok: boolean; tenants: Array<{ tenant: string;
+    oplog: { entries: number; headHash: string } | null; violations: string[] }> }>;
+  /** The tenants with ledger records or an operation log, in byte order. */
+  tenants(): Promise<string[]>;
   registerAgent(tenant: string, agentId: string, publicKeyPem: string): Promise<KernelResult>;
   deposit(tenant: string, agentId: string, amountCents: Amount,
     options: { currency?: string; idempotencyKey: string }): Promise<KernelResult>;

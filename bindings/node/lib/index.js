@@ -246,6 +246,32 @@ async function verifyBundle(dir, opts) {
   return JSON.parse(text);
 }
 
+/**
+ * Verifies a release directory (ReleaseIndex.v1 + detached signatures) against a ReleaseTrust
+ * file on a worker thread, as `nooterra-release verify --format json` does: resolves to the
+ * VerifyReleaseOutput.v1 document. A release that fails is a value; without `trustFile` the report
+ * carries RELEASE_TRUST_MISSING (no default path is looked up). `installedAbout` is an installed
+ * tool's `--about --format json` output to compare with the release.
+ */
+async function verifyRelease(dir, opts) {
+  requireString(dir, 'path');
+  const o = options(opts, 'options');
+  const trust = o.trustFile === undefined || o.trustFile === null ? null : requireString(o.trustFile, 'options.trustFile');
+  const about = o.installedAbout === undefined || o.installedAbout === null ? null
+    : jsonText(o.installedAbout, 'options.installedAbout');
+  return JSON.parse(await native.verifyRelease(dir, trust, about));
+}
+
+/**
+ * May a signer key sign an event at `at` (and is it still usable `now`)? `query` is
+ * {signerKey: {status, validFrom, validTo, rotatedAt, revokedAt} | null, at, now?, requireRegistered?,
+ * enforceCurrentValidity?}; the decision {ok, canonicalCode, legacyCode, validAtOk,
+ * validAtCanonicalCode, validNowOk, validNowCanonicalCode, message}. A denial is a value.
+ */
+function evaluateSignerLifecycle(query) {
+  return JSON.parse(native.signerLifecycleEvaluate(jsonText(query, 'query')));
+}
+
 // --- policy --------------------------------------------------------------------------------
 
 /**
@@ -456,6 +482,19 @@ class Store {
   /** The ledger audit: a list of violations (empty when sound). */
   async check(tenant) {
     return JSON.parse(await this._s.ledgerCheck(requireString(tenant, 'tenant')));
+  }
+  /**
+   * The whole-store audit `nooterra store check` prints, for one tenant or (no argument) every
+   * tenant: {ok, tenants: [{tenant, oplog, violations}]} — the ledger audit, escrow conservation
+   * and the operation log's chain. Violations are values.
+   */
+  async audit(tenant) {
+    return JSON.parse(await this._s.storeCheck(tenant === undefined || tenant === null ? null
+      : requireString(tenant, 'tenant')));
+  }
+  /** The tenants with ledger records or an operation log, in byte order. */
+  async tenants() {
+    return JSON.parse(await this._s.tenants());
   }
 
   async registerAgent(tenant, agentId, publicKeyPem) {
@@ -678,6 +717,8 @@ module.exports = {
   governanceTemplateCatalog,
   buildStandingPolicy,
   evaluateStandingPolicies,
+  verifyRelease,
+  evaluateSignerLifecycle,
   Bucket,
   Store,
 };

@@ -431,6 +431,8 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::LedgerPost>("ledgerPost"),
                         InstanceMethod<&Store::LedgerBalance>("ledgerBalance"),
                         InstanceMethod<&Store::LedgerCheck>("ledgerCheck"),
+                        InstanceMethod<&Store::StoreCheck>("storeCheck"),
+                        InstanceMethod<&Store::Tenants>("tenants"),
                         InstanceMethod<&Store::RegisterAgent>("registerAgent"),
                         InstanceMethod<&Store::Deposit>("deposit"), InstanceMethod<&Store::Apply>("apply"),
                         InstanceMethod<&Store::ApplySync>("applySync"),
@@ -514,6 +516,24 @@ class Store : public Napi::ObjectWrap<Store> {
     return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
       Buffer b;
       const int32_t rc = nooterra_ledger_check(h, tenant.c_str(), &b.b, nullptr, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  // storeCheck(tenant|null) -> Promise<report JSON>
+  Napi::Value StoreCheck(const Napi::CallbackInfo& info) {
+    std::optional<std::string> tenant = OptStr(info, 0);
+    return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_store_check(h, tenant ? tenant->c_str() : nullptr, &b.b, nullptr, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value Tenants(const Napi::CallbackInfo& info) {
+    return Run(info, Shape::kText, [](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_store_tenants(h, &b.b, err);
       out.text = b.str();
       return rc;
     });
@@ -950,6 +970,34 @@ Napi::Value VerifyBundle(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+// verifyRelease(dir, trustFile|null, installedAbout|null) -> Promise<VerifyReleaseOutput.v1 JSON>
+Napi::Value VerifyRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string dir = Str(info, 0);
+  const std::optional<std::string> trust = OptStr(info, 1), about = OptStr(info, 2);
+  auto* worker = new CallWorker(
+      env, Napi::Object::New(env), Shape::kText,
+      [=](Outcome& out, nooterra_error_t** err) {
+        Buffer b;
+        const int32_t rc = nooterra_release_verify(dir.c_str(), trust ? trust->c_str() : nullptr,
+                                                   about ? about->c_str() : nullptr, &b.b, nullptr, err);
+        out.text = b.str();
+        return rc;
+      },
+      nullptr);
+  return worker->Queue();
+}
+
+// signerLifecycleEvaluate(queryJson) -> decision JSON
+Napi::Value SignerLifecycleEvaluate(const Napi::CallbackInfo& info) {
+  const std::string query = RawStr(info, 0);
+  Buffer out;
+  Call(info.Env(), [&](nooterra_error_t** err) {
+    return nooterra_signer_lifecycle_evaluate(U(query), query.size(), &out.b, nullptr, err);
+  });
+  return JsText(info.Env(), reinterpret_cast<const char*>(out.b.data), out.b.size);
+}
+
 // policyEvaluateSettlement(policy|null, method|null, verificationStatus, runStatus, amount)
 Napi::Value PolicyEvaluateSettlement(const Napi::CallbackInfo& info) {
   const std::string policy = OptStr(info, 0).value_or(""), method = OptStr(info, 1).value_or("");
@@ -1020,6 +1068,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"objectSign", ObjectSign},
       {"objectVerify", ObjectVerify},
       {"verifyBundle", VerifyBundle},
+      {"verifyRelease", VerifyRelease},
+      {"signerLifecycleEvaluate", SignerLifecycleEvaluate},
       {"policyEvaluateSettlement", PolicyEvaluateSettlement},
       {"policyNormalize", PolicyNormalize},
       {"policyGovernanceEvaluate", PolicyGovernanceEvaluate},

@@ -163,6 +163,28 @@ test('SpendPolicy: windows, lists, approval, errors', () => {
   assert.throws(() => policy.evaluate(request(1), {}), { reason: 'ARGUMENT_TYPE' });
 });
 
+// The reference's release conformance cases and signer-lifecycle vectors through the package.
+test('releases and signer keys: the reference packs', async () => {
+  const { cases } = loadReference('conformance/v1/release-cases.json');
+  assert.ok(cases.length >= 10);
+  const base = path.dirname(referencePath('conformance/v1/release-cases.json'));
+  for (const c of cases) {
+    const report = await nooterra.verifyRelease(path.join(base, c.releaseDir),
+      { trustFile: c.trustFile ? path.join(base, c.trustFile) : null });
+    assert.equal(report.ok, c.expected.ok, c.id);
+    assert.equal(report.signatureOk, c.expected.signatureOk, c.id);
+    assert.equal(report.artifactsOk, c.expected.artifactsOk, c.id);
+    assert.deepEqual(report.errors.map((e) => e.code).sort(), [...c.expected.errors].sort(), c.id);
+  }
+  const vectors = loadReference('conformance/signer-lifecycle-v1/vectors.json').cases;
+  assert.ok(vectors.length > 0);
+  for (const v of vectors) {
+    const d = nooterra.evaluateSignerLifecycle(v.input);
+    assert.deepEqual(Object.fromEntries(Object.keys(v.expected).map((k) => [k, d[k]])), v.expected, v.id);
+  }
+  assert.throws(() => nooterra.evaluateSignerLifecycle('[]'), { reason: 'SIGNER_LIFECYCLE_INPUT_INVALID' });
+});
+
 // conformance/vectors/standing-policies.json, shared with the C++ and Python suites.
 test('standing policies: shared vectors, errors, normal form', () => {
   const v = loadVectors('standing-policies.json');

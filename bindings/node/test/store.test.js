@@ -68,6 +68,20 @@ test('settlement flow, idempotency and typed rejections', async (t) => {
   assert.equal(await store.balance('t', 'agt_tool'), 1000);
   assert.equal(await store.balance('t', 'agt_tool', 'USD', 'holdback'), 0);
   assert.deepEqual(await store.check('t'), []);
+  // The whole-store audit: sound, until money sits in escrow that no agreement or hold accounts
+  // for (a raw posting in another tenant).
+  assert.equal((await store.audit()).ok, true);
+  assert.deepEqual((await store.audit('t')).tenants[0].violations, []);
+  await store.ledgerPost('u', { id: 'esc_1', memo: '', postings: [
+    { owner: 'external', currency: 'USD', bucket: 'external', amount: -100 },
+    { owner: 'agt_x', currency: 'USD', bucket: 'escrow', amount: 100 }] });
+  assert.deepEqual(await store.tenants(), ['t', 'u']);
+  const audit = await store.audit();
+  assert.equal(audit.ok, false);
+  assert.deepEqual(audit.tenants.map((t) => t.tenant), ['t', 'u']);
+  assert.equal(audit.tenants[1].violations.length, 1);
+  assert.match(audit.tenants[1].violations[0], /agt_x/);
+  await assert.rejects(store.audit(''), { reason: 'STORE_TENANT_INVALID' });
   await assert.rejects(store.get('t', 'receipt', 'rcpt_none'), { code: 'NOOTERRA_NOT_FOUND', reason: 'RECORD_NOT_FOUND' });
   await assert.rejects(store.deposit('t', 'agt_buyer', 1, { idempotencyKey: 'dep' }),
     { code: 'NOOTERRA_ALREADY_EXISTS', reason: 'IDEMPOTENCY_KEY_CONFLICT' });

@@ -29,7 +29,7 @@ __all__ = [
     "sha256_hex", "sign_object", "validate_object", "verify_bundle", "verify_object",
     "verify_signature", "Policy", "normalize_wallet_policy", "evaluate_governance_template",
     "governance_template_catalog", "normalize_governance_template", "build_standing_policy",
-    "evaluate_standing_policies",
+    "evaluate_standing_policies", "verify_release", "evaluate_signer_lifecycle",
 ]
 
 Json = Union[str, bytes, Mapping[str, Any]]
@@ -225,6 +225,27 @@ def verify_bundle(path: str, kind: Union[BundleKind, str, int], *, strict: bool 
     return _json.loads(_nooterra.verify_bundle(
         str(path), k, strict, fail_on_warnings, hash_concurrency, opt("governanceRoots"),
         opt("pricingSigners"), opt("pricingSignerKeyIds"), opt("timeAuthorities")))
+
+
+def verify_release(path: str, trust_file: Optional[str] = None, *,
+                   installed_about: Optional[Json] = None) -> Dict[str, Any]:
+    """Verifies a release directory (ReleaseIndex.v1 and its detached signatures) against a
+    ReleaseTrust file, as ``nooterra-release verify --format json`` does, and returns the
+    VerifyReleaseOutput.v1 document (``ok``, ``signatureOk``, ``artifactsOk``, ``errors``, ...).
+    A release that fails is a value, not an exception; without `trust_file` the report carries
+    RELEASE_TRUST_MISSING (no default path is looked up). `installed_about` is an installed
+    tool's ``--about --format json`` output to compare with the release. Releases the GIL."""
+    about = None if installed_about is None else _text(installed_about)
+    return _json.loads(_nooterra.release_verify(str(path), None if trust_file is None else str(trust_file), about))
+
+
+def evaluate_signer_lifecycle(query: Json) -> Dict[str, Any]:
+    """May a signer key sign an event at ``at`` (and is it still usable ``now``)? `query` is
+    ``{"signerKey": {status?, validFrom?, validTo?, rotatedAt?, revokedAt?} | None, "at", "now"?,
+    "requireRegistered"?, "enforceCurrentValidity"?}``; the result ``{"ok", "canonicalCode",
+    "legacyCode", "validAtOk", "validAtCanonicalCode", "validNowOk", "validNowCanonicalCode",
+    "message"}``. A denial is a value; a query that is not an object raises InvalidArgumentError."""
+    return _json.loads(_nooterra.signer_lifecycle_evaluate(_text(query)))
 
 
 def evaluate_settlement_policy(policy: Optional[Mapping[str, Any]] = None,
@@ -426,6 +447,17 @@ class Store:
     def check(self, tenant: str) -> List[str]:
         """The ledger audit: a list of violations (empty when sound)."""
         return _json.loads(self._s.ledger_check(tenant))
+
+    def audit(self, tenant: Optional[str] = None) -> Dict[str, Any]:
+        """The whole-store audit ``nooterra store check`` prints, for one tenant or every tenant:
+        ``{"ok", "tenants": [{"tenant", "oplog", "violations"}]}`` — the ledger audit, escrow
+        conservation (escrow balances equal what open agreements and held holds account for)
+        and the operation log's hash chain. Violations are values, not exceptions."""
+        return _json.loads(self._s.store_check(tenant))
+
+    def tenants(self) -> List[str]:
+        """The tenants with ledger records or an operation log, in byte order."""
+        return _json.loads(self._s.tenants())
 
     # -- agreement kernel ---------------------------------------------------------------------
     def _result(self, pair: Tuple[str, bool]) -> Dict[str, Any]:

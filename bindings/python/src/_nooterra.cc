@@ -649,6 +649,24 @@ PYBIND11_MODULE(_nooterra, m) {
     return out.str();
   });
 
+  // Releases and signer keys.
+  m.def("release_verify", [](const CString& dir, std::optional<CString> trust_file,
+                             std::optional<CString> installed_about) {
+    Buffer out;
+    Call([&](nooterra_error_t** err) {
+      return nooterra_release_verify(dir.c_str(), trust_file ? trust_file->c_str() : nullptr,
+                                     installed_about ? installed_about->c_str() : nullptr, &out.b, nullptr, err);
+    });
+    return out.str();
+  });
+  m.def("signer_lifecycle_evaluate", [](const std::string& query) {
+    Buffer out;
+    Call([&](nooterra_error_t** err) {
+      return nooterra_signer_lifecycle_evaluate(U(query), query.size(), &out.b, nullptr, err);
+    });
+    return out.str();
+  });
+
   // Policy.
   m.def("policy_evaluate_settlement", [](std::optional<std::string> policy, std::optional<std::string> method,
                                          const CString& verification_status, const CString& run_status,
@@ -740,6 +758,20 @@ PYBIND11_MODULE(_nooterra, m) {
         Call([&](nooterra_error_t** err) {
           return nooterra_ledger_check(h, tenant.c_str(), &out.b, nullptr, err);
         });
+        return out.str();
+      })
+      .def("store_check", [](const Store& s, std::optional<CString> tenant) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_store_check(h, tenant ? tenant->c_str() : nullptr, &out.b, nullptr, err);
+        });
+        return out.str();
+      })
+      .def("tenants", [](const Store& s) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) { return nooterra_store_tenants(h, &out.b, err); });
         return out.str();
       })
       .def("register_agent", [](const Store& s, const CString& tenant, const CString& agent,

@@ -231,6 +231,34 @@ class GovernanceTemplates(unittest.TestCase):
             nooterra.evaluate_governance_template("{", {})
 
 
+class ReleasesAndSigners(unittest.TestCase):
+    """The reference's release conformance cases and signer-lifecycle vectors through the
+    package (NOOTERRA_REFERENCE_DIR)."""
+
+    def test_release_cases(self):
+        cases = load_reference("conformance/v1/release-cases.json")["cases"]
+        self.assertGreaterEqual(len(cases), 10)
+        base = os.path.join(reference_dir(), "conformance", "v1")
+        for case in cases:
+            trust = os.path.join(base, case["trustFile"]) if case.get("trustFile") else None
+            report = nooterra.verify_release(os.path.join(base, case["releaseDir"]), trust)
+            want = case["expected"]
+            self.assertEqual(report["ok"], want["ok"], case["id"])
+            self.assertEqual(report["signatureOk"], want["signatureOk"], case["id"])
+            self.assertEqual(report["artifactsOk"], want["artifactsOk"], case["id"])
+            self.assertEqual(sorted(e["code"] for e in report["errors"]), sorted(want["errors"]), case["id"])
+
+    def test_signer_lifecycle_vectors(self):
+        cases = load_reference("conformance/signer-lifecycle-v1/vectors.json")["cases"]
+        self.assertGreater(len(cases), 0)
+        for case in cases:
+            decision = nooterra.evaluate_signer_lifecycle(case["input"])
+            self.assertEqual({k: decision[k] for k in case["expected"]}, case["expected"], case["id"])
+        with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+            nooterra.evaluate_signer_lifecycle("[]")
+        self.assertEqual(ctx.exception.reason, "SIGNER_LIFECYCLE_INPUT_INVALID")
+
+
 class StandingPolicies(unittest.TestCase):
     """conformance/vectors/standing-policies.json (shared with C++ and Node): every case's ranking,
     every build and evaluation error, the normal form and its hash."""
@@ -443,6 +471,21 @@ class Kernel(unittest.TestCase):
             self.assertEqual(report["released"], 1)
             self.assertEqual(store.balance("t", "agt_tool"), 1000)
             self.assertEqual(store.check("t"), [])
+            # The whole-store audit: sound, until money sits in escrow that no agreement or hold
+            # accounts for (a raw posting in another tenant).
+            self.assertEqual(store.audit(), {"ok": True, "tenants": [store.audit("t")["tenants"][0]]})
+            self.assertEqual(store.audit("t")["tenants"][0]["violations"], [])
+            store.ledger_post("u", {"id": "esc_1", "memo": "", "postings": [
+                {"owner": "external", "currency": "USD", "bucket": "external", "amount": -100},
+                {"owner": "agt_x", "currency": "USD", "bucket": "escrow", "amount": 100}]})
+            self.assertEqual(store.tenants(), ["t", "u"])
+            audit = store.audit()
+            self.assertFalse(audit["ok"])
+            self.assertEqual([t["tenant"] for t in audit["tenants"]], ["t", "u"])
+            self.assertEqual(len(audit["tenants"][1]["violations"]), 1)
+            self.assertIn("agt_x", audit["tenants"][1]["violations"][0])
+            with self.assertRaises(nooterra.InvalidArgumentError):
+                store.audit("")
             with self.assertRaises(nooterra.NotFoundError) as ctx:
                 store.get("t", "receipt", "rcpt_none")
             self.assertIsInstance(ctx.exception, KeyError)
