@@ -10,7 +10,9 @@
  * Each step prints the object's hash. Exit status 0 only if every step behaved. Keys come from
  * fixed seeds and every timestamp is given, so the output is the same on every machine.
  *
- * It grows with the library: the policy engine joins these steps when it lands. */
+ * Before money moves, the settlement policy the agreement pins is asked what it will decide for a
+ * green run (the same pure evaluation the kernel runs when it settles); at the end the whole
+ * store is audited (ledger, escrow conservation, operation log). */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, unlink, rmdir */
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +164,22 @@ int main(void) {
   member(&out, "agreementHash", agreement, sizeof agreement);
   member(&out, "inputHash", scratch, sizeof scratch);
   nooterra_buffer_dispose(&out);
+  /* The policy decision, ahead of time: the default SettlementPolicy.v1 it pins, for a green
+   * run of 1500 (releaseRatePct 100, then the agreement's 10% holdback at settlement). */
+  rc = nooterra_policy_evaluate_settlement(NULL, 0, NULL, 0, "green", "completed", 1500, &out, &err);
+  if (rc != 0) return fail("policy", rc, err);
+  {
+    char mode[32], policy_hash[80];
+    member(&out, "decisionMode", mode, sizeof mode);
+    member(&out, "policyHash", policy_hash, sizeof policy_hash);
+    printf("   policy decision: %s, release %s of 1500 (policy %s)\n", mode,
+           strstr((const char*)out.data, "\"releaseAmountCents\":1500") ? "1500" : "NOT 1500", policy_hash);
+    if (strcmp(mode, "automatic") != 0 || !strstr((const char*)out.data, "\"releaseAmountCents\":1500")) {
+      nooterra_buffer_dispose(&out);
+      return 1;
+    }
+  }
+  nooterra_buffer_dispose(&out);
 
   if (apply("4. The buyer's 1500 goes into escrow", store, NOOTERRA_AGREEMENT_FUND, agreement, "",
             "2026-11-22T08:00:00.500Z", "fund_demo_1", &out)) {
@@ -282,11 +300,11 @@ int main(void) {
     nooterra_buffer_dispose(&out);
   }
 
-  printf("10. Final balances and the ledger audit\n");
+  printf("10. Final balances and the store audit (ledger, escrow conservation, operation log)\n");
   wallet(store, "buyer", "agt_buyer");
   wallet(store, "tool provider", "agt_tool_provider");
-  if ((rc = nooterra_ledger_check(store, "tenant_demo", &report, &ok, &err)) != 0) return fail("check", rc, err);
-  printf("   ledger check   %s %s\n\n", ok ? "sound" : "VIOLATIONS", (const char*)report.data);
+  if ((rc = nooterra_store_check(store, NULL, &report, &ok, &err)) != 0) return fail("check", rc, err);
+  printf("   store check    %s %s\n\n", ok ? "sound" : "VIOLATIONS", (const char*)report.data);
   nooterra_buffer_dispose(&report);
   if (!ok) return 1;
 

@@ -146,10 +146,12 @@ NOOTERRA_API int32_t nooterra_json_canonical_hash(const uint8_t* json, size_t js
 /* ------------------------------------------------------------------------------------------ */
 /* SHA-256 (module crypto)                                                                    */
 
-/* One-shot SHA-256 to 32 raw bytes. Cannot fail except for NULL out (INVALID_ARGUMENT). */
+/* One-shot SHA-256 to 32 raw bytes. Cannot fail except for NULL out, or NULL data with size > 0
+ * (INVALID_ARGUMENT NULL_ARGUMENT). Thread-safe. */
 NOOTERRA_API int32_t nooterra_sha256(const uint8_t* data, size_t size, uint8_t out[32],
                                      nooterra_error_t** error);
-/* One-shot SHA-256 as 64 lowercase hex characters plus NUL. */
+/* One-shot SHA-256 as 64 lowercase hex characters plus NUL. Errors: INVALID_ARGUMENT
+ * (NULL_ARGUMENT: NULL out_hex, or NULL data with size > 0). Thread-safe. */
 NOOTERRA_API int32_t nooterra_sha256_hex(const uint8_t* data, size_t size, char out_hex[65],
                                          nooterra_error_t** error);
 
@@ -163,6 +165,7 @@ NOOTERRA_API int32_t nooterra_sha256_update(nooterra_sha256_t* sha, const uint8_
 /* Writes the digest and resets the context for reuse. Errors: INVALID_ARGUMENT (NULL args). */
 NOOTERRA_API int32_t nooterra_sha256_final(nooterra_sha256_t* sha, uint8_t out[32],
                                            nooterra_error_t** error);
+/* Frees a context (not concurrently with a call on it). NULL is a no-op. */
 NOOTERRA_API void nooterra_sha256_free(nooterra_sha256_t* sha);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -211,15 +214,17 @@ NOOTERRA_API int32_t nooterra_public_key_from_pem(const char* pem, size_t pem_si
 NOOTERRA_API int32_t nooterra_public_key_from_raw(const uint8_t* raw, size_t raw_size,
                                                   nooterra_public_key_t** out,
                                                   nooterra_error_t** error);
-/* The canonical PEM text (one base64 line, trailing newline). */
+/* The canonical PEM text (one base64 line, trailing newline). Errors: INVALID_ARGUMENT
+ * (NULL_ARGUMENT). Thread-safe (keys are immutable). */
 NOOTERRA_API int32_t nooterra_public_key_to_pem(const nooterra_public_key_t* key,
                                                 nooterra_buffer_t* out_pem,
                                                 nooterra_error_t** error);
-/* The 32 raw key bytes. */
+/* The 32 raw key bytes. Errors: INVALID_ARGUMENT (NULL_ARGUMENT). Thread-safe. */
 NOOTERRA_API int32_t nooterra_public_key_raw(const nooterra_public_key_t* key, uint8_t out[32],
                                              nooterra_error_t** error);
 /* keyId of the canonical PEM. Note: a PEM written differently (no trailing newline, wrapped)
- * has a different keyId; use nooterra_key_id_from_pem() on the exact text you publish. */
+ * has a different keyId; use nooterra_key_id_from_pem() on the exact text you publish.
+ * Errors: INVALID_ARGUMENT (NULL_ARGUMENT). Thread-safe. */
 NOOTERRA_API int32_t nooterra_public_key_id(const nooterra_public_key_t* key,
                                             char out_key_id[NOOTERRA_KEY_ID_SIZE],
                                             nooterra_error_t** error);
@@ -230,6 +235,7 @@ NOOTERRA_API int32_t nooterra_public_key_verify(const nooterra_public_key_t* key
                                                 const uint8_t* digest, size_t digest_size,
                                                 const uint8_t* signature, size_t signature_size,
                                                 int32_t* out_valid, nooterra_error_t** error);
+/* Frees the handle (after every call using it has returned). NULL is a no-op. */
 NOOTERRA_API void nooterra_public_key_free(nooterra_public_key_t* key);
 
 /* keyId = "key_" + first 24 hex of SHA-256 over the exact PEM text given.
@@ -629,7 +635,8 @@ NOOTERRA_API int32_t nooterra_agreement_apply_batch(nooterra_store_t* store, con
  *   stores with the same hash hold the same bytes. Errors: INVALID_ARGUMENT
  *   (STORE_TENANT_INVALID, NULL_ARGUMENT), FAILED_PRECONDITION (STORE_CLOSED).
  * nooterra_agreement_verify_log: walks the log; out_report {"entries","headHash"}. A broken chain
- *   is DATA_LOSS (OPLOG_BROKEN, the message names the entry).
+ *   is DATA_LOSS (OPLOG_BROKEN, the message names the entry); INVALID_ARGUMENT
+ *   (STORE_TENANT_INVALID, NULL_ARGUMENT), FAILED_PRECONDITION (STORE_CLOSED).
  * nooterra_agreement_replay: re-runs `source`'s log of `tenant` on `target` (where the tenant must
  *   not exist yet), checking each result; out_report {"entries","stateHash"}. Errors:
  *   FAILED_PRECONDITION (REPLAY_TARGET_NOT_EMPTY, STORE_CLOSED), DATA_LOSS (OPLOG_BROKEN,
@@ -643,7 +650,13 @@ NOOTERRA_API int32_t nooterra_agreement_replay(nooterra_store_t* source, nooterr
                                                nooterra_error_t** error);
 
 /* Releases every held hold whose challenge window has strictly passed and that no open case
- * references (limit 1..10000 holds per call). [out] out_result the tick report. */
+ * references, at most `limit` (1..10000) per call; `dry_run` 1 reports without writing.
+ *  [out] out_result  {"ok":true,"tenantId","dryRun","attempted","released","blocked","errors",
+ *                    "blockedCases":[{"holdHash","caseId"}]} (canonical JSON)
+ * Not idempotency-keyed: re-running it is harmless (only held holds move). Errors:
+ * INVALID_ARGUMENT (SCHEMA_INVALID for `now` or `limit`, STORE_TENANT_INVALID, NULL_ARGUMENT),
+ * FAILED_PRECONDITION (STORE_CLOSED), RESOURCE_EXHAUSTED (STORE_FULL, STORE_DISK_FULL),
+ * DATA_LOSS (STORE_CORRUPT). Thread-safe (writes are serialized inside the library). */
 NOOTERRA_API int32_t nooterra_agreement_maintenance(nooterra_store_t* store, const char* tenant,
                                                     const char* now, int32_t dry_run, uint32_t limit,
                                                     nooterra_buffer_t* out_result,

@@ -3,6 +3,8 @@
 // package, checked against the reference vectors (the same checks as the Python suite).
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { nooterra, referencePath, loadReference, loadVectors } = require('./helpers');
 
@@ -122,17 +124,56 @@ test('policy: the settlement-policy digest vectors', () => {
   }), { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'POLICY_INVALID' });
 });
 
-test('bundles: the JobProof conformance cases, on worker threads', async () => {
-  const cases = loadReference('conformance/v1/cases.json').cases.filter((c) => c.id.startsWith('jobproof_'));
+test('bundles: every conformance case of the pack (five kinds), on worker threads', async () => {
+  const cases = loadReference('conformance/v1/cases.json').cases;
   const trust = loadReference('conformance/v1/trust.json');
-  assert.ok(cases.length > 0);
-  const reports = await Promise.all(cases.map((c) => nooterra.verifyBundle(
-    referencePath(path.join('conformance/v1', c.bundlePath)),
-    { kind: 'job-proof', strict: c.strict, failOnWarnings: c.failOnWarnings, trust, hashConcurrency: c.hashConcurrency })));
+  assert.ok(cases.length >= 32);
+  // A case's envOverrides replace the CLI's trust variables: '' removes that anchor.
+  const envKeys = { NOOTERRA_TRUSTED_GOVERNANCE_ROOT_KEYS_JSON: 'governanceRoots',
+    NOOTERRA_TRUSTED_PRICING_SIGNER_KEYS_JSON: 'pricingSigners', NOOTERRA_TRUSTED_TIME_AUTHORITY_KEYS_JSON: 'timeAuthorities' };
+  const trustOf = (c) => {
+    const t = { ...trust };
+    for (const [name, value] of Object.entries(c.envOverrides || {})) {
+      delete t[envKeys[name]];
+      if (value) t[envKeys[name]] = JSON.parse(value);
+    }
+    return t;
+  };
+  // The four security cases mutate a copy of their bundle, as conformance/run.py does.
+  const temporary = [];
+  const bundleOf = (c) => {
+    const src = referencePath(path.join('conformance/v1', c.bundlePath));
+    if (!c.mutations) return src;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nooterra-node-bundle-'));
+    temporary.push(tmp);
+    const bundle = path.join(tmp, 'bundle');
+    fs.cpSync(src, bundle, { recursive: true, verbatimSymlinks: true });
+    const rewrite = (edit) => {
+      const file = path.join(bundle, 'manifest.json');
+      const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+      edit(manifest);
+      fs.writeFileSync(file, `${JSON.stringify(manifest)}\n`);
+    };
+    for (const m of c.mutations) {
+      if (m.type === 'manifest_add_entry') rewrite((man) => man.files.push(m.entry));
+      else if (m.type === 'manifest_duplicate_entry') rewrite((man) => man.files.push({ ...man.files.find((e) => e.name === m.name) }));
+      else if (m.type === 'write_outside_file') fs.writeFileSync(path.join(tmp, m.relativeOutsidePath), m.contents);
+      else if (m.type === 'replace_with_symlink') {
+        fs.rmSync(path.join(bundle, m.name));
+        fs.symlinkSync(m.targetRelative, path.join(bundle, m.name));
+      } else throw new Error(`unknown mutation ${m.type}`);
+    }
+    return bundle;
+  };
+  const reports = await Promise.all(cases.map((c) => nooterra.verifyBundle(bundleOf(c),
+    { kind: c.kind, strict: c.strict, failOnWarnings: c.failOnWarnings, trust: trustOf(c), hashConcurrency: c.hashConcurrency })));
+  for (const t of temporary) fs.rmSync(t, { recursive: true, force: true });
   cases.forEach((c, i) => {
     const expected = loadReference(path.join('conformance/v1', c.expectedFile));
     assert.equal(reports[i].ok, expected.ok, c.id);
+    assert.equal(reports[i].verificationOk, expected.verificationOk, c.id);
     assert.deepEqual(reports[i].errors.map((e) => e.code), expected.errorCodes, c.id);
+    assert.deepEqual(reports[i].warnings.map((w) => w.code), expected.warningCodes, c.id);
   });
   await assert.rejects(nooterra.verifyBundle('/nonexistent', { kind: 'job-proof', hashConcurrency: 0 }),
     { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'VERIFY_OPTIONS_INVALID' });

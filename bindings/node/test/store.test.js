@@ -36,6 +36,33 @@ async function openAgreement(store, { extraAgents = [], policy } = {}) {
   return created.agreement.agreementHash;
 }
 
+test('void and the tool-call holdback machine', async (t) => {
+  const store = await nooterra.Store.open(path.join(tempDir(t), 'h'), { durable: false });
+  const h = await openAgreement(store);
+  await store.fund('t', h, { now: NOW, idempotencyKey: 'f1' });
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 4000, escrow: 1000 });
+  await store.void('t', h, { now: NOW, idempotencyKey: 'v1' });
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 5000, escrow: 0 });
+  assert.equal((await store.void('t', h, { now: NOW, idempotencyKey: 'v1' })).alreadyExisted, true);
+  await assert.rejects(store.fund('t', h, { now: NOW, idempotencyKey: 'f2' }), { reason: 'TRANSITION_ILLEGAL' });
+  // A tool-call hold: 20 % of 1000 held for an 800 ms challenge window.
+  const request = { agreementHash: 'b'.repeat(64), receiptHash: 'c'.repeat(64), payerAgentId: 'agt_buyer',
+    payeeAgentId: 'agt_tool', amountCents: 1000, currency: 'USD', holdbackBps: 2000, challengeWindowMs: 800 };
+  const locked = await store.lockHold('t', request, { now: NOW, idempotencyKey: 'l1' });
+  assert.deepEqual([locked.hold.heldAmountCents, locked.hold.status], [200, 'held']);
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 4800, escrow: 200 });
+  assert.equal((await store.lockHold('t', request, { now: NOW, idempotencyKey: 'l1' })).alreadyExisted, true);
+  await assert.rejects(store.lockHold('t', { ...request, amountCents: 999 }, { now: NOW, idempotencyKey: 'l1' }),
+    { code: 'NOOTERRA_ALREADY_EXISTS', reason: 'IDEMPOTENCY_KEY_CONFLICT' });
+  // Inside the window nothing moves; after it the tick releases the holdback to the payee.
+  assert.equal((await store.runMaintenance('t', { now: '2026-06-01T00:00:00.500Z' })).released, 0);
+  assert.equal((await store.runMaintenance('t', { now: '2026-06-01T00:00:01Z' })).released, 1);
+  assert.equal(await store.balance('t', 'agt_tool'), 200);
+  assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 4800, escrow: 0 });
+  assert.equal((await store.audit()).ok, true);
+  store.close();
+});
+
 test('settlement flow, idempotency and typed rejections', async (t) => {
   const buyer = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1));
   const tool = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2));
