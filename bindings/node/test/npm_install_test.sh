@@ -48,3 +48,16 @@ node -e '
   const out = n.canonicalize("{\"b\":[1,2],\"a\":\"x\"}");
   if (out !== "{\"a\":\"x\",\"b\":[1,2]}") throw new Error(out);
   console.log("installed", n.VERSION, where);'
+
+echo "--- 4. the README's quickstart: a project installs the package directory itself"
+mkdir "$work/dir-source" "$work/app2"
+(cd "$repo/bindings/node" && tar --exclude=./node_modules --exclude=./build --exclude=./core -cf - .) |
+  (cd "$work/dir-source" && tar -xf -)
+cd "$work/app2"
+npm init -y >/dev/null
+npm install "$work/dir-source" "${npm_flags[@]}"
+node -e '
+  const n = require("nooterra");
+  const out = n.canonicalize("{\"b\":[1,2],\"a\":\"x\"}");
+  if (out !== "{\"a\":\"x\",\"b\":[1,2]}") throw new Error(out);
+  console.log("installed from a directory", n.VERSION, require.resolve("nooterra"));'

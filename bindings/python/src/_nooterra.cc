@@ -153,26 +153,34 @@ struct PublicKey {
   ~PublicKey() { nooterra_public_key_free(k); }
 };
 
-std::string PrivatePem(nooterra_private_key_t* k) {
-  Buffer pem;
-  nooterra_error_t* err = nullptr;
-  Check(nooterra_private_key_to_pem(k, &pem.b, &err), err);
-  return pem.str();
-}
-
-py::tuple KeyPairPems(nooterra_private_key_t* k) {
-  nooterra_error_t* err = nullptr;
+// (private_pem, public_pem, key_id) of a key handle, computed without the GIL (deriving the
+// public key, PEM encoding and the key id's SHA-256); frees `k`.
+struct KeyTriple {
+  std::string private_pem, public_pem, key_id;
+};
+int32_t DeriveKeyTriple(nooterra_private_key_t* k, KeyTriple* out, nooterra_error_t** err) {
   nooterra_public_key_t* pub = nullptr;
-  Check(nooterra_private_key_public_key(k, &pub, &err), err);
-  Buffer pem;
-  int32_t rc = nooterra_public_key_to_pem(pub, &pem.b, &err);
+  Buffer priv, pem;
   char key_id[NOOTERRA_KEY_ID_SIZE] = {0};
-  if (rc == NOOTERRA_OK) rc = nooterra_public_key_id(pub, key_id, &err);
+  int32_t rc = nooterra_private_key_public_key(k, &pub, err);
+  if (rc == NOOTERRA_OK) rc = nooterra_public_key_to_pem(pub, &pem.b, err);
+  if (rc == NOOTERRA_OK) rc = nooterra_public_key_id(pub, key_id, err);
+  if (rc == NOOTERRA_OK) rc = nooterra_private_key_to_pem(k, &priv.b, err);
   nooterra_public_key_free(pub);
-  const std::string priv = rc == NOOTERRA_OK ? PrivatePem(k) : std::string();
-  nooterra_private_key_free(k);
-  Check(rc, err);
-  return py::make_tuple(priv, pem.str(), std::string(key_id));
+  nooterra_private_key_free(k);  // wipes the secret
+  if (rc == NOOTERRA_OK) *out = KeyTriple{priv.str(), pem.str(), key_id};
+  return rc;
+}
+// Runs `make` (which creates a key handle) and derives its triple, all with the GIL released.
+template <typename Make>
+py::tuple KeyPairPems(Make make) {
+  KeyTriple t;
+  Call([&](nooterra_error_t** err) {
+    nooterra_private_key_t* k = nullptr;
+    const int32_t rc = make(&k, err);
+    return rc == NOOTERRA_OK ? DeriveKeyTriple(k, &t, err) : rc;
+  });
+  return py::make_tuple(t.private_pem, t.public_pem, t.key_id);
 }
 
 // The store handle: closed explicitly or when collected; use after close raises.
@@ -529,28 +537,22 @@ PYBIND11_MODULE(_nooterra, m) {
 
   // Keys: (private_pem, public_pem, key_id) triples.
   m.def("key_generate", [] {
-    nooterra_private_key_t* k = nullptr;
-    nooterra_error_t* err = nullptr;
-    Check(nooterra_private_key_generate(&k, &err), err);
-    return KeyPairPems(k);
+    return KeyPairPems([](nooterra_private_key_t** k, nooterra_error_t** err) { return nooterra_private_key_generate(k, err); });
   });
   m.def("key_from_seed", [](const py::bytes& seed) {
     const std::string s = seed;
-    nooterra_private_key_t* k = nullptr;
-    nooterra_error_t* err = nullptr;
-    Check(nooterra_private_key_from_seed(U(s), s.size(), &k, &err), err);
-    return KeyPairPems(k);
+    return KeyPairPems([&](nooterra_private_key_t** k, nooterra_error_t** err) {
+      return nooterra_private_key_from_seed(U(s), s.size(), k, err);
+    });
   });
   m.def("key_from_pem", [](const std::string& pem) {
-    nooterra_private_key_t* k = nullptr;
-    nooterra_error_t* err = nullptr;
-    Check(nooterra_private_key_from_pem(pem.data(), pem.size(), &k, &err), err);
-    return KeyPairPems(k);
+    return KeyPairPems([&](nooterra_private_key_t** k, nooterra_error_t** err) {
+      return nooterra_private_key_from_pem(pem.data(), pem.size(), k, err);
+    });
   });
   m.def("key_id", [](const std::string& public_pem) {
     char id[NOOTERRA_KEY_ID_SIZE] = {0};
-    nooterra_error_t* err = nullptr;
-    Check(nooterra_key_id_from_pem(public_pem.data(), public_pem.size(), id, &err), err);
+    Call([&](nooterra_error_t** err) { return nooterra_key_id_from_pem(public_pem.data(), public_pem.size(), id, err); });
     return std::string(id);
   });
   m.def("sign_digest", [](const std::string& private_pem, const py::bytes& digest) {
