@@ -14,6 +14,7 @@ void RunReceiptBenches(const Config& config, Report* report);
 void RunVerifyBenches(const Config& config, const std::string& self_dir, Report* report);
 void RunObjectBenches(const Config& config, Report* report);
 void RunStoreBenches(const Config& config, Report* report);
+void RunSettleBenches(const Config& config, Report* report);
 void RunBatchBenches(Report* report);
 void RunPolicyBenches(const Config& config, Report* report);
 }
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       only = argv[++i];
     } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::puts("usage: nooterra-bench [--json] [--quick] [--only receipt|objects|policy|store|batch|verify]");
+      std::puts("usage: nooterra-bench [--json] [--quick] [--only receipt|objects|policy|store|batch|settle|verify]");
       return 0;
     } else {
       std::fprintf(stderr, "nooterra-bench: unknown argument %s\n", argv[i]);
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     RunStoreBenches(config, &report);
   }
   if (only == "batch") RunBatchBenches(&report);  // the C++ side of bench/bindings_overhead.{py,js}
+  if (only == "settle") RunSettleBenches(config, &report);  // the settlement path alone, to profile it
   if (!group("verify")) {
     std::fputs((json ? report.Json() + "\n" : report.Text()).c_str(), stdout);
     return 0;

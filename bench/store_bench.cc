@@ -340,4 +340,17 @@ void RunStoreBenches(const Config& config, Report* report) {
   std::filesystem::remove_all(root, ec);
 }
 
+// `--only settle`: the two settlement figures alone, with the raw LMDB commit beside them (to
+// profile the kernel's settlement path without the other store benches around it).
+void RunSettleBenches(const Config& config, Report* report) {
+  const std::string root = TempDir();
+  if (root.empty()) return;
+  const int commits = config.rounds * 40;
+  std::filesystem::create_directories(root + "/lmdb");
+  LmdbBaselines(root + "/lmdb", commits, report);
+  RunSettlementBenches(root + "/settle", commits, report);
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
+}
+
 }  // namespace nooterra::bench
