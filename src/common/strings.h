@@ -64,6 +64,15 @@ void StrAppend(std::string* out, const Pieces&... pieces) {
 }
 
 // Conversions between the two string_view types.
+// Whether `v` is one of a constant list of names (enum-like protocol values).
+template <size_t N>
+bool OneOf(const std::string_view (&set)[N], std::string_view v) {
+  for (std::string_view s : set) {
+    if (s == v) return true;
+  }
+  return false;
+}
+
 inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 inline std::string_view ToStd(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 

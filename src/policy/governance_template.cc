@@ -28,10 +28,6 @@ constexpr std::string_view kDataClasses[] = {"public", "internal", "confidential
 constexpr std::string_view kRiskLevels[] = {"low", "medium", "high", "critical"};
 constexpr std::string_view kProfiles[] = {"indie", "smb", "enterprise"};
 
-template <size_t N>
-bool OneOf(const std::string_view (&set)[N], std::string_view v) {
-  return std::find(std::begin(set), std::end(set), v) != std::end(set);
-}
 bool Contains(const std::vector<std::string>& list, std::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }

@@ -30,10 +30,6 @@ constexpr std::string_view kRiskClasses[] = {"low", "medium", "high"};  // in in
 constexpr std::string_view kReversibility[] = {"reversible", "partially_reversible", "irreversible"};
 
 template <size_t N>
-bool OneOf(const std::string_view (&set)[N], std::string_view v) {
-  return std::find(std::begin(set), std::end(set), v) != std::end(set);
-}
-template <size_t N>
 std::string Joined(const std::string_view (&set)[N]) {
   std::string out;
   for (std::string_view s : set) StrAppend(&out, out.empty() ? "" : "|", s);
