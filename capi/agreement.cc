@@ -268,6 +268,20 @@ int32_t nooterra_agreement_maintenance(nooterra_store_t* store, const char* tena
   });
 }
 
+int32_t nooterra_agreement_replay_evaluate(nooterra_store_t* store, const char* tenant, const char* agreement_hash,
+                                           nooterra_buffer_t* out_report, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || agreement_hash == nullptr || out_report == nullptr) {
+      return capi::NullArgument("tenant, agreement_hash and out_report");
+    }
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    auto report = agreement::Kernel(lease->get()).ReplayEvaluateToolCall(tenant, agreement_hash);
+    if (!report.ok()) return report.status();
+    return capi::FillBuffer(*report, out_report);
+  });
+}
+
 int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int32_t kind,
                                const char* key, nooterra_buffer_t* out_json, nooterra_error_t** error) {
   return capi::Guard(error, [&]() -> absl::Status {

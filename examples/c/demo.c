@@ -300,6 +300,14 @@ int main(void) {
     nooterra_buffer_dispose(&out);
   }
 
+  /* Replay evaluation: the stored hold, case, adjustment and verdict artifact re-derived and compared. */
+  rc = nooterra_agreement_replay_evaluate(store, "tenant_demo", agreement, &out, &err);
+  if (rc != 0) return fail("replay evaluate", rc, err);
+  printf("   replay evaluation of the records: %s\n\n",
+         strstr((const char*)out.data, "\"chainConsistent\":true") != NULL ? "chain consistent" : (const char*)out.data);
+  if (strstr((const char*)out.data, "\"chainConsistent\":true") == NULL) return 1;
+  nooterra_buffer_dispose(&out);
+
   printf("10. Final balances and the store audit (ledger, escrow conservation, operation log)\n");
   wallet(store, "buyer", "agt_buyer");
   wallet(store, "tool provider", "agt_tool_provider");

@@ -101,6 +101,10 @@ async function main() {
     step('10. the arbiter\'s verdict: exactly one adjustment', { adjustmentId: adjustment.adjustmentId,
       kind: adjustment.kind, amountCents: adjustment.amountCents });
 
+    const replay = await store.replayEvaluate(T, agreement.agreementHash);
+    if (!replay.comparisons.chainConsistent) throw new Error(`replay evaluation: ${replay.issues.join(', ')}`);
+    step('    replay evaluation of the stored records', `${replay.replay.stage}, chain consistent`);
+
     const audit = await store.check(T);
     if (audit.length !== 0) throw new Error(`ledger audit: ${audit.join('; ')}`);
     step('11. final balances; the ledger audit is sound', {

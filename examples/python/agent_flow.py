@@ -108,6 +108,11 @@ def main() -> int:
         step("10. the arbiter's verdict: exactly one adjustment",
              {k: adjustment[k] for k in ("adjustmentId", "kind", "amountCents")})
 
+        replay = store.replay_evaluate(T, h)
+        if not replay["comparisons"]["chainConsistent"]:
+            raise SystemExit(f"replay evaluation: {replay['issues']}")
+        step("    replay evaluation of the stored records", replay["replay"]["stage"] + ", chain consistent")
+
         audit = store.check(T)
         if audit:
             raise SystemExit(f"ledger audit: {audit}")

@@ -279,6 +279,23 @@ class Kernel {
   // naming the account and both figures. `nooterra store check` runs it for every tenant.
   absl::StatusOr<std::vector<std::string>> AuditEscrow(std::string_view tenant) const;
 
+  // Replay evaluation of a tool call (07-kernel-v0-conformance.md step 9): from the stored
+  // records alone — the agreement's hold, its case `arb_case_tc_<h>` if a dispute was opened, the
+  // adjustment `sadj_agmt_<h>_holdback`, the closing verdict's artifact — re-derives the stage
+  // (no_dispute | active_dispute | terminal_dispute) and what the hold and adjustment must show,
+  // and compares. Result (canonical JSON): {"agreementHash","holdHash","caseId","adjustmentId",
+  // "replay":{"stage","expected":{"holdStatus","adjustmentKind","amountCents"}|null,"actual":{...}},
+  // "comparisons":{"holdValid","caseBindingsValid","caseStatusValid","adjustmentValid",
+  // "adjustmentIdDeterministic","verdictArtifactBindingsValid","holdStatusMatches",
+  // "adjustmentMatches","chainConsistent"},"issues":[HOLD_INVALID:…, CASE_BINDING_INVALID,
+  // CASE_STATUS_INVALID:…, ADJUSTMENT_INVALID:…, ADJUSTMENT_ID_NOT_DETERMINISTIC,
+  // VERDICT_ARTIFACT_BINDING_INVALID, VERDICT_ARTIFACT_ERROR:…, HOLD_STATUS_MISMATCH,
+  // ADJUSTMENT_MISMATCH, TERMINAL_DISPUTE_REPLAY_INCOMPLETE]}. An inconsistency is a value
+  // (chainConsistent false), not an error. Read-only.
+  // Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID, SCHEMA_INVALID for the hash), NOT_FOUND
+  // (TOOL_CALL_HOLD_NOT_FOUND), DATA_LOSS (STORE_CORRUPT).
+  absl::StatusOr<std::string> ReplayEvaluateToolCall(std::string_view tenant, std::string_view agreement_hash) const;
+
   // The tenants with ledger records or an operation log, in byte order (the only read that is
   // not scoped to one tenant; for audits and admin tools). Errors: DATA_LOSS (STORE_CORRUPT).
   absl::StatusOr<std::vector<std::string>> Tenants() const;

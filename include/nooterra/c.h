@@ -662,6 +662,21 @@ NOOTERRA_API int32_t nooterra_agreement_maintenance(nooterra_store_t* store, con
                                                     nooterra_buffer_t* out_result,
                                                     nooterra_error_t** error);
 
+/* Replay evaluation of one tool call (kernel-v0 step 9): re-derives from the stored hold, case,
+ * adjustment and verdict artifact what each must show at the dispute's stage and compares.
+ *  [in]  agreement_hash  64 lowercase hex digits
+ *  [out] out_report      {"agreementHash","holdHash","caseId","adjustmentId","replay":{"stage",
+ *                        "expected","actual"},"comparisons":{...,"chainConsistent"},"issues":[...]}
+ *                        (canonical JSON; members documented in include/nooterra/agreement.h)
+ * An inconsistent record set is a report with chainConsistent false, not an error. Read-only.
+ * Errors: INVALID_ARGUMENT (SCHEMA_INVALID for the hash, STORE_TENANT_INVALID, NULL_ARGUMENT),
+ * NOT_FOUND (TOOL_CALL_HOLD_NOT_FOUND), FAILED_PRECONDITION (STORE_CLOSED), DATA_LOSS
+ * (STORE_CORRUPT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_agreement_replay_evaluate(nooterra_store_t* store, const char* tenant,
+                                                        const char* agreement_hash,
+                                                        nooterra_buffer_t* out_report,
+                                                        nooterra_error_t** error);
+
 /* Queries. `kind`: NOOTERRA_AGREEMENT_RECORD_HOLD (key = holdHash), _CASE (key = caseId),
  * _ARTIFACT (key = artifactId), _WALLET (key = "agentId/currency"). A missing record is
  * NOT_FOUND (RECORD_NOT_FOUND). */

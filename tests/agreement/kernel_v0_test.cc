@@ -1,5 +1,5 @@
 // conformance/kernel-v0, the tool-call holdback dispute cases, in process
-// (../shared/protocol/kernel/07-kernel-v0-conformance.md, case kind A, steps 1-8), with every
+// (../shared/protocol/kernel/07-kernel-v0-conformance.md, case kind A, steps 1-9), with every
 // assertion the reference runner makes plus the "expected (derivable)" state.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -75,6 +75,19 @@ std::vector<Case> ToolCallCases() {
   return out;
 }
 
+std::string Text(json::Value v) {
+  std::string out;
+  EXPECT_TRUE(json::AppendCanonical(v, &out).ok());
+  return out;
+}
+
+// Step 9's call, parsed.
+json::Document ReplayEvaluate(const Kernel& kernel, const std::string& agreement) {
+  auto r = kernel.ReplayEvaluateToolCall(kTenant, agreement);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return Json(r.ok() ? *r : std::string("{}"));
+}
+
 class KernelV0 : public ::testing::TestWithParam<Case> {};
 
 TEST_P(KernelV0, ToolCallHoldbackDispute) {
@@ -132,6 +145,15 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
   EXPECT_EQ(replay->json, locked->json);
   auto conflict = kernel.LockHold(kTenant, R"({"agreementHash":"x"})", kT0, "lock_" + sfx);
   EXPECT_EQ(StatusReason(conflict.status()), "IDEMPOTENCY_KEY_CONFLICT");
+
+  // Step 9's evaluation before any dispute: nothing to expect of the hold, no adjustment allowed.
+  {
+    json::Document r = ReplayEvaluate(kernel, agreement);
+    EXPECT_EQ(Str(r.root(), "replay.stage"), "no_dispute");
+    EXPECT_TRUE(r.root().Find("replay").Find("expected").Find("adjustmentKind").is_null());
+    EXPECT_TRUE(r.root().Find("comparisons").Find("chainConsistent").as_bool()) << Text(r.root());
+    EXPECT_EQ(r.root().Find("issues").size(), 0u);
+  }
 
   // Step 2: the opener signs a DisputeOpenEnvelope and opens the dispute.
   const std::string& opener = payer_wins ? payer : payee;
@@ -213,6 +235,14 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
   EXPECT_THAT(tick->json, ::testing::HasSubstr(R"({"caseId":")" + case_id + R"(","holdHash":")" + hold_hash + R"("})"));
   EXPECT_EQ(Str(Json(**kernel.GetHold(kTenant, hold_hash)).root(), "status"), "held");
 
+  // Step 9's evaluation while the case is open: the hold must still be held, no adjustment.
+  {
+    json::Document r = ReplayEvaluate(kernel, agreement);
+    EXPECT_EQ(Str(r.root(), "replay.stage"), "active_dispute");
+    EXPECT_EQ(Str(r.root(), "replay.expected.holdStatus"), "held");
+    EXPECT_TRUE(r.root().Find("comparisons").Find("chainConsistent").as_bool()) << Text(r.root());
+  }
+
   // Step 6: the arbiter's signed verdict.
   const std::string issued_at = "2026-02-01T00:00:00.900Z";
   const std::string verdict_id = ids::ConformanceVerdictId(case_id, issued_at);
@@ -291,14 +321,48 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
   EXPECT_EQ(Str(ad.root(), "arbitrationVerdictArtifact.artifactId"), "arbitration_verdict_" + verdict_id);
   EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), wallet_before);
 
+  // Step 9: replay evaluation of the tool call from the stored records.
+  {
+    json::Document r = ReplayEvaluate(kernel, agreement);
+    EXPECT_TRUE(r.root().Find("comparisons").Find("chainConsistent").as_bool()) << Text(r.root());
+    EXPECT_EQ(Str(r.root(), "replay.expected.adjustmentKind"), payer_wins ? "holdback_refund" : "holdback_release");
+    // Derivable beyond the pack's assertions: the stage, the expected hold status and amount.
+    EXPECT_EQ(Str(r.root(), "replay.stage"), "terminal_dispute");
+    EXPECT_EQ(Str(r.root(), "replay.expected.holdStatus"), payer_wins ? "refunded" : "released");
+    EXPECT_EQ(Num(r.root().Find("replay").Find("expected"), "amountCents"), 2000);
+    EXPECT_EQ(r.root().Find("issues").size(), 0u);
+    auto missing = kernel.ReplayEvaluateToolCall(kTenant, std::string(64, 'f'));
+    EXPECT_EQ(StatusReason(missing.status()), "TOOL_CALL_HOLD_NOT_FOUND");
+    EXPECT_EQ(StatusReason(kernel.ReplayEvaluateToolCall(kTenant, "abc").status()), "SCHEMA_INVALID");
+  }
+
   // And a later tick has nothing left to do.
   auto tick2 = kernel.RunHoldbackMaintenance(kTenant, "2026-02-01T00:00:05.000Z", false, 250);
   ASSERT_TRUE(tick2.ok());
   EXPECT_EQ(Num(Json(tick2->json).root(), "released"), 0);
+
+  // Step 9 sees tampering: with the verdict artifact gone the chain no longer closes, and with
+  // the adjustment gone too the terminal stage lacks the adjustment it must have produced.
+  auto remove = [&](std::string key) {
+    ASSERT_TRUE((*store)->Write([&](store::WriteTxn& txn) { return txn.Delete(store::Table::kObjects, kTenant, key); }).ok());
+  };
+  remove("art/" + ids::VerdictArtifactId(verdict_id));
+  {
+    json::Document r = ReplayEvaluate(kernel, agreement);
+    EXPECT_FALSE(r.root().Find("comparisons").Find("chainConsistent").as_bool());
+    EXPECT_EQ(Text(r.root().Find("issues")),
+              R"(["VERDICT_ARTIFACT_ERROR:NOT_FOUND","TERMINAL_DISPUTE_REPLAY_INCOMPLETE"])");
+  }
+  remove("adj/" + ids::HoldbackAdjustmentId(agreement));
+  {
+    json::Document r = ReplayEvaluate(kernel, agreement);
+    EXPECT_FALSE(r.root().Find("comparisons").Find("chainConsistent").as_bool());
+    EXPECT_TRUE(r.root().Find("adjustmentId").is_null());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, KernelV0, ::testing::ValuesIn(ToolCallCases()),
-                         [](const auto& info) { return info.param.id; });
+                         [](const auto& case_info) { return case_info.param.id; });
 
 TEST(KernelV0Cases, TheReferencePackHasBothToolCallCases) {
   // Guards the parameterised test above against an empty (missing) case list.

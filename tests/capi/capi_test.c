@@ -701,6 +701,17 @@ static void test_store_ledger(void) {
     EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_CREATE, NULL, U("{}"), 2,
                                           "2026-01-01T00:00:00Z", "kc", &report, NULL, &err),
                  NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
+    /* Replay evaluation: the consistent case runs in the demo; here every documented error. */
+    EXPECT_ERROR(nooterra_agreement_replay_evaluate(store, "tenant_c",
+                                                    "0000000000000000000000000000000000000000000000000000000000000000",
+                                                    &report, &err),
+                 NOOTERRA_NOT_FOUND, "TOOL_CALL_HOLD_NOT_FOUND");
+    EXPECT_ERROR(nooterra_agreement_replay_evaluate(store, "tenant_c", "ABC", &report, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
+    EXPECT_ERROR(nooterra_agreement_replay_evaluate(store, "bad tenant", "abc", &report, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "STORE_TENANT_INVALID");
+    EXPECT_ERROR(nooterra_agreement_replay_evaluate(store, "tenant_c", NULL, &report, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
     EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_AGREEMENT, "nope", &report, &err),
                  NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
     EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_HOLD, "nope", &report, &err),
@@ -724,6 +735,10 @@ static void test_store_ledger(void) {
                  NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
     EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_WALLET, "agt_payer/USD",
                                         &report, &err),
+                 NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
+    EXPECT_ERROR(nooterra_agreement_replay_evaluate(store, "tenant_c",
+                                                    "0000000000000000000000000000000000000000000000000000000000000000",
+                                                    &report, &err),
                  NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
   }
 

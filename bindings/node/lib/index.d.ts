@@ -296,6 +296,25 @@ export function buildStandingPolicy(policy: Json): StandingPolicy;
 export function evaluateStandingPolicies(policies: Json | StandingPolicy[], envelope: Json): StandingEvaluation;
 
 export const Bucket: Readonly<{ AVAILABLE: 1; ESCROW: 2; HOLDBACK: 3; EXTERNAL: 4 }>;
+/** Store.replayEvaluate's report (kernel-v0 step 9). */
+export interface ReplayEvaluation {
+  agreementHash: string;
+  holdHash: string;
+  caseId: string | null;
+  adjustmentId: string | null;
+  replay: {
+    stage: 'no_dispute' | 'active_dispute' | 'terminal_dispute';
+    expected: { holdStatus: string | null; adjustmentKind: string | null; amountCents: number | null } | null;
+    actual: { holdStatus: string; adjustmentKind: string | null; amountCents: number | null };
+  };
+  comparisons: {
+    holdValid: boolean; caseBindingsValid: boolean; caseStatusValid: boolean; adjustmentValid: boolean;
+    adjustmentIdDeterministic: boolean; verdictArtifactBindingsValid: boolean; holdStatusMatches: boolean;
+    adjustmentMatches: boolean; chainConsistent: boolean;
+  };
+  issues: string[];
+}
+
 export type BucketName = 'available' | 'escrow' | 'holdback' | 'external';
 
 export interface StepOptions { now: string; idempotencyKey: string }
@@ -379,6 +398,8 @@ export class Store {
   stateHash(tenant: string): Promise<string>;
   verifyLog(tenant: string): Promise<{ entries: number; headHash: string }>;
   replayFrom(source: Store, tenant: string): Promise<{ entries: number; stateHash: string }>;
+  /** Replay evaluation of one tool call (kernel-v0 step 9); see ReplayEvaluation. */
+  replayEvaluate(tenant: string, agreementHash: string): Promise<ReplayEvaluation>;
   runMaintenance(tenant: string, options: { now: string; dryRun?: boolean; limit?: number }): Promise<Record<string, any>>;
   get(tenant: string, kind: RecordKind, key: string): Promise<Record<string, any>>;
   wallet(tenant: string, agentId: string, currency?: string): Promise<{ available: Amount; escrow: Amount }>;

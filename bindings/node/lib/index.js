@@ -663,6 +663,15 @@ class Store {
   async verifyLog(tenant) {
     return JSON.parse(await this._s.verifyLog(requireString(tenant, 'tenant')));
   }
+  /**
+   * Replay evaluation of one tool call (kernel-v0 step 9): the stored hold, dispute case, holdback
+   * adjustment and verdict artifact re-derived and compared. Inconsistent records resolve with
+   * comparisons.chainConsistent false and issue codes; a missing hold rejects NOOTERRA_NOT_FOUND.
+   */
+  async replayEvaluate(tenant, agreementHash) {
+    return JSON.parse(await this._s.replayEvaluate(requireString(tenant, 'tenant'),
+      requireString(agreementHash, 'agreementHash')));
+  }
   /** Re-runs `source`'s operation log of `tenant` into this store: {entries, stateHash}. */
   async replayFrom(source, tenant) {
     if (!(source instanceof Store)) throw argumentError('source must be a Store');

@@ -442,6 +442,7 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::StateHash>("stateHash"),
                         InstanceMethod<&Store::VerifyLog>("verifyLog"),
                         InstanceMethod<&Store::ReplayFrom>("replayFrom"),
+                        InstanceMethod<&Store::ReplayEvaluate>("replayEvaluate"),
                         InstanceMethod<&Store::PolicySimulate>("policySimulate"),
                         InstanceMethod<&Store::SpendPolicySimulate>("spendPolicySimulate"),
                         InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
@@ -682,6 +683,15 @@ class Store : public Napi::ObjectWrap<Store> {
     return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
       Buffer b;
       const int32_t rc = nooterra_agreement_verify_log(h, tenant.c_str(), &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value ReplayEvaluate(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), agreement = Str(info, 1);
+    return Run(info, Shape::kText, [tenant, agreement](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_agreement_replay_evaluate(h, tenant.c_str(), agreement.c_str(), &b.b, err);
       out.text = b.str();
       return rc;
     });

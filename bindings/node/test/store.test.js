@@ -59,6 +59,15 @@ test('void and the tool-call holdback machine', async (t) => {
   assert.equal((await store.runMaintenance('t', { now: '2026-06-01T00:00:01Z' })).released, 1);
   assert.equal(await store.balance('t', 'agt_tool'), 200);
   assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 4800, escrow: 0 });
+  // Replay evaluation: released by the tick without a dispute, so no adjustment may exist.
+  const replay = await store.replayEvaluate('t', 'b'.repeat(64));
+  assert.deepEqual([replay.replay.stage, replay.replay.actual.holdStatus], ['no_dispute', 'released']);
+  assert.equal(replay.comparisons.chainConsistent, true);
+  assert.deepEqual([replay.issues, replay.caseId, replay.adjustmentId], [[], null, null]);
+  await assert.rejects(store.replayEvaluate('t', 'd'.repeat(64)),
+    { code: 'NOOTERRA_NOT_FOUND', reason: 'TOOL_CALL_HOLD_NOT_FOUND' });
+  await assert.rejects(store.replayEvaluate('t', 'B'.repeat(64)), { reason: 'SCHEMA_INVALID' });
+  await assert.rejects(store.replayEvaluate('t', 7), { name: 'TypeError', reason: 'ARGUMENT_TYPE' });
   assert.equal((await store.audit()).ok, true);
   store.close();
 });

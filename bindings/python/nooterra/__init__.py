@@ -603,6 +603,15 @@ class Store:
         A broken chain raises DataLossError (reason OPLOG_BROKEN)."""
         return _json.loads(self._s.verify_log(tenant))
 
+    def replay_evaluate(self, tenant: str, agreement_hash: str) -> Dict[str, Any]:
+        """Replay evaluation of one tool call (kernel-v0 step 9): the stored hold, dispute case,
+        holdback adjustment and verdict artifact re-derived and compared. Returns
+        ``{"agreementHash", "holdHash", "caseId", "adjustmentId", "replay": {"stage", "expected",
+        "actual"}, "comparisons": {..., "chainConsistent"}, "issues": [...]}``; inconsistent
+        records are ``chainConsistent: False`` with issue codes, not an exception. A missing hold
+        raises NotFoundError (TOOL_CALL_HOLD_NOT_FOUND)."""
+        return _json.loads(self._s.replay_evaluate(tenant, agreement_hash))
+
     def replay_from(self, source: "Store", tenant: str) -> Dict[str, Any]:
         """Re-runs `source`'s operation log of `tenant` into this (empty for that tenant) store,
         checking every result: ``{"entries", "stateHash"}``."""

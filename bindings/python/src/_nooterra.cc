@@ -906,6 +906,14 @@ PYBIND11_MODULE(_nooterra, m) {
         Call([&](nooterra_error_t** err) { return nooterra_agreement_verify_log(h, tenant.c_str(), &out.b, err); });
         return out.str();
       })
+      .def("replay_evaluate", [](const Store& s, const CString& tenant, const CString& agreement_hash) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_replay_evaluate(h, tenant.c_str(), agreement_hash.c_str(), &out.b, err);
+        });
+        return out.str();
+      })
       .def("replay_from", [](const Store& s, const Store& source, const CString& tenant) {
         Buffer out;
         nooterra_store_t* to = s.get();

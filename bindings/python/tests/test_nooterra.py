@@ -546,6 +546,18 @@ class Kernel(unittest.TestCase):
             self.assertEqual(store.run_maintenance("t", now="2026-06-01T00:00:01Z")["released"], 1)
             self.assertEqual(store.balance("t", "agt_tool"), 200)
             self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 4800, "escrow": 0})
+            # Replay evaluation: released by the tick without a dispute, so no adjustment may exist.
+            replay = store.replay_evaluate("t", "b" * 64)
+            self.assertEqual((replay["replay"]["stage"], replay["replay"]["actual"]["holdStatus"]),
+                             ("no_dispute", "released"))
+            self.assertTrue(replay["comparisons"]["chainConsistent"])
+            self.assertEqual((replay["issues"], replay["caseId"], replay["adjustmentId"]), ([], None, None))
+            with self.assertRaises(nooterra.NotFoundError) as ctx:
+                store.replay_evaluate("t", "d" * 64)
+            self.assertEqual(ctx.exception.reason, "TOOL_CALL_HOLD_NOT_FOUND")
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.replay_evaluate("t", "B" * 64)
+            self.assertEqual(ctx.exception.reason, "SCHEMA_INVALID")
             self.assertTrue(store.audit()["ok"])
 
     def test_apply_batch_group_commits_with_per_operation_results(self):
