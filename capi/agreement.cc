@@ -282,6 +282,21 @@ int32_t nooterra_agreement_replay_evaluate(nooterra_store_t* store, const char* 
   });
 }
 
+int32_t nooterra_agreement_reputation_facts(nooterra_store_t* store, const char* tenant, const uint8_t* request_json,
+                                            size_t request_size, nooterra_buffer_t* out_facts, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || (request_json == nullptr && request_size != 0) || out_facts == nullptr) {
+      return capi::NullArgument("tenant, request_json and out_facts");
+    }
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    const std::string_view request(reinterpret_cast<const char*>(request_json), request_size);
+    auto facts = agreement::Kernel(lease->get()).ReputationFacts(tenant, request);
+    if (!facts.ok()) return facts.status();
+    return capi::FillBuffer(*facts, out_facts);
+  });
+}
+
 int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int32_t kind,
                                const char* key, nooterra_buffer_t* out_json, nooterra_error_t** error) {
   return capi::Guard(error, [&]() -> absl::Status {

@@ -308,6 +308,17 @@ int main(void) {
   if (strstr((const char*)out.data, "\"chainConsistent\":true") == NULL) return 1;
   nooterra_buffer_dispose(&out);
 
+  {
+    /* The provider's reputation facts: the dispute, the verdict and the adjustment, as events. */
+    const char facts_request[] =
+        "{\"agentId\":\"agt_tool_provider\",\"toolId\":\"tool_call\",\"asOf\":\"2026-11-24T09:00:00.000Z\"}";
+    rc = nooterra_agreement_reputation_facts(store, "tenant_demo", (const uint8_t*)facts_request,
+                                             strlen(facts_request), &out, &err);
+    if (rc != 0) return fail("reputation facts", rc, err);
+    printf("   the provider's reputation facts: %s\n\n", strstr((const char*)out.data, "\"totals\""));
+    nooterra_buffer_dispose(&out);
+  }
+
   printf("10. Final balances and the store audit (ledger, escrow conservation, operation log)\n");
   wallet(store, "buyer", "agt_buyer");
   wallet(store, "tool provider", "agt_tool_provider");

@@ -105,6 +105,9 @@ async function main() {
     if (!replay.comparisons.chainConsistent) throw new Error(`replay evaluation: ${replay.issues.join(', ')}`);
     step('    replay evaluation of the stored records', `${replay.replay.stage}, chain consistent`);
 
+    const facts = await store.reputationFacts(T, { agentId: 'agt_tool_provider', asOf: '2026-11-24T09:00:00.000Z' });
+    step('    the provider\'s reputation facts', facts.facts.totals.disputes);
+
     const audit = await store.check(T);
     if (audit.length !== 0) throw new Error(`ledger audit: ${audit.join('; ')}`);
     step('11. final balances; the ledger audit is sound', {

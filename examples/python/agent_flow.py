@@ -113,6 +113,9 @@ def main() -> int:
             raise SystemExit(f"replay evaluation: {replay['issues']}")
         step("    replay evaluation of the stored records", replay["replay"]["stage"] + ", chain consistent")
 
+        facts = store.reputation_facts(T, "agt_tool_provider", as_of="2026-11-24T09:00:00.000Z")
+        step("    the provider's reputation facts", facts["facts"]["totals"]["disputes"])
+
         audit = store.check(T)
         if audit:
             raise SystemExit(f"ledger audit: {audit}")

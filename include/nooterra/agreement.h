@@ -50,6 +50,7 @@ inline constexpr uint32_t kMaintenanceLimitMax = 10000;
 inline constexpr size_t kRequestBytesMax = size_t{1} << 20;
 inline constexpr size_t kBatchOpsMax = 8192;                 // operations per ApplyBatch
 inline constexpr size_t kBatchBytesMax = size_t{64} << 20;   // sum of request bytes per batch
+inline constexpr size_t kReputationEventsMax = 100000;       // events of one agent ReputationFacts reads
 
 // The outcome of an operation: canonical JSON (documented per call) and whether it replays a
 // previous call.
@@ -295,6 +296,40 @@ class Kernel {
   // Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID, SCHEMA_INVALID for the hash), NOT_FOUND
   // (TOOL_CALL_HOLD_NOT_FOUND), DATA_LOSS (STORE_CORRUPT).
   absl::StatusOr<std::string> ReplayEvaluateToolCall(std::string_view tenant, std::string_view agreement_hash) const;
+
+  // Reputation facts of one agent (07-kernel-v0-conformance.md steps 10-11). The kernel appends a
+  // ReputationEvent.v1 artifact in the same transaction as the step that produced it, with the
+  // tool call's payee as subject (toolId "tool_call", counterparty the payer, role payee):
+  //   dispute_opened         rep_dsp_<agreementHash>   sourceRef {kind "arbitration_case",
+  //                          artifactId arbitration_case_<caseId> (revision 1), hash = its
+  //                          artifactHash, caseId, agreementHash, receiptHash, holdHash};
+  //                          facts {openedByAgentId, openedByRole, reasonCode, amountCents}
+  //   verdict_issued         rep_vrd_<verdictHash>     sourceRef {kind "arbitration_verdict",
+  //                          artifactId, hash = the verdict artifact's artifactHash, caseId,
+  //                          verdictHash, agreementHash}; facts {verdictOutcome payee_win|
+  //                          payer_win, releaseRatePct, amountCents, arbiterAgentId}
+  //   adjustment_applied     rep_adj_<adjustmentId>    sourceRef {kind "settlement_adjustment",
+  //                          sourceId = adjustmentId, hash = adjustmentHash, adjustmentId,
+  //                          agreementHash, holdHash}; facts {adjustmentKind, amountCents,
+  //                          amountSettledCents | amountRefundedCents}
+  //   penalty_dispute_lost   rep_pen_<sha256(canonical(seed))> when the payer wins; sourceRef
+  //                          as verdict_issued's; facts {verdictOutcome, amountCents}
+  //   holdback_auto_released rep_rel_<agreementHash>   sourceRef {kind "funding_hold", holdHash,
+  //                          agreementHash, receiptHash}; facts {autoReleasedCents,
+  //                          amountSettledCents}
+  // Events are first-writer-wins by eventId. Request: {"agentId", "asOf" (ISO time with offset:
+  // the kernel reads no clock), "toolId"?, "window"? "7d"|"30d"|"allTime" (default), "includeEvents"?
+  // bool}; events with asOf - window < occurredAt <= asOf count. Result (canonical JSON):
+  // {"tenantId","agentId","toolId","window","asOf","windowStartAt","facts":{"totals":{"eventCount",
+  // "decisions":{"total","approved","rejected"},"disputes":{"opened","payerWin","payeeWin",
+  // "partial","rate"},"economics":{"settledCents","refundedCents","penalizedCents",
+  // "autoReleasedCents","adjustmentAppliedCents"},"latencyMs":{"count","p50","p95"}}},
+  // "events":[...] (includeEvents; by occurredAt, then eventId)}. disputes.rate = opened /
+  // decisions.total rounded to 6 decimals, null without decisions; p50/p95 nearest-rank.
+  // Errors: INVALID_ARGUMENT (SCHEMA_INVALID naming the member, STORE_TENANT_INVALID, JSON_*),
+  // RESOURCE_EXHAUSTED (REPUTATION_TOO_MANY_EVENTS past kReputationEventsMax), DATA_LOSS
+  // (STORE_CORRUPT). Read-only.
+  absl::StatusOr<std::string> ReputationFacts(std::string_view tenant, std::string_view request_json) const;
 
   // The tenants with ledger records or an operation log, in byte order (the only read that is
   // not scoped to one tenant; for audits and admin tools). Errors: DATA_LOSS (STORE_CORRUPT).

@@ -677,6 +677,22 @@ NOOTERRA_API int32_t nooterra_agreement_replay_evaluate(nooterra_store_t* store,
                                                         nooterra_buffer_t* out_report,
                                                         nooterra_error_t** error);
 
+/* Reputation facts of one agent (kernel-v0 steps 10-11): the ReputationEvent.v1 artifacts the
+ * kernel appended about it (dispute_opened, verdict_issued, adjustment_applied,
+ * penalty_dispute_lost, holdback_auto_released; see include/nooterra/agreement.h) aggregated.
+ *  [in]  request_json  {"agentId","asOf" (ISO time with offset),"toolId"?,"window"?
+ *                      "7d"|"30d"|"allTime","includeEvents"? bool}
+ *  [out] out_facts     {"tenantId","agentId","toolId","window","asOf","windowStartAt",
+ *                      "facts":{"totals":{...}},"events"?} (canonical JSON)
+ * Read-only; the same store and request give the same bytes. Errors: INVALID_ARGUMENT
+ * (SCHEMA_INVALID naming the member, JSON_*, STORE_TENANT_INVALID, NULL_ARGUMENT),
+ * RESOURCE_EXHAUSTED (REPUTATION_TOO_MANY_EVENTS, over 100000 events), FAILED_PRECONDITION
+ * (STORE_CLOSED), DATA_LOSS (STORE_CORRUPT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_agreement_reputation_facts(nooterra_store_t* store, const char* tenant,
+                                                         const uint8_t* request_json, size_t request_size,
+                                                         nooterra_buffer_t* out_facts,
+                                                         nooterra_error_t** error);
+
 /* Queries. `kind`: NOOTERRA_AGREEMENT_RECORD_HOLD (key = holdHash), _CASE (key = caseId),
  * _ARTIFACT (key = artifactId), _WALLET (key = "agentId/currency"). A missing record is
  * NOT_FOUND (RECORD_NOT_FOUND). */

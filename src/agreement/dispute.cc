@@ -177,6 +177,25 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       if (!case_hash.ok()) return case_hash.status();
       auto envelope_hash = internal::SaveArtifact(txn, tenant, json::Tree::FromValue(envelope));
       if (!envelope_hash.ok()) return envelope_hash.status();
+      // Reputation: dispute_opened, about the payee, sourced from the revision-1 case artifact.
+      json::Tree source = json::Tree::Object();
+      source.Add("kind", T("arbitration_case"));
+      source.Add("artifactId", T(case_artifact_id));
+      source.Add("hash", T(*case_hash));
+      source.Add("caseId", T(case_id));
+      source.Add("agreementHash", T(agreement));
+      source.Add("receiptHash", T(receipt));
+      source.Add("holdHash", T(hold_hash));
+      json::Tree facts = json::Tree::Object();
+      facts.Add("openedByAgentId", T(opener));
+      facts.Add("openedByRole", T(opener == payer ? "payer" : "payee"));
+      facts.Add("reasonCode", T(Str(envelope, "reasonCode")));
+      facts.Add("amountCents", N(I(hold->body, "heldAmountCents")));
+      if (auto e = EmitReputationEvent(txn, tenant, ids::DisputeReputationEventId(agreement), "dispute_opened", now,
+                                       ToolCallSubject(hold->body), std::move(source), std::move(facts));
+          !e.ok()) {
+        return e.status();
+      }
       json::Tree result = json::Tree::Object();
       result.Add("arbitrationCase", case_record->body);
       result.Add("arbitrationCaseArtifact", Ref(case_artifact_id, *case_hash));
@@ -247,6 +266,20 @@ absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, s
       if (auto w = internal::SaveObject(txn, tenant, StrCat("hold/", hold_hash), *resolved, false); !w.ok()) return w;
       if (auto w = txn.Delete(store::Table::kIndex, tenant, StrCat("held/", hold_hash)); !w.ok()) return w;
       ++released;
+      json::Tree source = json::Tree::Object();
+      source.Add("kind", T("funding_hold"));
+      source.Add("holdHash", T(hold_hash));
+      source.Add("agreementHash", T(agreement));
+      source.Add("receiptHash", T(S(hold->body, "receiptHash")));
+      json::Tree facts = json::Tree::Object();
+      facts.Add("autoReleasedCents", N(amount));
+      facts.Add("amountSettledCents", N(amount));
+      if (auto e = EmitReputationEvent(txn, tenant, ids::AutoReleaseReputationEventId(agreement),
+                                       "holdback_auto_released", now, ToolCallSubject(hold->body), std::move(source),
+                                       std::move(facts));
+          !e.ok()) {
+        return e.status();
+      }
     }
     result = json::Tree::Object();
     result.Add("ok", json::Tree::Bool(true));
@@ -415,6 +448,54 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
       verdict_artifact.Set("artifactId", T(verdict_artifact_id));
       auto verdict_artifact_hash = internal::SaveArtifact(txn, tenant, std::move(verdict_artifact));
       if (!verdict_artifact_hash.ok()) return verdict_artifact_hash.status();
+      // Reputation: verdict_issued, penalty_dispute_lost when the payer wins, adjustment_applied.
+      auto verdict_source = [&]() {
+        json::Tree source = json::Tree::Object();
+        source.Add("kind", T("arbitration_verdict"));
+        source.Add("artifactId", T(verdict_artifact_id));
+        source.Add("hash", T(*verdict_artifact_hash));
+        source.Add("caseId", T(std::string(case_id)));
+        source.Add("verdictHash", T(verdict_hash));
+        source.Add("agreementHash", T(agreement));
+        return source;
+      };
+      const std::string outcome = release ? "payee_win" : "payer_win";
+      json::Tree verdict_facts = json::Tree::Object();
+      verdict_facts.Add("verdictOutcome", T(outcome));
+      verdict_facts.Add("releaseRatePct", N(rate));
+      verdict_facts.Add("amountCents", N(held));
+      verdict_facts.Add("arbiterAgentId", T(S(verdict->body, "arbiterAgentId")));
+      if (auto e = EmitReputationEvent(txn, tenant, ids::VerdictReputationEventId(verdict_hash), "verdict_issued",
+                                       issued_at, ToolCallSubject(hold->body), verdict_source(), std::move(verdict_facts));
+          !e.ok()) {
+        return e.status();
+      }
+      if (!release) {
+        json::Tree penalty_facts = json::Tree::Object();
+        penalty_facts.Add("verdictOutcome", T(outcome));
+        penalty_facts.Add("amountCents", N(held));
+        if (auto e = EmitReputationEvent(txn, tenant, "", "penalty_dispute_lost", issued_at, ToolCallSubject(hold->body),
+                                         verdict_source(), std::move(penalty_facts));
+            !e.ok()) {
+          return e.status();
+        }
+      }
+      json::Tree adj_source = json::Tree::Object();
+      adj_source.Add("kind", T("settlement_adjustment"));
+      adj_source.Add("sourceId", T(adjustment_id));
+      adj_source.Add("hash", T(S(adjustment->body, "adjustmentHash")));
+      adj_source.Add("adjustmentId", T(adjustment_id));
+      adj_source.Add("agreementHash", T(agreement));
+      adj_source.Add("holdHash", T(hold_hash));
+      json::Tree adj_facts = json::Tree::Object();
+      adj_facts.Add("adjustmentKind", T(release ? "holdback_release" : "holdback_refund"));
+      adj_facts.Add("amountCents", N(held));
+      adj_facts.Add(release ? "amountSettledCents" : "amountRefundedCents", N(held));
+      if (auto e = EmitReputationEvent(txn, tenant, ids::AdjustmentReputationEventId(adjustment_id), "adjustment_applied",
+                                       issued_at, ToolCallSubject(hold->body), std::move(adj_source), std::move(adj_facts));
+          !e.ok()) {
+        return e.status();
+      }
       json::Tree verdict_summary = json::Tree::Object();
       verdict_summary.Add("verdictId", T(verdict_id));
       verdict_summary.Add("verdictHash", T(verdict_hash));

@@ -9,6 +9,7 @@
 //            "art/<artifactId>"    an artifact's canonical JSON (artifactHash included)
 //   index    "held/<holdHash>"         present while the hold is `held` (the tick's work list)
 //            "hold_of/<agreementHash>" -> holdHash (one hold per agreement)
+//            "rep/<agentId>/<eventId>" an agent's reputation events (the event is art/<eventId>)
 //   idempotency "<key>"            {"operation","requestHash","result"}
 #ifndef NOOTERRA_SRC_AGREEMENT_RECORDS_H_
 #define NOOTERRA_SRC_AGREEMENT_RECORDS_H_
@@ -123,6 +124,16 @@ absl::StatusOr<objects::Object> CreateHold(store::WriteTxn& txn, std::string_vie
 // holdHash did not move (kernel.cc).
 absl::StatusOr<objects::Object> ResolveHoldFor(const objects::Object& hold, std::string_view status,
                                                std::string_view at, json::Tree metadata);
+// Reputation events (reputation.cc). The subject of a tool call's events: its payee, toolId
+// "tool_call", the payer as counterparty.
+json::Tree ToolCallSubject(const json::Tree& hold);
+// Builds a ReputationEvent.v1 and stores it as an artifact under its eventId (an existing event of
+// that id is kept: first writer wins) with the index entry rep/<subject agentId>/<eventId>. An
+// empty `event_id` is a penalty's: rep_pen_<sha256(canonical(seed))>. Returns the eventId.
+absl::StatusOr<std::string> EmitReputationEvent(store::WriteTxn& txn, std::string_view tenant, std::string event_id,
+                                                std::string_view kind, std::string_view occurred_at,
+                                                json::Tree subject, json::Tree source_ref, json::Tree facts);
+
 // The ArbitrationCase artifact body of a case record (02-object-model.md §12).
 json::Tree CaseArtifactBody(const json::Tree& case_record, std::string artifact_id);
 

@@ -178,12 +178,12 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
         auto doc = json::Document::Parse(entry);
         const json::Value key = doc.ok() ? doc->root().Find("idempotencyKey") : json::Value();
         if (key.is_string()) {
-          auto record = txn.Get(store::Table::kIdempotency, *tenant, key.as_string());
-          if (!record.ok()) {
-            inner = record.status();
+          auto stored = txn.Get(store::Table::kIdempotency, *tenant, key.as_string());
+          if (!stored.ok()) {
+            inner = stored.status();
             return false;
           }
-          ours = record->has_value() && (*record)->find(created_marker) != std::string::npos;
+          ours = stored->has_value() && (*stored)->find(created_marker) != std::string::npos;
         }
       }
       if (ours) operations.append(entry).append("\n");

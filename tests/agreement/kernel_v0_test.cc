@@ -1,9 +1,15 @@
 // conformance/kernel-v0, the tool-call holdback dispute cases, in process
-// (../shared/protocol/kernel/07-kernel-v0-conformance.md, case kind A, steps 1-9), with every
+// (../shared/protocol/kernel/07-kernel-v0-conformance.md, case kind A, steps 1-11), with every
 // assertion the reference runner makes plus the "expected (derivable)" state.
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/js.h"
 #include "nooterra/agreement.h"
 #include "nooterra/ids.h"
 #include "nooterra/objects.h"
@@ -336,10 +342,88 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
     EXPECT_EQ(StatusReason(kernel.ReplayEvaluateToolCall(kTenant, "abc").status()), "SCHEMA_INVALID");
   }
 
-  // And a later tick has nothing left to do.
+  // Step 10: the payee's reputation facts.
+  const std::string as_of = "2026-02-01T00:00:01.000Z";
+  auto facts_request = [&](const std::string& at) {
+    return R"({"agentId":")" + payee + R"(","toolId":"tool_call","window":"allTime","asOf":")" + at +
+           R"(","includeEvents":true})";
+  };
+  auto facts = kernel.ReputationFacts(kTenant, facts_request(as_of));
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  json::Document fd = Json(*facts);
+  json::Value totals = fd.root().Find("facts").Find("totals");
+  EXPECT_GE(Num(totals.Find("disputes"), "opened"), 1);
+  EXPECT_GE(Num(totals.Find("disputes"), payer_wins ? "payerWin" : "payeeWin"), 1);
+  EXPECT_GE(Num(totals.Find("economics"), "adjustmentAppliedCents"), Num(adjustment, "amountCents"));
+  EXPECT_TRUE(js::ParseInstantMs(Str(fd.root(), "asOf")).has_value());
+  json::Value events = fd.root().Find("events");
+  std::set<std::string> event_ids;
+  std::vector<std::string> kinds;
+  for (size_t i = 0; i < events.size(); ++i) {
+    event_ids.insert(Str(events.at(i), "eventId"));
+    kinds.push_back(Str(events.at(i), "eventKind"));
+    // Every event is a valid, self-hashed ReputationEvent.v1 about the payee.
+    std::string text;
+    ASSERT_TRUE(json::AppendCanonical(events.at(i), &text).ok());
+    auto report = objects::VerifyObject(text, {});
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok) << text;
+    EXPECT_EQ(report->type, ObjectType::kReputationEvent);
+    EXPECT_EQ(Str(events.at(i), "subject.agentId"), payee);
+  }
+  EXPECT_EQ(event_ids.size(), events.size()) << "event ids are unique";
+  // Expected payee-subject events: dispute_opened, verdict_issued, adjustment_applied, plus
+  // penalty_dispute_lost when the payer wins.
+  std::vector<std::string> expected_kinds = {"dispute_opened", "verdict_issued", "adjustment_applied"};
+  if (payer_wins) expected_kinds.push_back("penalty_dispute_lost");
+  std::sort(kinds.begin(), kinds.end());
+  std::sort(expected_kinds.begin(), expected_kinds.end());
+  EXPECT_EQ(kinds, expected_kinds);
+  EXPECT_EQ(Num(totals, "eventCount"), static_cast<double>(expected_kinds.size()));
+  auto event = [&](const std::string& id) -> json::Value {
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (Str(events.at(i), "eventId") == id) return events.at(i);
+    }
+    ADD_FAILURE() << "no reputation event " << id;
+    return json::Value();
+  };
+  auto case_r1 = kernel.GetArtifact(kTenant, "arbitration_case_" + case_id);
+  ASSERT_TRUE(case_r1.ok() && case_r1->has_value());
+  json::Value dsp = event("rep_dsp_" + agreement);
+  EXPECT_EQ(Str(dsp, "sourceRef.artifactId"), "arbitration_case_" + case_id);
+  EXPECT_EQ(Str(dsp, "sourceRef.hash"), Str(Json(**case_r1).root(), "artifactHash"));
+  EXPECT_EQ(Str(dsp, "sourceRef.hash").size(), 64u);
+  json::Value vrd = event("rep_vrd_" + *verdict_hash);
+  EXPECT_EQ(Str(vrd, "sourceRef.artifactId"), "arbitration_verdict_" + verdict_id);
+  EXPECT_EQ(Str(vrd, "sourceRef.hash"), Str(vad.root(), "artifactHash"));
+  json::Value adj = event("rep_adj_" + Str(adjustment, "adjustmentId"));
+  EXPECT_EQ(Str(adj, "sourceRef.sourceId"), Str(adjustment, "adjustmentId"));
+  EXPECT_EQ(Str(adj, "sourceRef.hash"), Str(adjustment, "adjustmentHash"));
+  if (payer_wins) {
+    // rep_pen_<sha256(canonical({tenantId, occurredAt, eventKind, subject, sourceRef, facts}))>.
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (Str(events.at(i), "eventKind") != "penalty_dispute_lost") continue;
+      json::Tree seed = json::Tree::Object();
+      for (std::string_view k : {"tenantId", "occurredAt", "eventKind", "subject", "sourceRef", "facts"}) {
+        seed.Add(k, json::Tree::FromValue(events.at(i).Find(k)));
+      }
+      EXPECT_EQ(Str(events.at(i), "eventId"), "rep_pen_" + crypto::Sha256Hex(*json::CanonicalString(seed)));
+    }
+  }
+
+  // Step 11: retry stability. A later tick has nothing left to do; the facts read now, later and
+  // with asOf pinned again are the same aggregate, event for event.
   auto tick2 = kernel.RunHoldbackMaintenance(kTenant, "2026-02-01T00:00:05.000Z", false, 250);
   ASSERT_TRUE(tick2.ok());
   EXPECT_EQ(Num(Json(tick2->json).root(), "released"), 0);
+  const std::string first_facts = Text(fd.root().Find("facts"));
+  for (const std::string& at : {std::string("2026-02-01T00:00:06.000Z"), as_of}) {
+    auto reread = kernel.ReputationFacts(kTenant, facts_request(at));
+    ASSERT_TRUE(reread.ok()) << reread.status();
+    json::Document rd = Json(*reread);
+    EXPECT_EQ(Text(rd.root().Find("facts")), first_facts);
+    EXPECT_EQ(rd.root().Find("events").size(), events.size());
+  }
 
   // Step 9 sees tampering: with the verdict artifact gone the chain no longer closes, and with
   // the adjustment gone too the terminal stage lacks the adjustment it must have produced.

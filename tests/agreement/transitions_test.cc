@@ -91,11 +91,19 @@ class Transitions : public ::testing::Test {
            R"(","signature":")" + crypto::Base64Encode(crypto::Bytes(sig.data(), 64)) + R"("})";
   }
 
+  // The payee's reputation facts; `extra` holds the request's other members.
+  std::string Facts(const std::string& extra, std::string agent = "agt_payee") const {
+    auto r = kernel_->ReputationFacts(kTenant, R"({"agentId":")" + agent + R"(",)" + extra + "}");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : "";
+  }
+
   // Everything a failed call must leave untouched.
   std::string Snapshot() const {
     std::string s = *kernel_->GetWallet(kTenant, "agt_payer", "USD") + *kernel_->GetWallet(kTenant, "agt_payee", "USD");
     if (!hold_.empty()) s += kernel_->GetHold(kTenant, hold_)->value_or("");
     s += kernel_->GetCase(kTenant, ids::ToolCallCaseId(agreement_))->value_or("");
+    s += Facts(R"("asOf":"2030-01-01T00:00:00.000Z","includeEvents":true)");  // no reputation event either
     EXPECT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
       auto v = ledger::Check(txn, kTenant);
       EXPECT_TRUE(v.ok() && v->empty());
@@ -203,6 +211,18 @@ TEST_F(Transitions, VerdictRefusals) {
   auto ok = kernel_->SubmitVerdict(kTenant, case_id, Verdict(0, arbiter_), kT0, "v_ok");
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(Field(ok->json, "settlementAdjustment.kind"), "holdback_refund");
+  // The payer won: the payee's record gains dispute_opened, verdict_issued, penalty_dispute_lost
+  // and adjustment_applied (the refund), in time order (ties by eventId).
+  const std::string facts = Facts(R"("asOf":"2030-01-01T00:00:00Z","includeEvents":true)");
+  EXPECT_EQ(Field(facts, "facts.totals.eventCount"), "4");
+  EXPECT_EQ(Field(facts, "facts.totals.disputes.payerWin"), "1");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.refundedCents"), "2000");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.adjustmentAppliedCents"), "2000");
+  EXPECT_EQ(Field(facts, "events.0.eventKind"), "dispute_opened");
+  EXPECT_EQ(Field(facts, "events.0.facts.openedByRole"), "payee");
+  EXPECT_THAT(Field(facts, "events.1.eventId"), ::testing::StartsWith("rep_adj_"));
+  EXPECT_THAT(Field(facts, "events.2.eventId"), ::testing::StartsWith("rep_pen_"));
+  EXPECT_THAT(Field(facts, "events.3.eventId"), ::testing::StartsWith("rep_vrd_"));
   const std::string settled = Snapshot();
   auto different = kernel_->SubmitVerdict(kTenant, case_id, Verdict(100, arbiter_), kT0, "v_later");
   ASSERT_TRUE(different.ok());
@@ -238,6 +258,57 @@ TEST_F(Transitions, AutoReleaseOnlyAfterTheWindowAndOnce) {
   ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, payee_)), "2026-03-01T00:00:00.100Z", "late").status(),
                 absl::StatusCode::kFailedPrecondition, "HOLD_NOT_ACTIVE", Snapshot());
   EXPECT_EQ(StatusReason(kernel_->RunHoldbackMaintenance(kTenant, kT0, false, 0).status()), "SCHEMA_INVALID");
+}
+
+TEST_F(Transitions, ReputationOfAnAutoRelease) {
+  hold_ = Lock();
+  EXPECT_EQ(Field(Facts(R"("asOf":"2030-01-01T00:00:00Z")"), "facts.totals.eventCount"), "0");
+  ASSERT_TRUE(kernel_->RunHoldbackMaintenance(kTenant, "2026-03-01T00:00:00.801Z", false, 10).ok());
+  const std::string facts = Facts(R"("toolId":"tool_call","asOf":"2026-03-01T00:00:00.801Z","includeEvents":true)");
+  EXPECT_EQ(Field(facts, "events.0.eventId"), "rep_rel_" + agreement_);
+  EXPECT_EQ(Field(facts, "events.0.eventKind"), "holdback_auto_released");
+  EXPECT_EQ(Field(facts, "events.0.occurredAt"), "2026-03-01T00:00:00.801Z");
+  EXPECT_EQ(Field(facts, "events.0.subject.counterpartyAgentId"), "agt_payer");
+  EXPECT_EQ(Field(facts, "events.0.sourceRef.holdHash"), hold_);
+  EXPECT_EQ(Field(facts, "facts.totals.eventCount"), "1");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.autoReleasedCents"), "2000");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.settledCents"), "2000");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.adjustmentAppliedCents"), "0");
+  EXPECT_EQ(Field(facts, "facts.totals.disputes.rate"), "null");  // no decisions to divide by
+  EXPECT_EQ(Field(facts, "facts.totals.latencyMs.p50"), "null");
+  EXPECT_EQ(Field(facts, "windowStartAt"), "null");
+  // Window edges: asOf - window < occurredAt <= asOf.
+  auto count = [&](const std::string& extra) { return Field(Facts(extra), "facts.totals.eventCount"); };
+  EXPECT_EQ(count(R"("asOf":"2026-03-01T00:00:00.800Z")"), "0");
+  EXPECT_EQ(count(R"("window":"7d","asOf":"2026-03-08T00:00:00.800Z")"), "1");
+  EXPECT_EQ(count(R"("window":"7d","asOf":"2026-03-08T00:00:00.801Z")"), "0");
+  EXPECT_EQ(count(R"("window":"30d","asOf":"2026-03-08T00:00:00.801Z")"), "1");
+  EXPECT_EQ(count(R"("window":"30d","asOf":"2026-03-31T00:00:00.801Z")"), "0");
+  // An offset is a time like any other: 01:00:00.801+01:00 is the event's instant.
+  EXPECT_EQ(count(R"("asOf":"2026-03-01T01:00:00.801+01:00")"), "1");
+  EXPECT_EQ(Field(Facts(R"("window":"7d","asOf":"2026-03-08T00:00:00.800Z")"), "windowStartAt"),
+            "2026-03-01T00:00:00.800Z");
+  // Filters: another tool, the payer (not the subject), another tenant.
+  EXPECT_EQ(count(R"("toolId":"tool_other","asOf":"2030-01-01T00:00:00Z")"), "0");
+  EXPECT_EQ(count(R"("toolId":null,"asOf":"2030-01-01T00:00:00Z")"), "1");
+  EXPECT_EQ(Field(Facts(R"("asOf":"2030-01-01T00:00:00Z")", "agt_payer"), "facts.totals.eventCount"), "0");
+  auto other = kernel_->ReputationFacts("tenant_u", R"({"agentId":"agt_payee","asOf":"2030-01-01T00:00:00Z"})");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(Field(*other, "facts.totals.eventCount"), "0");
+  // Bad requests: a typed error naming the member.
+  for (const char* bad : {R"({"agentId":"agt_payee","asOf":"2030-01-01T00:00:00Z","limit":1})",
+                          R"({"agentId":"agt_payee","asOf":"2030-01-01T00:00:00Z","window":"1d"})",
+                          R"({"agentId":"agt_payee"})", R"({"agentId":"agt_payee","asOf":"2030-01-01T00:00:00"})",
+                          R"({"agentId":"agt_payee","asOf":"2030-01-01T00:00:00Z","includeEvents":"yes"})",
+                          R"({"agentId":"agt_payee","asOf":"2030-01-01T00:00:00Z","toolId":7})",
+                          R"({"asOf":"2030-01-01T00:00:00Z"})", R"({"agentId":"a/b","asOf":"2030-01-01T00:00:00Z"})",
+                          R"([])"}) {
+    auto r = kernel_->ReputationFacts(kTenant, bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(StatusReason(r.status()), "SCHEMA_INVALID") << bad << " " << r.status();
+  }
+  EXPECT_EQ(StatusReason(kernel_->ReputationFacts(kTenant, "{").status()), "JSON_SYNTAX");
+  EXPECT_EQ(StatusReason(kernel_->ReputationFacts("bad tenant", "{}").status()), "STORE_TENANT_INVALID");
 }
 
 TEST_F(Transitions, AgentsAndDeposits) {

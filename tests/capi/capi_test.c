@@ -701,6 +701,24 @@ static void test_store_ledger(void) {
     EXPECT_ERROR(nooterra_agreement_apply(store, "tenant_c", NOOTERRA_AGREEMENT_CREATE, NULL, U("{}"), 2,
                                           "2026-01-01T00:00:00Z", "kc", &report, NULL, &err),
                  NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
+    /* Reputation facts: an agent without events, and every documented error. */
+    {
+      const char req[] = "{\"agentId\":\"agt_payer\",\"asOf\":\"2026-01-01T00:00:00Z\"}";
+      const char bad[] = "{\"agentId\":\"agt_payer\",\"asOf\":\"2026-01-01T00:00:00Z\",\"window\":\"1d\"}";
+      CHECK(nooterra_agreement_reputation_facts(store, "tenant_c", U(req), strlen(req), &report, &err) == NOOTERRA_OK);
+      CHECK(strstr((const char*)report.data, "\"eventCount\":0") != NULL);
+      nooterra_buffer_dispose(&report);
+      EXPECT_ERROR(nooterra_agreement_reputation_facts(store, "tenant_c", U(bad), strlen(bad), &report, &err),
+                   NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
+      EXPECT_ERROR(nooterra_agreement_reputation_facts(store, "tenant_c", U("{"), 1, &report, &err),
+                   NOOTERRA_INVALID_ARGUMENT, "JSON_SYNTAX");
+      EXPECT_ERROR(nooterra_agreement_reputation_facts(store, "bad tenant", U(req), strlen(req), &report, &err),
+                   NOOTERRA_INVALID_ARGUMENT, "STORE_TENANT_INVALID");
+      EXPECT_ERROR(nooterra_agreement_reputation_facts(store, "tenant_c", NULL, 5, &report, &err),
+                   NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+      EXPECT_ERROR(nooterra_agreement_reputation_facts(store, "tenant_c", U(req), strlen(req), NULL, &err),
+                   NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+    }
     /* Replay evaluation: the consistent case runs in the demo; here every documented error. */
     EXPECT_ERROR(nooterra_agreement_replay_evaluate(store, "tenant_c",
                                                     "0000000000000000000000000000000000000000000000000000000000000000",
@@ -739,6 +757,8 @@ static void test_store_ledger(void) {
     EXPECT_ERROR(nooterra_agreement_replay_evaluate(store, "tenant_c",
                                                     "0000000000000000000000000000000000000000000000000000000000000000",
                                                     &report, &err),
+                 NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
+    EXPECT_ERROR(nooterra_agreement_reputation_facts(store, "tenant_c", U("{}"), 2, &report, &err),
                  NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
   }
 

@@ -83,7 +83,9 @@ TEST_F(LedgerTest, DepositMoveWithdraw) {
   ASSERT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
     auto e = GetEntry(txn, kTenant, "rel_1");
     EXPECT_TRUE(e.ok() && e->has_value());
-    if (e.ok() && e->has_value()) EXPECT_EQ((*e)->postings.size(), 2u);
+    if (e.ok() && e->has_value()) {
+      EXPECT_EQ((*e)->postings.size(), 2u);
+    }
     return absl::OkStatus();
   }).ok());
 }

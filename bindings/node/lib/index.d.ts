@@ -296,6 +296,28 @@ export function buildStandingPolicy(policy: Json): StandingPolicy;
 export function evaluateStandingPolicies(policies: Json | StandingPolicy[], envelope: Json): StandingEvaluation;
 
 export const Bucket: Readonly<{ AVAILABLE: 1; ESCROW: 2; HOLDBACK: 3; EXTERNAL: 4 }>;
+/** Store.reputationFacts's aggregate (kernel-v0 steps 10-11). */
+export interface ReputationFacts {
+  tenantId: string;
+  agentId: string;
+  toolId: string | null;
+  window: '7d' | '30d' | 'allTime';
+  asOf: string;
+  windowStartAt: string | null;
+  facts: {
+    totals: {
+      eventCount: number;
+      decisions: { total: number; approved: number; rejected: number };
+      disputes: { opened: number; payerWin: number; payeeWin: number; partial: number; rate: number | null };
+      economics: { settledCents: number; refundedCents: number; penalizedCents: number; autoReleasedCents: number;
+        adjustmentAppliedCents: number };
+      latencyMs: { count: number; p50: number | null; p95: number | null };
+    };
+  };
+  /** With includeEvents: the ReputationEvent.v1 objects, by occurredAt then eventId. */
+  events?: Record<string, any>[];
+}
+
 /** Store.replayEvaluate's report (kernel-v0 step 9). */
 export interface ReplayEvaluation {
   agreementHash: string;
@@ -398,6 +420,9 @@ export class Store {
   stateHash(tenant: string): Promise<string>;
   verifyLog(tenant: string): Promise<{ entries: number; headHash: string }>;
   replayFrom(source: Store, tenant: string): Promise<{ entries: number; stateHash: string }>;
+  /** Reputation facts of one agent (kernel-v0 steps 10-11); see ReputationFacts. */
+  reputationFacts(tenant: string, options: { agentId: string; asOf: string; toolId?: string | null;
+    window?: '7d' | '30d' | 'allTime'; includeEvents?: boolean }): Promise<ReputationFacts>;
   /** Replay evaluation of one tool call (kernel-v0 step 9); see ReplayEvaluation. */
   replayEvaluate(tenant: string, agreementHash: string): Promise<ReplayEvaluation>;
   runMaintenance(tenant: string, options: { now: string; dryRun?: boolean; limit?: number }): Promise<Record<string, any>>;

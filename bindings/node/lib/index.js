@@ -664,6 +664,18 @@ class Store {
     return JSON.parse(await this._s.verifyLog(requireString(tenant, 'tenant')));
   }
   /**
+   * Reputation facts of one agent (kernel-v0 steps 10-11): the ReputationEvent.v1 records the
+   * kernel appended about it, with asOf - window < occurredAt <= asOf, aggregated. `asOf` is an
+   * ISO time with an offset (the library reads no clock); window '7d' | '30d' | 'allTime'.
+   */
+  async reputationFacts(tenant, { agentId, asOf, toolId = null, window = 'allTime', includeEvents = false } = {}) {
+    if (typeof includeEvents !== 'boolean') throw argumentError('includeEvents must be a boolean');
+    const request = { agentId: requireString(agentId, 'agentId'), asOf: requireString(asOf, 'asOf'),
+      window: requireString(window, 'window'), includeEvents };
+    if (toolId !== null && toolId !== undefined) request.toolId = requireString(toolId, 'toolId');
+    return JSON.parse(await this._s.reputationFacts(requireString(tenant, 'tenant'), JSON.stringify(request)));
+  }
+  /**
    * Replay evaluation of one tool call (kernel-v0 step 9): the stored hold, dispute case, holdback
    * adjustment and verdict artifact re-derived and compared. Inconsistent records resolve with
    * comparisons.chainConsistent false and issue codes; a missing hold rejects NOOTERRA_NOT_FOUND.

@@ -443,6 +443,7 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::VerifyLog>("verifyLog"),
                         InstanceMethod<&Store::ReplayFrom>("replayFrom"),
                         InstanceMethod<&Store::ReplayEvaluate>("replayEvaluate"),
+                        InstanceMethod<&Store::ReputationFacts>("reputationFacts"),
                         InstanceMethod<&Store::PolicySimulate>("policySimulate"),
                         InstanceMethod<&Store::SpendPolicySimulate>("spendPolicySimulate"),
                         InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
@@ -683,6 +684,16 @@ class Store : public Napi::ObjectWrap<Store> {
     return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
       Buffer b;
       const int32_t rc = nooterra_agreement_verify_log(h, tenant.c_str(), &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value ReputationFacts(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), request = Str(info, 1);
+    return Run(info, Shape::kText, [tenant, request](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_agreement_reputation_facts(
+          h, tenant.c_str(), reinterpret_cast<const uint8_t*>(request.data()), request.size(), &b.b, err);
       out.text = b.str();
       return rc;
     });

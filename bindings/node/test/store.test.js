@@ -64,6 +64,18 @@ test('void and the tool-call holdback machine', async (t) => {
   assert.deepEqual([replay.replay.stage, replay.replay.actual.holdStatus], ['no_dispute', 'released']);
   assert.equal(replay.comparisons.chainConsistent, true);
   assert.deepEqual([replay.issues, replay.caseId, replay.adjustmentId], [[], null, null]);
+  // The auto-release is a reputation event about the payee.
+  const facts = await store.reputationFacts('t', { agentId: 'agt_tool', asOf: '2026-06-01T00:00:01Z',
+    toolId: 'tool_call', includeEvents: true });
+  assert.equal(facts.facts.totals.eventCount, 1);
+  assert.equal(facts.facts.totals.economics.autoReleasedCents, 200);
+  assert.equal(facts.events[0].eventId, `rep_rel_${'b'.repeat(64)}`);
+  assert.equal(nooterra.verifyObject(facts.events[0]).ok, true);
+  assert.equal((await store.reputationFacts('t', { agentId: 'agt_tool', asOf: '2026-06-01T00:00:00.999Z',
+    window: '7d' })).facts.totals.eventCount, 0);
+  await assert.rejects(store.reputationFacts('t', { agentId: 'agt_tool', asOf: '2026-06-01T00:00:01Z', window: '1d' }),
+    { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'SCHEMA_INVALID' });
+  await assert.rejects(store.reputationFacts('t', { agentId: 'agt_tool' }), { name: 'TypeError' });
   await assert.rejects(store.replayEvaluate('t', 'd'.repeat(64)),
     { code: 'NOOTERRA_NOT_FOUND', reason: 'TOOL_CALL_HOLD_NOT_FOUND' });
   await assert.rejects(store.replayEvaluate('t', 'B'.repeat(64)), { reason: 'SCHEMA_INVALID' });

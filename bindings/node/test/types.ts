@@ -32,7 +32,12 @@ async function agentFlow(dir: string): Promise<boolean> {
       { now: '2026-01-01T00:00:00Z', idempotencyKey: 'd2' });
     const fundText: string = (await store.applyText('t', 'fund', null, { subject: hash, now: '2026-01-01T00:00:00Z',
       idempotencyKey: 'f' })).text;
-    return text.text.length > 0 && fundText.length > 0 && valid && report.ok && bundle.ok && again && canonical.length > 0 && mode === 'automatic' &&
+    const replay: nooterra.ReplayEvaluation = await store.replayEvaluate('t', hash);
+    const facts: nooterra.ReputationFacts = await store.reputationFacts('t', { agentId: 'agt', asOf: '2026-01-01T00:00:00Z',
+      window: '30d' });
+    const opened: number = facts.facts.totals.disputes.opened;
+    const consistent: boolean = replay.comparisons.chainConsistent && replay.replay.stage !== 'no_dispute';
+    return text.text.length > 0 && fundText.length > 0 && consistent && opened >= 0 && valid && report.ok && bundle.ok && again && canonical.length > 0 && mode === 'automatic' &&
       wallet.available === balance && outcome !== 'deny';
   } catch (e) {
     const err = e as nooterra.NooterraError;

@@ -612,6 +612,21 @@ class Store:
         raises NotFoundError (TOOL_CALL_HOLD_NOT_FOUND)."""
         return _json.loads(self._s.replay_evaluate(tenant, agreement_hash))
 
+    def reputation_facts(self, tenant: str, agent_id: str, *, as_of: str, tool_id: Optional[str] = None,
+                         window: str = "allTime", include_events: bool = False) -> Dict[str, Any]:
+        """Reputation facts of one agent (kernel-v0 steps 10-11): the ReputationEvent.v1 records the
+        kernel appended about it (dispute_opened, verdict_issued, adjustment_applied,
+        penalty_dispute_lost, holdback_auto_released) with ``as_of - window < occurredAt <= as_of``,
+        aggregated: ``{"tenantId", "agentId", "toolId", "window", "asOf", "windowStartAt",
+        "facts": {"totals": {"eventCount", "decisions", "disputes", "economics", "latencyMs"}},
+        "events"?}``. `as_of` is an ISO time with an offset (the library reads no clock); `window`
+        is "7d", "30d" or "allTime"."""
+        request: Dict[str, Any] = {"agentId": agent_id, "asOf": as_of, "window": window,
+                                   "includeEvents": include_events}
+        if tool_id is not None:
+            request["toolId"] = tool_id
+        return _json.loads(self._s.reputation_facts(tenant, _ENCODER.encode(request)))
+
     def replay_from(self, source: "Store", tenant: str) -> Dict[str, Any]:
         """Re-runs `source`'s operation log of `tenant` into this (empty for that tenant) store,
         checking every result: ``{"entries", "stateHash"}``."""

@@ -914,6 +914,14 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return out.str();
       })
+      .def("reputation_facts", [](const Store& s, const CString& tenant, const std::string& request) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_agreement_reputation_facts(h, tenant.c_str(), U(request), request.size(), &out.b, err);
+        });
+        return out.str();
+      })
       .def("replay_from", [](const Store& s, const Store& source, const CString& tenant) {
         Buffer out;
         nooterra_store_t* to = s.get();

@@ -552,6 +552,18 @@ class Kernel(unittest.TestCase):
                              ("no_dispute", "released"))
             self.assertTrue(replay["comparisons"]["chainConsistent"])
             self.assertEqual((replay["issues"], replay["caseId"], replay["adjustmentId"]), ([], None, None))
+            # The auto-release is a reputation event about the payee.
+            facts = store.reputation_facts("t", "agt_tool", as_of="2026-06-01T00:00:01Z", tool_id="tool_call",
+                                           include_events=True)
+            self.assertEqual(facts["facts"]["totals"]["eventCount"], 1)
+            self.assertEqual(facts["facts"]["totals"]["economics"]["autoReleasedCents"], 200)
+            self.assertEqual(facts["events"][0]["eventId"], "rep_rel_" + "b" * 64)
+            self.assertTrue(nooterra.verify_object(facts["events"][0])["ok"])
+            self.assertEqual(store.reputation_facts("t", "agt_tool", as_of="2026-06-01T00:00:00.999Z",
+                                                    window="7d")["facts"]["totals"]["eventCount"], 0)
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.reputation_facts("t", "agt_tool", as_of="2026-06-01T00:00:01Z", window="1d")
+            self.assertEqual(ctx.exception.reason, "SCHEMA_INVALID")
             with self.assertRaises(nooterra.NotFoundError) as ctx:
                 store.replay_evaluate("t", "d" * 64)
             self.assertEqual(ctx.exception.reason, "TOOL_CALL_HOLD_NOT_FOUND")
