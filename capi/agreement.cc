@@ -23,6 +23,13 @@ absl::Status Deliver(const absl::StatusOr<agreement::Result>& r, nooterra_buffer
 
 }  // namespace
 
+// The C operation codes are the kernel's Operation values (the batch passes them through as is).
+static_assert(NOOTERRA_AGREEMENT_CREATE_RFQ == static_cast<int>(nooterra::agreement::Operation::kCreateRfq));
+static_assert(NOOTERRA_AGREEMENT_SUBMIT_BID == static_cast<int>(nooterra::agreement::Operation::kSubmitBid));
+static_assert(NOOTERRA_AGREEMENT_ACCEPT_BID == static_cast<int>(nooterra::agreement::Operation::kAcceptBid));
+static_assert(NOOTERRA_AGREEMENT_APPEND_RUN_EVENT == static_cast<int>(nooterra::agreement::Operation::kAppendRunEvent));
+static_assert(NOOTERRA_AGREEMENT_RESOLVE_ESCALATION == static_cast<int>(nooterra::agreement::Operation::kResolveEscalation));
+
 extern "C" {
 
 int32_t nooterra_agreement_register_agent(nooterra_store_t* store, const char* tenant,
@@ -100,6 +107,21 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
       case NOOTERRA_AGREEMENT_VOID:
         if (subject == nullptr) return capi::NullArgument("subject (the agreement hash)");
         return Deliver(kernel.Void(tenant, subject, now, idempotency_key), out_result, out_already_existed);
+      case NOOTERRA_AGREEMENT_CREATE_RFQ:
+      case NOOTERRA_AGREEMENT_SUBMIT_BID:
+      case NOOTERRA_AGREEMENT_ACCEPT_BID:
+      case NOOTERRA_AGREEMENT_APPEND_RUN_EVENT: {
+        if (operation != NOOTERRA_AGREEMENT_CREATE_RFQ && subject == nullptr) {
+          return capi::NullArgument("subject (the rfq id or the run id)");
+        }
+        agreement::BatchOp op;
+        op.operation = static_cast<agreement::Operation>(operation);
+        op.subject = subject != nullptr ? subject : "";
+        op.request_json = std::string(request);
+        op.now = now;
+        op.idempotency_key = idempotency_key;
+        return Deliver(kernel.Apply(tenant, op), out_result, out_already_existed);
+      }
       case NOOTERRA_AGREEMENT_DEPOSIT: {
         // The batch's JSON form of nooterra_agreement_deposit, so that every batch operation is
         // also a single call (the bindings' apply_text / applyText name any of them).
@@ -282,6 +304,20 @@ int32_t nooterra_agreement_replay_evaluate(nooterra_store_t* store, const char* 
   });
 }
 
+int32_t nooterra_agreement_replay_evaluate_run(nooterra_store_t* store, const char* tenant, const char* run_id,
+                                               nooterra_buffer_t* out_report, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    if (tenant == nullptr || run_id == nullptr || out_report == nullptr) {
+      return capi::NullArgument("tenant, run_id and out_report");
+    }
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    auto report = agreement::Kernel(lease->get()).ReplayEvaluateRun(tenant, run_id);
+    if (!report.ok()) return report.status();
+    return capi::FillBuffer(*report, out_report);
+  });
+}
+
 int32_t nooterra_agreement_reputation_facts(nooterra_store_t* store, const char* tenant, const uint8_t* request_json,
                                             size_t request_size, nooterra_buffer_t* out_facts, nooterra_error_t** error) {
   return capi::Guard(error, [&]() -> absl::Status {
@@ -325,6 +361,8 @@ int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int3
         found = kernel.GetDocument(tenant, agreement::Kernel::Document::kReceipt, key);
         break;
       case NOOTERRA_AGREEMENT_RECORD_ESCALATION: found = kernel.GetEscalation(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_RUN: found = kernel.GetRun(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_RUN_SETTLEMENT: found = kernel.GetRunSettlement(tenant, key); break;
       case NOOTERRA_AGREEMENT_RECORD_WALLET: {
         const std::string_view k(key);
         const size_t slash = k.rfind('/');

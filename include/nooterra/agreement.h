@@ -72,6 +72,10 @@ enum class Operation : int32_t {
   kDeposit = 9,         // request: {"agentId","currency","amountCents"}
   kSetWalletPolicy = 10,  // subject: the agent id; request: the wallet policy
   kResolveEscalation = 11,  // subject: the escalation id; request: the signed OperatorAction.v1
+  kCreateRfq = 12,        // request: the RFQ
+  kSubmitBid = 13,        // subject: the rfq id; request: the bid
+  kAcceptBid = 14,        // subject: the rfq id; request: the acceptance
+  kAppendRunEvent = 15,   // subject: the run id; request: {"expectedPrevChainHash","type","payload"}
 };
 
 struct BatchOp {
@@ -296,6 +300,52 @@ class Kernel {
   // Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID, SCHEMA_INVALID for the hash), NOT_FOUND
   // (TOOL_CALL_HOLD_NOT_FOUND), DATA_LOSS (STORE_CORRUPT).
   absl::StatusOr<std::string> ReplayEvaluateToolCall(std::string_view tenant, std::string_view agreement_hash) const;
+
+  // Marketplace runs (07-kernel-v0-conformance.md case kind B; src/agreement/marketplace.cc).
+  // Ids are 1..64 of [A-Za-z0-9:_-]; every call is one write transaction under its idempotency key.
+  //
+  // CreateRfq {"rfqId","posterAgentId" (registered),"budgetCents" >= 1,"currency"? (default USD),
+  //   "title"?,"description"?,"capability"?} -> {"rfq"}. MARKET_RFQ_EXISTS (ALREADY_EXISTS).
+  // SubmitBid(rfqId, {"bidId","bidderAgentId" (registered),"amountCents" <= the budget,
+  //   "currency"? (the RFQ's),"etaSeconds"?,"note"?,"verificationMethod"? (normalized and hashed)})
+  //   -> {"bid"}. MARKET_RFQ_NOT_FOUND, TRANSITION_ILLEGAL (rfq not open), MARKET_BID_OVER_BUDGET
+  //   (ours: the reference does not say), MARKET_BID_EXISTS.
+  // AcceptBid(rfqId, {"bidId","payerAgentId"?,"acceptedByAgentId"?,"settlement"?:{"payerAgentId"}})
+  //   -> {"rfqId","bidId","runId","run","agreement","settlement"}: run run_<rfqId>_<bidId> created by a
+  //   chained RUN_CREATED event (actor the payee), the bid amount moved into the poster's escrow
+  //   (journal escrow_hold_<runId>), an agreement pinning the default SettlementPolicy.v1 and the bid's
+  //   VerificationMethod.v1 by hash with disputeWindowDays 3, and the AgentRunSettlement.v1
+  //   setl_<runId>: locked, decisionStatus pending, decisionTrace phase agreement.accepted with a
+  //   pending SettlementDecisionRecord.v2 and a locked SettlementReceipt.v1 (finalityState pending).
+  //   Any payer named other than the poster is MARKET_PAYER_MISMATCH (FAILED_PRECONDITION).
+  // AppendRunEvent(runId, {"expectedPrevChainHash" (the run's lastChainHash, else
+  //   RUN_EVENT_PREV_CHAIN_HASH_MISMATCH),"type" RUN_STARTED|RUN_ACTION_REQUIRED|RUN_HEARTBEAT|
+  //   EVIDENCE_ADDED|RUN_COMPLETED|RUN_FAILED,"payload"?}) -> {"event","run","settlement"?}. The
+  //   event is chained (payloadHash, chainHash; id evt_<runId>_<seq>); a terminal run refuses more
+  //   (TRANSITION_ILLEGAL). A terminal event settles the locked settlement in the same transaction:
+  //   the verifier plugin of the pinned method (05 §1.4), the pinned policy, then either release /
+  //   refund with an auto_resolved v2 record and a final receipt, or manual_review_required with the
+  //   money still locked (resolving that by hand is not built yet). Decision and receipt ids are
+  //   dec_/rcpt_<settlementId>_r<revision> (the reference draws random ones); the settlement kernel's
+  //   binding checks (02 §8) must pass before commit.
+  absl::StatusOr<Result> CreateRfq(std::string_view tenant, std::string_view request_json, std::string_view now,
+                                   std::string_view idempotency_key);
+  absl::StatusOr<Result> SubmitBid(std::string_view tenant, std::string_view rfq_id, std::string_view request_json,
+                                   std::string_view now, std::string_view idempotency_key);
+  absl::StatusOr<Result> AcceptBid(std::string_view tenant, std::string_view rfq_id, std::string_view request_json,
+                                   std::string_view now, std::string_view idempotency_key);
+  absl::StatusOr<Result> AppendRunEvent(std::string_view tenant, std::string_view run_id, std::string_view request_json,
+                                        std::string_view now, std::string_view idempotency_key);
+  // {"run","events"} (nullopt when there is no such run) and the run's AgentRunSettlement.v1.
+  absl::StatusOr<std::optional<std::string>> GetRun(std::string_view tenant, std::string_view run_id) const;
+  absl::StatusOr<std::optional<std::string>> GetRunSettlement(std::string_view tenant, std::string_view run_id) const;
+  // Replay evaluation of a run's settlement (05 §2.1) from the stored records alone:
+  // {"runId","settlementId","replay":{"verifierExecution","policyDecision","expectedDecisionStatus",
+  // "expectedSettlementStatus"},"stored":{...},"comparisons":{"matchesStoredDecision",
+  // "policyDecisionMatchesStored","decisionRecordReplayCriticalMatchesStored" (null for a v1
+  // record),"verifierRefMatchesStored","kernelBindingsValid"},"kernelBindingErrors":[codes]}.
+  // Errors: NOT_FOUND (RUN_NOT_FOUND, RUN_SETTLEMENT_NOT_FOUND), DATA_LOSS (STORE_CORRUPT).
+  absl::StatusOr<std::string> ReplayEvaluateRun(std::string_view tenant, std::string_view run_id) const;
 
   // Reputation facts of one agent (07-kernel-v0-conformance.md steps 10-11). The kernel appends a
   // ReputationEvent.v1 artifact in the same transaction as the step that produced it, with the

@@ -593,6 +593,22 @@ NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const cha
  * batches use; also accepted by nooterra_agreement_apply. */
 #define NOOTERRA_AGREEMENT_DEPOSIT 9
 
+/* Marketplace runs (kernel-v0 case B; see include/nooterra/agreement.h, "Marketplace runs"):
+ *   NOOTERRA_AGREEMENT_CREATE_RFQ        request = the RFQ; subject unused
+ *   NOOTERRA_AGREEMENT_SUBMIT_BID        request = the bid; subject = the rfq id
+ *   NOOTERRA_AGREEMENT_ACCEPT_BID        request = {"bidId",...}; subject = the rfq id
+ *   NOOTERRA_AGREEMENT_APPEND_RUN_EVENT  request = {"expectedPrevChainHash","type","payload"};
+ *                                        subject = the run id; a terminal event settles the run
+ * Their errors beyond the common ones: NOT_FOUND (MARKET_RFQ_NOT_FOUND, MARKET_BID_NOT_FOUND,
+ * RUN_NOT_FOUND, AGENT_NOT_FOUND), ALREADY_EXISTS (MARKET_RFQ_EXISTS, MARKET_BID_EXISTS),
+ * FAILED_PRECONDITION (TRANSITION_ILLEGAL, MARKET_BID_OVER_BUDGET, MARKET_PAYER_MISMATCH,
+ * RUN_EVENT_PREV_CHAIN_HASH_MISMATCH, LEDGER_INSUFFICIENT_FUNDS), RESOURCE_EXHAUSTED
+ * (RUN_TOO_MANY_EVENTS). */
+#define NOOTERRA_AGREEMENT_CREATE_RFQ 12
+#define NOOTERRA_AGREEMENT_SUBMIT_BID 13
+#define NOOTERRA_AGREEMENT_ACCEPT_BID 14
+#define NOOTERRA_AGREEMENT_APPEND_RUN_EVENT 15
+
 /* One operation of a batch. Initialize with NOOTERRA_BATCH_OP_INIT. Pointers are borrowed for
  * the call. `subject` and `request_json` as for nooterra_agreement_apply (NULL subject when
  * unused; request_json may be NULL when request_size is 0). */
@@ -677,6 +693,18 @@ NOOTERRA_API int32_t nooterra_agreement_replay_evaluate(nooterra_store_t* store,
                                                         nooterra_buffer_t* out_report,
                                                         nooterra_error_t** error);
 
+/* Replay evaluation of a run's settlement (kernel-v0 case B step 8; 05 §2.1): the verifier and the
+ * pinned policy re-run on the stored run, compared with the stored decision.
+ *  [out] out_report {"runId","settlementId","replay","stored","comparisons":{"matchesStoredDecision",
+ *                   "policyDecisionMatchesStored","decisionRecordReplayCriticalMatchesStored",
+ *                   "verifierRefMatchesStored","kernelBindingsValid"},"kernelBindingErrors"}
+ * A mismatch is a report value, not an error. Errors: INVALID_ARGUMENT (STORE_TENANT_INVALID,
+ * NULL_ARGUMENT), NOT_FOUND (RUN_NOT_FOUND, RUN_SETTLEMENT_NOT_FOUND), FAILED_PRECONDITION
+ * (STORE_CLOSED), DATA_LOSS (STORE_CORRUPT). Thread-safe. */
+NOOTERRA_API int32_t nooterra_agreement_replay_evaluate_run(nooterra_store_t* store, const char* tenant,
+                                                            const char* run_id, nooterra_buffer_t* out_report,
+                                                            nooterra_error_t** error);
+
 /* Reputation facts of one agent (kernel-v0 steps 10-11): the ReputationEvent.v1 artifacts the
  * kernel appended about it (dispute_opened, verdict_issued, adjustment_applied,
  * penalty_dispute_lost, holdback_auto_released; see include/nooterra/agreement.h) aggregated.
@@ -706,6 +734,8 @@ NOOTERRA_API int32_t nooterra_agreement_reputation_facts(nooterra_store_t* store
 #define NOOTERRA_AGREEMENT_RECORD_DECISION 8            /* key = decisionId */
 #define NOOTERRA_AGREEMENT_RECORD_RECEIPT 9             /* key = receiptId */
 #define NOOTERRA_AGREEMENT_RECORD_ESCALATION 10         /* key = escalationId */
+#define NOOTERRA_AGREEMENT_RECORD_RUN 11                /* key = runId: {"run","events"} */
+#define NOOTERRA_AGREEMENT_RECORD_RUN_SETTLEMENT 12     /* key = runId: AgentRunSettlement.v1 */
 NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant,
                                             int32_t kind, const char* key,
                                             nooterra_buffer_t* out_json, nooterra_error_t** error);

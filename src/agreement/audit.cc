@@ -56,6 +56,19 @@ absl::StatusOr<std::vector<std::string>> Kernel::AuditEscrow(std::string_view te
     });
     if (!scan.ok()) return scan;
     if (!failure.ok()) return failure;
+    scan = txn.Scan(store::Table::kObjects, tenant, "runsetl/", [&](std::string_view key, std::string_view value) {
+      auto settlement = json::Tree::Parse(value);
+      if (!settlement.ok()) {
+        failure = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("record ", key, " does not parse"));
+        return false;
+      }
+      if (S(*settlement, "status") == "locked") {
+        expected[{S(*settlement, "payerAgentId"), S(*settlement, "currency")}] += I(*settlement, "amountCents");
+      }
+      return true;
+    });
+    if (!scan.ok()) return scan;
+    if (!failure.ok()) return failure;
     auto accounts = ledger::Accounts(txn, tenant);
     if (!accounts.ok()) return accounts.status();
     std::map<std::pair<std::string, std::string>, int64_t> escrow;

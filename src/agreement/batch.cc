@@ -43,6 +43,11 @@ absl::StatusOr<Result> Kernel::Apply(std::string_view tenant, const BatchOp& op)
     case Operation::kSetWalletPolicy: return SetWalletPolicy(tenant, op.subject, op.request_json, op.idempotency_key);
     case Operation::kResolveEscalation:
       return ResolveEscalation(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
+    case Operation::kCreateRfq: return CreateRfq(tenant, op.request_json, op.now, op.idempotency_key);
+    case Operation::kSubmitBid: return SubmitBid(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
+    case Operation::kAcceptBid: return AcceptBid(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
+    case Operation::kAppendRunEvent:
+      return AppendRunEvent(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
     case Operation::kDeposit: {
       auto request = internal::ParseRequest(op.request_json);
       if (!request.ok()) return request.status();

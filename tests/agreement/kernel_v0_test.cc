@@ -448,6 +448,170 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
 INSTANTIATE_TEST_SUITE_P(Cases, KernelV0, ::testing::ValuesIn(ToolCallCases()),
                          [](const auto& case_info) { return case_info.param.id; });
 
+// Case kind B: an RFQ, a bid, its acceptance, two chained run events and the automatic
+// settlement of the completed run, then the run's replay evaluation.
+TEST(KernelV0Marketplace, RunReplayEvaluate) {
+  auto pack = json::Document::Parse(testing::ReadReference("conformance/kernel-v0/cases.json"));
+  ASSERT_TRUE(pack.ok()) << "conformance/kernel-v0/cases.json missing";
+  bool listed = false;
+  for (size_t i = 0; i < pack->root().Find("cases").size(); ++i) {
+    listed = listed || Str(pack->root().Find("cases").at(i), "kind") == "marketplace_run_replay_evaluate";
+  }
+  ASSERT_TRUE(listed) << "the pack no longer lists the marketplace case";
+  testing::TempDir dir;
+  store::Options options;
+  options.durable = false;
+  auto store = store::Store::Open(dir.sub("s"), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Kernel kernel(store->get());
+  const std::string sfx = "mkt1", payer = "agt_conf_mkt_payer_" + sfx, payee = "agt_conf_mkt_payee_" + sfx;
+  ASSERT_TRUE(kernel.RegisterAgent(kTenant, payer, Key("mp").public_key().ToPem()).ok());
+  ASSERT_TRUE(kernel.RegisterAgent(kTenant, payee, Key("me").public_key().ToPem()).ok());
+  ASSERT_TRUE(kernel.Deposit(kTenant, payer, "USD", 25000, "credit_" + sfx).ok());
+
+  // Steps 2-4: RFQ, bid, acceptance.
+  const std::string rfq_id = "rfq_conf_replay_" + sfx, bid_id = "bid_conf_replay_" + sfx;
+  auto rfq = kernel.CreateRfq(kTenant, R"({"rfqId":")" + rfq_id + R"(","title":"Conformance replay","description":"d",)"
+                                  R"("capability":"conformance.replay_evaluate","posterAgentId":")" + payer +
+                                  R"(","budgetCents":10000,"currency":"USD"})", kT0, "rfq_" + sfx);
+  ASSERT_TRUE(rfq.ok()) << rfq.status();
+  auto bid = kernel.SubmitBid(kTenant, rfq_id, R"({"bidId":")" + bid_id + R"(","bidderAgentId":")" + payee +
+                                  R"(","amountCents":10000,"currency":"USD","etaSeconds":60,"note":"n",)"
+                                  R"("verificationMethod":{"mode":"deterministic",)"
+                                  R"("source":"verifier://nooterra/deterministic/latency-threshold-v1"}})", kT0, "bid_" + sfx);
+  ASSERT_TRUE(bid.ok()) << bid.status();
+  auto accepted = kernel.AcceptBid(kTenant, rfq_id, R"({"bidId":")" + bid_id + R"(","payerAgentId":")" + payer +
+                                       R"(","acceptedByAgentId":")" + payer + R"(","settlement":{"payerAgentId":")" + payer +
+                                       R"("}})", kT0, "accept_" + sfx);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  json::Document acc = Json(accepted->json);
+  const std::string run_id = Str(acc.root(), "runId");
+  ASSERT_FALSE(run_id.empty());
+  // Expected (derivable): the run id, RUN_CREATED by the payee, the escrow lock, the pinned
+  // policy and method, the locked settlement with its pending record and receipt.
+  EXPECT_EQ(run_id, "run_" + rfq_id + "_" + bid_id);
+  EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), R"({"available":15000,"escrow":10000})");
+  const std::string policy_hash = Str(acc.root(), "agreement.policyHash");
+  EXPECT_EQ(policy_hash.substr(0, 8) + policy_hash.substr(58), "006f479440c0d8");
+  const std::string method_hash = Str(acc.root(), "agreement.verificationMethodHash");
+  EXPECT_EQ(method_hash.substr(0, 8) + method_hash.substr(60), "051cd7c3e2ff");
+  EXPECT_EQ(Num(acc.root().Find("agreement"), "disputeWindowDays"), 3);
+  json::Value locked = acc.root().Find("settlement");
+  EXPECT_EQ(Str(locked, "settlementId"), "setl_" + run_id);
+  EXPECT_EQ(Str(locked, "status"), "locked");
+  EXPECT_EQ(Str(locked, "decisionStatus"), "pending");
+  EXPECT_EQ(Str(locked, "decisionTrace.phase"), "agreement.accepted");
+  EXPECT_EQ(Str(locked, "decisionTrace.decisionRecord.schemaVersion"), "SettlementDecisionRecord.v2");
+  EXPECT_EQ(Str(locked, "decisionTrace.decisionRecord.decisionStatus"), "pending");
+  EXPECT_EQ(Str(locked, "decisionTrace.settlementReceipt.status"), "locked");
+  EXPECT_EQ(Str(locked, "decisionTrace.settlementReceipt.finalityState"), "pending");
+  auto run_doc = kernel.GetRun(kTenant, run_id);
+  ASSERT_TRUE(run_doc.ok() && run_doc->has_value());
+  EXPECT_EQ(Str(Json(**run_doc).root().Find("events").at(0), "type"), "RUN_CREATED");
+  EXPECT_EQ(Str(Json(**run_doc).root().Find("events").at(0), "actor.id"), payee);
+
+  // Steps 5-6: evidence, then completion with a 250 ms latency (green: auto-release 100 %).
+  const std::string head0 = Str(acc.root(), "run.lastChainHash");
+  const std::string evidence_ref = "evidence://conf/" + run_id + "/output.json";
+  auto evidence = kernel.AppendRunEvent(kTenant, run_id, R"({"expectedPrevChainHash":")" + head0 +
+                                            R"(","type":"EVIDENCE_ADDED","payload":{"evidenceRef":")" + evidence_ref + R"("}})",
+                                        "2026-02-01T00:00:01.000Z", "ev1_" + sfx);
+  ASSERT_TRUE(evidence.ok()) << evidence.status();
+  const std::string head1 = Str(Json(evidence->json).root(), "run.lastChainHash");
+  EXPECT_EQ(head1.size(), 64u);
+  EXPECT_NE(head1, head0);
+  // A stale head is refused and changes nothing.
+  auto stale = kernel.AppendRunEvent(kTenant, run_id, R"({"expectedPrevChainHash":")" + head0 +
+                                         R"(","type":"RUN_COMPLETED","payload":{}})", "2026-02-01T00:00:01.500Z", "stale_" + sfx);
+  EXPECT_EQ(StatusReason(stale.status()), "RUN_EVENT_PREV_CHAIN_HASH_MISMATCH");
+  auto completed = kernel.AppendRunEvent(kTenant, run_id, R"({"expectedPrevChainHash":")" + head1 +
+                                             R"(","type":"RUN_COMPLETED","payload":{"outputRef":")" + evidence_ref +
+                                             R"(","metrics":{"latencyMs":250}}})", "2026-02-01T00:00:02.000Z", "done_" + sfx);
+  ASSERT_TRUE(completed.ok()) << completed.status();
+
+  // Step 7: the settlement's decision record names the deterministic latency verifier.
+  auto stored = kernel.GetRunSettlement(kTenant, run_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  json::Document sd = Json(**stored);
+  json::Value record = sd.root().Find("decisionTrace").Find("decisionRecord");
+  ASSERT_TRUE(record.is_object());
+  EXPECT_EQ(Str(record, "verifierRef.modality"), "deterministic");
+  EXPECT_EQ(Str(record, "verifierRef.verifierId"), "nooterra.deterministic.latency-threshold");
+  const std::string verifier_hash = Str(record, "verifierRef.verifierHash");
+  ASSERT_TRUE(js::IsHex64(verifier_hash));
+  EXPECT_EQ(verifier_hash.substr(0, 8) + verifier_hash.substr(60), "824d46dffefd");
+  // Expected (derivable): v2, the pinned hashes, auto-resolved, the final receipt, the money.
+  EXPECT_EQ(Str(record, "schemaVersion"), "SettlementDecisionRecord.v2");
+  EXPECT_EQ(Str(record, "policyHashUsed"), policy_hash);
+  EXPECT_EQ(Str(record, "verificationMethodHashUsed"), method_hash);
+  EXPECT_EQ(Str(sd.root(), "decisionStatus"), "auto_resolved");
+  json::Value receipt = sd.root().Find("decisionTrace").Find("settlementReceipt");
+  EXPECT_EQ(Str(receipt, "status"), "released");
+  EXPECT_EQ(Num(receipt, "releasedAmountCents"), 10000);
+  EXPECT_EQ(Num(receipt, "refundedAmountCents"), 0);
+  EXPECT_EQ(Num(receipt, "releaseRatePct"), 100);
+  EXPECT_EQ(Str(receipt, "finalityState"), "final");
+  EXPECT_EQ(Str(receipt, "decisionRef.decisionHash"), Str(record, "decisionHash"));
+  EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), R"({"available":15000,"escrow":0})");
+  EXPECT_EQ(*kernel.GetWallet(kTenant, payee, "USD"), R"({"available":10000,"escrow":0})");
+  for (json::Value object : {record, receipt}) {
+    std::string text;
+    ASSERT_TRUE(json::AppendCanonical(object, &text).ok());
+    auto report = objects::VerifyObject(text, {});
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok) << text;
+  }
+
+  // Step 8: replay evaluation from the stored records.
+  auto replay = kernel.ReplayEvaluateRun(kTenant, run_id);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  json::Document rd = Json(*replay);
+  for (std::string_view k : {"kernelBindingsValid", "policyDecisionMatchesStored", "decisionRecordReplayCriticalMatchesStored",
+                             "verifierRefMatchesStored", "matchesStoredDecision"}) {
+    EXPECT_TRUE(rd.root().Find("comparisons").Find(k).is_bool() && rd.root().Find("comparisons").Find(k).as_bool())
+        << k << " " << *replay;
+  }
+
+  // Beyond the pack: the event chain re-derives from the digest's formulas, a terminal run
+  // refuses more events, the store audits clean, and replay sees a tampered receipt.
+  run_doc = kernel.GetRun(kTenant, run_id);
+  json::Document rund = Json(**run_doc);
+  json::Value events = rund.root().Find("events");
+  ASSERT_EQ(events.size(), 3u);
+  json::Tree prev = json::Tree::Null();
+  for (size_t i = 0; i < events.size(); ++i) {
+    json::Tree material = json::Tree::Object();
+    for (std::string_view k : {"v", "id", "at", "streamId", "type", "actor", "payload"}) {
+      material.Add(k, json::Tree::FromValue(events.at(i).Find(k)));
+    }
+    const std::string payload_hash = crypto::Sha256Hex(*json::CanonicalString(material));
+    EXPECT_EQ(Str(events.at(i), "payloadHash"), payload_hash);
+    json::Tree link = json::Tree::Object();
+    link.Add("v", json::Tree::Number(1));
+    link.Add("prevChainHash", prev);
+    link.Add("payloadHash", json::Tree::String(payload_hash));
+    const std::string chain_hash = crypto::Sha256Hex(*json::CanonicalString(link));
+    EXPECT_EQ(Str(events.at(i), "chainHash"), chain_hash);
+    prev = json::Tree::String(chain_hash);
+  }
+  EXPECT_EQ(Str(rund.root(), "run.lastChainHash"), Str(events.at(2), "chainHash"));
+  auto after = kernel.AppendRunEvent(kTenant, run_id, R"({"expectedPrevChainHash":")" + Str(events.at(2), "chainHash") +
+                                         R"(","type":"RUN_HEARTBEAT"})", "2026-02-01T00:00:03.000Z", "late_" + sfx);
+  EXPECT_EQ(StatusReason(after.status()), "TRANSITION_ILLEGAL");
+  auto check = kernel.CheckStore(kTenant);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->ok) << check->json;
+  std::string tampered = **stored;
+  tampered.replace(tampered.find(R"("releasedAmountCents":10000)"), 26, R"("releasedAmountCents":10001)");
+  ASSERT_TRUE((*store)->Write([&](store::WriteTxn& txn) {
+    return txn.Put(store::Table::kObjects, kTenant, "runsetl/" + run_id, tampered);
+  }).ok());
+  auto replay2 = kernel.ReplayEvaluateRun(kTenant, run_id);
+  ASSERT_TRUE(replay2.ok());
+  EXPECT_FALSE(Json(*replay2).root().Find("comparisons").Find("kernelBindingsValid").as_bool());
+  EXPECT_THAT(*replay2, ::testing::HasSubstr("settlement_receipt_hash_mismatch"));
+}
+
 TEST(KernelV0Cases, TheReferencePackHasBothToolCallCases) {
   // Guards the parameterised test above against an empty (missing) case list.
   const auto cases = ToolCallCases();

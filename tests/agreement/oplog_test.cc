@@ -117,6 +117,24 @@ class Oplog : public ::testing::Test {
     });
     ASSERT_TRUE(batch.ok()) << batch.status();
     EXPECT_EQ(StatusReason((*batch)[2].status), "TRANSITION_ILLEGAL");
+    // A marketplace run: RFQ, bid, acceptance, evidence, completion (settled automatically).
+    ASSERT_TRUE(k.CreateRfq(kTenant, R"({"rfqId":"rfq_1","posterAgentId":"agt_buyer","budgetCents":1000})", kNow, "m1").ok());
+    ASSERT_TRUE(k.SubmitBid(kTenant, "rfq_1", R"({"bidId":"bid_1","bidderAgentId":"agt_tool","amountCents":900,)"
+                                              R"("verificationMethod":{"mode":"deterministic",)"
+                                              R"("source":"verifier://nooterra/deterministic/latency-threshold-v1"}})",
+                            kNow, "m2").ok());
+    auto accepted = k.AcceptBid(kTenant, "rfq_1", R"({"bidId":"bid_1"})", kNow, "m3");
+    ASSERT_TRUE(accepted.ok()) << accepted.status();
+    auto ev = k.AppendRunEvent(kTenant, "run_rfq_1_bid_1", R"({"expectedPrevChainHash":")" +
+                                   Field(accepted->json, "run.lastChainHash") +
+                                   R"(","type":"EVIDENCE_ADDED","payload":{"evidenceRef":"evidence://x"}})", kNow, "m4");
+    ASSERT_TRUE(ev.ok()) << ev.status();
+    auto done = k.AppendRunEvent(kTenant, "run_rfq_1_bid_1", R"({"expectedPrevChainHash":")" +
+                                     Field(ev->json, "run.lastChainHash") +
+                                     R"(","type":"RUN_COMPLETED","payload":{"metrics":{"latencyMs":2000}}})", kNow, "m5");
+    ASSERT_TRUE(done.ok()) << done.status();
+    // 2000 ms is amber; the default policy does not auto-release amber: manual review, money locked.
+    EXPECT_EQ(Field(done->json, "settlement.decisionStatus"), "manual_review_required");
     auto tick = k.RunHoldbackMaintenance(kTenant, "2026-04-03T00:00:00.000Z", false, 100);
     ASSERT_TRUE(tick.ok()) << tick.status();
     EXPECT_EQ(Field(tick->json, "released"), "1");
@@ -130,8 +148,9 @@ TEST_F(Oplog, ReplayIntoAnEmptyStoreGivesTheSameStateHash) {
   auto original = Open("original");
   Kernel k(original.get());
   ASSERT_NO_FATAL_FAILURE(Workload(k));
-  // 3 agents + 1 deposit + (c1 f1 e1 s1 o1 v1) + (c2 c3) + (f2 f3 s2 void3) + 1 tick = 17.
-  EXPECT_EQ(Entries(k), 17);
+  // 3 agents + 1 deposit + (c1 f1 e1 s1 o1 v1) + (c2 c3) + (f2 f3 s2 void3) + 5 marketplace
+  // + 1 tick = 22.
+  EXPECT_EQ(Entries(k), 22);
   auto original_hash = k.StateHash(kTenant);
   ASSERT_TRUE(original_hash.ok());
 
@@ -139,7 +158,7 @@ TEST_F(Oplog, ReplayIntoAnEmptyStoreGivesTheSameStateHash) {
   Kernel replayer(copy.get());
   auto replayed = replayer.Replay(*original, kTenant);
   ASSERT_TRUE(replayed.ok()) << replayed.status();
-  EXPECT_EQ(Field(*replayed, "entries"), "17");
+  EXPECT_EQ(Field(*replayed, "entries"), "22");
   EXPECT_EQ(Field(*replayed, "stateHash"), *original_hash);
   EXPECT_EQ(*replayer.StateHash(kTenant), *original_hash);
   EXPECT_EQ(**replayer.GetDocument(kTenant, Kernel::Document::kReceipt, "rcpt_2"),

@@ -372,7 +372,9 @@ TEST_F(Settlement, RandomTrafficWithRetriesNeverMovesMoneyTwice) {
         if (c.op != 4) done.push_back(c);
       }
     }
-    if (retry) EXPECT_EQ(Wallet("agt_buyer") + Wallet("agt_tool"), before) << "a retry moved money";
+    if (retry) {
+      EXPECT_EQ(Wallet("agt_buyer") + Wallet("agt_tool"), before) << "a retry moved money";
+    }
     ExpectSoundLedger();
     auto b = json::Document::Parse(Wallet("agt_buyer"));
     auto t = json::Document::Parse(Wallet("agt_tool"));

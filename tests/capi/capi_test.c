@@ -1296,6 +1296,100 @@ static void test_shared_vectors(void) {
   CHECK(cases >= 10);
 }
 
+/* A marketplace run through the C ABI (kernel-v0 case B): RFQ, bid, acceptance, evidence,
+ * completion (settled automatically), the run and its settlement, the replay evaluation. */
+static void test_marketplace(void) {
+  char dir[] = "/tmp/nooterra_capi_market_XXXXXX";
+  char path[256], request[512];
+  char head[65] = {0};
+  nooterra_error_t* err = NULL;
+  nooterra_store_t* store = NULL;
+  nooterra_store_options_t options = NOOTERRA_STORE_OPTIONS_INIT;
+  nooterra_buffer_t out = NOOTERRA_BUFFER_INIT, pem = NOOTERRA_BUFFER_INIT;
+  int32_t existed = -1;
+  const char* at;
+  int i;
+  const char rfq[] = "{\"rfqId\":\"rfq_c\",\"posterAgentId\":\"agt_poster\",\"budgetCents\":500}";
+  const char bid[] = "{\"bidId\":\"bid_c\",\"bidderAgentId\":\"agt_worker\",\"amountCents\":500,\"verificationMethod\":"
+                     "{\"mode\":\"deterministic\",\"source\":\"verifier://nooterra/deterministic/latency-threshold-v1\"}}";
+  const char accept[] = "{\"bidId\":\"bid_c\"}";
+  const char* const now = "2026-01-01T00:00:00Z";
+  CHECK(mkdtemp(dir) != NULL);
+  options.durable = 0;
+  CHECK(nooterra_store_open(dir, &options, &store, &err) == NOOTERRA_OK);
+  for (i = 0; i < 2; ++i) {
+    uint8_t seed[32];
+    nooterra_private_key_t* key = NULL;
+    nooterra_public_key_t* pub = NULL;
+    memset(seed, i + 1, sizeof seed);
+    CHECK(nooterra_private_key_from_seed(seed, 32, &key, &err) == NOOTERRA_OK);
+    CHECK(nooterra_private_key_public_key(key, &pub, &err) == NOOTERRA_OK);
+    CHECK(nooterra_public_key_to_pem(pub, &pem, &err) == NOOTERRA_OK);
+    CHECK(nooterra_agreement_register_agent(store, "t", i == 0 ? "agt_poster" : "agt_worker", (const char*)pem.data,
+                                            &out, NULL, &err) == NOOTERRA_OK);
+    nooterra_buffer_dispose(&out);
+    nooterra_buffer_dispose(&pem);
+    nooterra_public_key_free(pub);
+    nooterra_private_key_free(key);
+  }
+  CHECK(nooterra_agreement_deposit(store, "t", "agt_poster", "USD", 800, "dep", &out, NULL, &err) == NOOTERRA_OK);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_CREATE_RFQ, NULL, U(rfq), strlen(rfq), now, "k1", &out,
+                                 &existed, &err) == NOOTERRA_OK);
+  CHECK(existed == 0);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_SUBMIT_BID, NULL, U(bid), strlen(bid), now, "k2",
+                                        &out, NULL, &err),
+               NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  CHECK(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_SUBMIT_BID, "rfq_c", U(bid), strlen(bid), now, "k2", &out,
+                                 NULL, &err) == NOOTERRA_OK);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_ACCEPT_BID, "rfq_c", U(accept), strlen(accept), now, "k3",
+                                 &out, NULL, &err) == NOOTERRA_OK);
+  at = out.data != NULL ? strstr((const char*)out.data, "\"lastChainHash\":\"") : NULL;
+  CHECK(at != NULL);
+  if (at != NULL) memcpy(head, at + 17, 64);
+  nooterra_buffer_dispose(&out);
+  snprintf(request, sizeof request,
+           "{\"expectedPrevChainHash\":\"%s\",\"type\":\"RUN_COMPLETED\",\"payload\":{\"metrics\":{\"latencyMs\":250}}}",
+           head);
+  CHECK(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_APPEND_RUN_EVENT, "run_rfq_c_bid_c", U(request),
+                                 strlen(request), now, "k4", &out, NULL, &err) == NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"decisionStatus\":\"auto_resolved\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_APPEND_RUN_EVENT, "run_rfq_c_bid_c", U(request),
+                                        strlen(request), now, "k5", &out, NULL, &err),
+               NOOTERRA_FAILED_PRECONDITION, "RUN_EVENT_PREV_CHAIN_HASH_MISMATCH");
+  CHECK(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_RUN, "run_rfq_c_bid_c", &out, &err) == NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"type\":\"RUN_CREATED\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_RUN_SETTLEMENT, "run_rfq_c_bid_c", &out, &err) ==
+        NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"releasedAmountCents\":500") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_RUN, "run_none", &out, &err),
+               NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
+  CHECK(nooterra_agreement_replay_evaluate_run(store, "t", "run_rfq_c_bid_c", &out, &err) == NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"kernelBindingsValid\":true") != NULL &&
+        strstr((const char*)out.data, "\"policyDecisionMatchesStored\":true") != NULL &&
+        strstr((const char*)out.data, "\"verifierRefMatchesStored\":true") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_agreement_replay_evaluate_run(store, "t", "run_none", &out, &err), NOOTERRA_NOT_FOUND,
+               "RUN_NOT_FOUND");
+  EXPECT_ERROR(nooterra_agreement_replay_evaluate_run(store, "bad tenant", "run_none", &out, &err),
+               NOOTERRA_INVALID_ARGUMENT, "STORE_TENANT_INVALID");
+  EXPECT_ERROR(nooterra_agreement_replay_evaluate_run(store, "t", NULL, &out, &err), NOOTERRA_INVALID_ARGUMENT,
+               "NULL_ARGUMENT");
+  nooterra_store_close(store);
+  EXPECT_ERROR(nooterra_agreement_replay_evaluate_run(store, "t", "run_rfq_c_bid_c", &out, &err),
+               NOOTERRA_FAILED_PRECONDITION, "STORE_CLOSED");
+  snprintf(path, sizeof path, "%s/data.mdb", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/lock.mdb", dir);
+  unlink(path);
+  CHECK(rmdir(dir) == 0);
+}
+
 int main(void) {
   test_version_and_errors();
   test_json();
@@ -1308,6 +1402,7 @@ int main(void) {
   test_store_ledger();
   test_store_close_while_in_use();
   test_batch();
+  test_marketplace();
   test_policy();
   test_spend_policy();
   test_governance_template();

@@ -1,0 +1,175 @@
+// Marketplace runs beyond the conformance case (kernel_v0_test.cc): every refusal is typed and
+// leaves the tenant's state hash unchanged; manual review keeps the money locked and replays
+// consistently; a failed run; idempotent retries; the escrow audit counts locked run settlements.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "agreement/agreement_fixture.h"
+#include "nooterra/agreement.h"
+#include "nooterra/status.h"
+#include "nooterra/store.h"
+#include "support/temp_dir.h"
+
+namespace nooterra::agreement {
+namespace {
+
+using testing::Field;
+
+constexpr char kTenant[] = "tenant_mkt";
+constexpr char kT0[] = "2026-05-01T00:00:00.000Z";
+constexpr char kLatencyMethod[] =
+    R"({"mode":"deterministic","source":"verifier://nooterra/deterministic/latency-threshold-v1"})";
+
+class Marketplace : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::Options o;
+    o.durable = false;
+    store_ = std::move(*store::Store::Open(dir_.sub("s"), o));
+    kernel_ = std::make_unique<Kernel>(store_.get());
+    ASSERT_TRUE(kernel_->RegisterAgent(kTenant, "agt_poster", testing::SeedKey(1).public_key().ToPem()).ok());
+    ASSERT_TRUE(kernel_->RegisterAgent(kTenant, "agt_worker", testing::SeedKey(2).public_key().ToPem()).ok());
+    ASSERT_TRUE(kernel_->Deposit(kTenant, "agt_poster", "USD", 5000, "dep").ok());
+  }
+
+  std::string Hash() { return *kernel_->StateHash(kTenant); }
+
+  void ExpectRefused(const absl::Status& status, absl::StatusCode code, std::string_view reason, const std::string& before) {
+    EXPECT_EQ(status.code(), code) << status;
+    EXPECT_EQ(StatusReason(status), reason) << status;
+    EXPECT_EQ(Hash(), before) << "a refused call changed the store";
+  }
+
+  // RFQ + bid (+ acceptance): returns the run's head chain hash.
+  std::string Accepted(int64_t amount = 3000, const char* method = kLatencyMethod) {
+    EXPECT_TRUE(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_a","posterAgentId":"agt_poster","budgetCents":4000})", kT0, "r").ok());
+    auto bid = kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"bid_a","bidderAgentId":"agt_worker","amountCents":)" +
+                                                        std::to_string(amount) + R"(,"verificationMethod":)" + method + "}",
+                                  kT0, "b");
+    EXPECT_TRUE(bid.ok()) << bid.status();
+    auto accepted = kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_a"})", kT0, "a");
+    EXPECT_TRUE(accepted.ok()) << accepted.status();
+    return accepted.ok() ? Field(accepted->json, "run.lastChainHash") : "";
+  }
+
+  absl::StatusOr<Result> Append(const std::string& head, const std::string& type, const std::string& payload,
+                                const std::string& key) {
+    return kernel_->AppendRunEvent(kTenant, kRun, R"({"expectedPrevChainHash":")" + head + R"(","type":")" + type +
+                                                      R"(","payload":)" + payload + "}",
+                                   "2026-05-01T00:00:05.000Z", key);
+  }
+
+  static constexpr char kRun[] = "run_rfq_a_bid_a";
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Kernel> kernel_;
+};
+
+TEST_F(Marketplace, RefusalsAreTypedAndChangeNothing) {
+  std::string before = Hash();
+  ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"bad id","posterAgentId":"agt_poster","budgetCents":1})", kT0, "r0").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_x","posterAgentId":"agt_nobody","budgetCents":1})", kT0, "r1").status(),
+                absl::StatusCode::kNotFound, "AGENT_NOT_FOUND", before);
+  ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_x","posterAgentId":"agt_poster","budgetCents":0})", kT0, "r2").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_x","posterAgentId":"agt_poster","budgetCents":1,"currency":"usd"})",
+                                   kT0, "r3").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->SubmitBid(kTenant, "rfq_none", R"({"bidId":"b","bidderAgentId":"agt_worker","amountCents":1})", kT0, "b0").status(),
+                absl::StatusCode::kNotFound, "MARKET_RFQ_NOT_FOUND", before);
+  ASSERT_TRUE(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_a","posterAgentId":"agt_poster","budgetCents":4000})", kT0, "r").ok());
+  before = Hash();
+  ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_a","posterAgentId":"agt_poster","budgetCents":5})", kT0, "r4").status(),
+                absl::StatusCode::kAlreadyExists, "MARKET_RFQ_EXISTS", before);
+  ExpectRefused(kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"b","bidderAgentId":"agt_worker","amountCents":4001})", kT0, "b1").status(),
+                absl::StatusCode::kFailedPrecondition, "MARKET_BID_OVER_BUDGET", before);
+  ExpectRefused(kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"b","bidderAgentId":"agt_worker","amountCents":1,"currency":"EUR"})",
+                                   kT0, "b2").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"b","bidderAgentId":"agt_worker","amountCents":1,)"
+                                                     R"("verificationMethod":{"mode":"telepathy"}})", kT0, "b3").status(),
+                absl::StatusCode::kInvalidArgument, "POLICY_INVALID", before);
+  // A bid the poster cannot fund (9000 of 5000): the acceptance's escrow lock fails after the run,
+  // agreement and settlement were written in its transaction, and nothing of them stays.
+  ASSERT_TRUE(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_b","posterAgentId":"agt_poster","budgetCents":9000})", kT0, "rb").ok());
+  ASSERT_TRUE(kernel_->SubmitBid(kTenant, "rfq_b", R"({"bidId":"bid_b","bidderAgentId":"agt_worker","amountCents":9000})", kT0, "bb").ok());
+  before = Hash();
+  ExpectRefused(kernel_->AcceptBid(kTenant, "rfq_b", R"({"bidId":"bid_b"})", kT0, "ab").status(),
+                absl::StatusCode::kFailedPrecondition, "LEDGER_INSUFFICIENT_FUNDS", before);
+  EXPECT_FALSE(kernel_->GetRun(kTenant, "run_rfq_b_bid_b")->has_value());
+  ASSERT_TRUE(kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"bid_big","bidderAgentId":"agt_worker","amountCents":4000})", kT0, "bg").ok());
+  ASSERT_TRUE(kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"bid_a","bidderAgentId":"agt_worker","amountCents":3000})", kT0, "b").ok());
+  before = Hash();
+  ExpectRefused(kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_none"})", kT0, "a0").status(),
+                absl::StatusCode::kNotFound, "MARKET_BID_NOT_FOUND", before);
+  ExpectRefused(kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_a","payerAgentId":"agt_worker"})", kT0, "a1").status(),
+                absl::StatusCode::kFailedPrecondition, "MARKET_PAYER_MISMATCH", before);
+  ExpectRefused(kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_a","settlement":{"payerAgentId":7}})", kT0, "a2").status(),
+                absl::StatusCode::kFailedPrecondition, "MARKET_PAYER_MISMATCH", before);
+  ASSERT_TRUE(kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_a"})", kT0, "a").ok());
+  before = Hash();
+  ExpectRefused(kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_big"})", kT0, "a3").status(),
+                absl::StatusCode::kFailedPrecondition, "TRANSITION_ILLEGAL", before);
+  ExpectRefused(kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"late","bidderAgentId":"agt_worker","amountCents":1})", kT0, "b4").status(),
+                absl::StatusCode::kFailedPrecondition, "TRANSITION_ILLEGAL", before);
+  const std::string head = Field(**kernel_->GetRun(kTenant, kRun), "run.lastChainHash");
+  ExpectRefused(Append(head, "RUN_CREATED", "{}", "e0").status(), absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(Append(head, "EVIDENCE_ADDED", "{}", "e1").status(), absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(Append(head, "RUN_STARTED", R"({"runId":"run_other"})", "e2").status(), absl::StatusCode::kInvalidArgument,
+                "SCHEMA_INVALID", before);
+  ExpectRefused(Append(std::string(64, '0'), "RUN_STARTED", "{}", "e3").status(), absl::StatusCode::kFailedPrecondition,
+                "RUN_EVENT_PREV_CHAIN_HASH_MISMATCH", before);
+  ExpectRefused(kernel_->AppendRunEvent(kTenant, "run_none", R"({"expectedPrevChainHash":"x","type":"RUN_STARTED"})", kT0, "e4").status(),
+                absl::StatusCode::kNotFound, "RUN_NOT_FOUND", before);
+  ExpectRefused(kernel_->ReplayEvaluateRun(kTenant, "run_none").status(), absl::StatusCode::kNotFound, "RUN_NOT_FOUND", before);
+}
+
+TEST_F(Marketplace, ManualReviewKeepsTheMoneyLockedAndReplaysConsistently) {
+  const std::string head = Accepted();
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_poster", "USD"), R"({"available":2000,"escrow":3000})");
+  // 2500 ms: amber (between the thresholds); the default policy does not auto-release amber.
+  auto done = Append(head, "RUN_COMPLETED", R"({"metrics":{"latencyMs":2500}})", "c");
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(Field(done->json, "settlement.status"), "locked");
+  EXPECT_EQ(Field(done->json, "settlement.decisionStatus"), "manual_review_required");
+  EXPECT_EQ(Field(done->json, "settlement.decisionTrace.verifierExecution.reasonCodes.0"),
+            "verifier_plugin_latency_between_thresholds");
+  EXPECT_EQ(Field(done->json, "settlement.decisionTrace.settlementReceipt.finalityState"), "pending");
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_poster", "USD"), R"({"available":2000,"escrow":3000})");
+  auto check = kernel_->CheckStore(kTenant);  // escrow still accounted for by the locked settlement
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok) << check->json;
+  auto replay = kernel_->ReplayEvaluateRun(kTenant, kRun);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(Field(*replay, "replay.expectedDecisionStatus"), "manual_review_required");
+  for (const char* k : {"matchesStoredDecision", "policyDecisionMatchesStored", "verifierRefMatchesStored", "kernelBindingsValid"}) {
+    EXPECT_THAT(*replay, ::testing::HasSubstr(std::string("\"") + k + "\":true")) << *replay;
+  }
+  // The retry of the completion replays its result; nothing moves twice.
+  auto retry = Append(head, "RUN_COMPLETED", R"({"metrics":{"latencyMs":2500}})", "c");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->already_existed);
+  EXPECT_EQ(retry->json, done->json);
+}
+
+TEST_F(Marketplace, AFailedRunAndTheDefaultVerifier) {
+  // No plugin matches a discretionary method: the default verifierRef, status from the run.
+  const std::string head = Accepted(1000, R"({"mode":"discretionary"})");
+  auto failed = Append(head, "RUN_FAILED", R"({"code":"TIMEOUT","message":"m"})", "f");
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(Field(failed->json, "run.status"), "failed");
+  EXPECT_EQ(Field(failed->json, "settlement.decisionTrace.verifierExecution.verifierRef.verifierId"), "nooterra.policy-engine");
+  EXPECT_EQ(Field(failed->json, "settlement.decisionTrace.verifierExecution.verifierRef.verifierHash"), "null");
+  EXPECT_EQ(Field(failed->json, "settlement.decisionTrace.policyDecision.verificationStatus"), "red");
+  EXPECT_EQ(Field(failed->json, "settlement.decisionTrace.policyDecision.runStatus"), "failed");
+  auto replay = kernel_->ReplayEvaluateRun(kTenant, kRun);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_THAT(*replay, ::testing::HasSubstr(R"("kernelBindingsValid":true)"));
+  EXPECT_THAT(*replay, ::testing::HasSubstr(R"("policyDecisionMatchesStored":true)"));
+}
+
+}  // namespace
+}  // namespace nooterra::agreement
