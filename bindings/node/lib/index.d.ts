@@ -344,11 +344,12 @@ export interface StepOptions { now: string; idempotencyKey: string }
 export type KernelResult = Record<string, any> & { alreadyExisted: boolean };
 export type RecordKind =
   'hold' | 'case' | 'artifact' | 'wallet' | 'agreement' | 'tool_call_agreement' | 'evidence' | 'decision' | 'receipt'
-  | 'escalation';
+  | 'escalation' | 'run' | 'run_settlement';
 
 export interface BatchOperation {
   operation: 'createAgreement' | 'fund' | 'submitEvidence' | 'settle' | 'void' | 'lockHold' | 'openDispute'
-    | 'submitVerdict' | 'deposit' | 'setWalletPolicy' | 'resolveEscalation';
+    | 'submitVerdict' | 'deposit' | 'setWalletPolicy' | 'resolveEscalation' | 'createRfq' | 'submitBid' | 'acceptBid'
+    | 'appendRunEvent';
   request?: Json | null;
   subject?: string | null;
   now: string;
@@ -388,6 +389,18 @@ export class Store {
     policy: { maxPerTransactionCents?: number | null; requireApprovalAboveCents?: number | null; maxDailyCents?: number | null },
     options: { idempotencyKey: string }): Promise<KernelResult>;
   resolveEscalation(tenant: string, escalationId: string, action: Json, options: StepOptions): Promise<KernelResult>;
+  /** Marketplace runs (kernel-v0 case B): RFQ, bid, acceptance, chained run events, settlement. */
+  createRfq(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
+  submitBid(tenant: string, rfqId: string, bid: Json, options: StepOptions): Promise<KernelResult>;
+  acceptBid(tenant: string, rfqId: string, acceptance: Json, options: StepOptions): Promise<KernelResult>;
+  appendRunEvent(tenant: string, runId: string, event: Json, options: StepOptions): Promise<KernelResult>;
+  replayEvaluateRun(tenant: string, runId: string): Promise<{
+    runId: string; settlementId: string; replay: Record<string, any>; stored: Record<string, any>;
+    comparisons: { matchesStoredDecision: boolean; policyDecisionMatchesStored: boolean;
+      decisionRecordReplayCriticalMatchesStored: boolean | null; verifierRefMatchesStored: boolean;
+      kernelBindingsValid: boolean };
+    kernelBindingErrors: string[];
+  }>;
   createAgreement(tenant: string, request: Json, options: StepOptions): Promise<KernelResult>;
   /** riskScore (0..100) and riskSignals feed the payer's spend policy; an escalation is a value. */
   fund(tenant: string, agreementHash: string,

@@ -407,15 +407,16 @@ const BUCKET_NAMES = { available: 1, escrow: 2, holdback: 3, external: 4 };
 
 const Op = Object.freeze({
   LOCK_HOLD: 1, OPEN_DISPUTE: 2, SUBMIT_VERDICT: 3, CREATE: 4, FUND: 5, SUBMIT_EVIDENCE: 6, SETTLE: 7, VOID: 8,
-  SET_WALLET_POLICY: 10, RESOLVE_ESCALATION: 11,
+  SET_WALLET_POLICY: 10, RESOLVE_ESCALATION: 11, CREATE_RFQ: 12, SUBMIT_BID: 13, ACCEPT_BID: 14, APPEND_RUN_EVENT: 15,
 });
 const BATCH_OPERATIONS = {
   lockHold: 1, openDispute: 2, submitVerdict: 3, createAgreement: 4, fund: 5, submitEvidence: 6, settle: 7, void: 8,
-  deposit: 9, setWalletPolicy: 10, resolveEscalation: 11,
+  deposit: 9, setWalletPolicy: 10, resolveEscalation: 11, createRfq: 12, submitBid: 13, acceptBid: 14,
+  appendRunEvent: 15,
 };
 const RECORDS = {
   hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
-  receipt: 9, escalation: 10,
+  receipt: 9, escalation: 10, run: 11, run_settlement: 12,
 };
 
 function result(pair) {
@@ -532,6 +533,33 @@ class Store {
   async resolveEscalation(tenant, escalationId, action, opts) {
     return this._apply(tenant, Op.RESOLVE_ESCALATION, requireString(escalationId, 'escalationId'),
       jsonText(action, 'action'), opts);
+  }
+  /** Posts a request for quotes: {rfqId, posterAgentId, budgetCents, currency?, title?, description?, capability?}. */
+  async createRfq(tenant, request, opts) {
+    return this._apply(tenant, Op.CREATE_RFQ, null, jsonText(request, 'request'), opts);
+  }
+  /** Bids on an open RFQ: {bidId, bidderAgentId, amountCents, etaSeconds?, note?, verificationMethod?}. */
+  async submitBid(tenant, rfqId, bid, opts) {
+    return this._apply(tenant, Op.SUBMIT_BID, requireString(rfqId, 'rfqId'), jsonText(bid, 'bid'), opts);
+  }
+  /**
+   * Accepts a bid ({bidId, ...}): run run_<rfqId>_<bidId>, the amount locked in the poster's escrow,
+   * the default settlement policy and the bid's method pinned, a locked settlement. Resolves
+   * {rfqId, bidId, runId, run, agreement, settlement}.
+   */
+  async acceptBid(tenant, rfqId, acceptance, opts) {
+    return this._apply(tenant, Op.ACCEPT_BID, requireString(rfqId, 'rfqId'), jsonText(acceptance, 'acceptance'), opts);
+  }
+  /**
+   * Appends a chained event {expectedPrevChainHash, type, payload?} to a run (the expected hash is
+   * the run's lastChainHash). A terminal event settles the run in the same transaction.
+   */
+  async appendRunEvent(tenant, runId, event, opts) {
+    return this._apply(tenant, Op.APPEND_RUN_EVENT, requireString(runId, 'runId'), jsonText(event, 'event'), opts);
+  }
+  /** Replay evaluation of a run's settlement from the stored records (comparisons, kernelBindingErrors). */
+  async replayEvaluateRun(tenant, runId) {
+    return JSON.parse(await this._s.replayEvaluateRun(requireString(tenant, 'tenant'), requireString(runId, 'runId')));
   }
   /** Creates a tool-call agreement: {agreement, holdbackBps, challengeWindowMs, policy?, ...}. */
   async createAgreement(tenant, request, opts) {
@@ -697,7 +725,8 @@ class Store {
   }
   /**
    * A stored record: kind is 'hold', 'case', 'artifact', 'wallet' ('agent/currency'),
-   * 'agreement', 'tool_call_agreement', 'evidence', 'decision' or 'receipt'.
+   * 'agreement', 'tool_call_agreement', 'evidence', 'decision', 'receipt', 'escalation', 'run'
+   * (key runId: {run, events}) or 'run_settlement' (key runId: AgentRunSettlement.v1).
    * Rejects with NOOTERRA_NOT_FOUND (RECORD_NOT_FOUND).
    */
   async get(tenant, kind, key) {

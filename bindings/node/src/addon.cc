@@ -444,6 +444,7 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::ReplayFrom>("replayFrom"),
                         InstanceMethod<&Store::ReplayEvaluate>("replayEvaluate"),
                         InstanceMethod<&Store::ReputationFacts>("reputationFacts"),
+                        InstanceMethod<&Store::ReplayEvaluateRun>("replayEvaluateRun"),
                         InstanceMethod<&Store::PolicySimulate>("policySimulate"),
                         InstanceMethod<&Store::SpendPolicySimulate>("spendPolicySimulate"),
                         InstanceMethod<&Store::Maintenance>("maintenance"), InstanceMethod<&Store::Get>("get")});
@@ -684,6 +685,15 @@ class Store : public Napi::ObjectWrap<Store> {
     return Run(info, Shape::kText, [tenant](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
       Buffer b;
       const int32_t rc = nooterra_agreement_verify_log(h, tenant.c_str(), &b.b, err);
+      out.text = b.str();
+      return rc;
+    });
+  }
+  Napi::Value ReplayEvaluateRun(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), run_id = Str(info, 1);
+    return Run(info, Shape::kText, [tenant, run_id](nooterra_store_t* h, Outcome& out, nooterra_error_t** err) {
+      Buffer b;
+      const int32_t rc = nooterra_agreement_replay_evaluate_run(h, tenant.c_str(), run_id.c_str(), &b.b, err);
       out.text = b.str();
       return rc;
     });

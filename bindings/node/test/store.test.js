@@ -84,6 +84,37 @@ test('void and the tool-call holdback machine', async (t) => {
   store.close();
 });
 
+test('marketplace run: rfq, bid, acceptance, chained events, settlement, replay evaluation', async (t) => {
+  const store = await nooterra.Store.open(path.join(tempDir(t), 'm'), { durable: false });
+  await store.registerAgent('t', 'agt_payer', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 5)).publicKeyPem);
+  await store.registerAgent('t', 'agt_payee', nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 6)).publicKeyPem);
+  await store.deposit('t', 'agt_payer', 25000, { idempotencyKey: 'dep' });
+  await store.createRfq('t', { rfqId: 'rfq_1', posterAgentId: 'agt_payer', budgetCents: 10000 },
+    { now: NOW, idempotencyKey: 'r' });
+  await store.submitBid('t', 'rfq_1', { bidId: 'bid_1', bidderAgentId: 'agt_payee', amountCents: 10000,
+    verificationMethod: { mode: 'deterministic', source: 'verifier://nooterra/deterministic/latency-threshold-v1' } },
+  { now: NOW, idempotencyKey: 'b' });
+  const accepted = await store.acceptBid('t', 'rfq_1', { bidId: 'bid_1' }, { now: NOW, idempotencyKey: 'a' });
+  assert.equal(accepted.runId, 'run_rfq_1_bid_1');
+  assert.deepEqual(await store.wallet('t', 'agt_payer'), { available: 15000, escrow: 10000 });
+  const head = accepted.run.lastChainHash;
+  await assert.rejects(store.appendRunEvent('t', accepted.runId, { expectedPrevChainHash: 'x'.repeat(64),
+    type: 'RUN_COMPLETED' }, { now: NOW, idempotencyKey: 'stale' }),
+  { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'RUN_EVENT_PREV_CHAIN_HASH_MISMATCH' });
+  const done = await store.appendRunEvent('t', accepted.runId, { expectedPrevChainHash: head, type: 'RUN_COMPLETED',
+    payload: { metrics: { latencyMs: 250 } } }, { now: NOW, idempotencyKey: 'c' });
+  assert.equal(done.settlement.decisionStatus, 'auto_resolved');
+  const settlement = await store.get('t', 'run_settlement', accepted.runId);
+  assert.equal(settlement.decisionTrace.decisionRecord.verifierRef.verifierId, 'nooterra.deterministic.latency-threshold');
+  assert.deepEqual(await store.wallet('t', 'agt_payee'), { available: 10000, escrow: 0 });
+  assert.deepEqual((await store.get('t', 'run', accepted.runId)).events.map((e) => e.type), ['RUN_CREATED', 'RUN_COMPLETED']);
+  const replay = await store.replayEvaluateRun('t', accepted.runId);
+  assert.ok(Object.values(replay.comparisons).every((v) => v === true), JSON.stringify(replay.comparisons));
+  await assert.rejects(store.replayEvaluateRun('t', 'run_none'), { code: 'NOOTERRA_NOT_FOUND', reason: 'RUN_NOT_FOUND' });
+  assert.equal((await store.audit()).ok, true);
+  store.close();
+});
+
 test('settlement flow, idempotency and typed rejections', async (t) => {
   const buyer = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 1));
   const tool = nooterra.PrivateKey.fromSeed(Buffer.alloc(32, 2));

@@ -401,6 +401,7 @@ class Bucket(IntEnum):
 _LOCK_HOLD, _OPEN_DISPUTE, _SUBMIT_VERDICT, _CREATE, _FUND, _EVIDENCE, _SETTLE, _VOID = range(1, 9)
 _SET_WALLET_POLICY = 10
 _RESOLVE_ESCALATION = 11
+_CREATE_RFQ, _SUBMIT_BID, _ACCEPT_BID, _APPEND_RUN_EVENT = range(12, 16)
 
 
 class Store:
@@ -551,7 +552,43 @@ class Store:
 
     _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
                    "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10,
-                   "resolve_escalation": 11}
+                   "resolve_escalation": 11}    # -- marketplace runs (kernel-v0 case B) ----------------------------------------------------
+    def create_rfq(self, tenant: str, request: Json, *, now: str, idempotency_key: str) -> Dict[str, Any]:
+        """Posts a request for quotes ``{"rfqId", "posterAgentId", "budgetCents", "currency"?,
+        "title"?, "description"?, "capability"?}``; the poster pays whichever bid it accepts."""
+        return self._apply(tenant, _CREATE_RFQ, None, request, now, idempotency_key)
+
+    def submit_bid(self, tenant: str, rfq_id: str, bid: Json, *, now: str, idempotency_key: str) -> Dict[str, Any]:
+        """Bids on an open RFQ: ``{"bidId", "bidderAgentId", "amountCents" (<= the budget),
+        "etaSeconds"?, "note"?, "verificationMethod"?}`` (the method is normalized and hashed)."""
+        return self._apply(tenant, _SUBMIT_BID, rfq_id, bid, now, idempotency_key)
+
+    def accept_bid(self, tenant: str, rfq_id: str, acceptance: Json, *, now: str,
+                   idempotency_key: str) -> Dict[str, Any]:
+        """Accepts a bid ``{"bidId", ...}``: creates run ``run_<rfqId>_<bidId>``, locks the amount in
+        the poster's escrow, pins the default settlement policy and the bid's verification method,
+        and opens the locked settlement. Returns ``{"rfqId", "bidId", "runId", "run", "agreement",
+        "settlement"}``."""
+        return self._apply(tenant, _ACCEPT_BID, rfq_id, acceptance, now, idempotency_key)
+
+    def append_run_event(self, tenant: str, run_id: str, event: Json, *, now: str,
+                         idempotency_key: str) -> Dict[str, Any]:
+        """Appends a chained event ``{"expectedPrevChainHash", "type", "payload"?}`` to a run (the
+        expected hash must be the run's ``lastChainHash``). A terminal event (RUN_COMPLETED,
+        RUN_FAILED) settles the run in the same transaction; the result then has "settlement"."""
+        return self._apply(tenant, _APPEND_RUN_EVENT, run_id, event, now, idempotency_key)
+
+    def replay_evaluate_run(self, tenant: str, run_id: str) -> Dict[str, Any]:
+        """Replay evaluation of a run's settlement from the stored records: the verifier and the
+        pinned policy re-run and compared (``comparisons``: matchesStoredDecision,
+        policyDecisionMatchesStored, decisionRecordReplayCriticalMatchesStored,
+        verifierRefMatchesStored, kernelBindingsValid)."""
+        return _json.loads(self._s.replay_evaluate_run(tenant, run_id))
+
+    _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
+                   "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10,
+                   "resolve_escalation": 11, "create_rfq": 12, "submit_bid": 13, "accept_bid": 14,
+                   "append_run_event": 15}
 
     def apply_text(self, tenant: str, operation: str, request: Optional[Json] = None, *, subject: Optional[str] = None,
                    now: str, idempotency_key: str) -> Tuple[str, bool]:
@@ -639,11 +676,13 @@ class Store:
         return _json.loads(self._s.maintenance(tenant, now, dry_run, limit))
 
     _RECORDS = {"hold": 1, "case": 2, "artifact": 3, "wallet": 4, "agreement": 5,
-                "tool_call_agreement": 6, "evidence": 7, "decision": 8, "receipt": 9, "escalation": 10}
+                "tool_call_agreement": 6, "evidence": 7, "decision": 8, "receipt": 9, "escalation": 10,
+                "run": 11, "run_settlement": 12}
 
     def get(self, tenant: str, kind: str, key: str) -> Dict[str, Any]:
         """A stored record: kind is hold, case, artifact, wallet ("agent/currency"), agreement,
-        tool_call_agreement, evidence, decision, receipt or escalation. Raises NotFoundError."""
+        tool_call_agreement, evidence, decision, receipt, escalation, run (key runId:
+        ``{"run", "events"}``) or run_settlement (key runId). Raises NotFoundError."""
         return _json.loads(self._s.get(tenant, self._RECORDS[kind], key))
 
     def wallet(self, tenant: str, agent_id: str, currency: str = "USD") -> Dict[str, int]:

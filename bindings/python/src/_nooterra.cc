@@ -914,6 +914,12 @@ PYBIND11_MODULE(_nooterra, m) {
         });
         return out.str();
       })
+      .def("replay_evaluate_run", [](const Store& s, const CString& tenant, const CString& run_id) {
+        Buffer out;
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) { return nooterra_agreement_replay_evaluate_run(h, tenant.c_str(), run_id.c_str(), &out.b, err); });
+        return out.str();
+      })
       .def("reputation_facts", [](const Store& s, const CString& tenant, const std::string& request) {
         Buffer out;
         nooterra_store_t* h = s.get();

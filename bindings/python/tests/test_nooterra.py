@@ -572,6 +572,52 @@ class Kernel(unittest.TestCase):
             self.assertEqual(ctx.exception.reason, "SCHEMA_INVALID")
             self.assertTrue(store.audit()["ok"])
 
+    def test_marketplace_run_replay_evaluate(self):
+        """kernel-v0 case B through the binding: RFQ, bid, acceptance, evidence, completion,
+        the settlement's decision record and the run's replay evaluation."""
+        now = "2026-06-01T00:00:00Z"
+        with nooterra.Store(os.path.join(self.dir, "m"), durable=False) as store:
+            store.register_agent("t", "agt_payer", nooterra.PrivateKey.from_seed(b"\x05" * 32).public_key_pem)
+            store.register_agent("t", "agt_payee", nooterra.PrivateKey.from_seed(b"\x06" * 32).public_key_pem)
+            store.deposit("t", "agt_payer", 25000, idempotency_key="dep")
+            store.create_rfq("t", {"rfqId": "rfq_1", "posterAgentId": "agt_payer", "budgetCents": 10000,
+                                   "capability": "conformance.replay_evaluate"}, now=now, idempotency_key="r")
+            store.submit_bid("t", "rfq_1", {
+                "bidId": "bid_1", "bidderAgentId": "agt_payee", "amountCents": 10000, "etaSeconds": 60,
+                "verificationMethod": {"mode": "deterministic",
+                                       "source": "verifier://nooterra/deterministic/latency-threshold-v1"}},
+                now=now, idempotency_key="b")
+            accepted = store.accept_bid("t", "rfq_1", {"bidId": "bid_1", "payerAgentId": "agt_payer"}, now=now,
+                                        idempotency_key="a")
+            run_id = accepted["runId"]
+            self.assertEqual(run_id, "run_rfq_1_bid_1")
+            self.assertEqual(store.wallet("t", "agt_payer"), {"available": 15000, "escrow": 10000})
+            head = accepted["run"]["lastChainHash"]
+            ev = store.append_run_event("t", run_id, {"expectedPrevChainHash": head, "type": "EVIDENCE_ADDED",
+                                                      "payload": {"evidenceRef": "evidence://x"}},
+                                        now=now, idempotency_key="e1")
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                store.append_run_event("t", run_id, {"expectedPrevChainHash": head, "type": "RUN_COMPLETED"},
+                                       now=now, idempotency_key="stale")
+            self.assertEqual(ctx.exception.reason, "RUN_EVENT_PREV_CHAIN_HASH_MISMATCH")
+            # Through apply_batch by name, like any operation.
+            done = store.apply_batch("t", [{"operation": "append_run_event", "subject": run_id, "request": {
+                "expectedPrevChainHash": ev["run"]["lastChainHash"], "type": "RUN_COMPLETED",
+                "payload": {"metrics": {"latencyMs": 250}}}, "now": now, "idempotency_key": "e2"}])
+            self.assertTrue(done[0]["ok"])
+            settlement = store.get("t", "run_settlement", run_id)
+            record = settlement["decisionTrace"]["decisionRecord"]
+            self.assertEqual(record["verifierRef"]["verifierId"], "nooterra.deterministic.latency-threshold")
+            self.assertEqual(settlement["decisionStatus"], "auto_resolved")
+            self.assertEqual(store.wallet("t", "agt_payee"), {"available": 10000, "escrow": 0})
+            self.assertEqual([e["type"] for e in store.get("t", "run", run_id)["events"]],
+                             ["RUN_CREATED", "EVIDENCE_ADDED", "RUN_COMPLETED"])
+            replay = store.replay_evaluate_run("t", run_id)
+            self.assertTrue(all(replay["comparisons"].values()), replay["comparisons"])
+            self.assertTrue(store.audit()["ok"])
+            with self.assertRaises(nooterra.NotFoundError):
+                store.replay_evaluate_run("t", "run_none")
+
     def test_apply_batch_group_commits_with_per_operation_results(self):
         now = "2026-06-01T00:00:00Z"
         with nooterra.Store(os.path.join(self.dir, "b"), durable=False) as store:
