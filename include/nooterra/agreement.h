@@ -280,8 +280,12 @@ class Kernel {
 
   // Escrow conservation: for every payer and currency, the ledger's escrow balance equals the
   // amounts of that payer's agreements in escrow (funded, evidenced, review) plus the
-  // heldAmountCents of its holds still held. Returns the violations (empty when sound), each
-  // naming the account and both figures. `nooterra store check` runs it for every tenant.
+  // heldAmountCents of its holds still held plus its locked run settlements. Every operation that
+  // moves escrow checks this for the payers it touched inside its own write transaction, against a
+  // per-payer count kept from the record transitions (INTERNAL INVARIANT_ESCROW_CONSERVATION, and
+  // nothing is written, when it fails); this full scan also checks those counts. Returns the
+  // violations (empty when sound), each naming the account and both figures. `nooterra store
+  // check` runs it for every tenant.
   absl::StatusOr<std::vector<std::string>> AuditEscrow(std::string_view tenant) const;
 
   // Replay evaluation of a tool call (07-kernel-v0-conformance.md step 9): from the stored

@@ -43,7 +43,9 @@ namespace nooterra::store {
 // 10-minute sums and, if written before the spend log existed, no log at all, so its rolling spend
 // windows would undercount; it is refused instead. There is no in-place migration: v2 stores
 // were written only by pre-release builds.
-inline constexpr std::string_view kSchemaVersion = "nooterra.store.v3";
+// v4: each payer's escrow count (the record side of escrow conservation, checked in every write
+// transaction that moves escrow); a v3 store has none, so its first escrow move would fail.
+inline constexpr std::string_view kSchemaVersion = "nooterra.store.v4";
 
 // Named limits.
 inline constexpr size_t kTenantBytesMax = 128;

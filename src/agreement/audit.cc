@@ -76,6 +76,34 @@ absl::StatusOr<std::vector<std::string>> Kernel::AuditEscrow(std::string_view te
       if (account.bucket == ledger::Bucket::kEscrow) escrow[{account.owner, account.currency}] = balance;
     }
     for (const auto& [who, cents] : expected) escrow.try_emplace(who, 0);
+    // The per-payer counts the write path keeps (escrow.cc) must equal the full scan too.
+    std::map<std::pair<std::string, std::string>, int64_t> counted;
+    scan = txn.Scan(store::Table::kIndex, tenant, "escrow_count/", [&](std::string_view key, std::string_view) {
+      const std::string_view rest = key.substr(13);
+      const size_t slash = rest.rfind('/');
+      if (slash == std::string_view::npos) {
+        failure = Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("index ", key, " is not an escrow count"));
+        return false;
+      }
+      auto count = EscrowCount(txn, tenant, rest.substr(0, slash), rest.substr(slash + 1));
+      if (!count.ok()) {
+        failure = count.status();
+        return false;
+      }
+      counted[{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))}] = *count;
+      return true;
+    });
+    if (!scan.ok()) return scan;
+    if (!failure.ok()) return failure;
+    for (const auto& [who, cents] : expected) counted.try_emplace(who, 0);
+    for (const auto& [who, count] : counted) {
+      const auto it = expected.find(who);
+      const int64_t want = it == expected.end() ? 0 : it->second;
+      if (count != want) {
+        violations.push_back(StrCat("escrow count ", who.first, "/", who.second, ": the write path counted ", count,
+                                    ", open agreements, held holds and locked run settlements account for ", want));
+      }
+    }
     for (const auto& [who, balance] : escrow) {
       const auto it = expected.find(who);
       const int64_t want = it == expected.end() ? 0 : it->second;

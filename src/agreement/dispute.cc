@@ -219,6 +219,7 @@ absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, s
       return held.size() < limit;
     });
     if (!scan.ok()) return scan;
+    internal::EscrowAccount escrow(txn, tenant);
     int64_t attempted = 0, released = 0, blocked = 0, errors = 0;
     json::Tree blocked_cases = json::Tree::Array();
     for (const std::string& hold_hash : held) {
@@ -259,6 +260,7 @@ absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, s
             Wallet(S(hold->body, "payeeAgentId"), currency, ledger::Bucket::kAvailable), amount);
         if (auto p = ledger::Post(txn, tenant, release); !p.ok()) return p;
       }
+      escrow.Add(S(hold->body, "payerAgentId"), currency, -amount);  // held -> released
       json::Tree meta = json::Tree::Object();
       meta.Add("autoReleased", json::Tree::Bool(true));
       auto resolved = internal::ResolveHoldFor(*hold, "released", now, std::move(meta));
@@ -281,6 +283,7 @@ absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, s
         return e.status();
       }
     }
+    if (auto v = escrow.Verify(); !v.ok()) return v;
     result = json::Tree::Object();
     result.Add("ok", json::Tree::Bool(true));
     result.Add("tenantId", T(std::string(tenant)));
@@ -417,6 +420,9 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
             Wallet(payer, currency, ledger::Bucket::kEscrow), Wallet(to, currency, ledger::Bucket::kAvailable), held);
         if (auto p = ledger::Post(txn, tenant, move); !p.ok()) return p;
       }
+      internal::EscrowAccount escrow(txn, tenant);
+      escrow.Add(S(hold->body, "payerAgentId"), currency, -held);  // held -> released | refunded
+      if (auto v = escrow.Verify(); !v.ok()) return v;
       json::Tree hold_meta = json::Tree::Object();
       hold_meta.Add("adjustmentId", T(adjustment_id));
       hold_meta.Add("verdictHash", T(verdict_hash));

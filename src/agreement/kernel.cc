@@ -332,6 +332,9 @@ absl::StatusOr<objects::Object> CreateHold(store::WriteTxn& txn, std::string_vie
         ids::EscrowJournalEntryId(tenant, ids::EscrowHoldOperationId(agreement, S(hold->body, "receiptHash"))),
         Wallet(payer, currency, ledger::Bucket::kAvailable), Wallet(payer, currency, ledger::Bucket::kEscrow), held);
     if (auto p = ledger::Post(txn, tenant, lock); !p.ok()) return p;
+    EscrowAccount escrow(txn, tenant);
+    escrow.Add(payer, currency, held);  // a new held hold (a settlement's holdback is counted by Settle)
+    if (auto v = escrow.Verify(); !v.ok()) return v;
   }
   if (auto w = SaveObject(txn, tenant, HoldKey(hold->hash), *hold, /*insert=*/true); !w.ok()) return w;
   if (auto w = txn.Put(store::Table::kIndex, tenant, StrCat("held/", hold->hash), ""); !w.ok()) return w;

@@ -710,6 +710,9 @@ absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_vi
         !p.ok()) {
       return p;
     }
+    EscrowAccount escrow(txn, tenant);
+    escrow.Add(poster, currency, amount);  // a locked run settlement
+    if (auto v = escrow.Verify(); !v.ok()) return v;
     // The settlement: locked, its decision pending, a pending record and a locked receipt.
     json::Tree settlement = json::Tree::Object();
     settlement.Add("schemaVersion", T("AgentRunSettlement.v1"));
@@ -858,6 +861,9 @@ absl::StatusOr<Result> Kernel::AppendRunEvent(std::string_view tenant, std::stri
             return p;
           }
         }
+        EscrowAccount escrow(txn, tenant);
+        escrow.Add(payer, currency, -I(s, "amountCents"));  // locked -> released | refunded
+        if (auto v = escrow.Verify(); !v.ok()) return v;
         auto resolved_ms = TimeMs(now, "now");
         if (!resolved_ms.ok()) return resolved_ms.status();
         s.Set("status", T(evaluation->settlement_status));

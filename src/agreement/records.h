@@ -10,11 +10,13 @@
 //   index    "held/<holdHash>"         present while the hold is `held` (the tick's work list)
 //            "hold_of/<agreementHash>" -> holdHash (one hold per agreement)
 //            "rep/<agentId>/<eventId>" an agent's reputation events (the event is art/<eventId>)
+//            "escrow_count/<payer>/<currency>" what the records keep in the payer's escrow (escrow.cc)
 //   idempotency "<key>"            {"operation","requestHash","result"}
 #ifndef NOOTERRA_SRC_AGREEMENT_RECORDS_H_
 #define NOOTERRA_SRC_AGREEMENT_RECORDS_H_
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -124,6 +126,28 @@ absl::StatusOr<objects::Object> CreateHold(store::WriteTxn& txn, std::string_vie
 // holdHash did not move (kernel.cc).
 absl::StatusOr<objects::Object> ResolveHoldFor(const objects::Object& hold, std::string_view status,
                                                std::string_view at, json::Tree metadata);
+// Escrow conservation inside the write transaction (escrow.cc): each transition Add()s what it
+// changes in the record-side escrow of a payer (open agreements, held holds, locked run
+// settlements); Verify(), before the operation returns, keeps a per-payer count and requires it to
+// equal the ledger's escrow balance for every payer touched: INTERNAL
+// INVARIANT_ESCROW_CONSERVATION otherwise, and the transaction is discarded.
+class EscrowAccount {
+ public:
+  EscrowAccount(store::WriteTxn& txn, std::string_view tenant) : txn_(txn), tenant_(tenant) {}
+  void Add(const std::string& payer, const std::string& currency, int64_t delta);
+  absl::Status Verify();
+
+ private:
+  store::WriteTxn& txn_;
+  std::string tenant_;
+  std::map<std::pair<std::string, std::string>, int64_t> deltas_;
+  bool overflow_ = false;
+};
+// The count's index key ("escrow_count/<payer>/<currency>") and value (0 when absent).
+std::string EscrowCountKey(std::string_view payer, std::string_view currency);
+absl::StatusOr<int64_t> EscrowCount(const store::ReadTxn& txn, std::string_view tenant, std::string_view payer,
+                                    std::string_view currency);
+
 // Reputation events (reputation.cc). The subject of a tool call's events: its payee, toolId
 // "tool_call", the payer as counterparty.
 json::Tree ToolCallSubject(const json::Tree& hold);

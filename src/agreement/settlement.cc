@@ -65,6 +65,9 @@ absl::Status LockFunds(store::WriteTxn& txn, std::string_view tenant, json::Tree
   ledger::Entry lock = ledger::Move(EntryId(tenant, "escrow_fund", h), Wallet(payer, currency, ledger::Bucket::kAvailable),
                                     Wallet(payer, currency, ledger::Bucket::kEscrow), I(deal, "amountCents"));
   if (auto p = ledger::Post(txn, tenant, lock); !p.ok()) return p;
+  EscrowAccount escrow(txn, tenant);
+  escrow.Add(payer, currency, I(deal, "amountCents"));  // created -> funded: the amount is held
+  if (auto v = escrow.Verify(); !v.ok()) return v;
   deal.Set("status", T("funded"));
   deal.Set("updatedAt", T(std::string(now)));
   return SaveDeal(txn, tenant, deal);
@@ -501,6 +504,11 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
       if (!hold.ok()) return hold.status();
       hold_json = hold->body;
     }
+    // Record side: the agreement no longer holds its amount; its holdback (if any) is now a held hold.
+    EscrowAccount escrow(txn, tenant);
+    escrow.Add(payer, currency, -amount);
+    if (!hold_json.is_null()) escrow.Add(payer, currency, I(hold_json, "heldAmountCents"));
+    if (auto v = escrow.Verify(); !v.ok()) return v;
     for (const auto& [key, object] : {std::pair{StrCat("decision/", S(decision->body, "decisionId")), &*decision},
                                       {StrCat("receipt/", S(receipt->body, "receiptId")), &*receipt}}) {
       if (auto w = txn.Insert(store::Table::kObjects, tenant, key, object->canonical); !w.ok()) return w;
@@ -663,6 +671,9 @@ absl::StatusOr<Result> Kernel::Void(std::string_view tenant, std::string_view ag
         !p.ok()) {
       return p;
     }
+    EscrowAccount escrow(txn, tenant);
+    escrow.Add(payer, currency, -I(*deal, "amountCents"));  // funded -> voided
+    if (auto v = escrow.Verify(); !v.ok()) return v;
     deal->Set("status", T("voided"));
     deal->Set("updatedAt", T(std::string(now)));
     if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;

@@ -311,6 +311,38 @@ TEST_F(Transitions, ReputationOfAnAutoRelease) {
   EXPECT_EQ(StatusReason(kernel_->ReputationFacts("bad tenant", "{}").status()), "STORE_TENANT_INVALID");
 }
 
+TEST_F(Transitions, EscrowConservationIsCheckedInsideTheTransaction) {
+  hold_ = Lock();
+  auto audit = kernel_->CheckStore(kTenant);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok) << audit->json;
+  // Money moved into the payer's escrow behind the kernel's back (a raw ledger posting no record
+  // accounts for): the next operation that moves this payer's escrow is refused inside its own
+  // transaction, and nothing of it stays.
+  ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) {
+    return ledger::Post(txn, kTenant, ledger::Move("rogue", {"agt_payer", "USD", ledger::Bucket::kAvailable},
+                                                   {"agt_payer", "USD", ledger::Bucket::kEscrow}, 5));
+  }).ok());
+  const std::string before = *kernel_->StateHash(kTenant);
+  auto tick = kernel_->RunHoldbackMaintenance(kTenant, "2026-03-01T00:00:01.000Z", false, 10);
+  EXPECT_EQ(tick.status().code(), absl::StatusCode::kInternal) << tick.status();
+  EXPECT_EQ(StatusReason(tick.status()), "INVARIANT_ESCROW_CONSERVATION");
+  EXPECT_THAT(std::string(tick.status().message()), ::testing::HasSubstr("the ledger holds 5, the kernel's records account for 0"));
+  EXPECT_EQ(*kernel_->StateHash(kTenant), before);
+  EXPECT_EQ(Field(**kernel_->GetHold(kTenant, hold_), "status"), "held");
+  audit = kernel_->CheckStore(kTenant);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_FALSE(audit->ok);
+  EXPECT_THAT(audit->json, ::testing::HasSubstr("escrow agt_payer/USD: ledger holds 2005"));
+  // A count edited in the store is an audit violation of its own.
+  ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) {
+    return txn.Put(store::Table::kIndex, kTenant, "escrow_count/agt_payer/USD", "7");
+  }).ok());
+  audit = kernel_->CheckStore(kTenant);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_THAT(audit->json, ::testing::HasSubstr("escrow count agt_payer/USD: the write path counted 7"));
+}
+
 TEST_F(Transitions, AgentsAndDeposits) {
   EXPECT_TRUE(kernel_->RegisterAgent(kTenant, "agt_payer", payer_.public_key().ToPem())->already_existed);
   EXPECT_EQ(StatusReason(kernel_->RegisterAgent(kTenant, "agt_payer", other_.public_key().ToPem()).status()),
