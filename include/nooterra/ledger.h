@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "nooterra/store.h"
 
 namespace nooterra::ledger {
@@ -72,6 +73,14 @@ struct Entry {
 // found last, by the journal insert itself (so an entry costs no separate existence lookup): a
 // reused id whose postings would also overdraw reports LEDGER_INSUFFICIENT_FUNDS.
 absl::Status Post(store::WriteTxn& txn, std::string_view tenant, const Entry& entry);
+
+// Applies `entries` in order as one unit (group commit of postings): each is checked exactly as
+// Post checks it, against the balances the entries before it left, but each account is read and
+// written once per batch instead of once per entry. All or nothing: the first failing entry's
+// error (its index appended to the message) and the caller's transaction is left as it was.
+// RESOURCE_EXHAUSTED (LEDGER_BATCH_TOO_LARGE) past kBatchEntriesMax entries.
+inline constexpr size_t kBatchEntriesMax = 100000;
+absl::Status PostBatch(store::WriteTxn& txn, std::string_view tenant, absl::Span<const Entry> entries);
 
 // Every account of the tenant that ever moved, with its stored balance, in key order.
 // DATA_LOSS (STORE_CORRUPT) for a malformed account record.

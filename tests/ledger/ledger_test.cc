@@ -11,6 +11,7 @@
 
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
+#include "nooterra/json.h"
 #include "nooterra/ledger.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
@@ -144,6 +145,78 @@ TEST_F(LedgerTest, RejectionsChangeNothing) {
   EXPECT_THAT(Audit(), ::testing::IsEmpty());
 }
 
+// PostBatch: the same checks and results as one Post per entry, with later entries seeing the
+// balances earlier ones left; a failing entry leaves the caller's transaction as it was.
+TEST_F(LedgerTest, PostBatchEqualsPostingOneByOneAndIsAllOrNothing) {
+  std::vector<Entry> entries = {Deposit("b_dep", "agt_payer", "USD", 1000),
+                                Move("b_1", A("agt_payer"), A("agt_payer", Bucket::kEscrow), 600),  // needs b_dep
+                                Move("b_2", A("agt_payer", Bucket::kEscrow), A("agt_payee"), 600),
+                                Move("b_3", A("agt_payer"), A("agt_payee"), 400)};
+  ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) { return PostBatch(txn, kTenant, entries); }).ok());
+  // The same entries one by one in a second tenant give the same accounts and journal.
+  for (const Entry& e : entries) {
+    ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) { return Post(txn, "tenant_single", e); }).ok());
+  }
+  ASSERT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
+    auto batched_accounts = *Accounts(txn, kTenant), single_accounts = *Accounts(txn, "tenant_single");
+    EXPECT_EQ(batched_accounts.size(), single_accounts.size());
+    for (size_t i = 0; i < std::min(batched_accounts.size(), single_accounts.size()); ++i) {
+      const Account &x = batched_accounts[i].first, &y = single_accounts[i].first;
+      EXPECT_TRUE(x.owner == y.owner && x.currency == y.currency && x.bucket == y.bucket);
+      EXPECT_EQ(batched_accounts[i].second, single_accounts[i].second);
+    }
+    for (const Entry& e : entries) {
+      auto batched = GetEntry(txn, kTenant, e.id), single = GetEntry(txn, "tenant_single", e.id);
+      EXPECT_TRUE(batched.ok() && batched->has_value() && single.ok() && single->has_value());
+      if (batched.ok() && single.ok() && batched->has_value() && single->has_value()) {
+        EXPECT_EQ(EntryToJson(**batched), EntryToJson(**single));
+      }
+    }
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(BalanceOf("agt_payee", Bucket::kAvailable), 1000);
+  EXPECT_THAT(Audit(), ::testing::IsEmpty());
+
+  // A failing entry in the middle: its error names it, and nothing of the batch stays — not even
+  // the entries before it — while the caller's other writes in the transaction do.
+  const auto before = BalanceOf("agt_payee", Bucket::kAvailable);
+  std::vector<Entry> failing = {Move("f_1", A("agt_payee"), A("agt_x"), 100),
+                                Move("f_2", A("agt_payee"), A("agt_x"), 950),  // 900 left: overdraft
+                                Move("f_3", A("agt_payee"), A("agt_x"), 1)};
+  absl::Status batch_status;
+  ASSERT_TRUE(store_->Write([&](store::WriteTxn& txn) {
+    batch_status = PostBatch(txn, kTenant, failing);
+    return txn.Put(Table::kIndex, kTenant, "caller_write", "kept");
+  }).ok());
+  EXPECT_EQ(StatusReason(batch_status), "LEDGER_INSUFFICIENT_FUNDS");
+  EXPECT_THAT(std::string(batch_status.message()), ::testing::HasSubstr("(batch entry 1)"));
+  EXPECT_EQ(BalanceOf("agt_payee", Bucket::kAvailable), before);
+  EXPECT_EQ(BalanceOf("agt_x", Bucket::kAvailable), 0);
+  ASSERT_TRUE(store_->Read([&](const store::ReadTxn& txn) {
+    EXPECT_FALSE(GetEntry(txn, kTenant, "f_1")->has_value());
+    EXPECT_EQ(**txn.Get(Table::kIndex, kTenant, "caller_write"), "kept");
+    return absl::OkStatus();
+  }).ok());
+  // A reused id (in the batch or before it), an unbalanced entry, and the size limit.
+  for (const std::vector<Entry>& bad : {std::vector<Entry>{Move("d_1", A("agt_payee"), A("agt_x"), 1),
+                                                           Move("d_1", A("agt_payee"), A("agt_x"), 1)},
+                                        std::vector<Entry>{Move("b_1", A("agt_payee"), A("agt_x"), 1)}}) {
+    absl::Status st = store_->Write([&](store::WriteTxn& txn) { return PostBatch(txn, kTenant, bad); });
+    EXPECT_EQ(StatusReason(st), "LEDGER_ENTRY_EXISTS") << st;
+  }
+  Entry unbalanced = Move("u_1", A("agt_payee"), A("agt_x"), 1);
+  unbalanced.postings[1].amount = 2;
+  EXPECT_EQ(StatusReason(store_->Write([&](store::WriteTxn& txn) {
+              return PostBatch(txn, kTenant, std::vector<Entry>{unbalanced});
+            })),
+            "LEDGER_UNBALANCED");
+  std::vector<Entry> too_many(kBatchEntriesMax + 1);
+  EXPECT_EQ(StatusReason(store_->Write([&](store::WriteTxn& txn) { return PostBatch(txn, kTenant, too_many); })),
+            "LEDGER_BATCH_TOO_LARGE");
+  EXPECT_EQ(BalanceOf("agt_payee", Bucket::kAvailable), before);
+  EXPECT_THAT(Audit(), ::testing::IsEmpty());
+}
+
 TEST_F(LedgerTest, OverflowIsRefused) {
   ASSERT_TRUE(PostOne(Deposit("d1", "agt_rich", "USD", kAmountMax)).ok());
   absl::Status s = PostOne(Deposit("d2", "agt_rich", "USD", 1));
@@ -214,6 +287,18 @@ TEST(LedgerJson, RoundTripAndErrors) {
   EXPECT_EQ(StatusReason(EntryFromJson(R"({"id":"x","postings":[{"owner":"a"}]})").status()),
             "LEDGER_ENTRY_INVALID");
   EXPECT_EQ(StatusReason(EntryFromJson("{").status()), "JSON_SYNTAX");
+  // EntryToJson writes the canonical form directly: it must equal the canonicalizer's output for
+  // the same document (escapes, non-ASCII, extreme amounts, every bucket).
+  Entry odd{"e/2:x.y", std::string("q\"\\\n\x01 \xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xa8"),
+            {{Account{"external", "EUR", Bucket::kExternal}, -kAmountMax},
+             {Account{"agt_\xc3\xa9", "EUR", Bucket::kEscrow}, kAmountMax - 1},
+             {A("agt_c", Bucket::kAvailable), 1}}};
+  for (const Entry& entry : {e, odd}) {
+    const std::string direct = EntryToJson(entry);
+    auto doc = json::Document::Parse(direct);
+    ASSERT_TRUE(doc.ok()) << direct;
+    EXPECT_EQ(*json::CanonicalString(json::Tree::FromValue(doc->root())), direct);
+  }
 }
 
 }  // namespace
