@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "internal.h"
 #include "nooterra/json.h"
@@ -117,6 +118,39 @@ int32_t nooterra_ledger_post(nooterra_store_t* store, const char* tenant, const 
     if (!entry.ok()) return entry.status();
     return lease->get()->Write(
         [&](store::WriteTxn& txn) { return ledger::Post(txn, tenant, *entry); });
+  });
+}
+
+int32_t nooterra_ledger_post_batch(nooterra_store_t* store, const char* tenant, const uint8_t* entries_json,
+                                   size_t entries_size, nooterra_error_t** error) {
+  return capi::Guard(error, [&]() -> absl::Status {
+    auto lease = capi::StoreLease::Acquire(store);
+    if (!lease.ok()) return lease.status();
+    if (tenant == nullptr) return capi::NullArgument("tenant");
+    if (entries_json == nullptr && entries_size != 0) return capi::NullArgument("entries_json");
+    json::Limits limits;
+    limits.document_bytes_max = size_t{256} << 20;
+    auto doc = json::Document::Parse(std::string_view(reinterpret_cast<const char*>(entries_json), entries_size), limits);
+    if (!doc.ok()) return doc.status();
+    if (!doc->root().is_array()) {
+      return MakeError(absl::StatusCode::kInvalidArgument, "LEDGER_ENTRY_INVALID", "a batch is a JSON array of entries");
+    }
+    if (doc->root().size() > ledger::kBatchEntriesMax) {
+      return MakeError(absl::StatusCode::kResourceExhausted, "LEDGER_BATCH_TOO_LARGE", "a batch holds at most 100000 entries");
+    }
+    std::vector<ledger::Entry> entries;
+    entries.reserve(doc->root().size());
+    for (size_t i = 0; i < doc->root().size(); ++i) {
+      std::string text;
+      if (absl::Status s = json::AppendCanonical(doc->root().at(i), &text); !s.ok()) return s;
+      auto entry = ledger::EntryFromJson(text);
+      if (!entry.ok()) {
+        return MakeError(entry.status().code(), StatusReason(entry.status()),
+                         std::string(entry.status().message()) + " (batch entry " + std::to_string(i) + ")");
+      }
+      entries.push_back(*std::move(entry));
+    }
+    return lease->get()->Write([&](store::WriteTxn& txn) { return ledger::PostBatch(txn, tenant, entries); });
   });
 }
 

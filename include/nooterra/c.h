@@ -474,6 +474,16 @@ NOOTERRA_API void nooterra_store_close(nooterra_store_t* store);
 #define NOOTERRA_BUCKET_HOLDBACK 3
 #define NOOTERRA_BUCKET_EXTERNAL 4 /* owner "external": where deposits come from */
 
+/* Posts many ledger entries (a JSON array of entries shaped as for nooterra_ledger_post, at most
+ * 100000) in ONE durable write transaction: each is checked as nooterra_ledger_post checks it,
+ * against the balances the entries before it left; all or nothing. The first failing entry's
+ * error carries its index ("(batch entry N)") in the message. Errors: those of
+ * nooterra_ledger_post, INVALID_ARGUMENT (LEDGER_ENTRY_INVALID when the document is not an array
+ * of entries), RESOURCE_EXHAUSTED (LEDGER_BATCH_TOO_LARGE). Thread-safe. */
+NOOTERRA_API int32_t nooterra_ledger_post_batch(nooterra_store_t* store, const char* tenant,
+                                                const uint8_t* entries_json, size_t entries_size,
+                                                nooterra_error_t** error);
+
 /* Posts one ledger entry in its own durable write transaction.
  *  [in] tenant      NUL-terminated tenant id (1..128 of [A-Za-z0-9:_.-])
  *  [in] entry_json  {"id","memo","postings":[{"owner","currency","bucket","amount"}]} where

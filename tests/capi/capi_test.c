@@ -618,6 +618,35 @@ static void test_store_ledger(void) {
   CHECK(nooterra_ledger_check(store, "tenant_c", &report, &ok, &err) == NOOTERRA_OK);
   CHECK(ok == 1 && strcmp((const char*)report.data, "[]") == 0);
   nooterra_buffer_dispose(&report);
+  {
+    /* A batch: the second entry spends what the first moved; a failing batch writes nothing. */
+    const char batch[] =
+        "[{\"id\":\"bt_1\",\"memo\":\"\",\"postings\":["
+        "{\"owner\":\"agt_payer\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":-300},"
+        "{\"owner\":\"agt_mid\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":300}]},"
+        "{\"id\":\"bt_2\",\"memo\":\"\",\"postings\":["
+        "{\"owner\":\"agt_mid\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":-300},"
+        "{\"owner\":\"agt_payer\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":300}]}]";
+    const char failing[] =
+        "[{\"id\":\"bt_3\",\"memo\":\"\",\"postings\":["
+        "{\"owner\":\"agt_payer\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":-1},"
+        "{\"owner\":\"agt_mid\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":1}]},"
+        "{\"id\":\"bt_4\",\"memo\":\"\",\"postings\":["
+        "{\"owner\":\"agt_mid\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":-2},"
+        "{\"owner\":\"agt_payer\",\"currency\":\"USD\",\"bucket\":\"available\",\"amount\":2}]}]";
+    CHECK(nooterra_ledger_post_batch(store, "tenant_c", U(batch), strlen(batch), &err) == NOOTERRA_OK);
+    EXPECT_ERROR(nooterra_ledger_post_batch(store, "tenant_c", U(failing), strlen(failing), &err),
+                 NOOTERRA_FAILED_PRECONDITION, "LEDGER_INSUFFICIENT_FUNDS");
+    CHECK(nooterra_ledger_balance(store, "tenant_c", "agt_mid", "USD", NOOTERRA_BUCKET_AVAILABLE, &balance, &err) ==
+          NOOTERRA_OK);
+    CHECK(balance == 0);
+    EXPECT_ERROR(nooterra_ledger_post_batch(store, "tenant_c", U(deposit), strlen(deposit), &err),
+                 NOOTERRA_INVALID_ARGUMENT, "LEDGER_ENTRY_INVALID");
+    EXPECT_ERROR(nooterra_ledger_post_batch(store, "tenant_c", U("[1]"), 3, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "LEDGER_ENTRY_INVALID");
+    EXPECT_ERROR(nooterra_ledger_post_batch(store, "tenant_c", NULL, 4, &err), NOOTERRA_INVALID_ARGUMENT,
+                 "NULL_ARGUMENT");
+  }
 
   /* The whole-store audit and the tenant list. Money moved into escrow by a raw posting, with no
    * agreement or hold accounting for it, is an escrow-conservation violation in another tenant;

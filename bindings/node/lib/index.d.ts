@@ -375,6 +375,8 @@ export class Store {
   close(): void;
   readonly closed: boolean;
   ledgerPost(tenant: string, entry: Json): Promise<void>;
+  /** Many entries in one durable transaction, all or nothing. */
+  ledgerPostBatch(tenant: string, entries: Json[]): Promise<void>;
   balance(tenant: string, owner: string, currency?: string, bucket?: number | BucketName): Promise<Amount>;
   check(tenant: string): Promise<string[]>;
   /** The whole-store audit (ledger, escrow conservation, operation log) of one tenant or all. */

@@ -474,6 +474,15 @@ class Store {
   async ledgerPost(tenant, entry) {
     return this._s.ledgerPost(requireString(tenant, 'tenant'), jsonText(entry, 'entry'));
   }
+  /**
+   * Posts many balanced entries in one durable transaction, all or nothing: each is checked against
+   * the balances the entries before it left; the first failure rejects with its index
+   * ("(batch entry N)") in the message and nothing is written.
+   */
+  async ledgerPostBatch(tenant, entries) {
+    if (!Array.isArray(entries)) throw argumentError('entries must be an array');
+    return this._s.ledgerPostBatch(requireString(tenant, 'tenant'), jsonText(entries, 'entries'));
+  }
   /** A balance in minor units (a Number, or a BigInt beyond 2^53). */
   async balance(tenant, owner, currency = 'USD', bucket = Bucket.AVAILABLE) {
     const b = typeof bucket === 'string' ? BUCKET_NAMES[bucket] : bucket;

@@ -429,6 +429,7 @@ class Store : public Napi::ObjectWrap<Store> {
     return DefineClass(env, "NativeStore",
                        {InstanceMethod<&Store::Close>("close"), InstanceAccessor<&Store::Closed>("closed"),
                         InstanceMethod<&Store::LedgerPost>("ledgerPost"),
+                        InstanceMethod<&Store::LedgerPostBatch>("ledgerPostBatch"),
                         InstanceMethod<&Store::LedgerBalance>("ledgerBalance"),
                         InstanceMethod<&Store::LedgerCheck>("ledgerCheck"),
                         InstanceMethod<&Store::StoreCheck>("storeCheck"),
@@ -505,6 +506,12 @@ class Store : public Napi::ObjectWrap<Store> {
     std::string tenant = Str(info, 0), entry = RawStr(info, 1);
     return Run(info, Shape::kNone, [tenant, entry](nooterra_store_t* h, Outcome&, nooterra_error_t** err) {
       return nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), err);
+    });
+  }
+  Napi::Value LedgerPostBatch(const Napi::CallbackInfo& info) {
+    std::string tenant = Str(info, 0), entries = RawStr(info, 1);
+    return Run(info, Shape::kNone, [tenant, entries](nooterra_store_t* h, Outcome&, nooterra_error_t** err) {
+      return nooterra_ledger_post_batch(h, tenant.c_str(), U(entries), entries.size(), err);
     });
   }
   Napi::Value LedgerBalance(const Napi::CallbackInfo& info) {

@@ -112,6 +112,16 @@ test('marketplace run: rfq, bid, acceptance, chained events, settlement, replay 
   assert.ok(Object.values(replay.comparisons).every((v) => v === true), JSON.stringify(replay.comparisons));
   await assert.rejects(store.replayEvaluateRun('t', 'run_none'), { code: 'NOOTERRA_NOT_FOUND', reason: 'RUN_NOT_FOUND' });
   assert.equal((await store.audit()).ok, true);
+  // A ledger batch: all or nothing, the failing entry named by its index.
+  const move = (id, from, to, n) => ({ id, memo: '', postings: [
+    { owner: from, currency: 'USD', bucket: 'available', amount: -n },
+    { owner: to, currency: 'USD', bucket: 'available', amount: n }] });
+  await store.ledgerPostBatch('t', [move('m1', 'agt_payee', 'agt_y', 100), move('m2', 'agt_y', 'agt_z', 100)]);
+  assert.equal(await store.balance('t', 'agt_z'), 100);
+  await assert.rejects(store.ledgerPostBatch('t', [move('m3', 'agt_z', 'agt_y', 10), move('m4', 'agt_y', 'agt_x', 11)]),
+    (e) => e.reason === 'LEDGER_INSUFFICIENT_FUNDS' && e.message.includes('(batch entry 1)'));
+  assert.equal(await store.balance('t', 'agt_z'), 100);
+  await assert.rejects(store.ledgerPostBatch('t', {}), { name: 'TypeError' });
   store.close();
 });
 

@@ -439,6 +439,12 @@ class Store:
         """Posts one balanced entry ``{"id","memo","postings":[...]}`` in its own transaction."""
         self._s.ledger_post(tenant, _text(entry))
 
+    def ledger_post_batch(self, tenant: str, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Posts many balanced entries in one durable transaction, all or nothing: each is checked
+        against the balances the entries before it left; the first failure raises with its index
+        ("(batch entry N)") in the message and nothing is written."""
+        self._s.ledger_post_batch(tenant, _text(list(entries)))
+
     def balance(self, tenant: str, owner: str, currency: str = "USD",
                 bucket: Bucket = Bucket.AVAILABLE) -> int:
         """The balance in minor units of one ledger account (tenant, owner, currency, bucket);

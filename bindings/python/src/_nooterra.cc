@@ -745,6 +745,12 @@ PYBIND11_MODULE(_nooterra, m) {
           return nooterra_ledger_post(h, tenant.c_str(), U(entry), entry.size(), err);
         });
       })
+      .def("ledger_post_batch", [](const Store& s, const CString& tenant, const std::string& entries) {
+        nooterra_store_t* h = s.get();
+        Call([&](nooterra_error_t** err) {
+          return nooterra_ledger_post_batch(h, tenant.c_str(), U(entries), entries.size(), err);
+        });
+      })
       .def("ledger_balance", [](const Store& s, const CString& tenant, const CString& owner,
                                 const CString& currency, int32_t bucket) {
         int64_t balance = 0;

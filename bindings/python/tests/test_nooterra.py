@@ -505,6 +505,21 @@ class Kernel(unittest.TestCase):
             self.assertEqual([t["tenant"] for t in audit["tenants"]], ["t", "u"])
             self.assertEqual(len(audit["tenants"][1]["violations"]), 1)
             self.assertIn("agt_x", audit["tenants"][1]["violations"][0])
+
+            # A ledger batch: all or nothing, the failing entry named by its index.
+            def move(entry_id: str, frm: str, to: str, n: int) -> dict:
+                return {"id": entry_id, "memo": "", "postings": [
+                    {"owner": frm, "currency": "USD", "bucket": "available", "amount": -n},
+                    {"owner": to, "currency": "USD", "bucket": "available", "amount": n}]}
+            store.ledger_post("u", {"id": "dep_u", "memo": "", "postings": [
+                {"owner": "external", "currency": "USD", "bucket": "external", "amount": -50},
+                {"owner": "agt_x", "currency": "USD", "bucket": "available", "amount": 50}]})
+            store.ledger_post_batch("u", [move("m1", "agt_x", "agt_y", 50), move("m2", "agt_y", "agt_z", 50)])
+            self.assertEqual(store.balance("u", "agt_z"), 50)
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                store.ledger_post_batch("u", [move("m3", "agt_z", "agt_y", 10), move("m4", "agt_y", "agt_x", 11)])
+            self.assertIn("(batch entry 1)", str(ctx.exception))
+            self.assertEqual(store.balance("u", "agt_z"), 50)
             with self.assertRaises(nooterra.InvalidArgumentError):
                 store.audit("")
             with self.assertRaises(nooterra.NotFoundError) as ctx:
