@@ -21,6 +21,7 @@
 // actor of kernel-written events is {"type":"agent","id":<payee>}, and a bid may not exceed the
 // RFQ's budget.
 #include <algorithm>
+#include <functional>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "agreement/records.h"
+#include "agreement/run_settlement.h"
 #include "common/js.h"
 #include "common/strings.h"
 #include "nooterra/agreement.h"
@@ -87,30 +89,6 @@ absl::StatusOr<int64_t> RequireCents(json::Value req, std::string_view key) {
     return Invalid(StrCat(key, " is an integer >= 1"));
   }
   return static_cast<int64_t>(v.as_number());
-}
-
-absl::StatusOr<std::optional<json::Tree>> LoadJson(const store::ReadTxn& txn, std::string_view tenant,
-                                                   const std::string& key) {
-  auto bytes = txn.Get(store::Table::kObjects, tenant, key);
-  if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return std::optional<json::Tree>();
-  auto tree = json::Tree::Parse(**bytes);
-  if (!tree.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("record ", key, " does not parse"));
-  return std::optional<json::Tree>(std::move(*tree));
-}
-
-absl::Status SaveJson(store::WriteTxn& txn, std::string_view tenant, const std::string& key, const json::Tree& t,
-                      bool insert) {
-  const std::string text = Canonical(t);
-  return insert ? txn.Insert(store::Table::kObjects, tenant, key, text) : txn.Put(store::Table::kObjects, tenant, key, text);
-}
-
-std::string RunKey(std::string_view run_id) { return StrCat("run/", run_id); }
-std::string AgreementKey(std::string_view run_id) { return StrCat("runagr/", run_id); }
-std::string SettlementKey(std::string_view run_id) { return StrCat("runsetl/", run_id); }
-std::string EventKey(std::string_view run_id, int64_t seq) {
-  std::string n = std::to_string(seq);
-  return StrCat("runev/", run_id, "/", std::string(6 - std::min<size_t>(6, n.size()), '0'), n);
 }
 
 json::Tree Actor(const std::string& agent) {
@@ -198,313 +176,37 @@ absl::Status ReduceRun(json::Tree& run, const json::Tree& event) {
   return absl::OkStatus();
 }
 
-// computeAgentRunVerification (04 §1): the base status and its reasons.
-struct RunVerification {
-  std::string status;
-  std::vector<std::string> reasons;
-  std::optional<int64_t> duration_ms;
-};
 
-RunVerification VerifyRun(const json::Tree& run) {
-  RunVerification v;
-  const std::string status = S(run, "status");
-  const json::Tree* metrics = run.Find("metrics");
-  if (status == "completed") {
-    const json::Tree* rate = metrics != nullptr && metrics->is_object() ? metrics->Find("settlementReleaseRatePct") : nullptr;
-    const double r = rate != nullptr && rate->is_number() ? rate->as_number() : 100;
-    if (r >= 100) {
-      v.status = "green";
-    } else if (r <= 0) {
-      v.status = "red";
-      v.reasons.push_back("RUN_COMPLETED_ZERO_SETTLEMENT");
-    } else {
-      v.status = "amber";
-      v.reasons.push_back("RUN_COMPLETED_PARTIAL_SETTLEMENT");
-    }
-  } else if (status == "failed") {
-    v.status = "red";
-    v.reasons.push_back("RUN_FAILED");
-    const json::Tree* failure = run.Find("failure");
-    if (failure != nullptr && failure->is_object() && !S(*failure, "code").empty()) {
-      v.reasons.push_back(StrCat("RUN_FAILED_", S(*failure, "code")));
-    }
-  } else {
-    v.status = "amber";
-    v.reasons.push_back(status == "running" ? "RUN_IN_PROGRESS" : "RUN_CREATED_NOT_STARTED");
-  }
-  const json::Tree* ar = run.Find("actionRequired");
-  if (ar != nullptr && ar->is_object()) {
-    v.reasons.push_back("RUN_ACTION_REQUIRED");
-    if (!S(*ar, "code").empty()) v.reasons.push_back(StrCat("RUN_ACTION_REQUIRED_", S(*ar, "code")));
-  }
-  const std::string end = status == "failed" ? S(run, "failedAt") : S(run, "completedAt");
-  auto start_ms = js::ParseInstantMs(S(run, "startedAt"));
-  auto end_ms = js::ParseInstantMs(end);
-  if (start_ms && end_ms && *end_ms >= *start_ms) v.duration_ms = *end_ms - *start_ms;
-  return v;
+// The RFQ `rfq_id`, which must still be open.
+absl::StatusOr<json::Tree> LoadOpenRfq(const store::ReadTxn& txn, std::string_view tenant, std::string_view rfq_id) {
+  auto rfq = LoadJson(txn, tenant, StrCat("rfq/", rfq_id));
+  if (!rfq.ok()) return rfq.status();
+  if (!rfq->has_value()) return Error(Code::kNotFound, "MARKET_RFQ_NOT_FOUND", StrCat("no rfq ", rfq_id));
+  if (S(**rfq, "status") != "open") return Error(Code::kFailedPrecondition, "TRANSITION_ILLEGAL", "the rfq is no longer open");
+  return std::move(**rfq);
 }
 
-// The verifier plugins (05 §1.4).
-struct VerifierExecution {
-  json::Tree verifier_ref;
-  std::string status;
-  std::vector<std::string> reason_codes;
-};
-
-VerifierExecution ExecuteVerifier(const json::Tree& method, const json::Tree& run, const RunVerification& base) {
-  // The matching form of the source: lower-cased, query and fragment ignored, trailing '/' stripped.
-  std::string source = js::LowerTrim(S(method, "source"));
-  std::string match = source.substr(0, source.find_first_of("?#"));
-  while (!match.empty() && match.back() == '/') match.pop_back();
-  while (!source.empty() && source.back() == '/') source.pop_back();
-  const bool failed = S(run, "status") == "failed";
-  const std::string base_status = failed ? "red" : (base.status.empty() ? "amber" : base.status);
-  VerifierExecution x;
-  auto ref = [&](std::string id) {
-    json::Tree r = json::Tree::Object();
-    r.Add("verifierId", T(id));
-    r.Add("verifierVersion", T("v1"));
-    r.Add("verifierHash", T(policy::VerifierHash(source, id, "v1")));
-    r.Add("modality", T("deterministic"));
-    return r;
-  };
-  const json::Tree* metrics = run.Find("metrics");
-  const json::Tree* latency_v = metrics != nullptr && metrics->is_object() ? metrics->Find("latencyMs") : nullptr;
-  std::optional<double> latency;
-  if (latency_v != nullptr && latency_v->is_number()) latency = latency_v->as_number();
-  if (!latency && base.duration_ms) latency = static_cast<double>(*base.duration_ms);
-  if (match == "verifier://nooterra/deterministic/latency-threshold-v1") {
-    x.verifier_ref = ref("nooterra.deterministic.latency-threshold");
-    if (failed) {
-      x.status = "red";
-      x.reason_codes.push_back("verifier_plugin_run_failed");
-    } else if (!latency) {
-      x.status = "amber";
-      x.reason_codes.push_back("verifier_plugin_latency_missing");
-    } else if (*latency <= 1000) {
-      x.status = "green";
-    } else if (*latency >= 4000) {
-      x.status = "red";
-      x.reason_codes.push_back("verifier_plugin_latency_above_red_threshold");
-    } else {
-      x.status = "amber";
-      x.reason_codes.push_back("verifier_plugin_latency_between_thresholds");
-    }
-  } else if (match == "verifier://nooterra/deterministic/schema-check-v1" ||
-             match == "verifier://nooterra/deterministic/jsonschema-v1") {
-    x.verifier_ref = ref("nooterra.deterministic.schema-check");
-    // Configuration from the query: latencymaxms (default 1200), requiresettlementreleaseratepct.
-    double latency_max = 1200;
-    bool require_rate = false;
-    const size_t q = source.find('?');
-    if (q != std::string::npos) {
-      std::string_view query(source);
-      query = query.substr(q + 1, query.find('#') == std::string_view::npos ? std::string_view::npos : query.find('#') - q - 1);
-      while (!query.empty()) {
-        const size_t amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        const size_t eq = pair.find('=');
-        const std::string_view k = pair.substr(0, eq), val = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-        if (k == "latencymaxms") {
-          double n = 0;
-          const auto [end, ec] = std::from_chars(val.data(), val.data() + val.size(), n);  // locale-free
-          if (ec == std::errc() && end == val.data() + val.size() && std::isfinite(n)) latency_max = n;
-        } else if (k == "requiresettlementreleaseratepct") {
-          require_rate = val == "1" || val == "true" || val == "yes";
-        }
-        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-      }
-    }
-    const json::Tree* rate = metrics != nullptr && metrics->is_object() ? metrics->Find("settlementReleaseRatePct") : nullptr;
-    const bool violated = S(run, "status") != "completed" || !latency || *latency > latency_max ||
-                          (require_rate && (rate == nullptr || !rate->is_number())) ||
-                          (rate != nullptr && rate->is_number() && rate->as_number() > 100);
-    x.status = violated ? "red" : "green";
-    if (violated) x.reason_codes.push_back("verifier_plugin_schema_check_failed");
-  } else {
-    json::Tree r = json::Tree::Object();
-    r.Add("verifierId", T("nooterra.policy-engine"));
-    r.Add("verifierVersion", T("v1"));
-    r.Add("verifierHash", json::Tree::Null());
-    r.Add("modality", method.Find("mode") != nullptr ? *method.Find("mode") : json::Tree::Null());
-    x.verifier_ref = std::move(r);
-    x.status = base_status;
+// One marketplace operation: the request parsed, `now` checked, then `fn` run as one logged,
+// idempotent write whose logged request is {<subject_name>: subject, <request_name>: request}
+// (oplog.cc replays it from that), or the request itself when there is no subject.
+absl::StatusOr<Result> MarketOp(store::Store* store, store::WriteTxn* batch, std::string_view tenant,
+                                std::string_view idempotency_key, std::string_view now, std::string_view operation,
+                                std::string_view subject_name, std::string_view subject, std::string_view request_name,
+                                std::string_view request_json,
+                                const std::function<absl::StatusOr<std::string>(store::WriteTxn&, json::Value)>& fn) {
+  auto doc = ParseRequest(request_json);
+  if (!doc.ok()) return doc.status();
+  if (auto t = TimeMs(now, "now"); !t.ok()) return t.status();
+  json::Value req = doc->root();
+  json::Tree logged = json::Tree::FromValue(req);
+  if (!subject_name.empty()) {
+    json::Tree wrapped = json::Tree::Object();
+    wrapped.Add(subject_name, T(std::string(subject)));
+    wrapped.Add(request_name, std::move(logged));
+    logged = std::move(wrapped);
   }
-  return x;
-}
-
-json::Tree ExecutionJson(const VerifierExecution& x) {
-  json::Tree out = json::Tree::Object();
-  out.Add("verifierRef", x.verifier_ref);
-  out.Add("verificationStatus", T(x.status));
-  json::Tree codes = json::Tree::Array();
-  for (const std::string& c : x.reason_codes) codes.Push(T(c));
-  out.Add("reasonCodes", std::move(codes));
-  return out;
-}
-
-// The evaluation surface replay compares (05 §2.1): reason codes in plain code-unit order.
-json::Tree PolicySurface(const json::Tree& evaluation) {
-  json::Tree out = json::Tree::Object();
-  for (std::string_view k : {"decisionMode", "settlementStatus", "verificationStatus", "runStatus"}) {
-    const json::Tree* v = evaluation.Find(k);
-    out.Add(k, v != nullptr ? *v : json::Tree::Null());
-  }
-  const json::Tree* auto_v = evaluation.Find("shouldAutoResolve");
-  out.Add("shouldAutoResolve", json::Tree::Bool(auto_v != nullptr && auto_v->is_bool() && auto_v->as_bool()));
-  for (std::string_view k : {"releaseRatePct", "releaseAmountCents", "refundAmountCents"}) out.Add(k, N(I(evaluation, k)));
-  std::vector<std::string> codes;
-  const json::Tree* rc = evaluation.Find("reasonCodes");
-  if (rc != nullptr && rc->is_array()) {
-    for (const json::Tree& c : rc->items()) codes.push_back(c.is_string() ? c.as_string() : "");
-  }
-  std::sort(codes.begin(), codes.end());
-  json::Tree list = json::Tree::Array();
-  for (std::string& c : codes) list.Push(T(std::move(c)));
-  out.Add("reasonCodes", std::move(list));
-  return out;
-}
-
-// The decision record (v2) and the receipt bound to it, for the settlement's state.
-struct Artifacts {
-  objects::Object decision;
-  objects::Object receipt;
-};
-
-absl::StatusOr<Artifacts> BuildArtifacts(std::string_view tenant, const json::Tree& settlement, const json::Tree& agreement,
-                                         const json::Tree& run, const json::Tree& verifier_ref,
-                                         const json::Tree& verification_status, std::string_view now) {
-  const std::string settlement_id = S(settlement, "settlementId"), run_id = S(settlement, "runId");
-  const int64_t revision = I(settlement, "revision");
-  json::Tree d = json::Tree::Object();
-  d.Add("decisionId", T(StrCat("dec_", settlement_id, "_r", revision)));
-  d.Add("tenantId", T(std::string(tenant)));
-  d.Add("runId", T(run_id));
-  d.Add("settlementId", T(settlement_id));
-  d.Add("agreementId", T(S(agreement, "agreementId")));
-  d.Add("decisionStatus", T(S(settlement, "decisionStatus")));
-  d.Add("decisionMode", T(S(settlement, "decisionMode")));
-  d.Add("decisionReason", settlement.Find("decisionReason") != nullptr ? *settlement.Find("decisionReason") : json::Tree::Null());
-  d.Add("verificationStatus", verification_status);
-  d.Add("policyHashUsed", T(S(agreement, "policyHash")));
-  d.Add("verificationMethodHashUsed", T(S(agreement, "verificationMethodHash")));
-  json::Tree policy_ref = json::Tree::Object();
-  policy_ref.Add("policyHash", T(S(agreement, "policyHash")));
-  policy_ref.Add("verificationMethodHash", T(S(agreement, "verificationMethodHash")));
-  d.Add("policyRef", std::move(policy_ref));
-  d.Add("verifierRef", verifier_ref);
-  json::Tree work = json::Tree::Object();
-  work.Add("runStatus", T(S(run, "status")));
-  work.Add("runLastEventId", T(S(run, "lastEventId")));
-  work.Add("runLastChainHash", T(S(run, "lastChainHash")));
-  work.Add("resolutionEventId", settlement.Find("resolutionEventId") != nullptr ? *settlement.Find("resolutionEventId") : json::Tree::Null());
-  d.Add("workRef", std::move(work));
-  d.Add("decidedAt", T(std::string(now)));
-  auto decision = objects::Build(ObjectType::kSettlementDecisionRecordV2, Canonical(d));
-  if (!decision.ok()) return decision.status();
-  const std::string status = S(settlement, "status");
-  json::Tree r = json::Tree::Object();
-  r.Add("receiptId", T(StrCat("rcpt_", settlement_id, "_r", revision)));
-  r.Add("tenantId", T(std::string(tenant)));
-  r.Add("runId", T(run_id));
-  r.Add("settlementId", T(settlement_id));
-  json::Tree decision_ref = json::Tree::Object();
-  decision_ref.Add("decisionId", T(S(decision->body, "decisionId")));
-  decision_ref.Add("decisionHash", T(decision->hash));
-  r.Add("decisionRef", std::move(decision_ref));
-  r.Add("status", T(status));
-  r.Add("amountCents", N(I(settlement, "amountCents")));
-  r.Add("releasedAmountCents", N(I(settlement, "releasedAmountCents")));
-  r.Add("refundedAmountCents", N(I(settlement, "refundedAmountCents")));
-  r.Add("releaseRatePct", N(I(settlement, "releaseRatePct")));
-  r.Add("currency", T(S(settlement, "currency")));
-  r.Add("runStatus", T(S(run, "status")));
-  r.Add("resolutionEventId", settlement.Find("resolutionEventId") != nullptr ? *settlement.Find("resolutionEventId") : json::Tree::Null());
-  r.Add("settledAt", status == "locked" ? json::Tree::Null() : T(std::string(now)));
-  r.Add("createdAt", T(std::string(now)));
-  auto receipt = objects::Build(ObjectType::kSettlementReceipt, Canonical(r));
-  if (!receipt.ok()) return receipt.status();
-  return Artifacts{*std::move(decision), *std::move(receipt)};
-}
-
-// verifySettlementKernelArtifacts (02 §8): every failing check's code, in the digest's order.
-std::vector<std::string> VerifyKernelArtifacts(const json::Tree* settlement, std::string_view run_id) {
-  std::vector<std::string> errors;
-  if (settlement == nullptr) return {"settlement_missing"};
-  if (S(*settlement, "runId") != run_id) errors.push_back("settlement_run_id_mismatch");
-  const json::Tree* trace = settlement->Find("decisionTrace");
-  const json::Tree* record = trace != nullptr ? trace->Find("decisionRecord") : nullptr;
-  const json::Tree* receipt = trace != nullptr ? trace->Find("settlementReceipt") : nullptr;
-  std::optional<int64_t> decided_ms;
-  if (record == nullptr || !record->is_object()) {
-    errors.push_back("decision_record_missing");
-  } else {
-    if (S(*record, "schemaVersion") == "SettlementDecisionRecord.v2") {
-      const json::Tree* pnv = record->Find("policyNormalizationVersion");
-      if (pnv != nullptr && (!pnv->is_string() || pnv->as_string().empty() || pnv->as_string().size() > 64)) {
-        errors.push_back("decision_record_policy_normalization_version_invalid");
-      }
-      const std::string used = S(*record, "policyHashUsed");
-      if (used.empty()) errors.push_back("decision_record_policy_hash_used_missing");
-      else if (!js::IsHex64(used)) errors.push_back("decision_record_policy_hash_used_invalid");
-      for (auto [k, code] : {std::pair<std::string_view, std::string_view>{"profileHashUsed", "decision_record_profile_hash_used_invalid"},
-                             {"verificationMethodHashUsed", "decision_record_verification_method_hash_used_invalid"}}) {
-        const json::Tree* v = record->Find(k);
-        if (v != nullptr && !v->is_null() && (!v->is_string() || !js::IsHex64(v->as_string()))) errors.emplace_back(code);
-      }
-    }
-    const std::string hash = S(*record, "decisionHash");
-    if (!js::IsHex64(hash)) {
-      errors.push_back("decision_record_hash_invalid");
-    } else {
-      auto computed = objects::ComputeHash(S(*record, "schemaVersion") == "SettlementDecisionRecord.v1"
-                                               ? ObjectType::kSettlementDecisionRecordV1
-                                               : ObjectType::kSettlementDecisionRecordV2,
-                                           *record);
-      if (!computed.ok() || *computed != hash) errors.push_back("decision_record_hash_mismatch");
-    }
-    if (S(*record, "runId") != S(*settlement, "runId")) errors.push_back("decision_record_run_id_mismatch");
-    if (S(*record, "settlementId") != S(*settlement, "settlementId")) errors.push_back("decision_record_settlement_id_mismatch");
-    decided_ms = js::ParseInstantMs(S(*record, "decidedAt"));
-    if (!decided_ms) errors.push_back("decision_record_decided_at_invalid");
-  }
-  if (receipt == nullptr || !receipt->is_object()) {
-    errors.push_back("settlement_receipt_missing");
-    return errors;
-  }
-  const std::string receipt_hash = S(*receipt, "receiptHash");
-  if (!js::IsHex64(receipt_hash)) {
-    errors.push_back("settlement_receipt_hash_invalid");
-  } else {
-    auto computed = objects::ComputeHash(ObjectType::kSettlementReceipt, *receipt);
-    if (!computed.ok() || *computed != receipt_hash) errors.push_back("settlement_receipt_hash_mismatch");
-  }
-  if (S(*receipt, "runId") != S(*settlement, "runId")) errors.push_back("settlement_receipt_run_id_mismatch");
-  if (S(*receipt, "settlementId") != S(*settlement, "settlementId")) errors.push_back("settlement_receipt_settlement_id_mismatch");
-  const json::Tree* ref = receipt->Find("decisionRef");
-  if (ref == nullptr || !ref->is_object()) {
-    errors.push_back("settlement_receipt_decision_ref_missing");
-  } else if (record != nullptr && record->is_object()) {
-    if (S(*ref, "decisionId") != S(*record, "decisionId")) errors.push_back("settlement_receipt_decision_id_mismatch");
-    if (S(*ref, "decisionHash") != S(*record, "decisionHash")) errors.push_back("settlement_receipt_decision_hash_mismatch");
-  }
-  auto created_ms = js::ParseInstantMs(S(*receipt, "createdAt"));
-  if (!created_ms) {
-    errors.push_back("settlement_receipt_created_at_invalid");
-  } else if (decided_ms && *created_ms < *decided_ms) {
-    errors.push_back("settlement_receipt_before_decision");
-  }
-  const json::Tree* settled = receipt->Find("settledAt");
-  if (settled != nullptr && !settled->is_null()) {
-    auto settled_ms = settled->is_string() ? js::ParseInstantMs(settled->as_string()) : std::nullopt;
-    if (!settled_ms) {
-      errors.push_back("settlement_receipt_settled_at_invalid");
-    } else {
-      if (decided_ms && *settled_ms < *decided_ms) errors.push_back("settlement_receipt_settled_before_decision");
-      if (created_ms && *settled_ms < *created_ms) errors.push_back("settlement_receipt_settled_before_created");
-    }
-  }
-  return errors;
+  return Run(store, batch, tenant, idempotency_key, now, operation, Canonical(logged),
+             [&](store::WriteTxn& txn) { return fn(txn, req); });
 }
 
 // Stores a new trace (decision record + receipt, and what led there) on the settlement.
@@ -526,12 +228,8 @@ absl::Status SetTrace(json::Tree& settlement, std::string_view phase, const Arti
 
 absl::StatusOr<Result> Kernel::CreateRfq(std::string_view tenant, std::string_view request_json, std::string_view now,
                                          std::string_view idempotency_key) {
-  auto doc = ParseRequest(request_json);
-  if (!doc.ok()) return doc.status();
-  if (auto t = TimeMs(now, "now"); !t.ok()) return t.status();
-  json::Value req = doc->root();
-  return Run(store_, batch_, tenant, idempotency_key, now, "createRfq", Canonical(json::Tree::FromValue(req)),
-             [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+  return MarketOp(store_, batch_, tenant, idempotency_key, now, "createRfq", "", "", "", request_json,
+                  [&](store::WriteTxn& txn, json::Value req) -> absl::StatusOr<std::string> {
     auto rfq_id = RequireId(req, "rfqId");
     if (!rfq_id.ok()) return rfq_id.status();
     auto poster = RequireId(req, "posterAgentId");
@@ -571,19 +269,10 @@ absl::StatusOr<Result> Kernel::CreateRfq(std::string_view tenant, std::string_vi
 
 absl::StatusOr<Result> Kernel::SubmitBid(std::string_view tenant, std::string_view rfq_id, std::string_view request_json,
                                          std::string_view now, std::string_view idempotency_key) {
-  auto doc = ParseRequest(request_json);
-  if (!doc.ok()) return doc.status();
-  if (auto t = TimeMs(now, "now"); !t.ok()) return t.status();
-  json::Value req = doc->root();
-  json::Tree logged = json::Tree::Object();
-  logged.Add("rfqId", T(std::string(rfq_id)));
-  logged.Add("bid", json::Tree::FromValue(req));
-  return Run(store_, batch_, tenant, idempotency_key, now, "submitBid", Canonical(logged),
-             [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
-    auto rfq = LoadJson(txn, tenant, StrCat("rfq/", rfq_id));
+  return MarketOp(store_, batch_, tenant, idempotency_key, now, "submitBid", "rfqId", rfq_id, "bid", request_json,
+                  [&](store::WriteTxn& txn, json::Value req) -> absl::StatusOr<std::string> {
+    auto rfq = LoadOpenRfq(txn, tenant, rfq_id);
     if (!rfq.ok()) return rfq.status();
-    if (!rfq->has_value()) return Error(Code::kNotFound, "MARKET_RFQ_NOT_FOUND", StrCat("no rfq ", rfq_id));
-    if (S(**rfq, "status") != "open") return Error(Code::kFailedPrecondition, "TRANSITION_ILLEGAL", "the rfq is no longer open");
     auto bid_id = RequireId(req, "bidId");
     if (!bid_id.ok()) return bid_id.status();
     auto bidder = RequireId(req, "bidderAgentId");
@@ -591,11 +280,11 @@ absl::StatusOr<Result> Kernel::SubmitBid(std::string_view tenant, std::string_vi
     if (auto a = LoadAgent(txn, tenant, *bidder); !a.ok()) return a.status();
     auto amount = RequireCents(req, "amountCents");
     if (!amount.ok()) return amount.status();
-    if (*amount > I(**rfq, "budgetCents")) {
-      return Error(Code::kFailedPrecondition, "MARKET_BID_OVER_BUDGET", StrCat("the rfq's budget is ", I(**rfq, "budgetCents")));
+    if (*amount > I(*rfq, "budgetCents")) {
+      return Error(Code::kFailedPrecondition, "MARKET_BID_OVER_BUDGET", StrCat("the rfq's budget is ", I(*rfq, "budgetCents")));
     }
-    if (req.Find("currency").present() && Str(req, "currency") != S(**rfq, "currency")) {
-      return Invalid(StrCat("currency must be the rfq's (", S(**rfq, "currency"), ")"));
+    if (req.Find("currency").present() && Str(req, "currency") != S(*rfq, "currency")) {
+      return Invalid(StrCat("currency must be the rfq's (", S(*rfq, "currency"), ")"));
     }
     json::Value eta = req.Find("etaSeconds");
     if (eta.present() && !eta.is_null() && (!eta.is_number() || eta.as_number() < 0 || eta.as_number() > 31536000)) {
@@ -611,7 +300,7 @@ absl::StatusOr<Result> Kernel::SubmitBid(std::string_view tenant, std::string_vi
     bid.Add("tenantId", T(std::string(tenant)));
     bid.Add("bidderAgentId", T(*bidder));
     bid.Add("amountCents", N(*amount));
-    bid.Add("currency", T(S(**rfq, "currency")));
+    bid.Add("currency", T(S(*rfq, "currency")));
     bid.Add("etaSeconds", eta.is_number() ? json::Tree::Number(eta.as_number()) : json::Tree::Null());
     bid.Add("note", note->empty() ? json::Tree::Null() : T(*note));
     bid.Add("verificationMethod", *method);
@@ -630,25 +319,16 @@ absl::StatusOr<Result> Kernel::SubmitBid(std::string_view tenant, std::string_vi
 
 absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_view rfq_id, std::string_view request_json,
                                          std::string_view now, std::string_view idempotency_key) {
-  auto doc = ParseRequest(request_json);
-  if (!doc.ok()) return doc.status();
-  if (auto t = TimeMs(now, "now"); !t.ok()) return t.status();
-  json::Value req = doc->root();
-  json::Tree logged = json::Tree::Object();
-  logged.Add("rfqId", T(std::string(rfq_id)));
-  logged.Add("acceptance", json::Tree::FromValue(req));
-  return Run(store_, batch_, tenant, idempotency_key, now, "acceptBid", Canonical(logged),
-             [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
-    auto rfq = LoadJson(txn, tenant, StrCat("rfq/", rfq_id));
+  return MarketOp(store_, batch_, tenant, idempotency_key, now, "acceptBid", "rfqId", rfq_id, "acceptance", request_json,
+                  [&](store::WriteTxn& txn, json::Value req) -> absl::StatusOr<std::string> {
+    auto rfq = LoadOpenRfq(txn, tenant, rfq_id);
     if (!rfq.ok()) return rfq.status();
-    if (!rfq->has_value()) return Error(Code::kNotFound, "MARKET_RFQ_NOT_FOUND", StrCat("no rfq ", rfq_id));
-    if (S(**rfq, "status") != "open") return Error(Code::kFailedPrecondition, "TRANSITION_ILLEGAL", "the rfq is no longer open");
     const std::string bid_id = Str(req, "bidId");
     auto bid = IsMarketId(bid_id) ? LoadJson(txn, tenant, StrCat("bid/", rfq_id, "/", bid_id)) : Invalid("bidId is required");
     if (!bid.ok()) return bid.status();
     if (!bid->has_value()) return Error(Code::kNotFound, "MARKET_BID_NOT_FOUND", StrCat("no bid ", bid_id));
     // The payer is the RFQ's poster; a request naming anyone else is refused, not rewritten.
-    const std::string poster = S(**rfq, "posterAgentId");
+    const std::string poster = S(*rfq, "posterAgentId");
     json::Value settlement_in = req.Find("settlement");
     for (json::Value named : {req.Find("payerAgentId"), req.Find("acceptedByAgentId"),
                               settlement_in.is_object() ? settlement_in.Find("payerAgentId") : json::Value()}) {
@@ -665,7 +345,7 @@ absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_vi
     created.Add("runId", T(run_id));
     created.Add("agentId", T(payee));
     created.Add("tenantId", T(std::string(tenant)));
-    created.Add("taskType", (**rfq).Find("capability") != nullptr ? *(**rfq).Find("capability") : json::Tree::Null());
+    created.Add("taskType", rfq->Find("capability") != nullptr ? *rfq->Find("capability") : json::Tree::Null());
     json::Tree event = ChainEvent(run_id, 0, "RUN_CREATED", Actor(payee), std::move(created), now, json::Tree::Null());
     if (auto w = SaveJson(txn, tenant, EventKey(run_id, 0), event, true); !w.ok()) return w;
     json::Tree run = json::Tree::Object();
@@ -755,11 +435,11 @@ absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_vi
     if (!artifacts.ok()) return artifacts.status();
     if (auto t = SetTrace(settlement, "agreement.accepted", *artifacts, agreement, json::Tree::Null(), json::Tree::Null()); !t.ok()) return t;
     if (auto w = SaveJson(txn, tenant, SettlementKey(run_id), settlement, true); !w.ok()) return w;
-    (**rfq).Set("status", T("assigned"));
-    (**rfq).Set("acceptedBidId", T(bid_id));
-    (**rfq).Set("runId", T(run_id));
-    (**rfq).Set("updatedAt", T(std::string(now)));
-    if (auto w = SaveJson(txn, tenant, StrCat("rfq/", rfq_id), **rfq, false); !w.ok()) return w;
+    rfq->Set("status", T("assigned"));
+    rfq->Set("acceptedBidId", T(bid_id));
+    rfq->Set("runId", T(run_id));
+    rfq->Set("updatedAt", T(std::string(now)));
+    if (auto w = SaveJson(txn, tenant, StrCat("rfq/", rfq_id), *rfq, false); !w.ok()) return w;
     (**bid).Set("status", T("accepted"));
     if (auto w = SaveJson(txn, tenant, StrCat("bid/", rfq_id, "/", bid_id), **bid, false); !w.ok()) return w;
     json::Tree result = json::Tree::Object();
@@ -775,15 +455,8 @@ absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_vi
 
 absl::StatusOr<Result> Kernel::AppendRunEvent(std::string_view tenant, std::string_view run_id, std::string_view request_json,
                                               std::string_view now, std::string_view idempotency_key) {
-  auto doc = ParseRequest(request_json);
-  if (!doc.ok()) return doc.status();
-  if (auto t = TimeMs(now, "now"); !t.ok()) return t.status();
-  json::Value req = doc->root();
-  json::Tree logged = json::Tree::Object();
-  logged.Add("runId", T(std::string(run_id)));
-  logged.Add("event", json::Tree::FromValue(req));
-  return Run(store_, batch_, tenant, idempotency_key, now, "appendRunEvent", Canonical(logged),
-             [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
+  return MarketOp(store_, batch_, tenant, idempotency_key, now, "appendRunEvent", "runId", run_id, "event", request_json,
+                  [&](store::WriteTxn& txn, json::Value req) -> absl::StatusOr<std::string> {
     auto run = LoadJson(txn, tenant, RunKey(run_id));
     if (!run.ok()) return run.status();
     if (!run->has_value()) return Error(Code::kNotFound, "RUN_NOT_FOUND", StrCat("no run ", run_id));
@@ -820,20 +493,10 @@ absl::StatusOr<Result> Kernel::AppendRunEvent(std::string_view tenant, std::stri
       if (!agreement.ok()) return agreement.status();
       if (!agreement->has_value()) return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("run ", run_id, " has no agreement"));
       const json::Tree& a = **agreement;
-      const RunVerification base = VerifyRun(r);
-      VerifierExecution x = ExecuteVerifier(*a.Find("verificationMethod"), r, base);
-      const std::string run_status = S(r, "status") == "failed" ? "failed" : "completed";
-      auto pinned_policy = json::Document::Parse(Canonical(*a.Find("policy")));
-      auto pinned_method = json::Document::Parse(Canonical(*a.Find("verificationMethod")));
-      if (!pinned_policy.ok() || !pinned_method.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "the pinned policy does not parse");
-      auto evaluation = policy::EvaluateSettlementPolicy(pinned_policy->root(), pinned_method->root(), x.status, run_status,
-                                                         I(a, "amountCents"));
-      if (!evaluation.ok()) return evaluation.status();
-      if (evaluation->policy_hash != S(a, "policyHash") || evaluation->verification_method_hash != S(a, "verificationMethodHash")) {
-        return Error(Code::kInternal, "INVARIANT_POLICY_HASH", "the pinned policy no longer hashes to its pin");
-      }
-      auto evaluation_json = json::Tree::Parse(policy::EvaluationJson(*evaluation));
-      if (!evaluation_json.ok()) return evaluation_json.status();
+      auto re = Reevaluate(r, a);
+      if (!re.ok()) return re.status();
+      VerifierExecution& x = re->verifier;
+      const policy::SettlementEvaluation* evaluation = &re->evaluation;
       const std::string payer = S(s, "payerAgentId"), payee = S(s, "agentId"), currency = S(s, "currency");
       s.Set("revision", N(I(s, "revision") + 1));
       s.Set("runStatus", T(S(r, "status")));
@@ -887,7 +550,7 @@ absl::StatusOr<Result> Kernel::AppendRunEvent(std::string_view tenant, std::stri
       }
       auto artifacts = BuildArtifacts(tenant, s, a, r, x.verifier_ref, T(x.status), now);
       if (!artifacts.ok()) return artifacts.status();
-      if (auto t = SetTrace(s, phase, *artifacts, a, ExecutionJson(x), std::move(*evaluation_json)); !t.ok()) return t;
+      if (auto t = SetTrace(s, phase, *artifacts, a, ExecutionJson(x), std::move(re->evaluation_json)); !t.ok()) return t;
       const std::vector<std::string> binding_errors = VerifyKernelArtifacts(&s, run_id);
       if (!binding_errors.empty()) {
         std::string joined;
@@ -945,89 +608,5 @@ absl::StatusOr<std::optional<std::string>> Kernel::GetRunSettlement(std::string_
   return out;
 }
 
-absl::StatusOr<std::string> Kernel::ReplayEvaluateRun(std::string_view tenant, std::string_view run_id) const {
-  if (absl::Status t = store::ValidateTenant(tenant); !t.ok()) return t;
-  std::string out;
-  absl::Status status = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
-    auto run = LoadJson(txn, tenant, RunKey(run_id));
-    if (!run.ok()) return run.status();
-    if (!run->has_value()) return Error(Code::kNotFound, "RUN_NOT_FOUND", StrCat("no run ", run_id));
-    auto settlement = LoadJson(txn, tenant, SettlementKey(run_id));
-    if (!settlement.ok()) return settlement.status();
-    auto agreement = LoadJson(txn, tenant, AgreementKey(run_id));
-    if (!agreement.ok()) return agreement.status();
-    if (!settlement->has_value() || !agreement->has_value()) {
-      return Error(Code::kNotFound, "RUN_SETTLEMENT_NOT_FOUND", StrCat("run ", run_id, " has no settlement"));
-    }
-    const json::Tree &r = **run, &s = **settlement, &a = **agreement;
-    // Recompute from the stored records only: verifier, then the pinned policy.
-    const RunVerification base = VerifyRun(r);
-    VerifierExecution x = ExecuteVerifier(*a.Find("verificationMethod"), r, base);
-    const std::string run_status = S(r, "status") == "failed" ? "failed" : "completed";
-    auto pinned_policy = json::Document::Parse(Canonical(*a.Find("policy")));
-    auto pinned_method = json::Document::Parse(Canonical(*a.Find("verificationMethod")));
-    if (!pinned_policy.ok() || !pinned_method.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", "the pinned policy does not parse");
-    auto evaluation = policy::EvaluateSettlementPolicy(pinned_policy->root(), pinned_method->root(), x.status, run_status,
-                                                       I(a, "amountCents"));
-    if (!evaluation.ok()) return evaluation.status();
-    auto evaluation_json = json::Tree::Parse(policy::EvaluationJson(*evaluation));
-    if (!evaluation_json.ok()) return evaluation_json.status();
-    const bool locked = S(s, "status") == "locked";
-    const std::string expected_decision = evaluation->should_auto_resolve ? (locked ? "pending" : "auto_resolved")
-                                                                          : "manual_review_required";
-    const std::string expected_settlement = evaluation->should_auto_resolve ? evaluation->settlement_status : "locked";
-    const bool matches_stored = S(s, "decisionStatus") == expected_decision && S(s, "status") == expected_settlement;
-    const json::Tree* trace = s.Find("decisionTrace");
-    const json::Tree* stored_decision = trace != nullptr ? trace->Find("policyDecision") : nullptr;
-    const bool policy_matches = stored_decision != nullptr && stored_decision->is_object() &&
-                                Canonical(PolicySurface(*stored_decision)) == Canonical(PolicySurface(*evaluation_json));
-    const json::Tree* record = trace != nullptr ? trace->Find("decisionRecord") : nullptr;
-    json::Tree critical = json::Tree::Null();
-    if (record != nullptr && S(*record, "schemaVersion") == "SettlementDecisionRecord.v2") {
-      critical = json::Tree::Bool(S(*record, "policyHashUsed") == S(a, "policyHash") &&
-                                  (S(a, "verificationMethodHash").empty() ||
-                                   S(*record, "verificationMethodHashUsed") == S(a, "verificationMethodHash")));
-    }
-    auto normalized_ref = [](const json::Tree* ref) {
-      json::Tree n = json::Tree::Object();
-      for (std::string_view k : {"verifierId", "verifierVersion", "verifierHash", "modality"}) {
-        std::string v = ref != nullptr && ref->is_object() ? std::string(js::TrimJs(S(*ref, k))) : "";
-        if (k == "verifierHash" || k == "modality") v = js::LowerTrim(v);
-        n.Add(k, v.empty() ? json::Tree::Null() : T(v));
-      }
-      return Canonical(n);
-    };
-    const bool verifier_matches = record != nullptr && normalized_ref(record->Find("verifierRef")) == normalized_ref(&x.verifier_ref);
-    const std::vector<std::string> binding_errors = VerifyKernelArtifacts(&s, run_id);
-    json::Tree errors = json::Tree::Array();
-    for (const std::string& e : binding_errors) errors.Push(T(e));
-    json::Tree replay = json::Tree::Object();
-    replay.Add("verifierExecution", ExecutionJson(x));
-    replay.Add("policyDecision", PolicySurface(*evaluation_json));
-    replay.Add("expectedDecisionStatus", T(expected_decision));
-    replay.Add("expectedSettlementStatus", T(expected_settlement));
-    json::Tree stored = json::Tree::Object();
-    stored.Add("decisionStatus", T(S(s, "decisionStatus")));
-    stored.Add("settlementStatus", T(S(s, "status")));
-    stored.Add("policyDecision", stored_decision != nullptr && stored_decision->is_object() ? PolicySurface(*stored_decision) : json::Tree::Null());
-    json::Tree comparisons = json::Tree::Object();
-    comparisons.Add("matchesStoredDecision", json::Tree::Bool(matches_stored));
-    comparisons.Add("policyDecisionMatchesStored", json::Tree::Bool(policy_matches));
-    comparisons.Add("decisionRecordReplayCriticalMatchesStored", std::move(critical));
-    comparisons.Add("verifierRefMatchesStored", json::Tree::Bool(verifier_matches));
-    comparisons.Add("kernelBindingsValid", json::Tree::Bool(binding_errors.empty()));
-    json::Tree result = json::Tree::Object();
-    result.Add("runId", T(std::string(run_id)));
-    result.Add("settlementId", T(S(s, "settlementId")));
-    result.Add("replay", std::move(replay));
-    result.Add("stored", std::move(stored));
-    result.Add("comparisons", std::move(comparisons));
-    result.Add("kernelBindingErrors", std::move(errors));
-    out = Canonical(result);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
-}
 
 }  // namespace nooterra::agreement
