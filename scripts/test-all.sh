@@ -45,8 +45,11 @@ run_ctest "$build" "release"
 echo "=== 2/3 ASan+UBSan build (clang): unit, kernel and policy tests"
 if [ ! -f "$san/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$san" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DNOOTERRA_SANITIZE=ON -DNOOTERRA_FUZZ=ON -DNOOTERRA_BENCH=OFF || { failed=$((failed + 1)); }
+    -DNOOTERRA_SANITIZE=ON -DNOOTERRA_FUZZ=ON -DNOOTERRA_BENCH=OFF -DNOOTERRA_READBACK_CHECKS=ON ||
+    { failed=$((failed + 1)); }
 fi
+# An existing sanitizer build gets the read-back checks too (records.h, ReadBack).
+cmake -DNOOTERRA_READBACK_CHECKS=ON "$san" > /dev/null || failed=$((failed + 1))
 if cmake --build "$san" -j "$jobs"; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_ctest "$san" "sanitized" -L "^(unit|kernel|policy)$"

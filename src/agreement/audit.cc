@@ -118,6 +118,37 @@ absl::StatusOr<std::vector<std::string>> Kernel::AuditEscrow(std::string_view te
   return violations;
 }
 
+namespace internal {
+
+bool ReadBackChecks() {
+#ifdef NOOTERRA_READBACK_CHECKS
+  return true;
+#else
+  return false;
+#endif
+}
+
+absl::Status ReadBack(const store::Store& store, std::string_view tenant) {
+  std::vector<std::string> violations;
+  absl::Status s = store.Read([&](const store::ReadTxn& txn) -> absl::Status {
+    auto ledger_violations = ledger::Check(txn, tenant);
+    if (!ledger_violations.ok()) return ledger_violations.status();
+    violations = *std::move(ledger_violations);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  // AuditEscrow only reads; the const_cast gives it the Kernel it is a member of.
+  auto escrow = Kernel(const_cast<store::Store*>(&store)).AuditEscrow(tenant);
+  if (!escrow.ok()) return escrow.status();
+  violations.insert(violations.end(), escrow->begin(), escrow->end());
+  if (violations.empty()) return absl::OkStatus();
+  std::string joined;
+  for (const std::string& v : violations) StrAppend(&joined, joined.empty() ? "" : "; ", v);
+  return Error(Code::kInternal, "INVARIANT_READBACK", StrCat("tenant ", tenant, " after commit: ", joined));
+}
+
+}  // namespace internal
+
 absl::StatusOr<std::vector<std::string>> Kernel::Tenants() const {
   std::set<std::string> names;
   absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {

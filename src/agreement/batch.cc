@@ -91,6 +91,9 @@ absl::StatusOr<std::vector<BatchOutcome>> Kernel::ApplyBatch(std::string_view te
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
+  if (internal::ReadBackChecks()) {
+    if (absl::Status r = internal::ReadBack(*store_, tenant); !r.ok()) return r;
+  }
   return outcomes;
 }
 

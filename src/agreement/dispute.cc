@@ -302,6 +302,9 @@ absl::StatusOr<Result> Kernel::RunHoldbackMaintenance(std::string_view tenant, s
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
+  if (internal::ReadBackChecks() && !dry_run) {
+    if (absl::Status r = internal::ReadBack(*store_, tenant); !r.ok()) return r;
+  }
   return Result{Canonical(result), false};
 }
 

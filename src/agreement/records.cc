@@ -129,6 +129,9 @@ absl::StatusOr<Result> Run(store::Store* store, store::WriteTxn* batch, std::str
   };
   absl::Status s = batch != nullptr ? batch->Nested(body) : store->Write(body);
   if (!s.ok()) return s;
+  if (ReadBackChecks() && batch == nullptr && !out.already_existed) {
+    if (absl::Status r = ReadBack(*store, tenant); !r.ok()) return r;
+  }
   return out;
 }
 

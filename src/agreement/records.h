@@ -179,6 +179,18 @@ inline ledger::Account Wallet(std::string owner, std::string currency, ledger::B
   return ledger::Account{std::move(owner), std::move(currency), bucket};
 }
 
+// Read-back (audit.cc): the tenant audited again from a fresh read transaction after a write
+// committed — the ledger (ledger::Check: every entry balances, no forbidden negative balance)
+// and escrow conservation (Kernel::AuditEscrow, counts included) — so a commit that stored
+// something other than what was checked before it is caught at the write that did it. INTERNAL
+// INVARIANT_READBACK naming the violations (the write has committed: the store needs an audit).
+// Builds configured with NOOTERRA_READBACK_CHECKS (the sanitizer build of `make test`) run it
+// after every kernel write; it scans the tenant, so release builds do not.
+absl::Status ReadBack(const store::Store& store, std::string_view tenant);
+// Whether this library was built with NOOTERRA_READBACK_CHECKS (a function, not a constant in
+// this header: only the library's own sources get the define).
+bool ReadBackChecks();
+
 // One operation: a write transaction running `fn` under the idempotency key (see Idempotent).
 // Inside a batch (`batch` != nullptr) it is a transaction nested in the batch's, so a failed
 // operation discards only its own writes.

@@ -10,6 +10,7 @@
 #include "nooterra/status.h"
 #include "nooterra/store.h"
 #include "agreement/agreement_fixture.h"
+#include "agreement/records.h"
 #include "support/temp_dir.h"
 
 namespace nooterra::agreement {
@@ -323,6 +324,19 @@ TEST_F(Transitions, EscrowConservationIsCheckedInsideTheTransaction) {
     return ledger::Post(txn, kTenant, ledger::Move("rogue", {"agt_payer", "USD", ledger::Bucket::kAvailable},
                                                    {"agt_payer", "USD", ledger::Bucket::kEscrow}, 5));
   }).ok());
+  // The read-back audit (run after every write in the sanitizer build) sees it too.
+  const absl::Status read_back = internal::ReadBack(*store_, kTenant);
+  EXPECT_EQ(read_back.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(StatusReason(read_back), "INVARIANT_READBACK");
+  EXPECT_THAT(std::string(read_back.message()), ::testing::HasSubstr("escrow agt_payer/USD: ledger holds 2005"));
+  // A write that does not touch that payer's escrow still commits; where the library re-audits
+  // after every commit (the sanitizer build of `make test`) it then reports the tenant's state.
+  auto deposit = kernel_->Deposit(kTenant, "agt_payee", "USD", 1, "dep_readback");
+  if (internal::ReadBackChecks()) {
+    EXPECT_EQ(StatusReason(deposit.status()), "INVARIANT_READBACK") << deposit.status();
+  } else {
+    EXPECT_TRUE(deposit.ok()) << deposit.status();
+  }
   const std::string before = *kernel_->StateHash(kTenant);
   auto tick = kernel_->RunHoldbackMaintenance(kTenant, "2026-03-01T00:00:01.000Z", false, 10);
   EXPECT_EQ(tick.status().code(), absl::StatusCode::kInternal) << tick.status();
