@@ -306,7 +306,8 @@ class Kernel {
   absl::StatusOr<std::string> ReplayEvaluateToolCall(std::string_view tenant, std::string_view agreement_hash) const;
 
   // Marketplace runs (07-kernel-v0-conformance.md case kind B; src/agreement/marketplace.cc).
-  // Ids are 1..64 of [A-Za-z0-9:_-]; every call is one write transaction under its idempotency key.
+  // Ids are 1..60 of [A-Za-z0-9:_-] (so run_<rfqId>_<bidId> stays within a runId's 128); every
+  // call is one write transaction under its idempotency key.
   //
   // CreateRfq {"rfqId","posterAgentId" (registered),"budgetCents" >= 1,"currency"? (default USD),
   //   "title"?,"description"?,"capability"?} -> {"rfq"}. MARKET_RFQ_EXISTS (ALREADY_EXISTS).

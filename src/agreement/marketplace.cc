@@ -49,7 +49,7 @@ using objects::ObjectType;
 
 namespace {
 
-constexpr size_t kMarketIdMax = 64;
+constexpr size_t kMarketIdMax = 60;  // run_<rfqId>_<bidId> stays within a runId's 128
 constexpr size_t kMarketTextMax = 4000;
 constexpr int64_t kRunEventsMax = 10000;  // events of one run
 constexpr int64_t kDisputeWindowDaysDefault = 3;
