@@ -71,6 +71,10 @@ TEST_F(Marketplace, RefusalsAreTypedAndChangeNothing) {
   std::string before = Hash();
   ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"bad id","posterAgentId":"agt_poster","budgetCents":1})", kT0, "r0").status(),
                 absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  // Ids are 1..60 characters, so that run_<rfqId>_<bidId> stays within a runId's 128.
+  ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":")" + std::string(61, 'r') + R"(","posterAgentId":"agt_poster","budgetCents":1})",
+                                   kT0, "r60").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
   ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_x","posterAgentId":"agt_nobody","budgetCents":1})", kT0, "r1").status(),
                 absl::StatusCode::kNotFound, "AGENT_NOT_FOUND", before);
   ExpectRefused(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_x","posterAgentId":"agt_poster","budgetCents":0})", kT0, "r2").status(),
