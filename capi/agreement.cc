@@ -28,6 +28,8 @@ static_assert(NOOTERRA_AGREEMENT_CREATE_RFQ == static_cast<int>(nooterra::agreem
 static_assert(NOOTERRA_AGREEMENT_SUBMIT_BID == static_cast<int>(nooterra::agreement::Operation::kSubmitBid));
 static_assert(NOOTERRA_AGREEMENT_ACCEPT_BID == static_cast<int>(nooterra::agreement::Operation::kAcceptBid));
 static_assert(NOOTERRA_AGREEMENT_APPEND_RUN_EVENT == static_cast<int>(nooterra::agreement::Operation::kAppendRunEvent));
+static_assert(NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT ==
+              static_cast<int>(nooterra::agreement::Operation::kResolveRunSettlement));
 static_assert(NOOTERRA_AGREEMENT_RESOLVE_ESCALATION == static_cast<int>(nooterra::agreement::Operation::kResolveEscalation));
 
 extern "C" {
@@ -110,7 +112,8 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
       case NOOTERRA_AGREEMENT_CREATE_RFQ:
       case NOOTERRA_AGREEMENT_SUBMIT_BID:
       case NOOTERRA_AGREEMENT_ACCEPT_BID:
-      case NOOTERRA_AGREEMENT_APPEND_RUN_EVENT: {
+      case NOOTERRA_AGREEMENT_APPEND_RUN_EVENT:
+      case NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT: {
         if (operation != NOOTERRA_AGREEMENT_CREATE_RFQ && subject == nullptr) {
           return capi::NullArgument("subject (the rfq id or the run id)");
         }

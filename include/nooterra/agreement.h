@@ -76,6 +76,7 @@ enum class Operation : int32_t {
   kSubmitBid = 13,        // subject: the rfq id; request: the bid
   kAcceptBid = 14,        // subject: the rfq id; request: the acceptance
   kAppendRunEvent = 15,   // subject: the run id; request: {"expectedPrevChainHash","type","payload"}
+  kResolveRunSettlement = 16,  // subject: the run id; request: {"releaseRatePct","decisionReason"?}
 };
 
 struct BatchOp {
@@ -330,7 +331,7 @@ class Kernel {
   //   (TRANSITION_ILLEGAL). A terminal event settles the locked settlement in the same transaction:
   //   the verifier plugin of the pinned method (05 §1.4), the pinned policy, then either release /
   //   refund with an auto_resolved v2 record and a final receipt, or manual_review_required with the
-  //   money still locked (resolving that by hand is not built yet). Decision and receipt ids are
+  //   money still locked until ResolveRunSettlement. Decision and receipt ids are
   //   dec_/rcpt_<settlementId>_r<revision> (the reference draws random ones); the settlement kernel's
   //   binding checks (02 §8) must pass before commit.
   absl::StatusOr<Result> CreateRfq(std::string_view tenant, std::string_view request_json, std::string_view now,
@@ -341,6 +342,15 @@ class Kernel {
                                    std::string_view now, std::string_view idempotency_key);
   absl::StatusOr<Result> AppendRunEvent(std::string_view tenant, std::string_view run_id, std::string_view request_json,
                                         std::string_view now, std::string_view idempotency_key);
+  // ResolveRunSettlement(runId, {"releaseRatePct" 0..100,"decisionReason"?}): an operator decides a
+  //   settlement left locked in manual_review_required: floor(amount * rate / 100) to the payee,
+  //   the rest back to the payer, decisionStatus manual_resolved, a v2 record and a final receipt
+  //   (phase settlement.manual_resolved; the verifier execution and policy evaluation that led to
+  //   the review are kept). -> {"settlement"}. RUN_SETTLEMENT_NOT_FOUND, TRANSITION_ILLEGAL
+  //   (not locked, or not awaiting review), SCHEMA_INVALID.
+  absl::StatusOr<Result> ResolveRunSettlement(std::string_view tenant, std::string_view run_id,
+                                              std::string_view request_json, std::string_view now,
+                                              std::string_view idempotency_key);
   // {"run","events"} (nullopt when there is no such run) and the run's AgentRunSettlement.v1.
   absl::StatusOr<std::optional<std::string>> GetRun(std::string_view tenant, std::string_view run_id) const;
   absl::StatusOr<std::optional<std::string>> GetRunSettlement(std::string_view tenant, std::string_view run_id) const;

@@ -618,6 +618,9 @@ NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const cha
 #define NOOTERRA_AGREEMENT_SUBMIT_BID 13
 #define NOOTERRA_AGREEMENT_ACCEPT_BID 14
 #define NOOTERRA_AGREEMENT_APPEND_RUN_EVENT 15
+/* request = {"releaseRatePct" 0..100,"decisionReason"?}; subject = the run id: an operator decides a
+ * settlement left in manual review (TRANSITION_ILLEGAL otherwise; RUN_SETTLEMENT_NOT_FOUND). */
+#define NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT 16
 
 /* One operation of a batch. Initialize with NOOTERRA_BATCH_OP_INIT. Pointers are borrowed for
  * the call. `subject` and `request_json` as for nooterra_agreement_apply (NULL subject when

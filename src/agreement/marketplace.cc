@@ -26,6 +26,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -222,6 +223,61 @@ absl::Status SetTrace(json::Tree& settlement, std::string_view phase, const Arti
   trace.Add("settlementReceipt", a.receipt.body);
   settlement.Set("decisionTrace", std::move(trace));
   return absl::OkStatus();
+}
+
+// Resolves a locked settlement: the money (release to the payee, the rest back to the payer), the
+// escrow count, and the settlement's resolution members (04 §2.1).
+absl::Status ResolveMoney(store::WriteTxn& txn, std::string_view tenant, json::Tree& s, int64_t release, int64_t rate,
+                          const std::string& resolution_event_id, std::string_view now) {
+  const std::string run_id = S(s, "runId"), payer = S(s, "payerAgentId"), payee = S(s, "agentId"),
+                    currency = S(s, "currency");
+  const int64_t amount = I(s, "amountCents"), refund = amount - release;
+  if (release < 0 || refund < 0) return Error(Code::kInternal, "INVARIANT_SETTLEMENT_SPLIT", "released + refunded != amount");
+  for (const auto& [cents, op, to] : {std::tuple{release, "escrow_release_", payee}, std::tuple{refund, "escrow_refund_", payer}}) {
+    if (cents == 0) continue;
+    if (auto p = ledger::Post(txn, tenant, ledger::Move(ids::EscrowJournalEntryId(tenant, StrCat(op, run_id)),
+                                                        Wallet(payer, currency, ledger::Bucket::kEscrow),
+                                                        Wallet(to, currency, ledger::Bucket::kAvailable), cents));
+        !p.ok()) {
+      return p;
+    }
+  }
+  EscrowAccount escrow(txn, tenant);
+  escrow.Add(payer, currency, -amount);  // locked -> released | refunded
+  if (auto v = escrow.Verify(); !v.ok()) return v;
+  auto resolved_ms = TimeMs(now, "now");
+  if (!resolved_ms.ok()) return resolved_ms.status();
+  s.Set("status", T(release > 0 ? "released" : "refunded"));
+  s.Set("releasedAmountCents", N(release));
+  s.Set("refundedAmountCents", N(refund));
+  s.Set("releaseRatePct", N(rate));
+  s.Set("resolvedAt", T(std::string(now)));
+  s.Set("resolutionEventId", T(resolution_event_id));
+  const int64_t days = I(s, "disputeWindowDays");
+  s.Set("disputeWindowEndsAt", days > 0 ? T(js::FormatIsoMs(*resolved_ms + days * kDayMs)) : json::Tree::Null());
+  return absl::OkStatus();
+}
+
+// Builds the decision record and receipt for the settlement's new state, stores the trace, checks
+// the settlement kernel's bindings (02 §8) and saves the settlement.
+absl::Status Decide(store::WriteTxn& txn, std::string_view tenant, json::Tree& s, const json::Tree& agreement,
+                    const json::Tree& run, std::string_view phase, json::Tree verifier_execution,
+                    json::Tree policy_decision, std::string_view now) {
+  const json::Tree* ref = verifier_execution.Find("verifierRef");
+  const json::Tree* status = verifier_execution.Find("verificationStatus");
+  auto artifacts = BuildArtifacts(tenant, s, agreement, run, ref != nullptr ? *ref : json::Tree::Null(),
+                                  status != nullptr ? *status : json::Tree::Null(), now);
+  if (!artifacts.ok()) return artifacts.status();
+  if (auto t = SetTrace(s, phase, *artifacts, agreement, std::move(verifier_execution), std::move(policy_decision)); !t.ok()) {
+    return t;
+  }
+  const std::vector<std::string> binding_errors = VerifyKernelArtifacts(&s, S(s, "runId"));
+  if (!binding_errors.empty()) {
+    std::string joined;
+    for (const std::string& e : binding_errors) StrAppend(&joined, joined.empty() ? "" : ", ", e);
+    return Error(Code::kInternal, "SETTLEMENT_KERNEL_BINDING_INVALID", joined);
+  }
+  return SaveJson(txn, tenant, SettlementKey(S(s, "runId")), s, false);
 }
 
 }  // namespace
@@ -497,70 +553,94 @@ absl::StatusOr<Result> Kernel::AppendRunEvent(std::string_view tenant, std::stri
       if (!re.ok()) return re.status();
       VerifierExecution& x = re->verifier;
       const policy::SettlementEvaluation* evaluation = &re->evaluation;
-      const std::string payer = S(s, "payerAgentId"), payee = S(s, "agentId"), currency = S(s, "currency");
       s.Set("revision", N(I(s, "revision") + 1));
       s.Set("runStatus", T(S(r, "status")));
       s.Set("decisionUpdatedAt", T(std::string(now)));
       s.Set("updatedAt", T(std::string(now)));
       std::string phase;
       if (evaluation->should_auto_resolve) {
-        const int64_t release = evaluation->release_amount_cents, refund = evaluation->refund_amount_cents;
-        if (release < 0 || refund < 0 || release + refund != I(s, "amountCents")) {
+        if (evaluation->release_amount_cents + evaluation->refund_amount_cents != I(s, "amountCents")) {
           return Error(Code::kInternal, "INVARIANT_SETTLEMENT_SPLIT", "released + refunded != amount");
         }
-        if (release > 0) {
-          if (auto p = ledger::Post(txn, tenant, ledger::Move(ids::EscrowJournalEntryId(tenant, StrCat("escrow_release_", run_id)),
-                                                              Wallet(payer, currency, ledger::Bucket::kEscrow),
-                                                              Wallet(payee, currency, ledger::Bucket::kAvailable), release));
-              !p.ok()) {
-            return p;
-          }
+        if (auto m = ResolveMoney(txn, tenant, s, evaluation->release_amount_cents, evaluation->release_rate_pct,
+                                  S(event, "id"), now);
+            !m.ok()) {
+          return m;
         }
-        if (refund > 0) {
-          if (auto p = ledger::Post(txn, tenant, ledger::Move(ids::EscrowJournalEntryId(tenant, StrCat("escrow_refund_", run_id)),
-                                                              Wallet(payer, currency, ledger::Bucket::kEscrow),
-                                                              Wallet(payer, currency, ledger::Bucket::kAvailable), refund));
-              !p.ok()) {
-            return p;
-          }
-        }
-        EscrowAccount escrow(txn, tenant);
-        escrow.Add(payer, currency, -I(s, "amountCents"));  // locked -> released | refunded
-        if (auto v = escrow.Verify(); !v.ok()) return v;
-        auto resolved_ms = TimeMs(now, "now");
-        if (!resolved_ms.ok()) return resolved_ms.status();
-        s.Set("status", T(evaluation->settlement_status));
-        s.Set("releasedAmountCents", N(release));
-        s.Set("refundedAmountCents", N(refund));
-        s.Set("releaseRatePct", N(evaluation->release_rate_pct));
-        s.Set("resolvedAt", T(std::string(now)));
-        s.Set("resolutionEventId", T(S(event, "id")));
-        const int64_t days = I(s, "disputeWindowDays");
-        s.Set("disputeWindowEndsAt", days > 0 ? T(js::FormatIsoMs(*resolved_ms + days * kDayMs)) : json::Tree::Null());
         s.Set("decisionStatus", T("auto_resolved"));
         s.Set("decisionMode", T("automatic"));
         s.Set("decisionReason", json::Tree::Null());
         phase = "run.terminal.auto_resolved";
       } else {
-        // The money stays locked until an operator resolves (not built yet: see agreement.h).
+        // The money stays locked until an operator decides (ResolveRunSettlement).
         s.Set("decisionStatus", T("manual_review_required"));
         s.Set("decisionMode", T("manual-review"));
         s.Set("decisionReason", evaluation->reason_codes.empty() ? json::Tree::Null() : T(evaluation->reason_codes.front()));
         phase = "run.terminal.manual_review_required";
       }
-      auto artifacts = BuildArtifacts(tenant, s, a, r, x.verifier_ref, T(x.status), now);
-      if (!artifacts.ok()) return artifacts.status();
-      if (auto t = SetTrace(s, phase, *artifacts, a, ExecutionJson(x), std::move(re->evaluation_json)); !t.ok()) return t;
-      const std::vector<std::string> binding_errors = VerifyKernelArtifacts(&s, run_id);
-      if (!binding_errors.empty()) {
-        std::string joined;
-        for (const std::string& e : binding_errors) StrAppend(&joined, joined.empty() ? "" : ", ", e);
-        return Error(Code::kInternal, "SETTLEMENT_KERNEL_BINDING_INVALID", joined);
+      if (auto d = Decide(txn, tenant, s, a, r, phase, ExecutionJson(x), std::move(re->evaluation_json), now); !d.ok()) {
+        return d;
       }
-      if (auto w = SaveJson(txn, tenant, SettlementKey(run_id), s, false); !w.ok()) return w;
       result.Add("settlement", s);
     }
     result.Add("run", r);
+    return Canonical(result);
+  });
+}
+
+absl::StatusOr<Result> Kernel::ResolveRunSettlement(std::string_view tenant, std::string_view run_id,
+                                                    std::string_view request_json, std::string_view now,
+                                                    std::string_view idempotency_key) {
+  return MarketOp(store_, batch_, tenant, idempotency_key, now, "resolveRunSettlement", "runId", run_id, "resolution",
+                  request_json, [&](store::WriteTxn& txn, json::Value req) -> absl::StatusOr<std::string> {
+    auto settlement = LoadJson(txn, tenant, SettlementKey(run_id));
+    if (!settlement.ok()) return settlement.status();
+    if (!settlement->has_value()) {
+      return Error(Code::kNotFound, "RUN_SETTLEMENT_NOT_FOUND", StrCat("run ", run_id, " has no settlement"));
+    }
+    json::Tree& s = **settlement;
+    if (S(s, "status") != "locked" || S(s, "decisionStatus") != "manual_review_required") {
+      return Error(Code::kFailedPrecondition, "TRANSITION_ILLEGAL",
+                   StrCat("only a locked settlement awaiting manual review can be resolved (it is ", S(s, "status"), ", ",
+                          S(s, "decisionStatus"), ")"));
+    }
+    json::Value rate_v = req.Find("releaseRatePct");
+    if (!rate_v.is_number() || rate_v.as_number() < 0 || rate_v.as_number() > 100 ||
+        rate_v.as_number() != static_cast<double>(static_cast<int64_t>(rate_v.as_number()))) {
+      return Invalid("releaseRatePct is an integer 0..100");
+    }
+    auto reason = OptionalText(req, "decisionReason");
+    if (!reason.ok()) return reason.status();
+    auto run = LoadJson(txn, tenant, RunKey(run_id));
+    auto agreement = LoadJson(txn, tenant, AgreementKey(run_id));
+    if (!run.ok()) return run.status();
+    if (!agreement.ok()) return agreement.status();
+    if (!run->has_value() || !agreement->has_value()) {
+      return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("settlement of run ", run_id, " without its run or agreement"));
+    }
+    // floor(amount * rate / 100), as the settlement policy computes a release (05 §1.2).
+    const int64_t rate = static_cast<int64_t>(rate_v.as_number());
+    const int64_t release = static_cast<int64_t>(static_cast<__int128>(I(s, "amountCents")) * rate / 100);
+    s.Set("revision", N(I(s, "revision") + 1));
+    s.Set("decisionUpdatedAt", T(std::string(now)));
+    s.Set("updatedAt", T(std::string(now)));
+    if (auto m = ResolveMoney(txn, tenant, s, release, rate, S(**run, "lastEventId"), now); !m.ok()) return m;
+    s.Set("decisionStatus", T("manual_resolved"));
+    s.Set("decisionMode", T("manual-review"));
+    s.Set("decisionReason", reason->empty() ? json::Tree::Null() : T(*reason));
+    // The verifier's execution and the policy's evaluation stay as they led to the review.
+    const json::Tree* trace = s.Find("decisionTrace");
+    json::Tree execution = trace != nullptr && trace->Find("verifierExecution") != nullptr ? *trace->Find("verifierExecution")
+                                                                                          : json::Tree::Null();
+    json::Tree decision = trace != nullptr && trace->Find("policyDecision") != nullptr ? *trace->Find("policyDecision")
+                                                                                      : json::Tree::Null();
+    if (auto d = Decide(txn, tenant, s, **agreement, **run, "settlement.manual_resolved", std::move(execution),
+                        std::move(decision), now);
+        !d.ok()) {
+      return d;
+    }
+    json::Tree result = json::Tree::Object();
+    result.Add("settlement", s);
     return Canonical(result);
   });
 }

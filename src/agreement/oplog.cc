@@ -245,14 +245,19 @@ absl::StatusOr<std::string> Kernel::Replay(const store::Store& source, std::stri
       r = ResolveEscalation(tenant, Str(request, "escalationId"), *action, now, key);
     } else if (operation == "createRfq") {
       r = CreateRfq(tenant, *text, now, key);
-    } else if (operation == "submitBid" || operation == "acceptBid" || operation == "appendRunEvent") {
-      // Logged as {<subject name>: subject, <request name>: request}.
-      const bool bid = operation == "submitBid", accept = operation == "acceptBid";
-      auto inner = json::CanonicalString(json::Tree::FromValue(request.Find(bid ? "bid" : accept ? "acceptance" : "event")));
+    } else if (operation == "submitBid" || operation == "acceptBid" || operation == "appendRunEvent" ||
+               operation == "resolveRunSettlement") {
+      // Logged as {<subject name>: subject, <request name>: request} (marketplace.cc, MarketOp).
+      const bool bid = operation == "submitBid", accept = operation == "acceptBid",
+                 event = operation == "appendRunEvent";
+      auto inner = json::CanonicalString(
+          json::Tree::FromValue(request.Find(bid ? "bid" : accept ? "acceptance" : event ? "event" : "resolution")));
       if (!inner.ok()) return inner.status();
       const std::string subject = Str(request, bid || accept ? "rfqId" : "runId");
-      r = bid ? SubmitBid(tenant, subject, *inner, now, key)
-              : accept ? AcceptBid(tenant, subject, *inner, now, key) : AppendRunEvent(tenant, subject, *inner, now, key);
+      r = bid      ? SubmitBid(tenant, subject, *inner, now, key)
+          : accept ? AcceptBid(tenant, subject, *inner, now, key)
+          : event  ? AppendRunEvent(tenant, subject, *inner, now, key)
+                   : ResolveRunSettlement(tenant, subject, *inner, now, key);
     } else if (operation == "maintenance") {
       r = RunHoldbackMaintenance(tenant, now, false, static_cast<uint32_t>(request.Find("limit").as_number()));
     }

@@ -397,9 +397,14 @@ absl::StatusOr<std::string> Kernel::ReplayEvaluateRun(std::string_view tenant, s
     const policy::SettlementEvaluation* evaluation = &re->evaluation;
     const json::Tree* evaluation_json = &re->evaluation_json;
     const bool locked = S(s, "status") == "locked";
+    // Ours beyond 05 §2.1: once an operator resolved a review (ResolveRunSettlement), the expected
+    // decision is manual_resolved and the settlement status is the operator's.
     const std::string expected_decision = evaluation->should_auto_resolve ? (locked ? "pending" : "auto_resolved")
-                                                                          : "manual_review_required";
-    const std::string expected_settlement = evaluation->should_auto_resolve ? evaluation->settlement_status : "locked";
+                                          : locked                       ? "manual_review_required"
+                                                                         : "manual_resolved";
+    const std::string expected_settlement = evaluation->should_auto_resolve ? evaluation->settlement_status
+                                            : locked                        ? "locked"
+                                                                            : S(s, "status");
     const bool matches_stored = S(s, "decisionStatus") == expected_decision && S(s, "status") == expected_settlement;
     const json::Tree* trace = s.Find("decisionTrace");
     const json::Tree* stored_decision = trace != nullptr ? trace->Find("policyDecision") : nullptr;

@@ -1,6 +1,6 @@
 // Marketplace runs beyond the conformance case (kernel_v0_test.cc): every refusal is typed and
 // leaves the tenant's state hash unchanged; manual review keeps the money locked and replays
-// consistently; a failed run; idempotent retries; the escrow audit counts locked run settlements.
+// consistently until an operator resolves it; a failed run; idempotent retries; the escrow audit counts locked run settlements.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -157,6 +157,37 @@ TEST_F(Marketplace, ManualReviewKeepsTheMoneyLockedAndReplaysConsistently) {
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE(retry->already_existed);
   EXPECT_EQ(retry->json, done->json);
+
+  // An operator resolves the review: floor(3000 * 33 / 100) = 990 to the worker, 2010 back.
+  std::string before = Hash();
+  ExpectRefused(kernel_->ResolveRunSettlement(kTenant, kRun, R"({"releaseRatePct":101})", kT0, "m0").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->ResolveRunSettlement(kTenant, "run_none", R"({"releaseRatePct":33})", kT0, "m1").status(),
+                absl::StatusCode::kNotFound, "RUN_SETTLEMENT_NOT_FOUND", before);
+  auto resolved = kernel_->ResolveRunSettlement(kTenant, kRun, R"({"releaseRatePct":33,"decisionReason":"partly late"})",
+                                                "2026-05-01T00:00:09.000Z", "m");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(Field(resolved->json, "settlement.status"), "released");
+  EXPECT_EQ(Field(resolved->json, "settlement.decisionStatus"), "manual_resolved");
+  EXPECT_EQ(Field(resolved->json, "settlement.decisionReason"), "partly late");
+  EXPECT_EQ(Field(resolved->json, "settlement.decisionTrace.phase"), "settlement.manual_resolved");
+  EXPECT_EQ(Field(resolved->json, "settlement.decisionTrace.settlementReceipt.releasedAmountCents"), "990");
+  EXPECT_EQ(Field(resolved->json, "settlement.decisionTrace.settlementReceipt.finalityState"), "final");
+  EXPECT_EQ(Field(resolved->json, "settlement.decisionTrace.decisionRecord.decisionStatus"), "manual_resolved");
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_poster", "USD"), R"({"available":4010,"escrow":0})");
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_worker", "USD"), R"({"available":990,"escrow":0})");
+  replay = kernel_->ReplayEvaluateRun(kTenant, kRun);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(Field(*replay, "replay.expectedDecisionStatus"), "manual_resolved");
+  for (const char* k : {"matchesStoredDecision", "policyDecisionMatchesStored", "verifierRefMatchesStored", "kernelBindingsValid"}) {
+    EXPECT_THAT(*replay, ::testing::HasSubstr(std::string("\"") + k + "\":true")) << *replay;
+  }
+  check = kernel_->CheckStore(kTenant);
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok) << check->json;
+  before = Hash();
+  ExpectRefused(kernel_->ResolveRunSettlement(kTenant, kRun, R"({"releaseRatePct":100})", kT0, "m2").status(),
+                absl::StatusCode::kFailedPrecondition, "TRANSITION_ILLEGAL", before);
 }
 
 TEST_F(Marketplace, AFailedRunAndTheDefaultVerifier) {

@@ -1396,6 +1396,10 @@ static void test_marketplace(void) {
         NOOTERRA_OK);
   CHECK(out.data != NULL && strstr((const char*)out.data, "\"releasedAmountCents\":500") != NULL);
   nooterra_buffer_dispose(&out);
+  /* Settled automatically: an operator's resolution is refused. */
+  EXPECT_ERROR(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT, "run_rfq_c_bid_c",
+                                        U("{\"releaseRatePct\":50}"), 21, now, "k6", &out, NULL, &err),
+               NOOTERRA_FAILED_PRECONDITION, "TRANSITION_ILLEGAL");
   EXPECT_ERROR(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_RUN, "run_none", &out, &err),
                NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
   CHECK(nooterra_agreement_replay_evaluate_run(store, "t", "run_rfq_c_bid_c", &out, &err) == NOOTERRA_OK);

@@ -1,7 +1,7 @@
 // libFuzzer target: the agreement kernel on untrusted operation sequences (non-negotiable 4: bad
 // input gets a typed error and changes nothing). Each input is up to 16 lines
 // "<op>\t<subject>\t<request JSON>" run against a fresh tenant of one store (three agents, a
-// deposit), `op` a decimal Operation value (16 = the maintenance tick). Two placeholders let seeds
+// deposit), `op` a decimal Operation value (0 = the maintenance tick). Two placeholders let seeds
 // reach deep states whose hashes depend on the tenant: "$A" is the agreement hash of the last
 // agreement created, "$H" the lastChainHash of the run the line names. Properties, per operation:
 //   - a failure is typed (a reason), never INTERNAL or DATA_LOSS (those are broken invariants),
@@ -120,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     const std::string before = StateHash(k, tenant);
     absl::StatusOr<agreement::Result> r =
-        op == 16 ? k.RunHoldbackMaintenance(tenant, b.now, false, 100) : k.Apply(tenant, b);
+        op == 0 ? k.RunHoldbackMaintenance(tenant, b.now, false, 100) : k.Apply(tenant, b);
     if (!r.ok()) {
       Check(!StatusReason(r.status()).empty());
       Check(r.status().code() != absl::StatusCode::kInternal && r.status().code() != absl::StatusCode::kDataLoss);
@@ -130,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (const std::string h = Field(r->json, {"agreement", "agreementHash"}); !h.empty()) last_agreement = h;
     auto audit = k.CheckStore(tenant);
     Check(audit.ok() && audit->ok);
-    if (op == 16 || r->already_existed) continue;
+    if (op == 0 || r->already_existed) continue;
     const std::string after = StateHash(k, tenant);
     auto again = k.Apply(tenant, b);
     Check(again.ok() && again->already_existed && again->json == r->json);

@@ -349,7 +349,7 @@ export type RecordKind =
 export interface BatchOperation {
   operation: 'createAgreement' | 'fund' | 'submitEvidence' | 'settle' | 'void' | 'lockHold' | 'openDispute'
     | 'submitVerdict' | 'deposit' | 'setWalletPolicy' | 'resolveEscalation' | 'createRfq' | 'submitBid' | 'acceptBid'
-    | 'appendRunEvent';
+    | 'appendRunEvent' | 'resolveRunSettlement';
   request?: Json | null;
   subject?: string | null;
   now: string;
@@ -396,6 +396,8 @@ export class Store {
   submitBid(tenant: string, rfqId: string, bid: Json, options: StepOptions): Promise<KernelResult>;
   acceptBid(tenant: string, rfqId: string, acceptance: Json, options: StepOptions): Promise<KernelResult>;
   appendRunEvent(tenant: string, runId: string, event: Json, options: StepOptions): Promise<KernelResult>;
+  resolveRunSettlement(tenant: string, runId: string, resolution: { releaseRatePct: number; decisionReason?: string },
+    options: StepOptions): Promise<KernelResult>;
   replayEvaluateRun(tenant: string, runId: string): Promise<{
     runId: string; settlementId: string; replay: Record<string, any>; stored: Record<string, any>;
     comparisons: { matchesStoredDecision: boolean; policyDecisionMatchesStored: boolean;

@@ -408,11 +408,12 @@ const BUCKET_NAMES = { available: 1, escrow: 2, holdback: 3, external: 4 };
 const Op = Object.freeze({
   LOCK_HOLD: 1, OPEN_DISPUTE: 2, SUBMIT_VERDICT: 3, CREATE: 4, FUND: 5, SUBMIT_EVIDENCE: 6, SETTLE: 7, VOID: 8,
   SET_WALLET_POLICY: 10, RESOLVE_ESCALATION: 11, CREATE_RFQ: 12, SUBMIT_BID: 13, ACCEPT_BID: 14, APPEND_RUN_EVENT: 15,
+  RESOLVE_RUN_SETTLEMENT: 16,
 });
 const BATCH_OPERATIONS = {
   lockHold: 1, openDispute: 2, submitVerdict: 3, createAgreement: 4, fund: 5, submitEvidence: 6, settle: 7, void: 8,
   deposit: 9, setWalletPolicy: 10, resolveEscalation: 11, createRfq: 12, submitBid: 13, acceptBid: 14,
-  appendRunEvent: 15,
+  appendRunEvent: 15, resolveRunSettlement: 16,
 };
 const RECORDS = {
   hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
@@ -565,6 +566,14 @@ class Store {
    */
   async appendRunEvent(tenant, runId, event, opts) {
     return this._apply(tenant, Op.APPEND_RUN_EVENT, requireString(runId, 'runId'), jsonText(event, 'event'), opts);
+  }
+  /**
+   * An operator decides a run settlement left in manual review ({releaseRatePct, decisionReason?}):
+   * floor(amount * rate / 100) to the payee, the rest back to the payer. Resolves {settlement}.
+   */
+  async resolveRunSettlement(tenant, runId, resolution, opts) {
+    return this._apply(tenant, Op.RESOLVE_RUN_SETTLEMENT, requireString(runId, 'runId'),
+      jsonText(resolution, 'resolution'), opts);
   }
   /** Replay evaluation of a run's settlement from the stored records (comparisons, kernelBindingErrors). */
   async replayEvaluateRun(tenant, runId) {

@@ -108,6 +108,8 @@ test('marketplace run: rfq, bid, acceptance, chained events, settlement, replay 
   assert.equal(settlement.decisionTrace.decisionRecord.verifierRef.verifierId, 'nooterra.deterministic.latency-threshold');
   assert.deepEqual(await store.wallet('t', 'agt_payee'), { available: 10000, escrow: 0 });
   assert.deepEqual((await store.get('t', 'run', accepted.runId)).events.map((e) => e.type), ['RUN_CREATED', 'RUN_COMPLETED']);
+  await assert.rejects(store.resolveRunSettlement('t', accepted.runId, { releaseRatePct: 50 },  // settled automatically
+    { now: NOW, idempotencyKey: 'res' }), { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'TRANSITION_ILLEGAL' });
   const replay = await store.replayEvaluateRun('t', accepted.runId);
   assert.ok(Object.values(replay.comparisons).every((v) => v === true), JSON.stringify(replay.comparisons));
   await assert.rejects(store.replayEvaluateRun('t', 'run_none'), { code: 'NOOTERRA_NOT_FOUND', reason: 'RUN_NOT_FOUND' });

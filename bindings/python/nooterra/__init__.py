@@ -401,7 +401,7 @@ class Bucket(IntEnum):
 _LOCK_HOLD, _OPEN_DISPUTE, _SUBMIT_VERDICT, _CREATE, _FUND, _EVIDENCE, _SETTLE, _VOID = range(1, 9)
 _SET_WALLET_POLICY = 10
 _RESOLVE_ESCALATION = 11
-_CREATE_RFQ, _SUBMIT_BID, _ACCEPT_BID, _APPEND_RUN_EVENT = range(12, 16)
+_CREATE_RFQ, _SUBMIT_BID, _ACCEPT_BID, _APPEND_RUN_EVENT, _RESOLVE_RUN_SETTLEMENT = range(12, 17)
 
 
 class Store:
@@ -584,6 +584,16 @@ class Store:
         RUN_FAILED) settles the run in the same transaction; the result then has "settlement"."""
         return self._apply(tenant, _APPEND_RUN_EVENT, run_id, event, now, idempotency_key)
 
+    def resolve_run_settlement(self, tenant: str, run_id: str, release_rate_pct: int, *, now: str,
+                               idempotency_key: str, decision_reason: Optional[str] = None) -> Dict[str, Any]:
+        """An operator decides a run settlement left in manual review: ``floor(amount * rate / 100)``
+        to the payee, the rest back to the payer, a manual_resolved record and a final receipt.
+        Returns ``{"settlement"}``; a settlement not awaiting review raises FailedPreconditionError."""
+        request: Dict[str, Any] = {"releaseRatePct": release_rate_pct}
+        if decision_reason is not None:
+            request["decisionReason"] = decision_reason
+        return self._apply(tenant, _RESOLVE_RUN_SETTLEMENT, run_id, request, now, idempotency_key)
+
     def replay_evaluate_run(self, tenant: str, run_id: str) -> Dict[str, Any]:
         """Replay evaluation of a run's settlement from the stored records: the verifier and the
         pinned policy re-run and compared (``comparisons``: matchesStoredDecision,
@@ -594,7 +604,7 @@ class Store:
     _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
                    "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10,
                    "resolve_escalation": 11, "create_rfq": 12, "submit_bid": 13, "accept_bid": 14,
-                   "append_run_event": 15}
+                   "append_run_event": 15, "resolve_run_settlement": 16}
 
     def apply_text(self, tenant: str, operation: str, request: Optional[Json] = None, *, subject: Optional[str] = None,
                    now: str, idempotency_key: str) -> Tuple[str, bool]:

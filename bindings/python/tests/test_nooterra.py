@@ -627,6 +627,9 @@ class Kernel(unittest.TestCase):
             self.assertEqual(store.wallet("t", "agt_payee"), {"available": 10000, "escrow": 0})
             self.assertEqual([e["type"] for e in store.get("t", "run", run_id)["events"]],
                              ["RUN_CREATED", "EVIDENCE_ADDED", "RUN_COMPLETED"])
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:  # settled automatically
+                store.resolve_run_settlement("t", run_id, 50, now=now, idempotency_key="res")
+            self.assertEqual(ctx.exception.reason, "TRANSITION_ILLEGAL")
             replay = store.replay_evaluate_run("t", run_id)
             self.assertTrue(all(replay["comparisons"].values()), replay["comparisons"])
             self.assertTrue(store.audit()["ok"])
