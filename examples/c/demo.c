@@ -347,7 +347,17 @@ int main(void) {
     rc = nooterra_object_verify(out.data, out.size, keys, 1, &report, &ok, &err);
     nooterra_buffer_dispose(&out);
     if (rc != 0) return fail("verify", rc, err);
-    printf("   %-9s %s\n\n", "verdict", ok ? "verified (arbiter's signature)" : (const char*)report.data);
+    printf("   %-9s %s\n", "verdict", ok ? "verified (arbiter's signature)" : (const char*)report.data);
+    nooterra_buffer_dispose(&report);
+    if (!ok) return 1;
+    /* The adjustment, by its deterministic id: its hash must hold. */
+    snprintf(artifact_id, sizeof artifact_id, "sadj_agmt_%s_holdback", agreement);
+    rc = nooterra_agreement_get(store, "tenant_demo", NOOTERRA_AGREEMENT_RECORD_ADJUSTMENT, artifact_id, &out, &err);
+    if (rc != 0) return fail("adjustment", rc, err);
+    rc = nooterra_object_verify(out.data, out.size, NULL, 0, &report, &ok, &err);
+    nooterra_buffer_dispose(&out);
+    if (rc != 0) return fail("verify", rc, err);
+    printf("   %-9s %s\n\n", "adjustment", ok ? "verified (hash)" : (const char*)report.data);
     nooterra_buffer_dispose(&report);
     if (!ok) return 1;
   }

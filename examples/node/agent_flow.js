@@ -98,6 +98,8 @@ async function main() {
       { now: '2026-11-24T09:00:00.000Z', idempotencyKey: 'verdict_1' });
     const adjustment = verdict.settlementAdjustment;
     if (!nooterra.verifyObject(adjustment).ok) throw new Error('the adjustment did not verify');
+    const storedAdjustment = await store.get(T, 'adjustment', `sadj_agmt_${agreement.agreementHash}_holdback`);
+    if (storedAdjustment.adjustmentHash !== adjustment.adjustmentHash) throw new Error('the stored adjustment differs');
     step('10. the arbiter\'s verdict: exactly one adjustment', { adjustmentId: adjustment.adjustmentId,
       kind: adjustment.kind, amountCents: adjustment.amountCents });
 

@@ -105,6 +105,8 @@ def main() -> int:
         adjustment = verdict["settlementAdjustment"]
         if not nooterra.verify_object(adjustment)["ok"]:
             raise SystemExit("the adjustment did not verify")
+        if store.get(T, "adjustment", f"sadj_agmt_{h}_holdback")["adjustmentHash"] != adjustment["adjustmentHash"]:
+            raise SystemExit("the stored adjustment differs")
         step("10. the arbiter's verdict: exactly one adjustment",
              {k: adjustment[k] for k in ("adjustmentId", "kind", "amountCents")})
 

@@ -431,6 +431,10 @@ class Kernel {
                                                      std::string_view case_id) const;
   absl::StatusOr<std::optional<std::string>> GetArtifact(std::string_view tenant,
                                                          std::string_view artifact_id) const;
+  // The SettlementAdjustment.v1 a verdict applied (key: adjustmentId, for a tool call
+  // `sadj_agmt_<agreementHash>_holdback`).
+  absl::StatusOr<std::optional<std::string>> GetAdjustment(std::string_view tenant,
+                                                           std::string_view adjustment_id) const;
   // The protocol documents a settlement produced, as canonical JSON: the ToolCallAgreement.v1
   // and ToolCallEvidence.v1 (key: agreementHash), the SettlementDecisionRecord.v2 (key:
   // decisionId) and the SettlementReceipt.v1 (key: receiptId).

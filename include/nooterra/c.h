@@ -749,6 +749,7 @@ NOOTERRA_API int32_t nooterra_agreement_reputation_facts(nooterra_store_t* store
 #define NOOTERRA_AGREEMENT_RECORD_ESCALATION 10         /* key = escalationId */
 #define NOOTERRA_AGREEMENT_RECORD_RUN 11                /* key = runId: {"run","events"} */
 #define NOOTERRA_AGREEMENT_RECORD_RUN_SETTLEMENT 12     /* key = runId: AgentRunSettlement.v1 */
+#define NOOTERRA_AGREEMENT_RECORD_ADJUSTMENT 13 /* key = adjustmentId: SettlementAdjustment.v1 */
 NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant,
                                             int32_t kind, const char* key,
                                             nooterra_buffer_t* out_json, nooterra_error_t** error);

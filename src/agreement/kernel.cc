@@ -261,6 +261,19 @@ absl::StatusOr<std::optional<std::string>> Kernel::GetCase(std::string_view tena
   return out;
 }
 
+absl::StatusOr<std::optional<std::string>> Kernel::GetAdjustment(std::string_view tenant,
+                                                                 std::string_view adjustment_id) const {
+  std::optional<std::string> out;
+  absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    auto a = internal::LoadObject(txn, tenant, ObjectType::kSettlementAdjustment, StrCat("adj/", adjustment_id));
+    if (!a.ok()) return a.status();
+    if (a->has_value()) out = (*a)->canonical;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 absl::StatusOr<std::optional<std::string>> Kernel::GetArtifact(std::string_view tenant,
                                                                std::string_view artifact_id) const {
   std::optional<std::string> out;

@@ -13,6 +13,7 @@
 #include "common/strings.h"
 #include "nooterra/agreement.h"
 #include "nooterra/crypto.h"
+#include "nooterra/ids.h"
 #include "nooterra/json.h"
 #include "nooterra/ledger.h"
 #include "nooterra/status.h"
@@ -38,8 +39,9 @@ constexpr char kUsage[] =
     "            there), checking every result, then compares the state hashes. Exits 0 when every\n"
     "            tenant replays to the same state hash, 1 otherwise.\n"
     "export      writes one agreement's documents (agreement, record, evidence, decision, receipt,\n"
-    "            hold, case, when present) and all its operation-log entries, its creation\n"
-    "            included, as files in OUT_DIR, with a manifest.json of their SHA-256.\n"
+    "            hold, case, the verdict's artifact and the adjustment, when present) and all its\n"
+    "            operation-log entries, its creation included, as files in OUT_DIR, with a\n"
+    "            manifest.json of their SHA-256.\n"
     "\n"
     "A store that cannot be opened exits 2. check, state-hash and export never change the store.\n";
 
@@ -142,7 +144,17 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
   agreement::Kernel kernel(&db);
   auto record = kernel.GetAgreement(*tenant, *hash);
   if (!record.ok()) return Fail("store export", record.status());
-  if (!record->has_value()) {
+  // A kernel-v0 tool call has no agreement record: its funding hold, indexed by the agreement
+  // hash, stands for it.
+  std::string hold_hash;
+  absl::Status indexed = db.Read([&](const store::ReadTxn& txn) {
+    auto h = txn.Get(store::Table::kIndex, *tenant, StrCat("hold_of/", *hash));
+    if (!h.ok()) return h.status();
+    if (h->has_value()) hold_hash = std::string(**h);
+    return absl::OkStatus();
+  });
+  if (!indexed.ok()) return Fail("store export", indexed);
+  if (!record->has_value() && hold_hash.empty()) {
     return Fail("store export", MakeError(absl::StatusCode::kNotFound, "AGREEMENT_NOT_FOUND",
                                           StrCat("no agreement ", *hash, " in tenant ", *tenant)));
   }
@@ -150,7 +162,7 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
     return Fail("store export", MakeError(absl::StatusCode::kPermissionDenied, "EXPORT_WRITE_FAILED",
                                           StrCat("cannot create ", *out_dir)));
   }
-  json::Tree deal = *json::Tree::Parse(**record);
+  json::Tree deal = record->has_value() ? *json::Tree::Parse(**record) : json::Tree::Object();
   auto member = [&](std::string_view key) {
     const json::Tree* v = deal.Find(key);
     return v != nullptr && v->is_string() ? v->as_string() : std::string();
@@ -162,8 +174,19 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
   files.emplace_back("evidence.json", kernel.GetDocument(*tenant, Doc::kEvidence, *hash));
   if (!member("decisionId").empty()) files.emplace_back("decision.json", kernel.GetDocument(*tenant, Doc::kDecision, member("decisionId")));
   if (!member("receiptId").empty()) files.emplace_back("receipt.json", kernel.GetDocument(*tenant, Doc::kReceipt, member("receiptId")));
-  if (!member("holdHash").empty()) files.emplace_back("hold.json", kernel.GetHold(*tenant, member("holdHash")));
-  files.emplace_back("case.json", kernel.GetCase(*tenant, StrCat("arb_case_tc_", *hash)));
+  if (!member("holdHash").empty()) hold_hash = member("holdHash");
+  if (!hold_hash.empty()) files.emplace_back("hold.json", kernel.GetHold(*tenant, hold_hash));
+  auto dispute_case = kernel.GetCase(*tenant, StrCat("arb_case_tc_", *hash));
+  files.emplace_back("case.json", dispute_case);
+  // A closed case: the verdict's artifact (signed by the arbiter) and the one adjustment.
+  if (dispute_case.ok() && dispute_case->has_value()) {
+    const json::Tree c = *json::Tree::Parse(**dispute_case);
+    const json::Tree* verdict_id = c.Find("verdictId");
+    if (verdict_id != nullptr && verdict_id->is_string()) {
+      files.emplace_back("verdict.json", kernel.GetArtifact(*tenant, ids::VerdictArtifactId(verdict_id->as_string())));
+    }
+  }
+  files.emplace_back("adjustment.json", kernel.GetAdjustment(*tenant, ids::HoldbackAdjustmentId(*hash)));
   // The operation-log entries of the agreement, one per line, in log order: those whose request
   // names it (fund, evidence, settle, void, dispute, verdict) and the createAgreement entry, whose
   // request cannot name the hash it produces; that one is found through its idempotency record,

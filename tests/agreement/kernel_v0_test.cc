@@ -2,6 +2,8 @@
 // (../shared/protocol/kernel/07-kernel-v0-conformance.md, case kind A, steps 1-11), with every
 // assertion the reference runner makes plus the "expected (derivable)" state.
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "nooterra/status.h"
 #include "nooterra/store.h"
 #include "support/reference.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace nooterra::agreement {
@@ -281,6 +284,15 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
   EXPECT_EQ(Str(adjustment, "verdictRef.caseId"), case_id);
   EXPECT_EQ(Str(adjustment, "verdictRef.verdictHash"), *verdict_hash);
   EXPECT_EQ(Str(adjustment, "createdAt"), issued_at);
+  // The stored adjustment is the one the verdict returned, found by its deterministic id.
+  auto stored_adjustment = kernel.GetAdjustment(kTenant, "sadj_agmt_" + agreement + "_holdback");
+  ASSERT_TRUE(stored_adjustment.ok() && stored_adjustment->has_value()) << stored_adjustment.status();
+  json::Document sad = Json(**stored_adjustment);
+  EXPECT_EQ(Str(sad.root(), "adjustmentHash"), Str(adjustment, "adjustmentHash"));
+  EXPECT_FALSE(Str(sad.root(), "adjustmentHash").empty());
+  EXPECT_EQ(Str(sad.root(), "kind"), Str(adjustment, "kind"));
+  EXPECT_FALSE(kernel.GetAdjustment(kTenant, "sadj_agmt_" + std::string(64, '0') + "_holdback")->has_value());
+  EXPECT_FALSE(kernel.GetAdjustment("other_tenant", "sadj_agmt_" + agreement + "_holdback")->has_value());
   if (payer_wins) {
     EXPECT_EQ(*kernel.GetWallet(kTenant, payer, "USD"), R"({"available":25000,"escrow":0})");
     EXPECT_EQ(*kernel.GetWallet(kTenant, payee, "USD"), R"({"available":0,"escrow":0})");
@@ -425,6 +437,30 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
     EXPECT_EQ(rd.root().Find("events").size(), events.size());
   }
 
+  // `nooterra store export` (another process: the store is closed meanwhile) writes the
+  // closed case's verdict artifact and the adjustment beside the agreement's documents, byte
+  // for byte as the kernel returns them.
+  store->reset();
+  {
+    int code = -1;
+    const std::string out = testing::RunCommand(std::string(NOOTERRA_CLI_PATH) + " store export " + dir.sub("s") +
+                                                    " --tenant " + kTenant + " --agreement " + agreement +
+                                                    " --out " + dir.sub("export"), &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_THAT(out, ::testing::HasSubstr(R"({"name":"verdict.json","sha256":")"));
+    EXPECT_THAT(out, ::testing::HasSubstr(R"({"name":"adjustment.json","sha256":")"));
+  }
+  store = store::Store::Open(dir.sub("s"), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Kernel reopened(store->get());
+  auto read_file = [&](const std::string& name) {
+    std::ifstream in(dir.sub("export") + "/" + name, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(read_file("verdict.json"), **reopened.GetArtifact(kTenant, ids::VerdictArtifactId(verdict_id)) + "\n");
+  EXPECT_EQ(read_file("adjustment.json"),
+            **reopened.GetAdjustment(kTenant, ids::HoldbackAdjustmentId(agreement)) + "\n");
+
   // Step 9 sees tampering: with the verdict artifact gone the chain no longer closes, and with
   // the adjustment gone too the terminal stage lacks the adjustment it must have produced.
   auto remove = [&](std::string key) {
@@ -432,14 +468,14 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
   };
   remove("art/" + ids::VerdictArtifactId(verdict_id));
   {
-    json::Document r = ReplayEvaluate(kernel, agreement);
+    json::Document r = ReplayEvaluate(reopened, agreement);
     EXPECT_FALSE(r.root().Find("comparisons").Find("chainConsistent").as_bool());
     EXPECT_EQ(Text(r.root().Find("issues")),
               R"(["VERDICT_ARTIFACT_ERROR:NOT_FOUND","TERMINAL_DISPUTE_REPLAY_INCOMPLETE"])");
   }
   remove("adj/" + ids::HoldbackAdjustmentId(agreement));
   {
-    json::Document r = ReplayEvaluate(kernel, agreement);
+    json::Document r = ReplayEvaluate(reopened, agreement);
     EXPECT_FALSE(r.root().Find("comparisons").Find("chainConsistent").as_bool());
     EXPECT_TRUE(r.root().Find("adjustmentId").is_null());
   }

@@ -763,6 +763,9 @@ static void test_store_ledger(void) {
                  NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
     EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_HOLD, "nope", &report, &err),
                  NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
+    EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_ADJUSTMENT, "sadj_none", &report,
+                                        &err),
+                 NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
     EXPECT_ERROR(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_WALLET, "no-slash", &report, &err),
                  NOOTERRA_INVALID_ARGUMENT, "SCHEMA_INVALID");
     CHECK(nooterra_agreement_get(store, "tenant_c", NOOTERRA_AGREEMENT_RECORD_WALLET, "agt_payer/USD", &report,

@@ -15,6 +15,7 @@
 #include "nooterra/ledger.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace nooterra::ledger {
@@ -308,15 +309,7 @@ namespace nooterra::ledger {
 namespace {
 
 std::string RunCli(const std::string& args, int* exit_code) {
-  std::string out;
-  FILE* p = popen((std::string(NOOTERRA_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  return testing::RunCommand(std::string(NOOTERRA_CLI_PATH) + " " + args, exit_code);
 }
 
 TEST(StoreCheckCli, ReportsEveryTenantAndFindsTampering) {

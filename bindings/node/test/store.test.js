@@ -174,6 +174,7 @@ test('settlement flow, idempotency and typed rejections', async (t) => {
   assert.match(audit.tenants[1].violations[0], /agt_x/);
   await assert.rejects(store.audit(''), { reason: 'STORE_TENANT_INVALID' });
   await assert.rejects(store.get('t', 'receipt', 'rcpt_none'), { code: 'NOOTERRA_NOT_FOUND', reason: 'RECORD_NOT_FOUND' });
+  await assert.rejects(store.get('t', 'adjustment', 'sadj_none'), { code: 'NOOTERRA_NOT_FOUND', reason: 'RECORD_NOT_FOUND' });
   await assert.rejects(store.deposit('t', 'agt_buyer', 1, { idempotencyKey: 'dep' }),
     { code: 'NOOTERRA_ALREADY_EXISTS', reason: 'IDEMPOTENCY_KEY_CONFLICT' });
   await assert.rejects(store.settle('t', '{', { now: NOW, idempotencyKey: 's2' }), { reason: 'JSON_SYNTAX' });

@@ -525,6 +525,8 @@ class Kernel(unittest.TestCase):
             with self.assertRaises(nooterra.NotFoundError) as ctx:
                 store.get("t", "receipt", "rcpt_none")
             self.assertIsInstance(ctx.exception, KeyError)
+            with self.assertRaises(nooterra.NotFoundError):
+                store.get("t", "adjustment", "sadj_none")
             with self.assertRaises(nooterra.AlreadyExistsError) as ctx:
                 store.deposit("t", "agt_buyer", 1, idempotency_key="dep")
             self.assertEqual(ctx.exception.reason, "IDEMPOTENCY_KEY_CONFLICT")
