@@ -51,6 +51,7 @@ inline constexpr size_t kRequestBytesMax = size_t{1} << 20;
 inline constexpr size_t kBatchOpsMax = 8192;                 // operations per ApplyBatch
 inline constexpr size_t kBatchBytesMax = size_t{64} << 20;   // sum of request bytes per batch
 inline constexpr size_t kReputationEventsMax = 100000;       // events of one agent ReputationFacts reads
+inline constexpr size_t kPanelCandidatesMax = 64;            // panelCandidateAgentIds of one dispute
 
 // The outcome of an operation: canonical JSON (documented per call) and whether it replays a
 // previous call.
@@ -125,7 +126,23 @@ class Kernel {
                                   std::string_view now, std::string_view idempotency_key);
 
   // request: {"agreementHash","receiptHash","holdHash","openedByAgentId","disputeOpenEnvelope",
-  //           "arbiterAgentId","summary","evidenceRefs"?, "caseId"?}
+  //           "arbiterAgentId" | "panelCandidateAgentIds", "summary","evidenceRefs"?, "caseId"?,
+  //           "adminOverride"?: {"reason","principalId"}}
+  // adminOverride is an operator opening the case (04 §4): the challenge window is not
+  // enforced, the envelope becomes optional (one that is given is still checked in full) and
+  // the opener need not be a party; the case's metadata.override records
+  // {enabled:true, reason, openedByPrincipalId}, and an opener who is not a party is the
+  // claimant against the payee. The reference requires the ops_write scope: the kernel has no
+  // principals, so authorizing the operator is the embedding application's job — never pass
+  // an agent's request through with this member. reason 1..2000 and principalId 1..200
+  // characters after trimming; anything else is SCHEMA_INVALID.
+  // The arbiter is named (a registered agent) or drawn from a panel (04 §4, 02 arbiter
+  // assignment): the candidates trimmed, de-duplicated and sorted with localeCompare,
+  // assignmentHash = sha256(canonical({tenantId, runId, disputeId, panelCandidateAgentIds})),
+  // arbiter = candidates[parseInt(assignmentHash[0..8), 16) mod n], which must be registered;
+  // the case's metadata records assignmentHash and the sorted candidates. Both members, or
+  // neither, is SCHEMA_INVALID (the reference lets a named arbiter win silently); at most
+  // kPanelCandidatesMax candidates, each a string of 3..128 characters after trimming.
   // Result: {"arbitrationCase", "arbitrationCaseArtifact":{"artifactId","artifactHash"},
   //          "disputeOpenEnvelopeArtifact":{"artifactId","artifactHash"}}.
   absl::StatusOr<Result> OpenDispute(std::string_view tenant, std::string_view request_json,

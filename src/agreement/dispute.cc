@@ -1,9 +1,11 @@
 // Tool-call disputes: open (signed envelope), the holdback maintenance tick, and the verdict
 // with its one adjustment (04-state-machines.md §3-4, 07-kernel-v0-conformance.md).
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "agreement/records.h"
+#include "common/js.h"
 #include "common/strings.h"
 #include "nooterra/agreement.h"
 #include "nooterra/ids.h"
@@ -43,6 +45,111 @@ json::Tree Ref(std::string artifact_id, std::string artifact_hash) {
   return r;
 }
 
+// The dispute-open envelope: a DisputeOpenEnvelope.v1 signed by the opener's registered key and
+// bound to this case, tenant, agreement, receipt and hold.
+absl::Status CheckEnvelope(const store::ReadTxn& txn, std::string_view tenant, json::Value envelope,
+                           const std::string& opener, const std::string& case_id, const std::string& agreement,
+                           const std::string& receipt, const std::string& hold_hash) {
+  auto opener_agent = internal::LoadAgent(txn, tenant, opener);
+  if (!opener_agent.ok()) return opener_agent.status();
+  std::string envelope_text;
+  (void)json::AppendCanonical(envelope, &envelope_text);
+  auto report = objects::VerifyObject(envelope_text, absl::MakeConstSpan(&opener_agent->key, 1));
+  if (!report.ok()) return report.status();
+  if (report->type != ObjectType::kDisputeOpenEnvelope) {
+    return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "disputeOpenEnvelope is not a DisputeOpenEnvelope.v1");
+  }
+  if (Str(envelope, "signerKeyId") != opener_agent->key_id || report->signatures_verified != 1) {
+    return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                 "the envelope is not signed by the opener's registered key");
+  }
+  if (!report->ok) {
+    return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                 StrCat("disputeOpenEnvelope: ", report->errors.front().code, ": ",
+                        report->errors.front().message));
+  }
+  if (Str(envelope, "openedByAgentId") != opener) {
+    return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                 "openedByAgentId differs from the envelope's");
+  }
+  if (Str(envelope, "caseId") != case_id || Str(envelope, "tenantId") != tenant ||
+      Str(envelope, "agreementHash") != agreement || Str(envelope, "receiptHash") != receipt ||
+      Str(envelope, "holdHash") != hold_hash) {
+    return Error(Code::kInvalidArgument, "TOOL_CALL_DISPUTE_BINDING_MISMATCH",
+                 "the envelope binds another case, tenant, agreement, receipt or hold");
+  }
+  return absl::OkStatus();
+}
+
+// The case's metadata.override: {enabled:false}, or the operator's {enabled:true, reason,
+// openedByPrincipalId} from the request's adminOverride (see OpenDispute in agreement.h).
+absl::StatusOr<json::Tree> AdminOverride(json::Value req) {
+  json::Tree out = json::Tree::Object();
+  const json::Value o = req.Find("adminOverride");
+  if (!o.present() || o.is_null()) {
+    out.Add("enabled", json::Tree::Bool(false));
+    return out;
+  }
+  const json::Value reason = o.Find("reason"), principal = o.Find("principalId");
+  const std::string_view r = reason.is_string() ? js::TrimJs(reason.as_string()) : std::string_view();
+  const std::string_view p = principal.is_string() ? js::TrimJs(principal.as_string()) : std::string_view();
+  if (!o.is_object() || o.size() != 2 || r.empty() || js::Utf16Length(r) > 2000 || p.empty() ||
+      js::Utf16Length(p) > 200) {
+    return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                 "adminOverride is {\"reason\": 1..2000 characters, \"principalId\": 1..200 characters}");
+  }
+  out.Add("enabled", json::Tree::Bool(true));
+  out.Add("reason", T(std::string(r)));
+  out.Add("openedByPrincipalId", T(std::string(p)));
+  return out;
+}
+
+// The case's arbiter: named by the request, or drawn from its panel (see OpenDispute in
+// agreement.h). `metadata` receives assignmentHash and the sorted candidates of a draw.
+absl::StatusOr<std::string> AssignArbiter(const store::ReadTxn& txn, std::string_view tenant, json::Value req,
+                                          const std::string& agreement, json::Tree* metadata) {
+  const json::Value named = req.Find("arbiterAgentId"), panel = req.Find("panelCandidateAgentIds");
+  if (named.present() == panel.present()) {
+    return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                 "give exactly one of arbiterAgentId and panelCandidateAgentIds");
+  }
+  if (named.present()) {
+    const std::string arbiter = Str(req, "arbiterAgentId");
+    if (auto a = internal::LoadAgent(txn, tenant, arbiter); !a.ok()) return a.status();
+    return arbiter;
+  }
+  if (!panel.is_array() || panel.size() == 0 || panel.size() > kPanelCandidatesMax) {
+    return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                 StrCat("panelCandidateAgentIds must be an array of 1..", kPanelCandidatesMax, " agent ids"));
+  }
+  std::vector<std::string> candidates;
+  for (size_t i = 0; i < panel.size(); ++i) {
+    const json::Value c = panel.at(i);
+    const std::string_view id = c.is_string() ? js::TrimJs(c.as_string()) : std::string_view();
+    if (id.size() < 3 || js::Utf16Length(id) > 128) {
+      return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
+                   StrCat("panelCandidateAgentIds[", i, "] must be an agent id of 3..128 characters"));
+    }
+    if (std::find(candidates.begin(), candidates.end(), id) == candidates.end()) candidates.emplace_back(id);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const std::string& a, const std::string& b) { return js::LocaleCompare(a, b) < 0; });
+  json::Tree sorted = json::Tree::Array();
+  for (const std::string& c : candidates) sorted.Push(T(c));
+  json::Tree basis = json::Tree::Object();
+  basis.Add("tenantId", T(std::string(tenant)));
+  basis.Add("runId", T(ids::ToolCallRunId(agreement)));
+  basis.Add("disputeId", T(ids::ToolCallDisputeId(agreement)));
+  basis.Add("panelCandidateAgentIds", sorted);
+  const std::string assignment = crypto::Sha256Hex(Canonical(basis));
+  const uint64_t draw = std::stoull(assignment.substr(0, 8), nullptr, 16);  // parseInt(hex[0..8), 16)
+  const std::string& arbiter = candidates[draw % candidates.size()];
+  if (auto a = internal::LoadAgent(txn, tenant, arbiter); !a.ok()) return a.status();
+  metadata->Add("assignmentHash", T(assignment));
+  metadata->Add("panelCandidateAgentIds", std::move(sorted));
+  return arbiter;
+}
+
 }  // namespace
 
 absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_view request_json,
@@ -62,6 +169,9 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
                        "agreementHash, receiptHash and holdHash must be sha256 hex");
         }
       }
+      auto override_meta = AdminOverride(req);  // second, as the reference checks it
+      if (!override_meta.ok()) return override_meta.status();
+      const bool overridden = override_meta->Find("reason") != nullptr;
       auto hold = LoadHeldHold(txn, tenant, hold_hash);
       if (!hold.ok()) return hold.status();
       if (S(hold->body, "agreementHash") != agreement || S(hold->body, "receiptHash") != receipt) {
@@ -74,7 +184,7 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       }
       auto window_end = WindowEndMs(*hold);
       if (!window_end.ok()) return window_end.status();
-      if (*now_ms > *window_end) {
+      if (*now_ms > *window_end && !overridden) {
         return Error(Code::kFailedPrecondition, "DISPUTE_WINDOW_EXPIRED",
                      "the hold's challenge window has closed");
       }
@@ -95,65 +205,49 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
         result.Add("alreadyExisted", json::Tree::Bool(true));
         return Canonical(result);
       }
-      // The envelope: mandatory, valid, signed by the opener's registered key, and bound.
+      // The envelope: mandatory (unless an operator overrides), valid, signed by the opener's
+      // registered key, and bound.
       json::Value envelope = req.Find("disputeOpenEnvelope");
-      if (!envelope.is_object()) {
-        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "disputeOpenEnvelope is required");
-      }
       const std::string opener = Str(req, "openedByAgentId");
       const std::string payer = S(hold->body, "payerAgentId"), payee = S(hold->body, "payeeAgentId");
-      if (opener != payer && opener != payee) {
+      if (!overridden && opener != payer && opener != payee) {
         return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
                      "only the payer or the payee of the hold can open a dispute");
       }
-      auto opener_agent = internal::LoadAgent(txn, tenant, opener);
-      if (!opener_agent.ok()) return opener_agent.status();
-      std::string envelope_text;
-      (void)json::AppendCanonical(envelope, &envelope_text);
-      auto report = objects::VerifyObject(envelope_text, absl::MakeConstSpan(&opener_agent->key, 1));
-      if (!report.ok()) return report.status();
-      if (report->type != ObjectType::kDisputeOpenEnvelope) {
-        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "disputeOpenEnvelope is not a DisputeOpenEnvelope.v1");
+      if (overridden && !envelope.present()) {
+        if (opener.size() < 3 || js::Utf16Length(opener) > 128) {
+          return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "openedByAgentId must be an agent id of 3..128 characters");
+        }
+      } else if (!envelope.is_object()) {
+        return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "disputeOpenEnvelope is required");
+      } else {
+        if (auto checked = CheckEnvelope(txn, tenant, envelope, opener, case_id, agreement, receipt, hold_hash);
+            !checked.ok()) {
+          return checked;
+        }
       }
-      if (Str(envelope, "signerKeyId") != opener_agent->key_id || report->signatures_verified != 1) {
-        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
-                     "the envelope is not signed by the opener's registered key");
-      }
-      if (!report->ok) {
-        return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
-                     StrCat("disputeOpenEnvelope: ", report->errors.front().code, ": ",
-                            report->errors.front().message));
-      }
-      if (Str(envelope, "openedByAgentId") != opener) {
-        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
-                     "openedByAgentId differs from the envelope's");
-      }
-      if (Str(envelope, "caseId") != case_id || Str(envelope, "tenantId") != tenant ||
-          Str(envelope, "agreementHash") != agreement || Str(envelope, "receiptHash") != receipt ||
-          Str(envelope, "holdHash") != hold_hash) {
-        return Error(Code::kInvalidArgument, "TOOL_CALL_DISPUTE_BINDING_MISMATCH",
-                     "the envelope binds another case, tenant, agreement, receipt or hold");
-      }
-      const std::string arbiter = Str(req, "arbiterAgentId");
-      if (auto a = internal::LoadAgent(txn, tenant, arbiter); !a.ok()) return a.status();
+      json::Tree assignment = json::Tree::Object();
+      auto arbiter = AssignArbiter(txn, tenant, req, agreement, &assignment);
+      if (!arbiter.ok()) return arbiter.status();
       if (Str(req, "summary").empty()) {
         return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "summary is required");
       }
       // Effects: the case (revision 1, under_review) and its two artifacts.
-      json::Tree envelope_ref = json::Tree::Object();
-      envelope_ref.Add("artifactId", T(Str(envelope, "artifactId")));
-      for (std::string_view k : {"envelopeHash", "signerKeyId", "openedByAgentId", "openedAt", "reasonCode", "nonce"}) {
-        envelope_ref.Add(k, T(Str(envelope, k)));
-      }
-      json::Tree override_off = json::Tree::Object();
-      override_off.Add("enabled", json::Tree::Bool(false));
       json::Tree meta = json::Tree::Object();
       meta.Add("caseType", T("tool_call"));
       meta.Add("agreementHash", T(agreement));
       meta.Add("receiptHash", T(receipt));
       meta.Add("holdHash", T(hold_hash));
-      meta.Add("override", std::move(override_off));
-      meta.Add("disputeOpenEnvelopeRef", std::move(envelope_ref));
+      meta.Add("override", std::move(*override_meta));
+      if (envelope.present()) {
+        json::Tree envelope_ref = json::Tree::Object();
+        envelope_ref.Add("artifactId", T(Str(envelope, "artifactId")));
+        for (std::string_view k : {"envelopeHash", "signerKeyId", "openedByAgentId", "openedAt", "reasonCode", "nonce"}) {
+          envelope_ref.Add(k, T(Str(envelope, k)));
+        }
+        meta.Add("disputeOpenEnvelopeRef", std::move(envelope_ref));
+      }
+      for (const auto& [k, v] : assignment.members()) meta.Add(k, v);
       json::Tree inputs = json::Tree::Object();
       inputs.Add("caseId", T(case_id));
       inputs.Add("tenantId", T(std::string(tenant)));
@@ -161,8 +255,8 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       inputs.Add("settlementId", T(ids::ToolCallSettlementId(agreement)));
       inputs.Add("disputeId", T(ids::ToolCallDisputeId(agreement)));
       inputs.Add("claimantAgentId", T(opener));
-      inputs.Add("respondentAgentId", T(opener == payer ? payee : payer));
-      inputs.Add("arbiterAgentId", T(arbiter));
+      inputs.Add("respondentAgentId", T(opener == payee ? payer : payee));  // an operator's case is against the payee
+      inputs.Add("arbiterAgentId", T(*arbiter));
       inputs.Add("status", T("under_review"));
       inputs.Add("openedAt", T(std::string(now)));
       inputs.Add("summary", T(Str(req, "summary")));
@@ -175,8 +269,12 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       const std::string case_artifact_id = ids::CaseArtifactId(case_id, 1);
       auto case_hash = internal::SaveArtifact(txn, tenant, internal::CaseArtifactBody(case_record->body, case_artifact_id));
       if (!case_hash.ok()) return case_hash.status();
-      auto envelope_hash = internal::SaveArtifact(txn, tenant, json::Tree::FromValue(envelope));
-      if (!envelope_hash.ok()) return envelope_hash.status();
+      std::string envelope_hash;
+      if (envelope.present()) {
+        auto saved = internal::SaveArtifact(txn, tenant, json::Tree::FromValue(envelope));
+        if (!saved.ok()) return saved.status();
+        envelope_hash = *saved;
+      }
       // Reputation: dispute_opened, about the payee, sourced from the revision-1 case artifact.
       json::Tree source = json::Tree::Object();
       source.Add("kind", T("arbitration_case"));
@@ -188,8 +286,8 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       source.Add("holdHash", T(hold_hash));
       json::Tree facts = json::Tree::Object();
       facts.Add("openedByAgentId", T(opener));
-      facts.Add("openedByRole", T(opener == payer ? "payer" : "payee"));
-      facts.Add("reasonCode", T(Str(envelope, "reasonCode")));
+      facts.Add("openedByRole", T(opener == payer ? "payer" : opener == payee ? "payee" : "operator"));
+      facts.Add("reasonCode", T(envelope.present() ? Str(envelope, "reasonCode") : std::string("ADMIN_OVERRIDE")));
       facts.Add("amountCents", N(I(hold->body, "heldAmountCents")));
       if (auto e = EmitReputationEvent(txn, tenant, ids::DisputeReputationEventId(agreement), "dispute_opened", now,
                                        ToolCallSubject(hold->body), std::move(source), std::move(facts));
@@ -199,7 +297,9 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       json::Tree result = json::Tree::Object();
       result.Add("arbitrationCase", case_record->body);
       result.Add("arbitrationCaseArtifact", Ref(case_artifact_id, *case_hash));
-      result.Add("disputeOpenEnvelopeArtifact", Ref(Str(envelope, "artifactId"), *envelope_hash));
+      if (envelope.present()) {
+        result.Add("disputeOpenEnvelopeArtifact", Ref(Str(envelope, "artifactId"), envelope_hash));
+      }
       return Canonical(result);
   });
 }

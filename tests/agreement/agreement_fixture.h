@@ -11,7 +11,7 @@
 namespace nooterra::testing {
 
 // The member at a dotted path ("hold.holdHash") of a JSON text, as text: strings verbatim,
-// integers in decimal, "null" for null, "" when absent or of another type.
+// integers in decimal, "true"/"false", "null" for null, "" when absent or of another type.
 inline std::string Field(const std::string& json_text, std::string_view path) {
   auto doc = json::Document::Parse(json_text);
   if (!doc.ok()) return "";
@@ -32,6 +32,7 @@ inline std::string Field(const std::string& json_text, std::string_view path) {
   if (m.is_string()) return std::string(m.as_string());
   if (m.is_number()) return std::to_string(static_cast<int64_t>(m.as_number()));
   if (m.is_null()) return "null";
+  if (m.is_bool()) return m.as_bool() ? "true" : "false";
   return "";
 }
 

@@ -289,7 +289,7 @@ TEST_F(Settlement, ThePinnedPolicyDecidesInsideTheTransaction) {
   EXPECT_EQ(Field(review->json, "record.status"), "review");
   EXPECT_THAT(review->json, ::testing::HasSubstr("amount_exceeds_auto_release_limit"));
   EXPECT_EQ(Field(review->json, "policyDecision.decisionMode"), "manual-review");
-  EXPECT_EQ(Field(review->json, "policyDecision.shouldAutoResolve"), "");  // false: not a string/number
+  EXPECT_EQ(Field(review->json, "policyDecision.shouldAutoResolve"), "false");
   EXPECT_EQ(Field(review->json, "policyDecision.policyRef.policyHash"), pinned);
   EXPECT_EQ(Wallet("agt_buyer") + Wallet("agt_tool"), before);
   auto again = kernel_->Settle(kTenant,

@@ -193,6 +193,100 @@ TEST_F(Transitions, OpenDisputeRefusals) {
   EXPECT_TRUE(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good), kT0, "o_ok").ok());
 }
 
+// 04 §4 / 02 "arbiter assignment": the arbiter drawn from a panel. The expected draw is
+// recomputed here from the digest's formula over a hand-written canonical basis.
+TEST_F(Transitions, ArbiterDrawnFromAPanel) {
+  for (const char* id : {"agt_panel_c", "agt_panel_a"}) {
+    ASSERT_TRUE(kernel_->RegisterAgent(kTenant, id, Key(id).public_key().ToPem()).ok());
+  }
+  hold_ = Lock();
+  const std::string good = Envelope(hold_, payee_);
+  auto with_arbiter = [&](const std::string& member) {
+    std::string r = OpenRequest(hold_, good);
+    r.replace(r.find(R"("arbiterAgentId":"agt_arbiter")"), 30, member);
+    return r;
+  };
+  const std::string before = Snapshot();
+  // Refusals: both members, neither, an empty or oversized panel, a bad candidate, and a draw
+  // that lands on an unregistered agent (a panel of one).
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("arbiterAgentId":"agt_arbiter","panelCandidateAgentIds":["agt_panel_a"])"), kT0, "p1").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("priority":"normal")"), kT0, "p2").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("panelCandidateAgentIds":[])"), kT0, "p3").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  std::string big = R"("panelCandidateAgentIds":[)";
+  for (size_t i = 0; i <= kPanelCandidatesMax; ++i) big += (i ? ",\"agt_" : "\"agt_") + std::to_string(i) + "\"";
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(big + "]"), kT0, "p4").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("panelCandidateAgentIds":["agt_panel_a",7])"), kT0, "p5").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("panelCandidateAgentIds":["  "])"), kT0, "p6").status(),
+                absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("panelCandidateAgentIds":["agt_ghost"])"), kT0, "p7").status(),
+                absl::StatusCode::kNotFound, "AGENT_NOT_FOUND", before);
+
+  // Untrimmed, duplicated and unsorted in; trimmed, unique and sorted in the case.
+  auto opened = kernel_->OpenDispute(
+      kTenant, with_arbiter(R"("panelCandidateAgentIds":[" agt_panel_c","agt_arbiter","agt_panel_a ","agt_panel_c"])"),
+      kT0, "p_ok");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const std::vector<std::string> sorted = {"agt_arbiter", "agt_panel_a", "agt_panel_c"};
+  const std::string basis = R"({"disputeId":")" + ids::ToolCallDisputeId(agreement_) +
+                            R"(","panelCandidateAgentIds":["agt_arbiter","agt_panel_a","agt_panel_c"],"runId":")" +
+                            ids::ToolCallRunId(agreement_) + R"(","tenantId":")" + kTenant + R"("})";
+  const std::string assignment = crypto::Sha256Hex(std::string_view(basis));
+  const std::string expected = sorted[std::stoul(assignment.substr(0, 8), nullptr, 16) % sorted.size()];
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.arbiterAgentId"), expected);
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.metadata.assignmentHash"), assignment);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    EXPECT_EQ(Field(opened->json, "arbitrationCase.metadata.panelCandidateAgentIds." + std::to_string(i)), sorted[i]);
+  }
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.metadata.panelCandidateAgentIds.3"), "");
+  // The same panel in another order draws the same arbiter (a retry under a new key is refused
+  // because the case is open, which shows the draw does not depend on the input order).
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("panelCandidateAgentIds":["agt_panel_a","agt_panel_c","agt_arbiter"])"), kT0, "p_again").status(),
+                absl::StatusCode::kFailedPrecondition, "DISPUTE_ALREADY_OPEN", Snapshot());
+}
+
+// 04 §4: an operator's override opens a case after the window, without an envelope, for a
+// claimant who is not a party; metadata.override records it. A verdict then closes it.
+TEST_F(Transitions, AdminOverrideOpensWithoutEnvelopeAfterTheWindow) {
+  hold_ = Lock();
+  const std::string late = "2026-03-01T00:00:05.000Z";  // the 800 ms window has passed
+  const std::string before = Snapshot();
+  const std::string over = R"(,"adminOverride":{"reason":" customer escalation ","principalId":"ops_alice"})";
+  for (const char* bad : {R"(,"adminOverride":{"reason":"","principalId":"ops_alice"})",
+                          R"(,"adminOverride":{"reason":"r"})",
+                          R"(,"adminOverride":{"reason":"r","principalId":"ops_alice","scope":"x"})",
+                          R"(,"adminOverride":true)"}) {
+    ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, "", "agt_operator", bad), late, std::string("a_") + bad).status(),
+                  absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  }
+  // Without the override, the same request is refused.
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, payee_)), late, "a_plain").status(),
+                absl::StatusCode::kFailedPrecondition, "DISPUTE_WINDOW_EXPIRED", before);
+  // An envelope given with an override is still checked in full.
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, other_), "agt_payee", over), late, "a_env").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+
+  auto opened = kernel_->OpenDispute(kTenant, OpenRequest(hold_, "", "agt_operator", over), late, "a_ok");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.metadata.override.enabled"), "true");
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.metadata.override.reason"), "customer escalation");
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.metadata.override.openedByPrincipalId"), "ops_alice");
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.claimantAgentId"), "agt_operator");
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.respondentAgentId"), "agt_payee");
+  EXPECT_EQ(opened->json.find("disputeOpenEnvelope"), std::string::npos);
+  // The hold is frozen: the tick after the window reports it blocked.
+  auto tick = kernel_->RunHoldbackMaintenance(kTenant, late, false, 10);
+  ASSERT_TRUE(tick.ok()) << tick.status();
+  EXPECT_EQ(Field(tick->json, "blocked"), "1");
+  auto verdict = kernel_->SubmitVerdict(kTenant, ids::ToolCallCaseId(agreement_), Verdict(100, arbiter_), late, "v");
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  EXPECT_EQ(Field(kernel_->GetHold(kTenant, hold_)->value_or("{}"), "status"), "released");
+}
+
 TEST_F(Transitions, VerdictRefusals) {
   hold_ = Lock();
   const std::string case_id = ids::ToolCallCaseId(agreement_);
