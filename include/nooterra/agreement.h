@@ -399,6 +399,13 @@ class Kernel {
   //   holdback_auto_released rep_rel_<agreementHash>   sourceRef {kind "funding_hold", holdHash,
   //                          agreementHash, receiptHash}; facts {autoReleasedCents,
   //                          amountSettledCents}
+  // and, when a marketplace run settlement is resolved (automatically or by an operator), about
+  // the run's payee (no toolId, counterparty the payer, role payee):
+  //   decision_approved      rep_dec_<decisionHash> (any money released) | decision_rejected
+  //                          (all refunded); sourceRef {kind "settlement_decision", artifactId =
+  //                          decisionId, runId, settlementId, decisionHash}; facts {decisionStatus,
+  //                          runStatus, releaseRatePct, amountSettledCents, amountRefundedCents,
+  //                          currency}
   // Events are first-writer-wins by eventId. Request: {"agentId", "asOf" (ISO time with offset:
   // the kernel reads no clock), "toolId"?, "window"? "7d"|"30d"|"allTime" (default), "includeEvents"?
   // bool}; events with asOf - window < occurredAt <= asOf count. Result (canonical JSON):

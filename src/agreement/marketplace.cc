@@ -277,7 +277,32 @@ absl::Status Decide(store::WriteTxn& txn, std::string_view tenant, json::Tree& s
     for (const std::string& e : binding_errors) StrAppend(&joined, joined.empty() ? "" : ", ", e);
     return Error(Code::kInternal, "SETTLEMENT_KERNEL_BINDING_INVALID", joined);
   }
-  return SaveJson(txn, tenant, SettlementKey(S(s, "runId")), s, false);
+  if (auto saved = SaveJson(txn, tenant, SettlementKey(S(s, "runId")), s, false); !saved.ok()) return saved;
+  const std::string decision_status = S(s, "decisionStatus");
+  if (decision_status != "auto_resolved" && decision_status != "manual_resolved") return absl::OkStatus();
+  // A resolved decision is a reputation event about the payee (02 §18, id rep_dec_<decisionHash>):
+  // decision_approved when any money was released, decision_rejected when all was refunded.
+  json::Tree subject = json::Tree::Object();
+  subject.Add("agentId", T(S(s, "agentId")));
+  subject.Add("counterpartyAgentId", T(S(s, "payerAgentId")));
+  subject.Add("role", T("payee"));
+  json::Tree source = json::Tree::Object();
+  source.Add("kind", T("settlement_decision"));
+  source.Add("artifactId", T(S(artifacts->decision.body, "decisionId")));
+  source.Add("runId", T(S(s, "runId")));
+  source.Add("settlementId", T(S(s, "settlementId")));
+  source.Add("decisionHash", T(artifacts->decision.hash));
+  json::Tree facts = json::Tree::Object();
+  facts.Add("decisionStatus", T(decision_status));
+  facts.Add("runStatus", T(S(s, "runStatus")));
+  facts.Add("releaseRatePct", N(I(s, "releaseRatePct")));
+  facts.Add("amountSettledCents", N(I(s, "releasedAmountCents")));
+  facts.Add("amountRefundedCents", N(I(s, "refundedAmountCents")));
+  facts.Add("currency", T(S(s, "currency")));
+  auto e = EmitReputationEvent(txn, tenant, StrCat("rep_dec_", artifacts->decision.hash),
+                               I(s, "releasedAmountCents") > 0 ? "decision_approved" : "decision_rejected", now,
+                               std::move(subject), std::move(source), std::move(facts));
+  return e.ok() ? absl::OkStatus() : e.status();
 }
 
 }  // namespace

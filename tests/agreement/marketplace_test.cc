@@ -61,6 +61,14 @@ class Marketplace : public ::testing::Test {
                                    "2026-05-01T00:00:05.000Z", key);
   }
 
+  // The worker's reputation facts (all time, with events).
+  std::string WorkerFacts() {
+    auto r = kernel_->ReputationFacts(
+        kTenant, R"({"agentId":"agt_worker","asOf":"2026-06-01T00:00:00.000Z","includeEvents":true})");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : "";
+  }
+
   static constexpr char kRun[] = "run_rfq_a_bid_a";
   testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
@@ -143,6 +151,7 @@ TEST_F(Marketplace, ManualReviewKeepsTheMoneyLockedAndReplaysConsistently) {
             "verifier_plugin_latency_between_thresholds");
   EXPECT_EQ(Field(done->json, "settlement.decisionTrace.settlementReceipt.finalityState"), "pending");
   EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_poster", "USD"), R"({"available":2000,"escrow":3000})");
+  EXPECT_EQ(Field(WorkerFacts(), "facts.totals.eventCount"), "0");  // no decision yet, no event
   auto check = kernel_->CheckStore(kTenant);  // escrow still accounted for by the locked settlement
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->ok) << check->json;
@@ -185,6 +194,19 @@ TEST_F(Marketplace, ManualReviewKeepsTheMoneyLockedAndReplaysConsistently) {
   check = kernel_->CheckStore(kTenant);
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->ok) << check->json;
+  // The operator's decision released money: decision_approved, rep_dec_<decisionHash>.
+  const std::string facts = WorkerFacts();
+  const std::string decision_hash =
+      Field(resolved->json, "settlement.decisionTrace.settlementReceipt.decisionRef.decisionHash");
+  ASSERT_EQ(decision_hash.size(), 64u);
+  EXPECT_EQ(Field(facts, "facts.totals.eventCount"), "1");
+  EXPECT_EQ(Field(facts, "facts.totals.decisions.approved"), "1");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.settledCents"), "990");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.refundedCents"), "2010");
+  EXPECT_EQ(Field(facts, "events.0.eventId"), "rep_dec_" + decision_hash);
+  EXPECT_EQ(Field(facts, "events.0.eventKind"), "decision_approved");
+  EXPECT_EQ(Field(facts, "events.0.sourceRef.decisionHash"), decision_hash);
+  EXPECT_EQ(Field(facts, "events.0.subject.counterpartyAgentId"), "agt_poster");
   before = Hash();
   ExpectRefused(kernel_->ResolveRunSettlement(kTenant, kRun, R"({"releaseRatePct":100})", kT0, "m2").status(),
                 absl::StatusCode::kFailedPrecondition, "TRANSITION_ILLEGAL", before);
@@ -204,6 +226,20 @@ TEST_F(Marketplace, AFailedRunAndTheDefaultVerifier) {
   ASSERT_TRUE(replay.ok());
   EXPECT_THAT(*replay, ::testing::HasSubstr(R"("kernelBindingsValid":true)"));
   EXPECT_THAT(*replay, ::testing::HasSubstr(R"("policyDecisionMatchesStored":true)"));
+  // Red goes to review (no event yet); the operator refunds everything: decision_rejected,
+  // and the dispute rate now has a denominator.
+  EXPECT_EQ(Field(WorkerFacts(), "facts.totals.eventCount"), "0");
+  auto refunded = kernel_->ResolveRunSettlement(kTenant, kRun, R"({"releaseRatePct":0})", "2026-05-01T00:00:09.000Z", "m");
+  ASSERT_TRUE(refunded.ok()) << refunded.status();
+  EXPECT_EQ(Field(refunded->json, "settlement.status"), "refunded");
+  const std::string facts = WorkerFacts();
+  EXPECT_EQ(Field(facts, "facts.totals.decisions.rejected"), "1");
+  EXPECT_EQ(Field(facts, "facts.totals.decisions.total"), "1");
+  EXPECT_EQ(Field(facts, "facts.totals.disputes.rate"), "0");
+  EXPECT_EQ(Field(facts, "facts.totals.economics.refundedCents"), "1000");
+  EXPECT_EQ(Field(facts, "events.0.eventKind"), "decision_rejected");
+  EXPECT_EQ(Field(facts, "events.0.eventId"),
+            "rep_dec_" + Field(refunded->json, "settlement.decisionTrace.settlementReceipt.decisionRef.decisionHash"));
 }
 
 }  // namespace
