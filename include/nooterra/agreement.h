@@ -334,12 +334,17 @@ class Kernel {
   //   -> {"bid"}. MARKET_RFQ_NOT_FOUND, TRANSITION_ILLEGAL (rfq not open), MARKET_BID_OVER_BUDGET
   //   (ours: the reference does not say), MARKET_BID_EXISTS.
   // AcceptBid(rfqId, {"bidId","payerAgentId"?,"acceptedByAgentId"?,"settlement"?:{"payerAgentId"}})
-  //   -> {"rfqId","bidId","runId","run","agreement","settlement"}: run run_<rfqId>_<bidId> created by a
+  //   -> {"rfqId","bidId","runId","run","agreement","settlement","offer","acceptance"}: run run_<rfqId>_<bidId> created by a
   //   chained RUN_CREATED event (actor the payee), the bid amount moved into the poster's escrow
   //   (journal escrow_hold_<runId>), an agreement pinning the default SettlementPolicy.v1 and the bid's
   //   VerificationMethod.v1 by hash with disputeWindowDays 3, and the AgentRunSettlement.v1
   //   setl_<runId>: locked, decisionStatus pending, decisionTrace phase agreement.accepted with a
   //   pending SettlementDecisionRecord.v2 and a locked SettlementReceipt.v1 (finalityState pending).
+  //   The result also carries "offer" (MarketplaceOffer.v2 ofr_<rfqId>_<bidId>_r1: the bid as the
+  //   one proposal, proposalHash = sha256(canonical(bid without status)), the default policy) and
+  //   "acceptance" (MarketplaceAcceptance.v2 acc_<agreementId>, by the poster, offerRef bound to
+  //   the offer); both are stored with the run and the agreement's offerRef / acceptanceRef pin
+  //   their hashes.
   //   Any payer named other than the poster is MARKET_PAYER_MISMATCH (FAILED_PRECONDITION).
   // AppendRunEvent(runId, {"expectedPrevChainHash" (the run's lastChainHash, else
   //   RUN_EVENT_PREV_CHAIN_HASH_MISMATCH),"type" RUN_STARTED|RUN_ACTION_REQUIRED|RUN_HEARTBEAT|

@@ -258,6 +258,50 @@ absl::Status ResolveMoney(store::WriteTxn& txn, std::string_view tenant, json::T
   return absl::OkStatus();
 }
 
+struct OfferAndAcceptance {
+  objects::Object offer;
+  objects::Object acceptance;
+};
+
+// MarketplaceOffer.v2 for an accepted bid and the MarketplaceAcceptance.v2 of it by the poster.
+absl::StatusOr<OfferAndAcceptance> BuildOfferAndAcceptance(std::string_view tenant, const json::Tree& bid,
+                                                           const std::string& run_id, const json::Tree& agreement,
+                                                           const std::string& poster, std::string_view now) {
+  json::Tree proposal = bid;
+  proposal.Erase("status");
+  json::Tree o = json::Tree::Object();
+  o.Add("tenantId", T(std::string(tenant)));
+  o.Add("rfqId", T(S(bid, "rfqId")));
+  o.Add("runId", T(run_id));
+  o.Add("bidId", T(S(bid, "bidId")));
+  o.Add("revision", N(1));
+  o.Add("proposerAgentId", T(S(bid, "bidderAgentId")));
+  o.Add("amountCents", N(I(bid, "amountCents")));
+  o.Add("currency", T(S(bid, "currency")));
+  for (std::string_view k : {"etaSeconds", "note", "verificationMethod"}) {
+    if (const json::Tree* v = bid.Find(k)) o.Add(k, *v);
+  }
+  o.Add("policy", *agreement.Find("policy"));
+  o.Add("proposal", std::move(proposal));
+  o.Add("proposalCount", N(1));
+  o.Add("proposedAt", T(S(bid, "createdAt")));
+  auto offer = objects::Build(ObjectType::kMarketplaceOffer, Canonical(o));
+  if (!offer.ok()) return offer.status();
+  json::Tree a = json::Tree::Object();
+  a.Add("tenantId", T(std::string(tenant)));
+  a.Add("rfqId", T(S(bid, "rfqId")));
+  a.Add("runId", T(run_id));
+  a.Add("bidId", T(S(bid, "bidId")));
+  a.Add("agreementId", T(S(agreement, "agreementId")));
+  a.Add("acceptedAt", T(std::string(now)));
+  a.Add("acceptedByAgentId", T(poster));
+  a.Add("offer", offer->body);
+  a.Add("createdAt", T(std::string(now)));
+  auto acceptance = objects::Build(ObjectType::kMarketplaceAcceptance, Canonical(a));
+  if (!acceptance.ok()) return acceptance.status();
+  return OfferAndAcceptance{std::move(*offer), std::move(*acceptance)};
+}
+
 // Builds the decision record and receipt for the settlement's new state, stores the trace, checks
 // the settlement kernel's bindings (02 §8) and saves the settlement.
 absl::Status Decide(store::WriteTxn& txn, std::string_view tenant, json::Tree& s, const json::Tree& agreement,
@@ -463,6 +507,21 @@ absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_vi
     agreement.Add("verificationMethodHash", T(S(**bid, "verificationMethodHash")));
     agreement.Add("disputeWindowDays", N(kDisputeWindowDaysDefault));
     agreement.Add("acceptedAt", T(std::string(now)));
+    // The accepted offer and the acceptance (02 §17), stored beside the run and referenced by
+    // the agreement. A bid is one proposal (revision 1, no negotiation chain); its
+    // proposalHash is the hash of the bid as submitted, without its mutable status.
+    auto offer = BuildOfferAndAcceptance(tenant, **bid, run_id, agreement, poster, now);
+    if (!offer.ok()) return offer.status();
+    for (const objects::Object* o : {&offer->offer, &offer->acceptance}) {
+      const bool is_offer = o == &offer->offer;
+      json::Tree ref = json::Tree::Object();
+      ref.Add(is_offer ? "offerId" : "acceptanceId", T(S(o->body, is_offer ? "offerId" : "acceptanceId")));
+      ref.Add(is_offer ? "offerHash" : "acceptanceHash", T(o->hash));
+      agreement.Add(is_offer ? "offerRef" : "acceptanceRef", std::move(ref));
+      if (auto w = SaveJson(txn, tenant, StrCat(is_offer ? "offer/" : "acceptance/", run_id), o->body, true); !w.ok()) {
+        return w;
+      }
+    }
     if (auto w = SaveJson(txn, tenant, AgreementKey(run_id), agreement, true); !w.ok()) return w;
     // The payer's escrow lock.
     if (auto p = ledger::Post(txn, tenant, ledger::Move(ids::EscrowJournalEntryId(tenant, StrCat("escrow_hold_", run_id)),
@@ -530,6 +589,8 @@ absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_vi
     result.Add("run", std::move(run));
     result.Add("agreement", std::move(agreement));
     result.Add("settlement", std::move(settlement));
+    result.Add("offer", std::move(offer->offer.body));
+    result.Add("acceptance", std::move(offer->acceptance.body));
     return Canonical(result);
   });
 }

@@ -8,6 +8,9 @@
 
 #include "agreement/agreement_fixture.h"
 #include "nooterra/agreement.h"
+#include "nooterra/crypto.h"
+#include "nooterra/json.h"
+#include "nooterra/objects.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
 #include "support/temp_dir.h"
@@ -137,6 +140,51 @@ TEST_F(Marketplace, RefusalsAreTypedAndChangeNothing) {
   ExpectRefused(kernel_->AppendRunEvent(kTenant, "run_none", R"({"expectedPrevChainHash":"x","type":"RUN_STARTED"})", kT0, "e4").status(),
                 absl::StatusCode::kNotFound, "RUN_NOT_FOUND", before);
   ExpectRefused(kernel_->ReplayEvaluateRun(kTenant, "run_none").status(), absl::StatusCode::kNotFound, "RUN_NOT_FOUND", before);
+}
+
+// 02 §17: acceptance writes the accepted MarketplaceOffer.v2 and the MarketplaceAcceptance.v2,
+// both self-hashed objects that verify, bound to each other and referenced by the agreement.
+TEST_F(Marketplace, AcceptanceWritesTheOfferAndTheAcceptance) {
+  ASSERT_TRUE(kernel_->CreateRfq(kTenant, R"({"rfqId":"rfq_a","posterAgentId":"agt_poster","budgetCents":4000})", kT0, "r").ok());
+  auto bid = kernel_->SubmitBid(kTenant, "rfq_a",
+                                R"({"bidId":"bid_a","bidderAgentId":"agt_worker","amountCents":3000,"etaSeconds":60,)"
+                                R"("note":"fast","verificationMethod":)" + std::string(kLatencyMethod) + "}",
+                                kT0, "b");
+  ASSERT_TRUE(bid.ok()) << bid.status();
+  auto accepted = kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_a"})", "2026-05-01T00:00:01.000Z", "a");
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  auto doc = json::Document::Parse(accepted->json);
+  ASSERT_TRUE(doc.ok());
+  std::string offer, acceptance;
+  ASSERT_TRUE(json::AppendCanonical(doc->root().Find("offer"), &offer).ok());
+  ASSERT_TRUE(json::AppendCanonical(doc->root().Find("acceptance"), &acceptance).ok());
+  for (const std::string* o : {&offer, &acceptance}) {
+    auto report = objects::VerifyObject(*o, {});
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_TRUE(report->ok) << *o;
+    EXPECT_EQ(report->hash, report->declared_hash);
+  }
+  EXPECT_EQ(Field(offer, "offerId"), "ofr_rfq_a_bid_a_r1");
+  EXPECT_EQ(Field(offer, "proposerAgentId"), "agt_worker");
+  EXPECT_EQ(Field(offer, "amountCents"), "3000");
+  EXPECT_EQ(Field(offer, "etaSeconds"), "60");
+  EXPECT_EQ(Field(offer, "note"), "fast");
+  // proposalHash: the bid as submitted, without its status.
+  auto submitted = json::Document::Parse(bid->json);
+  json::Tree proposal = json::Tree::FromValue(submitted->root().Find("bid"));
+  ASSERT_TRUE(proposal.Erase("status"));
+  EXPECT_EQ(Field(offer, "proposalHash"), crypto::Sha256Hex(*json::CanonicalString(proposal)));
+  EXPECT_EQ(Field(acceptance, "acceptanceId"), "acc_agr_run_rfq_a_bid_a");
+  EXPECT_EQ(Field(acceptance, "acceptedByAgentId"), "agt_poster");
+  EXPECT_EQ(Field(acceptance, "acceptedAt"), "2026-05-01T00:00:01.000Z");
+  EXPECT_EQ(Field(acceptance, "offerRef.offerId"), "ofr_rfq_a_bid_a_r1");
+  EXPECT_EQ(Field(acceptance, "offerRef.offerHash"), Field(offer, "offerHash"));
+  EXPECT_EQ(Field(acceptance, "acceptedProposalHash"), Field(offer, "proposalHash"));
+  EXPECT_EQ(Field(accepted->json, "agreement.offerRef.offerHash"), Field(offer, "offerHash"));
+  EXPECT_EQ(Field(accepted->json, "agreement.acceptanceRef.acceptanceHash"), Field(acceptance, "acceptanceHash"));
+  auto check = kernel_->CheckStore(kTenant);
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok) << check->json;
 }
 
 TEST_F(Marketplace, ManualReviewKeepsTheMoneyLockedAndReplaysConsistently) {
