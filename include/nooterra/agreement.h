@@ -136,6 +136,10 @@ class Kernel {
   // principals, so authorizing the operator is the embedding application's job — never pass
   // an agent's request through with this member. reason 1..2000 and principalId 1..200
   // characters after trimming; anything else is SCHEMA_INVALID.
+  // When the hold's execution intent pinned requestFingerprint.requestSha256, evidenceRefs must
+  // carry "http:request_sha256:<that hash>" (X402_TOOL_CALL_OPEN_BINDING_EVIDENCE_REQUIRED, or
+  // _MISMATCH for another hash or two different ones); SubmitVerdict re-checks the case's and the
+  // verdict's evidence merged (X402_TOOL_CALL_VERDICT_BINDING_EVIDENCE_*).
   // The arbiter is named (a registered agent) or drawn from a panel (04 §4, 02 arbiter
   // assignment): the candidates trimmed, de-duplicated and sorted with localeCompare,
   // assignmentHash = sha256(canonical({tenantId, runId, disputeId, panelCandidateAgentIds})),

@@ -81,6 +81,50 @@ absl::Status CheckEnvelope(const store::ReadTxn& txn, std::string_view tenant, j
   return absl::OkStatus();
 }
 
+// Request-hash binding evidence (05 §5): when the hold pinned the tool call's request (its
+// execution intent's requestFingerprint.requestSha256), the evidence must name that hash as
+// "http:request_sha256:<sha>": none is <phase>_BINDING_EVIDENCE_REQUIRED, two different values or
+// another hash <phase>_BINDING_EVIDENCE_MISMATCH. A hold without an intent has no source; the
+// reference then looks for an x402 receipt (which the kernel does not keep) and answers
+// X402_TOOL_CALL_BINDING_SOURCE_REQUIRED, here such a dispute proceeds without the check.
+absl::Status CheckBindingEvidence(const json::Tree& hold, const std::vector<std::string>& refs, std::string_view phase) {
+  const json::Tree* meta = hold.Find("metadata");
+  const json::Tree* intent = meta != nullptr ? meta->Find("executionIntent") : nullptr;
+  const json::Tree* fingerprint = intent != nullptr ? intent->Find("requestFingerprint") : nullptr;
+  const std::string expected = fingerprint != nullptr ? S(*fingerprint, "requestSha256") : "";
+  if (!js::IsHex64(expected)) return absl::OkStatus();
+  constexpr std::string_view kPrefix = "http:request_sha256:";
+  std::string found;
+  bool conflict = false;
+  for (const std::string& ref : refs) {
+    if (ref.compare(0, kPrefix.size(), kPrefix) != 0) continue;
+    const std::string value = ref.substr(kPrefix.size());
+    if (found.empty()) {
+      found = value;
+    } else if (value != found) {
+      conflict = true;
+    }
+  }
+  if (found.empty()) {
+    return Error(Code::kInvalidArgument, StrCat("X402_TOOL_CALL_", phase, "_BINDING_EVIDENCE_REQUIRED"),
+                 StrCat("the hold binds request ", expected, ": give evidence http:request_sha256:", expected));
+  }
+  if (conflict || found != expected) {
+    return Error(Code::kInvalidArgument, StrCat("X402_TOOL_CALL_", phase, "_BINDING_EVIDENCE_MISMATCH"),
+                 StrCat("the evidence names request ", conflict ? "hashes that differ" : found, ", the hold binds ", expected));
+  }
+  return absl::OkStatus();
+}
+
+// Evidence references as the case keeps them: strings, trimmed.
+std::vector<std::string> TrimmedRefs(json::Value refs) {
+  std::vector<std::string> out;
+  for (size_t i = 0; refs.is_array() && i < refs.size(); ++i) {
+    if (refs.at(i).is_string()) out.emplace_back(js::TrimJs(refs.at(i).as_string()));
+  }
+  return out;
+}
+
 // The case's metadata.override: {enabled:false}, or the operator's {enabled:true, reason,
 // openedByPrincipalId} from the request's adminOverride (see OpenDispute in agreement.h).
 absl::StatusOr<json::Tree> AdminOverride(json::Value req) {
@@ -229,6 +273,7 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       json::Tree assignment = json::Tree::Object();
       auto arbiter = AssignArbiter(txn, tenant, req, agreement, &assignment);
       if (!arbiter.ok()) return arbiter.status();
+      if (auto b = CheckBindingEvidence(hold->body, TrimmedRefs(req.Find("evidenceRefs")), "OPEN"); !b.ok()) return b;
       if (Str(req, "summary").empty()) {
         return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "summary is required");
       }
@@ -481,6 +526,11 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
         for (const json::Tree& cr : case_refs->items()) found = found || cr.as_string() == ref.as_string();
         if (!found) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "verdict evidenceRefs must be case evidence");
       }
+      std::vector<std::string> refs;
+      for (const json::Tree* list : {case_refs, static_cast<const json::Tree*>(verdict->body.Find("evidenceRefs"))}) {
+        for (const json::Tree& ref : list->items()) refs.push_back(ref.as_string());
+      }
+      if (auto b = CheckBindingEvidence(hold->body, refs, "VERDICT"); !b.ok()) return b;
       const int64_t rate = I(verdict->body, "releaseRatePct");
       if (rate != 0 && rate != 100) {
         return Error(Code::kInvalidArgument, "TOOL_CALL_VERDICT_NOT_BINARY", "a tool-call verdict releases 0 or 100 percent");

@@ -287,6 +287,46 @@ TEST_F(Transitions, AdminOverrideOpensWithoutEnvelopeAfterTheWindow) {
   EXPECT_EQ(Field(kernel_->GetHold(kTenant, hold_)->value_or("{}"), "status"), "released");
 }
 
+// 05 §5: a hold that pinned its request hash (the execution intent's requestFingerprint) needs
+// that hash as evidence to open a dispute; the verdict re-checks the merged evidence.
+TEST_F(Transitions, RequestHashBindingEvidence) {
+  const std::string request = crypto::Sha256Hex(std::string_view("t:request"));
+  std::string lock = LockRequest();
+  lock.insert(lock.size() - 1, R"(,"executionIntent":{"intentId":"intent_t","requestFingerprint":{"requestSha256":")" +
+                                   request + R"("},"idempotencyKey":"lock","createdAt":")" + kT0 +
+                                   R"(","expiresAt":"2026-03-01T00:10:00.000Z"})");
+  auto locked = kernel_->LockHold(kTenant, lock, kT0, "lock");
+  ASSERT_TRUE(locked.ok()) << locked.status();
+  hold_ = Field(locked->json, "hold.holdHash");
+  ASSERT_EQ(Field(locked->json, "hold.metadata.executionIntent.requestFingerprint.requestSha256"), request);
+  const std::string good = Envelope(hold_, payee_);
+  const std::string before = Snapshot();
+  const std::string other = crypto::Sha256Hex(std::string_view("t:other"));
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good), kT0, "b1").status(),
+                absl::StatusCode::kInvalidArgument, "X402_TOOL_CALL_OPEN_BINDING_EVIDENCE_REQUIRED", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good, "agt_payee", R"(,"evidenceRefs":["ipfs:x"])"), kT0, "b2").status(),
+                absl::StatusCode::kInvalidArgument, "X402_TOOL_CALL_OPEN_BINDING_EVIDENCE_REQUIRED", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good, "agt_payee", R"(,"evidenceRefs":["http:request_sha256:)" + other + R"("])"), kT0, "b3").status(),
+                absl::StatusCode::kInvalidArgument, "X402_TOOL_CALL_OPEN_BINDING_EVIDENCE_MISMATCH", before);
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, good, "agt_payee", R"(,"evidenceRefs":["http:request_sha256:)" + request +
+                                                                                     R"(","http:request_sha256:)" + other + R"("])"),
+                                     kT0, "b4").status(),
+                absl::StatusCode::kInvalidArgument, "X402_TOOL_CALL_OPEN_BINDING_EVIDENCE_MISMATCH", before);
+  // An operator's override is bound by the same evidence.
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, "", "agt_operator", R"(,"adminOverride":{"reason":"r","principalId":"ops"})"), kT0, "b5").status(),
+                absl::StatusCode::kInvalidArgument, "X402_TOOL_CALL_OPEN_BINDING_EVIDENCE_REQUIRED", before);
+  // The request's hash (untrimmed, beside other evidence) opens the case, and the verdict,
+  // whose evidence merges with the case's, closes it.
+  auto opened = kernel_->OpenDispute(
+      kTenant, OpenRequest(hold_, good, "agt_payee", R"(,"evidenceRefs":["ipfs:x"," http:request_sha256:)" + request + R"( "])"),
+      kT0, "b_ok");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(Field(opened->json, "arbitrationCase.evidenceRefs.1"), "http:request_sha256:" + request);
+  auto verdict = kernel_->SubmitVerdict(kTenant, ids::ToolCallCaseId(agreement_), Verdict(0, arbiter_), kT0, "v");
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  EXPECT_EQ(Field(kernel_->GetHold(kTenant, hold_)->value_or("{}"), "status"), "refunded");
+}
+
 TEST_F(Transitions, VerdictRefusals) {
   hold_ = Lock();
   const std::string case_id = ids::ToolCallCaseId(agreement_);
