@@ -332,7 +332,15 @@ class Kernel {
   // call is one write transaction under its idempotency key.
   //
   // CreateRfq {"rfqId","posterAgentId" (registered),"budgetCents" >= 1,"currency"? (default USD),
-  //   "title"?,"description"?,"capability"?} -> {"rfq"}. MARKET_RFQ_EXISTS (ALREADY_EXISTS).
+  //   "title"?,"description"?,"capability"?,"milestones"?} -> {"rfq"}. MARKET_RFQ_EXISTS
+  //   (ALREADY_EXISTS). milestones: 1..32 of {"milestoneId","releaseRatePct" 0..100,
+  //   "statusGate"? any|green|amber|red (default any),"requiredEvidenceCount"? 0..10000 (default 0)},
+  //   unknown members and repeated ids refused; the accepted run's agreement carries them as
+  //   terms.milestones, and its settlement's release rate is capped by them (05 §1.3): at most the
+  //   sum of releaseRatePct over the milestones listed in the terminal event's
+  //   metrics.completedMilestoneIds whose gate is "any" or the verification status and whose
+  //   evidence count the run's evidenceRefs meet; a lower rate appends
+  //   milestone_release_cap_applied and does not by itself require review.
   // SubmitBid(rfqId, {"bidId","bidderAgentId" (registered),"amountCents" <= the budget,
   //   "currency"? (the RFQ's),"etaSeconds"?,"note"?,"verificationMethod"? (normalized and hashed)})
   //   -> {"bid"}. MARKET_RFQ_NOT_FOUND, TRANSITION_ILLEGAL (rfq not open), MARKET_BID_OVER_BUDGET

@@ -92,6 +92,55 @@ absl::StatusOr<int64_t> RequireCents(json::Value req, std::string_view key) {
   return static_cast<int64_t>(v.as_number());
 }
 
+// An RFQ's milestones (05 §1.3, the shape is ours): 1..kMilestonesMax of {"milestoneId",
+// "releaseRatePct" 0..100, "statusGate"? any|green|amber|red (default any),
+// "requiredEvidenceCount"? 0..kEvidenceCountMax (default 0)}, normalized with the defaults.
+absl::StatusOr<json::Tree> NormalizeMilestones(json::Value list) {
+  constexpr size_t kMilestonesMax = 32;
+  constexpr int64_t kEvidenceCountMax = 10000;
+  if (!list.is_array() || list.size() == 0 || list.size() > kMilestonesMax) {
+    return Invalid(StrCat("milestones is an array of 1..", kMilestonesMax, " milestones"));
+  }
+  auto int_in = [](json::Value v, int64_t lo, int64_t hi) {
+    return v.is_number() && v.as_number() >= static_cast<double>(lo) && v.as_number() <= static_cast<double>(hi) &&
+           v.as_number() == static_cast<double>(static_cast<int64_t>(v.as_number()));
+  };
+  json::Tree out = json::Tree::Array();
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json::Value m = list.at(i);
+    const std::string at = StrCat("milestones[", i, "]");
+    if (!m.is_object()) return Invalid(StrCat(at, " is an object"));
+    for (size_t k = 0; k < m.size(); ++k) {
+      const std::string_view key = m.key_at(k);
+      if (key != "milestoneId" && key != "releaseRatePct" && key != "statusGate" && key != "requiredEvidenceCount") {
+        return Invalid(StrCat(at, " has an unknown member ", key));
+      }
+    }
+    const std::string id = Str(m, "milestoneId");
+    if (!IsMarketId(id)) return Invalid(StrCat(at, ".milestoneId is 1..", kMarketIdMax, " of [A-Za-z0-9:_-]"));
+    if (std::find(seen.begin(), seen.end(), id) != seen.end()) return Invalid(StrCat(at, ".milestoneId repeats ", id));
+    seen.push_back(id);
+    if (!int_in(m.Find("releaseRatePct"), 0, 100)) return Invalid(StrCat(at, ".releaseRatePct is an integer 0..100"));
+    const json::Value gate = m.Find("statusGate");
+    const std::string gate_s = gate.present() ? Str(m, "statusGate") : "any";
+    if (gate_s != "any" && gate_s != "green" && gate_s != "amber" && gate_s != "red") {
+      return Invalid(StrCat(at, ".statusGate is any, green, amber or red"));
+    }
+    const json::Value evidence = m.Find("requiredEvidenceCount");
+    if (evidence.present() && !int_in(evidence, 0, kEvidenceCountMax)) {
+      return Invalid(StrCat(at, ".requiredEvidenceCount is an integer 0..", kEvidenceCountMax));
+    }
+    json::Tree n = json::Tree::Object();
+    n.Add("milestoneId", T(id));
+    n.Add("releaseRatePct", N(static_cast<int64_t>(m.Find("releaseRatePct").as_number())));
+    n.Add("statusGate", T(gate_s));
+    n.Add("requiredEvidenceCount", N(evidence.present() ? static_cast<int64_t>(evidence.as_number()) : 0));
+    out.Push(std::move(n));
+  }
+  return out;
+}
+
 json::Tree Actor(const std::string& agent) {
   json::Tree a = json::Tree::Object();
   a.Add("type", T("agent"));
@@ -376,6 +425,11 @@ absl::StatusOr<Result> Kernel::CreateRfq(std::string_view tenant, std::string_vi
     }
     rfq.Add("posterAgentId", T(*poster));
     rfq.Add("budgetCents", N(*budget));
+    if (json::Value m = req.Find("milestones"); m.present() && !m.is_null()) {
+      auto milestones = NormalizeMilestones(m);
+      if (!milestones.ok()) return milestones.status();
+      rfq.Add("milestones", std::move(*milestones));
+    }
     rfq.Add("currency", T(currency));
     rfq.Add("status", T("open"));
     rfq.Add("acceptedBidId", json::Tree::Null());
@@ -506,6 +560,11 @@ absl::StatusOr<Result> Kernel::AcceptBid(std::string_view tenant, std::string_vi
     agreement.Add("verificationMethod", *(**bid).Find("verificationMethod"));
     agreement.Add("verificationMethodHash", T(S(**bid, "verificationMethodHash")));
     agreement.Add("disputeWindowDays", N(kDisputeWindowDaysDefault));
+    if (const json::Tree* milestones = rfq->Find("milestones")) {
+      json::Tree terms = json::Tree::Object();
+      terms.Add("milestones", *milestones);
+      agreement.Add("terms", std::move(terms));
+    }
     agreement.Add("acceptedAt", T(std::string(now)));
     // The accepted offer and the acceptance (02 §17), stored beside the run and referenced by
     // the agreement. A bid is one proposal (revision 1, no negotiation chain); its

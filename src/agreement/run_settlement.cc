@@ -349,6 +349,43 @@ std::vector<std::string> VerifyKernelArtifacts(const json::Tree* settlement, std
   return errors;
 }
 
+// The milestone cap (05 §1.3), after the settlement policy: when the agreement carries
+// terms.milestones, the release rate is at most the sum of releaseRatePct over milestones the run
+// completed (run.metrics.completedMilestoneIds, our choice of where a run reports them) whose
+// statusGate is "any" or the verification status and whose requiredEvidenceCount the run's
+// evidenceRefs meet, clamped to 0..100. A lower rate recomputes the amounts and appends
+// milestone_release_cap_applied; it does not by itself send the decision to review.
+void ApplyMilestoneCap(const json::Tree& agreement, const json::Tree& run, policy::SettlementEvaluation* e) {
+  const json::Tree* terms = agreement.Find("terms");
+  const json::Tree* milestones = terms != nullptr ? terms->Find("milestones") : nullptr;
+  if (milestones == nullptr || !milestones->is_array()) return;
+  const json::Tree* metrics = run.Find("metrics");
+  const json::Tree* completed = metrics != nullptr && metrics->is_object() ? metrics->Find("completedMilestoneIds") : nullptr;
+  const json::Tree* evidence = run.Find("evidenceRefs");
+  const int64_t evidence_count = evidence != nullptr && evidence->is_array() ? static_cast<int64_t>(evidence->items().size()) : 0;
+  int64_t sum = 0;
+  for (const json::Tree& m : milestones->items()) {
+    bool done = false;
+    for (size_t i = 0; completed != nullptr && completed->is_array() && i < completed->items().size() && !done; ++i) {
+      const json::Tree& c = completed->items()[i];
+      done = c.is_string() && c.as_string() == S(m, "milestoneId");
+    }
+    const std::string gate = S(m, "statusGate");
+    if (done && (gate == "any" || gate == e->verification_status) && I(m, "requiredEvidenceCount") <= evidence_count) {
+      sum += I(m, "releaseRatePct");
+    }
+  }
+  const int64_t cap = std::clamp<int64_t>(sum, 0, 100);
+  if (cap >= e->release_rate_pct) return;
+  const int64_t amount = e->release_amount_cents + e->refund_amount_cents;
+  e->release_rate_pct = cap;
+  e->release_amount_cents =
+      cap <= 0 ? 0 : std::min<int64_t>(amount, static_cast<int64_t>(static_cast<__int128>(amount) * cap / 100));
+  e->refund_amount_cents = amount - e->release_amount_cents;
+  e->settlement_status = e->release_amount_cents > 0 ? "released" : "refunded";
+  e->reason_codes.push_back("milestone_release_cap_applied");
+}
+
 absl::StatusOr<Reevaluation> Reevaluate(const json::Tree& run, const json::Tree& agreement) {
   const RunVerification base = VerifyRun(run);
   VerifierExecution x = ExecuteVerifier(*agreement.Find("verificationMethod"), run, base);
@@ -366,6 +403,7 @@ absl::StatusOr<Reevaluation> Reevaluate(const json::Tree& run, const json::Tree&
     // The agreement record was changed after it was written: a corrupt store, not bad input.
     return Error(Code::kDataLoss, "STORE_CORRUPT", "the run's pinned policy or method no longer hashes to its pin");
   }
+  ApplyMilestoneCap(agreement, run, &*evaluation);
   auto evaluation_json = json::Tree::Parse(policy::EvaluationJson(*evaluation));
   if (!evaluation_json.ok()) return evaluation_json.status();
   return Reevaluation{std::move(x), *std::move(evaluation), *std::move(evaluation_json)};

@@ -187,6 +187,64 @@ TEST_F(Marketplace, AcceptanceWritesTheOfferAndTheAcceptance) {
   EXPECT_TRUE(check->ok) << check->json;
 }
 
+// 05 §1.3: the RFQ's milestones become the agreement's terms, and the release rate is capped by
+// the milestones the run completed whose gate and evidence count are met.
+TEST_F(Marketplace, MilestonesCapTheRelease) {
+  const std::string before = Hash();
+  const std::string rfq = R"({"rfqId":"rfq_a","posterAgentId":"agt_poster","budgetCents":4000,"milestones":)";
+  for (const std::string bad :
+       {std::string(R"(7)"), std::string(R"([])"), std::string(R"([{"milestoneId":"m1","releaseRatePct":101}])"),
+        std::string(R"([{"milestoneId":"m1","releaseRatePct":10,"statusGate":"blue"}])"),
+        std::string(R"([{"milestoneId":"m1","releaseRatePct":10,"weight":1}])"),
+        std::string(R"([{"milestoneId":"m1","releaseRatePct":10},{"milestoneId":"m1","releaseRatePct":10}])"),
+        std::string(R"([{"milestoneId":"m 1","releaseRatePct":10}])"),
+        std::string(R"([{"milestoneId":"m1","releaseRatePct":10,"requiredEvidenceCount":-1}])")}) {
+    ExpectRefused(kernel_->CreateRfq(kTenant, rfq + bad + "}", kT0, "bad_" + bad).status(),
+                  absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  }
+  std::string many = "[";
+  for (int i = 0; i <= 32; ++i) many += (i ? "," : "") + std::string(R"({"milestoneId":"m)") + std::to_string(i) + R"(","releaseRatePct":1})";
+  ExpectRefused(kernel_->CreateRfq(kTenant, rfq + many + "]}", kT0, "many").status(), absl::StatusCode::kInvalidArgument,
+                "SCHEMA_INVALID", before);
+
+  // m1 (any gate) 30 + m2 (green) 40 count; m3 needs two pieces of evidence and the run has one;
+  // m4 was not completed. Green would release 100 %: the cap is 70 %.
+  ASSERT_TRUE(kernel_->CreateRfq(kTenant, rfq + R"([{"milestoneId":"m1","releaseRatePct":30},)"
+                                                R"({"milestoneId":"m2","releaseRatePct":40,"statusGate":"green"},)"
+                                                R"({"milestoneId":"m3","releaseRatePct":20,"requiredEvidenceCount":2},)"
+                                                R"({"milestoneId":"m4","releaseRatePct":10}]})",
+                                 kT0, "r").ok());
+  auto bid = kernel_->SubmitBid(kTenant, "rfq_a", R"({"bidId":"bid_a","bidderAgentId":"agt_worker","amountCents":3000,"verificationMethod":)" +
+                                                      std::string(kLatencyMethod) + "}", kT0, "b");
+  ASSERT_TRUE(bid.ok()) << bid.status();
+  auto accepted = kernel_->AcceptBid(kTenant, "rfq_a", R"({"bidId":"bid_a"})", kT0, "a");
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(Field(accepted->json, "agreement.terms.milestones.1.statusGate"), "green");
+  EXPECT_EQ(Field(accepted->json, "agreement.terms.milestones.0.statusGate"), "any");
+  EXPECT_EQ(Field(accepted->json, "agreement.terms.milestones.0.requiredEvidenceCount"), "0");
+  auto evidence = Append(Field(accepted->json, "run.lastChainHash"), "EVIDENCE_ADDED", R"({"evidenceRef":"ipfs:one"})", "e");
+  ASSERT_TRUE(evidence.ok()) << evidence.status();
+  auto done = Append(Field(evidence->json, "run.lastChainHash"), "RUN_COMPLETED",
+                     R"({"metrics":{"latencyMs":100,"completedMilestoneIds":["m1","m2","m3"]}})", "c");
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(Field(done->json, "settlement.decisionTrace.policyDecision.verificationStatus"), "green");
+  EXPECT_EQ(Field(done->json, "settlement.decisionStatus"), "auto_resolved");
+  EXPECT_EQ(Field(done->json, "settlement.releaseRatePct"), "70");
+  EXPECT_EQ(Field(done->json, "settlement.releasedAmountCents"), "2100");
+  EXPECT_EQ(Field(done->json, "settlement.refundedAmountCents"), "900");
+  EXPECT_THAT(done->json, ::testing::HasSubstr("milestone_release_cap_applied"));
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_worker", "USD"), R"({"available":2100,"escrow":0})");
+  EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_poster", "USD"), R"({"available":2900,"escrow":0})");
+  auto replay = kernel_->ReplayEvaluateRun(kTenant, kRun);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  for (const char* k : {"matchesStoredDecision", "policyDecisionMatchesStored", "kernelBindingsValid"}) {
+    EXPECT_THAT(*replay, ::testing::HasSubstr(std::string("\"") + k + "\":true")) << *replay;
+  }
+  auto check = kernel_->CheckStore(kTenant);
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok) << check->json;
+}
+
 TEST_F(Marketplace, ManualReviewKeepsTheMoneyLockedAndReplaysConsistently) {
   const std::string head = Accepted();
   EXPECT_EQ(*kernel_->GetWallet(kTenant, "agt_poster", "USD"), R"({"available":2000,"escrow":3000})");
