@@ -367,6 +367,15 @@ int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int3
       case NOOTERRA_AGREEMENT_RECORD_RUN: found = kernel.GetRun(tenant, key); break;
       case NOOTERRA_AGREEMENT_RECORD_RUN_SETTLEMENT: found = kernel.GetRunSettlement(tenant, key); break;
       case NOOTERRA_AGREEMENT_RECORD_ADJUSTMENT: found = kernel.GetAdjustment(tenant, key); break;
+      case NOOTERRA_AGREEMENT_RECORD_RUN_AGREEMENT:
+        found = kernel.GetRunDocument(tenant, agreement::Kernel::RunDocument::kAgreement, key);
+        break;
+      case NOOTERRA_AGREEMENT_RECORD_OFFER:
+        found = kernel.GetRunDocument(tenant, agreement::Kernel::RunDocument::kOffer, key);
+        break;
+      case NOOTERRA_AGREEMENT_RECORD_ACCEPTANCE:
+        found = kernel.GetRunDocument(tenant, agreement::Kernel::RunDocument::kAcceptance, key);
+        break;
       case NOOTERRA_AGREEMENT_RECORD_WALLET: {
         const std::string_view k(key);
         const size_t slash = k.rfind('/');

@@ -388,6 +388,11 @@ class Kernel {
   // {"run","events"} (nullopt when there is no such run) and the run's AgentRunSettlement.v1.
   absl::StatusOr<std::optional<std::string>> GetRun(std::string_view tenant, std::string_view run_id) const;
   absl::StatusOr<std::optional<std::string>> GetRunSettlement(std::string_view tenant, std::string_view run_id) const;
+  // The run's other documents, by run id: the agreement record (pinned policy and method, terms,
+  // offerRef / acceptanceRef), the accepted MarketplaceOffer.v2 and the MarketplaceAcceptance.v2.
+  enum class RunDocument { kAgreement, kOffer, kAcceptance };
+  absl::StatusOr<std::optional<std::string>> GetRunDocument(std::string_view tenant, RunDocument kind,
+                                                            std::string_view run_id) const;
   // Replay evaluation of a run's settlement (05 §2.1) from the stored records alone:
   // {"runId","settlementId","replay":{"verifierExecution","policyDecision","expectedDecisionStatus",
   // "expectedSettlementStatus"},"stored":{...},"comparisons":{"matchesStoredDecision",

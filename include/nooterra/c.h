@@ -750,6 +750,9 @@ NOOTERRA_API int32_t nooterra_agreement_reputation_facts(nooterra_store_t* store
 #define NOOTERRA_AGREEMENT_RECORD_RUN 11                /* key = runId: {"run","events"} */
 #define NOOTERRA_AGREEMENT_RECORD_RUN_SETTLEMENT 12     /* key = runId: AgentRunSettlement.v1 */
 #define NOOTERRA_AGREEMENT_RECORD_ADJUSTMENT 13 /* key = adjustmentId: SettlementAdjustment.v1 */
+#define NOOTERRA_AGREEMENT_RECORD_RUN_AGREEMENT 14 /* key = runId: the run's agreement record */
+#define NOOTERRA_AGREEMENT_RECORD_OFFER 15         /* key = runId: MarketplaceOffer.v2 */
+#define NOOTERRA_AGREEMENT_RECORD_ACCEPTANCE 16    /* key = runId: MarketplaceAcceptance.v2 */
 NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant,
                                             int32_t kind, const char* key,
                                             nooterra_buffer_t* out_json, nooterra_error_t** error);

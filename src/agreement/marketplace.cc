@@ -820,6 +820,23 @@ absl::StatusOr<std::optional<std::string>> Kernel::GetRun(std::string_view tenan
   return out;
 }
 
+absl::StatusOr<std::optional<std::string>> Kernel::GetRunDocument(std::string_view tenant, RunDocument kind,
+                                                                  std::string_view run_id) const {
+  if (absl::Status t = store::ValidateTenant(tenant); !t.ok()) return t;
+  const std::string key = kind == RunDocument::kAgreement ? AgreementKey(run_id)
+                          : kind == RunDocument::kOffer   ? StrCat("offer/", run_id)
+                                                          : StrCat("acceptance/", run_id);
+  std::optional<std::string> out;
+  absl::Status s = store_->Read([&](const store::ReadTxn& txn) -> absl::Status {
+    auto doc = LoadJson(txn, tenant, key);
+    if (!doc.ok()) return doc.status();
+    if (doc->has_value()) out = Canonical(**doc);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 absl::StatusOr<std::optional<std::string>> Kernel::GetRunSettlement(std::string_view tenant, std::string_view run_id) const {
   if (absl::Status t = store::ValidateTenant(tenant); !t.ok()) return t;
   std::optional<std::string> out;

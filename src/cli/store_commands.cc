@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,7 +28,7 @@ constexpr char kUsage[] =
     "usage: nooterra store check DIR [--tenant TENANT]\n"
     "       nooterra store state-hash DIR [--tenant TENANT]\n"
     "       nooterra store replay SOURCE_DIR TARGET_DIR [--tenant TENANT]\n"
-    "       nooterra store export DIR --tenant TENANT --agreement HASH --out OUT_DIR\n"
+    "       nooterra store export DIR --tenant TENANT (--agreement HASH | --run RUN_ID) --out OUT_DIR\n"
     "\n"
     "check       audits every tenant (or one): the ledger (every entry balances per currency, every\n"
     "            stored balance equals its journal, no account but the external one is negative,\n"
@@ -41,7 +42,9 @@ constexpr char kUsage[] =
     "export      writes one agreement's documents (agreement, record, evidence, decision, receipt,\n"
     "            hold, case, the verdict's artifact and the adjustment, when present) and all its\n"
     "            operation-log entries, its creation included, as files in OUT_DIR, with a\n"
-    "            manifest.json of their SHA-256.\n"
+    "            manifest.json of their SHA-256. With --run, one marketplace run's: the run and its\n"
+    "            events, agreement, settlement, offer, acceptance, its decision's reputation event,\n"
+    "            and the operation-log entries naming the run or its RFQ.\n"
     "\n"
     "A store that cannot be opened exits 2. check, state-hash and export never change the store.\n";
 
@@ -136,11 +139,92 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
   return absl::OkStatus();
 }
 
-int Export(store::Store& db, const std::string* tenant, const std::string* hash, const std::string* out_dir) {
-  if (tenant == nullptr || hash == nullptr || out_dir == nullptr) {
+using Files = std::vector<std::pair<std::string, absl::StatusOr<std::optional<std::string>>>>;
+int WriteBundle(const std::string& out_dir, json::Tree manifest, const Files& files);
+
+absl::Status MakeOutDir(const std::string& out_dir) {
+  if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "EXPORT_WRITE_FAILED", StrCat("cannot create ", out_dir));
+  }
+  return absl::OkStatus();
+}
+
+// The operation-log entries for which `ours` holds, one per line, in log order.
+absl::StatusOr<std::string> LogEntries(store::Store& db, const std::string& tenant,
+                                       const std::function<absl::StatusOr<bool>(const store::ReadTxn&, std::string_view)>& ours) {
+  std::string operations;
+  absl::Status s = db.Read([&](const store::ReadTxn& txn) {
+    absl::Status inner;
+    absl::Status walked = txn.Scan(store::Table::kOplog, tenant, "op/", [&](std::string_view, std::string_view entry) {
+      auto keep = ours(txn, entry);
+      if (!keep.ok()) {
+        inner = keep.status();
+        return false;
+      }
+      if (*keep) operations.append(entry).append("\n");
+      return true;
+    });
+    return inner.ok() ? walked : inner;
+  });
+  if (!s.ok()) return s;
+  return operations;
+}
+
+// One marketplace run's documents (see kUsage).
+int ExportRun(store::Store& db, const std::string& tenant, const std::string& run_id, const std::string& out_dir) {
+  agreement::Kernel kernel(&db);
+  using RunDoc = agreement::Kernel::RunDocument;
+  auto run = kernel.GetRun(tenant, run_id);
+  if (!run.ok()) return Fail("store export", run.status());
+  if (!run->has_value()) {
+    return Fail("store export", MakeError(absl::StatusCode::kNotFound, "RUN_NOT_FOUND",
+                                          StrCat("no run ", run_id, " in tenant ", tenant)));
+  }
+  if (absl::Status d = MakeOutDir(out_dir); !d.ok()) return Fail("store export", d);
+  Files files;
+  files.emplace_back("run.json", *run);
+  auto deal = kernel.GetRunDocument(tenant, RunDoc::kAgreement, run_id);
+  files.emplace_back("agreement.json", deal);
+  auto settlement = kernel.GetRunSettlement(tenant, run_id);
+  files.emplace_back("settlement.json", settlement);
+  files.emplace_back("offer.json", kernel.GetRunDocument(tenant, RunDoc::kOffer, run_id));
+  files.emplace_back("acceptance.json", kernel.GetRunDocument(tenant, RunDoc::kAcceptance, run_id));
+  // A resolved settlement's decision_* reputation event, rep_dec_<decisionHash>.
+  if (settlement.ok() && settlement->has_value()) {
+    auto s = json::Document::Parse(**settlement);
+    const json::Value ref = s.ok() ? s->root().Find("decisionTrace").Find("settlementReceipt").Find("decisionRef")
+                                   : json::Value();
+    const std::string status = s.ok() ? std::string(s->root().Find("decisionStatus").as_string()) : "";
+    if ((status == "auto_resolved" || status == "manual_resolved") && ref.Find("decisionHash").is_string()) {
+      files.emplace_back("reputation_decision.json",
+                         kernel.GetArtifact(tenant, StrCat("rep_dec_", ref.Find("decisionHash").as_string())));
+    }
+  }
+  std::string rfq_id;
+  if (deal.ok() && deal->has_value()) {
+    auto d = json::Document::Parse(**deal);
+    if (d.ok() && d->root().Find("rfqId").is_string()) rfq_id = std::string(d->root().Find("rfqId").as_string());
+  }
+  const std::string run_marker = StrCat("\"", run_id, "\""), rfq_marker = StrCat("\"", rfq_id, "\"");
+  auto operations = LogEntries(db, tenant, [&](const store::ReadTxn&, std::string_view entry) -> absl::StatusOr<bool> {
+    return entry.find(run_marker) != std::string_view::npos ||
+           (!rfq_id.empty() && entry.find(rfq_marker) != std::string_view::npos);
+  });
+  if (!operations.ok()) return Fail("store export", operations.status());
+  files.emplace_back("operations.jsonl", std::optional<std::string>(*operations));
+  json::Tree manifest = json::Tree::Object();
+  manifest.Add("runId", json::Tree::String(run_id));
+  manifest.Add("tenant", json::Tree::String(tenant));
+  return WriteBundle(out_dir, std::move(manifest), files);
+}
+
+int Export(store::Store& db, const std::string* tenant, const std::string* hash, const std::string* run_id,
+           const std::string* out_dir) {
+  if (tenant == nullptr || out_dir == nullptr || (hash == nullptr) == (run_id == nullptr)) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
+  if (run_id != nullptr) return ExportRun(db, *tenant, *run_id, *out_dir);
   agreement::Kernel kernel(&db);
   auto record = kernel.GetAgreement(*tenant, *hash);
   if (!record.ok()) return Fail("store export", record.status());
@@ -158,16 +242,13 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
     return Fail("store export", MakeError(absl::StatusCode::kNotFound, "AGREEMENT_NOT_FOUND",
                                           StrCat("no agreement ", *hash, " in tenant ", *tenant)));
   }
-  if (::mkdir(out_dir->c_str(), 0755) != 0 && errno != EEXIST) {
-    return Fail("store export", MakeError(absl::StatusCode::kPermissionDenied, "EXPORT_WRITE_FAILED",
-                                          StrCat("cannot create ", *out_dir)));
-  }
+  if (absl::Status d = MakeOutDir(*out_dir); !d.ok()) return Fail("store export", d);
   json::Tree deal = record->has_value() ? *json::Tree::Parse(**record) : json::Tree::Object();
   auto member = [&](std::string_view key) {
     const json::Tree* v = deal.Find(key);
     return v != nullptr && v->is_string() ? v->as_string() : std::string();
   };
-  std::vector<std::pair<std::string, absl::StatusOr<std::optional<std::string>>>> files;
+  Files files;
   using Doc = agreement::Kernel::Document;
   files.emplace_back("record.json", *record);
   files.emplace_back("agreement.json", kernel.GetDocument(*tenant, Doc::kAgreement, *hash));
@@ -191,40 +272,34 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
   // names it (fund, evidence, settle, void, dispute, verdict) and the createAgreement entry, whose
   // request cannot name the hash it produces; that one is found through its idempotency record,
   // which holds the result.
-  std::string operations;
   const std::string created_marker = StrCat("\"agreementHash\":\"", *hash, "\"");
-  absl::Status scan = db.Read([&](const store::ReadTxn& txn) {
-    absl::Status inner;
-    absl::Status walked = txn.Scan(store::Table::kOplog, *tenant, "op/", [&](std::string_view, std::string_view entry) {
-      bool ours = entry.find(*hash) != std::string_view::npos;
-      if (!ours && entry.find("\"operation\":\"createAgreement\"") != std::string_view::npos) {
-        auto doc = json::Document::Parse(entry);
-        const json::Value key = doc.ok() ? doc->root().Find("idempotencyKey") : json::Value();
-        if (key.is_string()) {
-          auto stored = txn.Get(store::Table::kIdempotency, *tenant, key.as_string());
-          if (!stored.ok()) {
-            inner = stored.status();
-            return false;
-          }
-          ours = stored->has_value() && (*stored)->find(created_marker) != std::string::npos;
-        }
-      }
-      if (ours) operations.append(entry).append("\n");
-      return true;
-    });
-    return inner.ok() ? walked : inner;
+  auto operations = LogEntries(db, *tenant, [&](const store::ReadTxn& txn, std::string_view entry) -> absl::StatusOr<bool> {
+    if (entry.find(*hash) != std::string_view::npos) return true;
+    if (entry.find("\"operation\":\"createAgreement\"") == std::string_view::npos) return false;
+    auto doc = json::Document::Parse(entry);
+    const json::Value key = doc.ok() ? doc->root().Find("idempotencyKey") : json::Value();
+    if (!key.is_string()) return false;
+    auto stored = txn.Get(store::Table::kIdempotency, *tenant, key.as_string());
+    if (!stored.ok()) return stored.status();
+    return stored->has_value() && (*stored)->find(created_marker) != std::string::npos;
   });
-  if (!scan.ok()) return Fail("store export", scan);
-  files.emplace_back("operations.jsonl", std::optional<std::string>(operations));
+  if (!operations.ok()) return Fail("store export", operations.status());
+  files.emplace_back("operations.jsonl", std::optional<std::string>(*operations));
   json::Tree manifest = json::Tree::Object();
   manifest.Add("agreementHash", json::Tree::String(*hash));
   manifest.Add("tenant", json::Tree::String(*tenant));
+  return WriteBundle(*out_dir, std::move(manifest), files);
+}
+
+// Writes each present document (one JSON text and a newline; operations.jsonl as it is) into
+// out_dir and manifest.json listing their SHA-256; prints the manifest.
+int WriteBundle(const std::string& out_dir, json::Tree manifest, const Files& files) {
   json::Tree listed = json::Tree::Array();
   for (auto& [name, content] : files) {
     if (!content.ok()) return Fail("store export", content.status());
     if (!content->has_value()) continue;
     const std::string text = name == "operations.jsonl" ? **content : **content + "\n";
-    if (absl::Status w = WriteText(*out_dir + "/" + name, text); !w.ok()) return Fail("store export", w);
+    if (absl::Status w = WriteText(out_dir + "/" + name, text); !w.ok()) return Fail("store export", w);
     json::Tree f = json::Tree::Object();
     f.Add("name", json::Tree::String(name));
     f.Add("sha256", json::Tree::String(crypto::Sha256Hex(text)));
@@ -233,7 +308,7 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
   manifest.Add("files", std::move(listed));
   auto text = json::CanonicalString(manifest);
   if (!text.ok()) return Fail("store export", text.status());
-  if (absl::Status w = WriteText(*out_dir + "/manifest.json", *text + "\n"); !w.ok()) return Fail("store export", w);
+  if (absl::Status w = WriteText(out_dir + "/manifest.json", *text + "\n"); !w.ok()) return Fail("store export", w);
   std::printf("%s\n", text->c_str());
   return kExitOk;
 }
@@ -246,7 +321,7 @@ int StoreCommand(const std::vector<std::string>& args) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   const std::string& sub = args[0];
-  auto parsed = ParseArgs(std::vector<std::string>(args.begin() + 1, args.end()), {"tenant", "agreement", "out"});
+  auto parsed = ParseArgs(std::vector<std::string>(args.begin() + 1, args.end()), {"tenant", "agreement", "run", "out"});
   const size_t positionals = sub == "replay" ? 2 : 1;
   if ((sub != "check" && sub != "state-hash" && sub != "replay" && sub != "export") || !parsed.ok() ||
       parsed->positionals.size() != positionals) {
@@ -262,7 +337,7 @@ int StoreCommand(const std::vector<std::string>& args) {
   if (sub == "check") return Check(**opened, parsed->positionals[0], tenant);
   if (sub == "state-hash") return StateHash(**opened, tenant);
   if (sub == "replay") return Replay(**opened, parsed->positionals[1], tenant);
-  return Export(**opened, tenant, parsed->Get("agreement"), parsed->Get("out"));
+  return Export(**opened, tenant, parsed->Get("agreement"), parsed->Get("run"), parsed->Get("out"));
 }
 
 }  // namespace nooterra::cli

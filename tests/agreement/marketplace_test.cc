@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "agreement/agreement_fixture.h"
@@ -13,6 +15,7 @@
 #include "nooterra/objects.h"
 #include "nooterra/status.h"
 #include "nooterra/store.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace nooterra::agreement {
@@ -243,6 +246,48 @@ TEST_F(Marketplace, MilestonesCapTheRelease) {
   auto check = kernel_->CheckStore(kTenant);
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->ok) << check->json;
+
+  // `nooterra store export --run` (another process; the store is closed meanwhile) writes the
+  // run's documents byte for byte as the kernel returns them, and the log entries of its RFQ.
+  kernel_.reset();
+  store_.reset();
+  int code = -1;
+  const std::string manifest = testing::RunCommand(std::string(NOOTERRA_CLI_PATH) + " store export " + dir_.sub("s") +
+                                                       " --tenant " + kTenant + " --run " + kRun + " --out " +
+                                                       dir_.sub("export"), &code);
+  ASSERT_EQ(code, 0) << manifest;
+  const std::string bad = testing::RunCommand(std::string(NOOTERRA_CLI_PATH) + " store export " + dir_.sub("s") +
+                                                  " --tenant " + kTenant + " --run run_none --out " + dir_.sub("x"), &code);
+  EXPECT_NE(code, 0);
+  EXPECT_THAT(bad, ::testing::HasSubstr("RUN_NOT_FOUND"));
+  store::Options o;
+  o.durable = false;
+  store_ = std::move(*store::Store::Open(dir_.sub("s"), o));
+  kernel_ = std::make_unique<Kernel>(store_.get());
+  auto read_file = [&](const std::string& name) {
+    std::ifstream in(dir_.sub("export") + "/" + name, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  using RunDoc = Kernel::RunDocument;
+  EXPECT_EQ(read_file("run.json"), **kernel_->GetRun(kTenant, kRun) + "\n");
+  EXPECT_EQ(read_file("settlement.json"), **kernel_->GetRunSettlement(kTenant, kRun) + "\n");
+  EXPECT_EQ(read_file("agreement.json"), **kernel_->GetRunDocument(kTenant, RunDoc::kAgreement, kRun) + "\n");
+  EXPECT_EQ(read_file("offer.json"), **kernel_->GetRunDocument(kTenant, RunDoc::kOffer, kRun) + "\n");
+  EXPECT_EQ(read_file("acceptance.json"), **kernel_->GetRunDocument(kTenant, RunDoc::kAcceptance, kRun) + "\n");
+  EXPECT_EQ(Field(read_file("reputation_decision.json"), "eventKind"), "decision_approved");
+  // createRfq, submitBid, acceptBid, the evidence and the completion, in log order.
+  const std::string log = read_file("operations.jsonl");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 5) << log;
+  size_t at = 0;
+  for (const char* op : {"createRfq", "submitBid", "acceptBid", "appendRunEvent", "appendRunEvent"}) {
+    at = log.find(std::string("\"operation\":\"") + op + "\"", at);
+    ASSERT_NE(at, std::string::npos) << op;
+    ++at;
+  }
+  for (const char* name : {"run.json", "agreement.json", "settlement.json", "offer.json", "acceptance.json",
+                           "reputation_decision.json", "operations.jsonl"}) {
+    EXPECT_THAT(manifest, ::testing::HasSubstr(std::string(R"({"name":")") + name + R"(","sha256":")")) << name;
+  }
 }
 
 TEST_F(Marketplace, ManualReviewKeepsTheMoneyLockedAndReplaysConsistently) {

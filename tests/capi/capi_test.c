@@ -1405,6 +1405,20 @@ static void test_marketplace(void) {
                NOOTERRA_FAILED_PRECONDITION, "TRANSITION_ILLEGAL");
   EXPECT_ERROR(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_RUN, "run_none", &out, &err),
                NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
+  /* The run's agreement pins the accepted offer and the acceptance, each readable by run id. */
+  CHECK(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_RUN_AGREEMENT, "run_rfq_c_bid_c", &out, &err) ==
+        NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"offerRef\":{\"offerHash\":\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_OFFER, "run_rfq_c_bid_c", &out, &err) == NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"offerId\":\"ofr_rfq_c_bid_c_r1\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  CHECK(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_ACCEPTANCE, "run_rfq_c_bid_c", &out, &err) ==
+        NOOTERRA_OK);
+  CHECK(out.data != NULL && strstr((const char*)out.data, "\"schemaVersion\":\"MarketplaceAcceptance.v2\"") != NULL);
+  nooterra_buffer_dispose(&out);
+  EXPECT_ERROR(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_OFFER, "run_none", &out, &err),
+               NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
   CHECK(nooterra_agreement_replay_evaluate_run(store, "t", "run_rfq_c_bid_c", &out, &err) == NOOTERRA_OK);
   CHECK(out.data != NULL && strstr((const char*)out.data, "\"kernelBindingsValid\":true") != NULL &&
         strstr((const char*)out.data, "\"policyDecisionMatchesStored\":true") != NULL &&

@@ -344,7 +344,7 @@ export interface StepOptions { now: string; idempotencyKey: string }
 export type KernelResult = Record<string, any> & { alreadyExisted: boolean };
 export type RecordKind =
   'hold' | 'case' | 'artifact' | 'wallet' | 'agreement' | 'tool_call_agreement' | 'evidence' | 'decision' | 'receipt'
-  | 'escalation' | 'run' | 'run_settlement' | 'adjustment';
+  | 'escalation' | 'run' | 'run_settlement' | 'adjustment' | 'run_agreement' | 'offer' | 'acceptance';
 
 export interface BatchOperation {
   operation: 'createAgreement' | 'fund' | 'submitEvidence' | 'settle' | 'void' | 'lockHold' | 'openDispute'

@@ -417,7 +417,8 @@ const BATCH_OPERATIONS = {
 };
 const RECORDS = {
   hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
-  receipt: 9, escalation: 10, run: 11, run_settlement: 12, adjustment: 13,
+  receipt: 9, escalation: 10, run: 11, run_settlement: 12, adjustment: 13, run_agreement: 14, offer: 15,
+  acceptance: 16,
 };
 
 function result(pair) {
@@ -744,7 +745,9 @@ class Store {
   /**
    * A stored record: kind is 'hold', 'case', 'artifact', 'wallet' ('agent/currency'),
    * 'agreement', 'tool_call_agreement', 'evidence', 'decision', 'receipt', 'escalation', 'run'
-   * (key runId: {run, events}), 'run_settlement' (key runId: AgentRunSettlement.v1) or
+   * (key runId: {run, events}), 'run_settlement' (key runId: AgentRunSettlement.v1),
+   * 'run_agreement', 'offer', 'acceptance' (key runId: the agreement record, the accepted
+   * MarketplaceOffer.v2, the MarketplaceAcceptance.v2) or
    * 'adjustment' (key adjustmentId: SettlementAdjustment.v1, `sadj_agmt_<agreementHash>_holdback`).
    * Rejects with NOOTERRA_NOT_FOUND (RECORD_NOT_FOUND).
    */

@@ -105,6 +105,10 @@ test('marketplace run: rfq, bid, acceptance, chained events, settlement, replay 
     payload: { metrics: { latencyMs: 250 } } }, { now: NOW, idempotencyKey: 'c' });
   assert.equal(done.settlement.decisionStatus, 'auto_resolved');
   const settlement = await store.get('t', 'run_settlement', accepted.runId);
+  const offer = await store.get('t', 'offer', accepted.runId);
+  assert.equal(offer.schemaVersion, 'MarketplaceOffer.v2');
+  assert.equal((await store.get('t', 'run_agreement', accepted.runId)).offerRef.offerHash, offer.offerHash);
+  assert.equal((await store.get('t', 'acceptance', accepted.runId)).offerRef.offerHash, offer.offerHash);
   assert.equal(settlement.decisionTrace.decisionRecord.verifierRef.verifierId, 'nooterra.deterministic.latency-threshold');
   assert.deepEqual(await store.wallet('t', 'agt_payee'), { available: 10000, escrow: 0 });
   assert.deepEqual((await store.get('t', 'run', accepted.runId)).events.map((e) => e.type), ['RUN_CREATED', 'RUN_COMPLETED']);

@@ -696,13 +696,16 @@ class Store:
 
     _RECORDS = {"hold": 1, "case": 2, "artifact": 3, "wallet": 4, "agreement": 5,
                 "tool_call_agreement": 6, "evidence": 7, "decision": 8, "receipt": 9, "escalation": 10,
-                "run": 11, "run_settlement": 12, "adjustment": 13}
+                "run": 11, "run_settlement": 12, "adjustment": 13, "run_agreement": 14, "offer": 15,
+                "acceptance": 16}
 
     def get(self, tenant: str, kind: str, key: str) -> Dict[str, Any]:
         """A stored record: kind is hold, case, artifact, wallet ("agent/currency"), agreement,
         tool_call_agreement, evidence, decision, receipt, escalation, run (key runId:
-        ``{"run", "events"}``), run_settlement (key runId) or adjustment (key adjustmentId, for a
-        tool call ``sadj_agmt_<agreementHash>_holdback``). Raises NotFoundError."""
+        ``{"run", "events"}``), run_settlement, run_agreement, offer, acceptance (each key runId:
+        the settlement, the agreement record, the accepted MarketplaceOffer.v2, the
+        MarketplaceAcceptance.v2) or adjustment (key adjustmentId, for a tool call
+        ``sadj_agmt_<agreementHash>_holdback``). Raises NotFoundError."""
         return _json.loads(self._s.get(tenant, self._RECORDS[kind], key))
 
     def wallet(self, tenant: str, agent_id: str, currency: str = "USD") -> Dict[str, int]:

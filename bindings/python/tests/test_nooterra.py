@@ -623,6 +623,10 @@ class Kernel(unittest.TestCase):
                 "payload": {"metrics": {"latencyMs": 250}}}, "now": now, "idempotency_key": "e2"}])
             self.assertTrue(done[0]["ok"])
             settlement = store.get("t", "run_settlement", run_id)
+            offer = store.get("t", "offer", run_id)
+            self.assertEqual(offer["schemaVersion"], "MarketplaceOffer.v2")
+            self.assertEqual(store.get("t", "run_agreement", run_id)["offerRef"]["offerHash"], offer["offerHash"])
+            self.assertEqual(store.get("t", "acceptance", run_id)["offerRef"]["offerHash"], offer["offerHash"])
             record = settlement["decisionTrace"]["decisionRecord"]
             self.assertEqual(record["verifierRef"]["verifierId"], "nooterra.deterministic.latency-threshold")
             self.assertEqual(settlement["decisionStatus"], "auto_resolved")
