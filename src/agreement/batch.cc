@@ -10,6 +10,7 @@
 #include "nooterra/json.h"
 #include "nooterra/status.h"
 #include "records.h"
+#include "common/js.h"
 #include "common/strings.h"
 
 namespace nooterra::agreement {
@@ -55,8 +56,9 @@ absl::StatusOr<Result> Kernel::Apply(std::string_view tenant, const BatchOp& op)
       if (!request.ok()) return request.status();
       const json::Value root = request->root();
       const json::Value amount = root.Find("amountCents");
+      // Safe integers only: converting a larger double to int64_t is undefined behaviour.
       if (!root.Find("agentId").is_string() || !root.Find("currency").is_string() || !amount.is_number() ||
-          amount.as_number() != static_cast<double>(static_cast<int64_t>(amount.as_number()))) {
+          !js::IsSafeInteger(amount.as_number())) {
         return Error(StatusCode::kInvalidArgument, "SCHEMA_INVALID",
                      "a deposit request is {\"agentId\", \"currency\", \"amountCents\"}");
       }

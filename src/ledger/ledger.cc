@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/js.h"
 #include "common/strings.h"
 #include "nooterra/json.h"
 #include "nooterra/ledger.h"
@@ -337,8 +338,8 @@ absl::StatusOr<Entry> EntryFromJson(std::string_view json_text) {
     auto owner = str(p, "owner"), currency = str(p, "currency"), bucket = str(p, "bucket");
     json::Value amount = p.Find("amount");
     auto b = bucket ? BucketFromName(*bucket) : std::nullopt;
-    if (!owner || !currency || !b || !amount.is_number() ||
-        amount.as_number() != static_cast<double>(static_cast<int64_t>(amount.as_number()))) {
+    // Safe integers only: converting a larger double to int64_t is undefined behaviour.
+    if (!owner || !currency || !b || !amount.is_number() || !js::IsSafeInteger(amount.as_number())) {
       return Invalid("LEDGER_ENTRY_INVALID",
                      StrCat("posting ", i, " needs owner, currency, bucket (available|escrow|"
                                            "holdback|external) and an integer amount"));

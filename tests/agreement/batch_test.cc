@@ -197,6 +197,15 @@ TEST_F(Batch, WholeBatchErrorsCommitNothing) {
   auto m = k.ApplyBatch(kTenant, {malformed});
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(StatusReason((*m)[0].status), "SCHEMA_INVALID");
+  // Amounts beyond a safe integer (found by fuzz_kernel: the conversion to int64 was undefined
+  // behaviour) and fractions are refused before any arithmetic.
+  for (const char* amount : {"5e60", "-5e60", "9007199254740992", "1.5"}) {
+    malformed.request_json = std::string(R"({"agentId":"agt_buyer","currency":"USD","amountCents":)") + amount + "}";
+    auto r = k.ApplyBatch(kTenant, {malformed});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(StatusReason((*r)[0].status), "SCHEMA_INVALID") << amount;
+  }
+  EXPECT_EQ(Wallet(s.get(), "agt_buyer"), R"({"available":5,"escrow":0})");
 }
 
 TEST_F(Batch, StoreFullAbortsTheWholeBatch) {

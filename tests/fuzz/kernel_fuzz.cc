@@ -1,9 +1,10 @@
 // libFuzzer target: the agreement kernel on untrusted operation sequences (non-negotiable 4: bad
 // input gets a typed error and changes nothing). Each input is up to 16 lines
 // "<op>\t<subject>\t<request JSON>" run against a fresh tenant of one store (three agents, a
-// deposit), `op` a decimal Operation value (0 = the maintenance tick). Two placeholders let seeds
+// deposit), `op` a decimal Operation value (0 = the maintenance tick). Three placeholders let seeds
 // reach deep states whose hashes depend on the tenant: "$A" is the agreement hash of the last
-// agreement created, "$H" the lastChainHash of the run the line names. Properties, per operation:
+// agreement created, "$D" the holdHash of the last hold locked, "$H" the lastChainHash of the run
+// the line names. Properties, per operation:
 //   - a failure is typed (a reason), never INTERNAL or DATA_LOSS (those are broken invariants),
 //     and leaves the tenant's state hash unchanged;
 //   - after a success the whole-tenant audit (ledger, escrow conservation and its counts, the
@@ -94,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(k.Deposit(tenant, "agt_buyer", "USD", 100000, "fuzz_deposit").ok());
 
-  std::string last_agreement(64, '0');
+  std::string last_agreement(64, '0'), last_hold(64, '0');
   std::string_view input(reinterpret_cast<const char*>(data), size);
   for (int line = 0; line < 16 && !input.empty(); ++line) {
     const size_t eol = input.find('\n');
@@ -113,6 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     b.operation = static_cast<agreement::Operation>(op);
     Replace(&b.subject, "$A", last_agreement);
     Replace(&b.request_json, "$A", last_agreement);
+    Replace(&b.request_json, "$D", last_hold);
     if (b.request_json.find("$H") != std::string::npos) {
       auto run = k.GetRun(tenant, b.subject);
       Replace(&b.request_json, "$H", run.ok() && run->has_value() ? Field(**run, {"run", "lastChainHash"}) : "");
@@ -128,6 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       continue;
     }
     if (const std::string h = Field(r->json, {"agreement", "agreementHash"}); !h.empty()) last_agreement = h;
+    if (const std::string h = Field(r->json, {"hold", "holdHash"}); !h.empty()) last_hold = h;
     auto audit = k.CheckStore(tenant);
     Check(audit.ok() && audit->ok);
     if (op == 0 || r->already_existed) continue;

@@ -288,6 +288,12 @@ TEST(LedgerJson, RoundTripAndErrors) {
   EXPECT_EQ(StatusReason(EntryFromJson(R"({"id":"x","postings":[{"owner":"a"}]})").status()),
             "LEDGER_ENTRY_INVALID");
   EXPECT_EQ(StatusReason(EntryFromJson("{").status()), "JSON_SYNTAX");
+  // A posting amount beyond a safe integer is refused, not converted (undefined behaviour).
+  for (const char* amount : {"1e60", "-1e60", "9007199254740992", "0.5"}) {
+    const std::string text = std::string(R"({"id":"x","postings":[{"owner":"agt_a","currency":"USD","bucket":"available","amount":)") +
+                             amount + R"(},{"owner":"agt_b","currency":"USD","bucket":"available","amount":0}]})";
+    EXPECT_EQ(StatusReason(EntryFromJson(text).status()), "LEDGER_ENTRY_INVALID") << amount;
+  }
   // EntryToJson writes the canonical form directly: it must equal the canonicalizer's output for
   // the same document (escapes, non-ASCII, extreme amounts, every bucket).
   Entry odd{"e/2:x.y", std::string("q\"\\\n\x01 \xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xa8"),
