@@ -31,6 +31,7 @@ static_assert(NOOTERRA_AGREEMENT_APPEND_RUN_EVENT == static_cast<int>(nooterra::
 static_assert(NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT ==
               static_cast<int>(nooterra::agreement::Operation::kResolveRunSettlement));
 static_assert(NOOTERRA_AGREEMENT_RESOLVE_ESCALATION == static_cast<int>(nooterra::agreement::Operation::kResolveEscalation));
+static_assert(NOOTERRA_AGREEMENT_SET_AGENT_STATUS == static_cast<int>(nooterra::agreement::Operation::kSetAgentStatus));
 
 extern "C" {
 
@@ -113,9 +114,10 @@ int32_t nooterra_agreement_apply(nooterra_store_t* store, const char* tenant, in
       case NOOTERRA_AGREEMENT_SUBMIT_BID:
       case NOOTERRA_AGREEMENT_ACCEPT_BID:
       case NOOTERRA_AGREEMENT_APPEND_RUN_EVENT:
-      case NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT: {
+      case NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT:
+      case NOOTERRA_AGREEMENT_SET_AGENT_STATUS: {
         if (operation != NOOTERRA_AGREEMENT_CREATE_RFQ && subject == nullptr) {
-          return capi::NullArgument("subject (the rfq id or the run id)");
+          return capi::NullArgument("subject (the rfq id, the run id or the agent id)");
         }
         agreement::BatchOp op;
         op.operation = static_cast<agreement::Operation>(operation);
@@ -376,6 +378,7 @@ int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant, int3
       case NOOTERRA_AGREEMENT_RECORD_ACCEPTANCE:
         found = kernel.GetRunDocument(tenant, agreement::Kernel::RunDocument::kAcceptance, key);
         break;
+      case NOOTERRA_AGREEMENT_RECORD_AGENT_STATUS: found = kernel.GetAgentStatus(tenant, key); break;
       case NOOTERRA_AGREEMENT_RECORD_WALLET: {
         const std::string_view k(key);
         const size_t slash = k.rfind('/');

@@ -52,6 +52,8 @@ inline constexpr size_t kBatchOpsMax = 8192;                 // operations per A
 inline constexpr size_t kBatchBytesMax = size_t{64} << 20;   // sum of request bytes per batch
 inline constexpr size_t kReputationEventsMax = 100000;       // events of one agent ReputationFacts reads
 inline constexpr size_t kPanelCandidatesMax = 64;            // panelCandidateAgentIds of one dispute
+inline constexpr size_t kAgentStatusChangesMax = 1000;       // lifecycle changes of one agent
+inline constexpr size_t kAgentStatusReasonMax = 2000;        // characters of a status change's reason
 
 // The outcome of an operation: canonical JSON (documented per call) and whether it replays a
 // previous call.
@@ -78,6 +80,7 @@ enum class Operation : int32_t {
   kAcceptBid = 14,        // subject: the rfq id; request: the acceptance
   kAppendRunEvent = 15,   // subject: the run id; request: {"expectedPrevChainHash","type","payload"}
   kResolveRunSettlement = 16,  // subject: the run id; request: {"releaseRatePct","decisionReason"?}
+  kSetAgentStatus = 17,   // subject: the agent id; request: {"status","reason"?}
 };
 
 struct BatchOp {
@@ -105,6 +108,22 @@ class Kernel {
   // Result: {"agentId","keyId","publicKeyPem"}.
   absl::StatusOr<Result> RegisterAgent(std::string_view tenant, std::string_view agent_id,
                                        std::string_view public_key_pem);
+
+  // The agent's lifecycle status (AgentIdentity.v1): request {"status": "active" | "suspended" |
+  // "revoked", "reason"?} at `now`. active <-> suspended; revoked is final (TRANSITION_ILLEGAL, as
+  // is the status the agent already has); at most kAgentStatusChangesMax changes, in time order
+  // (AGENT_STATUS_TIME_REGRESSION for a `now` before the last change). The guards it feeds
+  // (FAILED_PRECONDITION AGENT_SUSPENDED / AGENT_REVOKED): LockHold's payer and payee,
+  // OpenDispute's payer, payee, opener and arbiter, SubmitVerdict's arbiter, all at `now`; and
+  // the envelope's signer at its openedAt and the verdict's signer at its issuedAt, else
+  // DISPUTE_INVALID_SIGNER (a key is judged by the status its agent had when it signed). The
+  // digest names these guards without their codes; the codes are ours.
+  // Result: {"agentId","status","history":[{"status","at","reason"}]}; GetAgentStatus reads it
+  // (an agent that never changed is {"status":"active","history":[]}; nullopt for no agent).
+  absl::StatusOr<Result> SetAgentStatus(std::string_view tenant, std::string_view agent_id,
+                                        std::string_view request_json, std::string_view now,
+                                        std::string_view idempotency_key);
+  absl::StatusOr<std::optional<std::string>> GetAgentStatus(std::string_view tenant, std::string_view agent_id) const;
 
   // Credits an agent's available balance from outside (a ledger deposit). amount_cents < 1 is
   // INVALID_ARGUMENT (SCHEMA_INVALID).

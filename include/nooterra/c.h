@@ -621,6 +621,12 @@ NOOTERRA_API int32_t nooterra_agreement_apply(nooterra_store_t* store, const cha
 /* request = {"releaseRatePct" 0..100,"decisionReason"?}; subject = the run id: an operator decides a
  * settlement left in manual review (TRANSITION_ILLEGAL otherwise; RUN_SETTLEMENT_NOT_FOUND). */
 #define NOOTERRA_AGREEMENT_RESOLVE_RUN_SETTLEMENT 16
+/* request = {"status" "active"|"suspended"|"revoked","reason"?}; subject = the agent id: the agent's
+ * lifecycle status from `now` (revoked is final; TRANSITION_ILLEGAL, AGENT_NOT_FOUND,
+ * AGENT_STATUS_TIME_REGRESSION, RESOURCE_EXHAUSTED AGENT_STATUS_CHANGES_EXHAUSTED). A suspended or
+ * revoked participant makes locks, opens and verdicts FAILED_PRECONDITION AGENT_SUSPENDED /
+ * AGENT_REVOKED, and a signature made while its agent was not active DISPUTE_INVALID_SIGNER. */
+#define NOOTERRA_AGREEMENT_SET_AGENT_STATUS 17
 
 /* One operation of a batch. Initialize with NOOTERRA_BATCH_OP_INIT. Pointers are borrowed for
  * the call. `subject` and `request_json` as for nooterra_agreement_apply (NULL subject when
@@ -753,6 +759,7 @@ NOOTERRA_API int32_t nooterra_agreement_reputation_facts(nooterra_store_t* store
 #define NOOTERRA_AGREEMENT_RECORD_RUN_AGREEMENT 14 /* key = runId: the run's agreement record */
 #define NOOTERRA_AGREEMENT_RECORD_OFFER 15         /* key = runId: MarketplaceOffer.v2 */
 #define NOOTERRA_AGREEMENT_RECORD_ACCEPTANCE 16    /* key = runId: MarketplaceAcceptance.v2 */
+#define NOOTERRA_AGREEMENT_RECORD_AGENT_STATUS 17  /* key = agentId: {"agentId","status","history"} */
 NOOTERRA_API int32_t nooterra_agreement_get(nooterra_store_t* store, const char* tenant,
                                             int32_t kind, const char* key,
                                             nooterra_buffer_t* out_json, nooterra_error_t** error);

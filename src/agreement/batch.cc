@@ -51,6 +51,8 @@ absl::StatusOr<Result> Kernel::Apply(std::string_view tenant, const BatchOp& op)
       return AppendRunEvent(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
     case Operation::kResolveRunSettlement:
       return ResolveRunSettlement(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
+    case Operation::kSetAgentStatus:
+      return SetAgentStatus(tenant, op.subject, op.request_json, op.now, op.idempotency_key);
     case Operation::kDeposit: {
       auto request = internal::ParseRequest(op.request_json);
       if (!request.ok()) return request.status();

@@ -72,6 +72,15 @@ absl::Status CheckEnvelope(const store::ReadTxn& txn, std::string_view tenant, j
     return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
                  "openedByAgentId differs from the envelope's");
   }
+  // The signer's key must have been live when the envelope says it was signed.
+  auto opened_ms = internal::TimeMs(Str(envelope, "openedAt"), "disputeOpenEnvelope.openedAt");
+  if (!opened_ms.ok()) return opened_ms.status();
+  auto signer_status = internal::AgentStatusAt(txn, tenant, opener, *opened_ms);
+  if (!signer_status.ok()) return signer_status.status();
+  if (*signer_status != "active") {
+    return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                 StrCat("the opener ", opener, " was ", *signer_status, " at openedAt"));
+  }
   if (Str(envelope, "caseId") != case_id || Str(envelope, "tenantId") != tenant ||
       Str(envelope, "agreementHash") != agreement || Str(envelope, "receiptHash") != receipt ||
       Str(envelope, "holdHash") != hold_hash) {
@@ -273,6 +282,12 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
       json::Tree assignment = json::Tree::Object();
       auto arbiter = AssignArbiter(txn, tenant, req, agreement, &assignment);
       if (!arbiter.ok()) return arbiter.status();
+      // Participant lifecycle guards: the parties, the opener and the arbiter are active now.
+      const std::pair<std::string_view, std::string_view> participants[] = {
+          {payer, "payer"}, {payee, "payee"}, {opener, "opener"}, {*arbiter, "arbiter"}};
+      for (const auto& [agent, role] : participants) {
+        if (auto a = internal::RequireActive(txn, tenant, agent, *now_ms, role); !a.ok()) return a;
+      }
       if (auto b = CheckBindingEvidence(hold->body, TrimmedRefs(req.Find("evidenceRefs")), "OPEN"); !b.ok()) return b;
       if (Str(req, "summary").empty()) {
         return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "summary is required");
@@ -458,7 +473,8 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
                                              std::string_view idempotency_key) {
   auto doc = internal::ParseRequest(verdict_json);
   if (!doc.ok()) return doc.status();
-  if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
+  auto now_ms = internal::TimeMs(now, "now");
+  if (!now_ms.ok()) return now_ms.status();
   json::Value verdict_in = doc->root();
   json::Tree request = json::Tree::Object();
   request.Add("caseId", T(std::string(case_id)));
@@ -520,6 +536,16 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
         return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
                      "the verdict is not signed by the arbiter's registered key");
       }
+      // The arbiter's key was live when the verdict says it was issued, and the arbiter is now.
+      auto issued_ms = internal::TimeMs(S(verdict->body, "issuedAt"), "verdict.issuedAt");
+      if (!issued_ms.ok()) return issued_ms.status();
+      auto signer_status = internal::AgentStatusAt(txn, tenant, arbiter, *issued_ms);
+      if (!signer_status.ok()) return signer_status.status();
+      if (*signer_status != "active") {
+        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
+                     StrCat("the arbiter ", arbiter, " was ", *signer_status, " at issuedAt"));
+      }
+      if (auto a = internal::RequireActive(txn, tenant, arbiter, *now_ms, "arbiter"); !a.ok()) return a;
       const json::Tree* case_refs = c.Find("evidenceRefs");
       for (const json::Tree& ref : verdict->body.Find("evidenceRefs")->items()) {
         bool found = false;

@@ -136,6 +136,13 @@ absl::StatusOr<std::string> LockHoldIn(store::WriteTxn& txn, std::string_view te
   if (!payer.empty() && payer == payee) {
     return Error(Code::kInvalidArgument, "TOOL_CALL_PARTIES_INVALID", "payer and payee must differ");
   }
+  // Neither party may be suspended or revoked (06 §6.1 step 1).
+  auto now_ms = TimeMs(now, "now");
+  if (!now_ms.ok()) return now_ms.status();
+  for (const auto& [agent, role] : {std::pair{&payer, "payer"}, std::pair{&payee, "payee"}}) {
+    if (agent->empty()) continue;
+    if (auto a = RequireActive(txn, tenant, *agent, *now_ms, role); !a.ok()) return a;
+  }
   json::Value amount = req.Find("amountCents"), bps = req.Find("holdbackBps");
   if (!amount.is_number() || !bps.is_number() || amount.as_number() < 1 ||
       amount.as_number() > static_cast<double>(ledger::kAmountMax) || bps.as_number() < 0 ||

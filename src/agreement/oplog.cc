@@ -243,6 +243,10 @@ absl::StatusOr<std::string> Kernel::Replay(const store::Store& source, std::stri
       auto action = json::CanonicalString(json::Tree::FromValue(request.Find("action")));
       if (!action.ok()) return action.status();
       r = ResolveEscalation(tenant, Str(request, "escalationId"), *action, now, key);
+    } else if (operation == "setAgentStatus") {
+      json::Tree change = json::Tree::FromValue(request);
+      change.Erase("agentId");
+      r = SetAgentStatus(tenant, Str(request, "agentId"), Canonical(change), now, key);
     } else if (operation == "createRfq") {
       r = CreateRfq(tenant, *text, now, key);
     } else if (operation == "submitBid" || operation == "acceptBid" || operation == "appendRunEvent" ||

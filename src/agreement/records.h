@@ -52,6 +52,14 @@ absl::Status SaveObject(store::WriteTxn& txn, std::string_view tenant, const std
 absl::StatusOr<std::string> SaveArtifact(store::WriteTxn& txn, std::string_view tenant,
                                          json::Tree body);
 
+// Agent lifecycle (lifecycle.cc): the status ("active" | "suspended" | "revoked") an agent had
+// at `at_ms` ("active" when it never changed), and the guard FAILED_PRECONDITION
+// AGENT_SUSPENDED | AGENT_REVOKED naming the participant's `role` unless it was active then.
+absl::StatusOr<std::string> AgentStatusAt(const store::ReadTxn& txn, std::string_view tenant,
+                                          std::string_view agent_id, int64_t at_ms);
+absl::Status RequireActive(const store::ReadTxn& txn, std::string_view tenant, std::string_view agent_id,
+                           int64_t at_ms, std::string_view role);
+
 struct Agent {
   std::string agent_id;
   std::string key_id;

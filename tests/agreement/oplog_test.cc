@@ -138,6 +138,9 @@ class Oplog : public ::testing::Test {
     auto tick = k.RunHoldbackMaintenance(kTenant, "2026-04-03T00:00:00.000Z", false, 100);
     ASSERT_TRUE(tick.ok()) << tick.status();
     EXPECT_EQ(Field(tick->json, "released"), "1");
+    // An agent's lifecycle: suspended, then active again (two entries).
+    ASSERT_TRUE(k.SetAgentStatus(kTenant, "agt_tool", R"({"status":"suspended","reason":"audit"})", "2026-04-03T00:00:01.000Z", "st1").ok());
+    ASSERT_TRUE(k.SetAgentStatus(kTenant, "agt_tool", R"({"status":"active"})", "2026-04-03T00:00:02.000Z", "st2").ok());
   }
 
   nooterra::testing::TempDir dir_;
@@ -149,8 +152,8 @@ TEST_F(Oplog, ReplayIntoAnEmptyStoreGivesTheSameStateHash) {
   Kernel k(original.get());
   ASSERT_NO_FATAL_FAILURE(Workload(k));
   // 3 agents + 1 deposit + (c1 f1 e1 s1 o1 v1) + (c2 c3) + (f2 f3 s2 void3) + 5 marketplace
-  // + 1 tick = 22.
-  EXPECT_EQ(Entries(k), 22);
+  // + 1 tick + 2 agent status changes = 24.
+  EXPECT_EQ(Entries(k), 24);
   auto original_hash = k.StateHash(kTenant);
   ASSERT_TRUE(original_hash.ok());
 
@@ -158,7 +161,7 @@ TEST_F(Oplog, ReplayIntoAnEmptyStoreGivesTheSameStateHash) {
   Kernel replayer(copy.get());
   auto replayed = replayer.Replay(*original, kTenant);
   ASSERT_TRUE(replayed.ok()) << replayed.status();
-  EXPECT_EQ(Field(*replayed, "entries"), "22");
+  EXPECT_EQ(Field(*replayed, "entries"), "24");
   EXPECT_EQ(Field(*replayed, "stateHash"), *original_hash);
   EXPECT_EQ(*replayer.StateHash(kTenant), *original_hash);
   EXPECT_EQ(**replayer.GetDocument(kTenant, Kernel::Document::kReceipt, "rcpt_2"),

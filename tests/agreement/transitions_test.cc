@@ -327,6 +327,68 @@ TEST_F(Transitions, RequestHashBindingEvidence) {
   EXPECT_EQ(Field(kernel_->GetHold(kTenant, hold_)->value_or("{}"), "status"), "refunded");
 }
 
+// Agent lifecycle (AgentIdentity.v1 status) and the participant guards it feeds.
+TEST_F(Transitions, AgentLifecycle) {
+  const std::string t1 = "2026-03-01T00:00:00.050Z", t2 = "2026-03-01T00:00:00.150Z";
+  // Refusals change nothing.
+  std::string before = Snapshot();
+  const std::string status_before = **kernel_->GetAgentStatus(kTenant, "agt_payee");
+  EXPECT_EQ(Field(status_before, "status"), "active");
+  EXPECT_FALSE(kernel_->GetAgentStatus(kTenant, "agt_nobody")->has_value());
+  ExpectRefused(kernel_->SetAgentStatus(kTenant, "agt_nobody", R"({"status":"suspended"})", t1, "s0").status(),
+                absl::StatusCode::kNotFound, "AGENT_NOT_FOUND", before);
+  for (const char* bad : {R"({"status":"paused"})", R"({})", R"({"status":"suspended","why":"x"})",
+                          R"({"status":"suspended","reason":7})"}) {
+    ExpectRefused(kernel_->SetAgentStatus(kTenant, "agt_payee", bad, t1, std::string("s_") + bad).status(),
+                  absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
+  }
+  ExpectRefused(kernel_->SetAgentStatus(kTenant, "agt_payee", R"({"status":"active"})", t1, "s1").status(),
+                absl::StatusCode::kFailedPrecondition, "TRANSITION_ILLEGAL", before);
+  EXPECT_EQ(**kernel_->GetAgentStatus(kTenant, "agt_payee"), status_before);
+
+  // A suspended payee blocks the lock; reactivated, the lock goes through.
+  auto suspended = kernel_->SetAgentStatus(kTenant, "agt_payee", R"({"status":"suspended","reason":" review "})", t1, "s2");
+  ASSERT_TRUE(suspended.ok()) << suspended.status();
+  EXPECT_EQ(Field(suspended->json, "history.0.reason"), "review");
+  before = Snapshot();
+  ExpectRefused(kernel_->LockHold(kTenant, LockRequest(), t1, "lock_s").status(), absl::StatusCode::kFailedPrecondition,
+                "AGENT_SUSPENDED", before);
+  ExpectRefused(kernel_->SetAgentStatus(kTenant, "agt_payee", R"({"status":"active"})", kT0, "s3").status(),
+                absl::StatusCode::kFailedPrecondition, "AGENT_STATUS_TIME_REGRESSION", before);
+  ASSERT_TRUE(kernel_->SetAgentStatus(kTenant, "agt_payee", R"({"status":"active"})", t2, "s4").ok());
+  auto locked = kernel_->LockHold(kTenant, LockRequest(), t2, "lock");
+  ASSERT_TRUE(locked.ok()) << locked.status();
+  hold_ = Field(locked->json, "hold.holdHash");
+
+  // The envelope says it was signed at 0.100, while the payee was suspended (0.050-0.150): its
+  // signature does not count, although the payee is active again now.
+  before = Snapshot();
+  ExpectRefused(kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, payee_)), "2026-03-01T00:00:00.200Z", "o1").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+  // A revoked arbiter blocks the open; revoked is final.
+  ASSERT_TRUE(kernel_->SetAgentStatus(kTenant, "agt_other", R"({"status":"revoked"})", t2, "s5").ok());
+  ExpectRefused(kernel_->SetAgentStatus(kTenant, "agt_other", R"({"status":"active"})", t2, "s6").status(),
+                absl::StatusCode::kFailedPrecondition, "TRANSITION_ILLEGAL", Snapshot());
+  std::string with_other = OpenRequest(hold_, Envelope(hold_, payee_, "agt_payee", "2026-03-01T00:00:00.160Z"));
+  with_other.replace(with_other.find("agt_arbiter"), 11, "agt_other");
+  ExpectRefused(kernel_->OpenDispute(kTenant, with_other, "2026-03-01T00:00:00.200Z", "o2").status(),
+                absl::StatusCode::kFailedPrecondition, "AGENT_REVOKED", before);
+  // Signed after the reactivation: the case opens.
+  auto opened = kernel_->OpenDispute(kTenant, OpenRequest(hold_, Envelope(hold_, payee_, "agt_payee", "2026-03-01T00:00:00.160Z")),
+                                     "2026-03-01T00:00:00.200Z", "o3");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  // The arbiter suspended at 0.300: a verdict it dates 0.500 is not its signature; reactivated,
+  // the same verdict is still dated inside the suspension; a suspended arbiter blocks any verdict.
+  ASSERT_TRUE(kernel_->SetAgentStatus(kTenant, "agt_arbiter", R"({"status":"suspended"})", "2026-03-01T00:00:00.300Z", "s7").ok());
+  before = Snapshot();
+  ExpectRefused(kernel_->SubmitVerdict(kTenant, ids::ToolCallCaseId(agreement_), Verdict(100, arbiter_), "2026-03-01T00:00:00.600Z", "v1").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", before);
+  ASSERT_TRUE(kernel_->SetAgentStatus(kTenant, "agt_arbiter", R"({"status":"active"})", "2026-03-01T00:00:00.700Z", "s8").ok());
+  ExpectRefused(kernel_->SubmitVerdict(kTenant, ids::ToolCallCaseId(agreement_), Verdict(100, arbiter_), "2026-03-01T00:00:00.800Z", "v2").status(),
+                absl::StatusCode::kInvalidArgument, "DISPUTE_INVALID_SIGNER", Snapshot());
+  EXPECT_EQ(Field(**kernel_->GetAgentStatus(kTenant, "agt_arbiter"), "history.1.status"), "active");
+}
+
 TEST_F(Transitions, VerdictRefusals) {
   hold_ = Lock();
   const std::string case_id = ids::ToolCallCaseId(agreement_);

@@ -1419,6 +1419,30 @@ static void test_marketplace(void) {
   nooterra_buffer_dispose(&out);
   EXPECT_ERROR(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_OFFER, "run_none", &out, &err),
                NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
+  /* Agent lifecycle: the poster suspended and read back; a repeat, an unknown agent, no subject. */
+  {
+    const char suspend[] = "{\"status\":\"suspended\",\"reason\":\"audit\"}";
+    const char revoke[] = "{\"status\":\"revoked\"}";
+    CHECK(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_SET_AGENT_STATUS, "agt_poster", U(suspend),
+                                   strlen(suspend), now, "life1", &out, NULL, &err) == NOOTERRA_OK);
+    CHECK(out.data != NULL && strstr((const char*)out.data, "\"status\":\"suspended\"") != NULL);
+    nooterra_buffer_dispose(&out);
+    CHECK(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_AGENT_STATUS, "agt_poster", &out, &err) ==
+          NOOTERRA_OK);
+    CHECK(out.data != NULL && strstr((const char*)out.data, "\"reason\":\"audit\"") != NULL);
+    nooterra_buffer_dispose(&out);
+    EXPECT_ERROR(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_SET_AGENT_STATUS, "agt_poster", U(suspend),
+                                          strlen(suspend), now, "life2", &out, NULL, &err),
+                 NOOTERRA_FAILED_PRECONDITION, "TRANSITION_ILLEGAL");
+    EXPECT_ERROR(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_SET_AGENT_STATUS, "agt_none", U(revoke),
+                                          strlen(revoke), now, "life3", &out, NULL, &err),
+                 NOOTERRA_NOT_FOUND, "AGENT_NOT_FOUND");
+    EXPECT_ERROR(nooterra_agreement_apply(store, "t", NOOTERRA_AGREEMENT_SET_AGENT_STATUS, NULL, U(revoke),
+                                          strlen(revoke), now, "life4", &out, NULL, &err),
+                 NOOTERRA_INVALID_ARGUMENT, "NULL_ARGUMENT");
+  }
+  EXPECT_ERROR(nooterra_agreement_get(store, "t", NOOTERRA_AGREEMENT_RECORD_AGENT_STATUS, "agt_none", &out, &err),
+               NOOTERRA_NOT_FOUND, "RECORD_NOT_FOUND");
   CHECK(nooterra_agreement_replay_evaluate_run(store, "t", "run_rfq_c_bid_c", &out, &err) == NOOTERRA_OK);
   CHECK(out.data != NULL && strstr((const char*)out.data, "\"kernelBindingsValid\":true") != NULL &&
         strstr((const char*)out.data, "\"policyDecisionMatchesStored\":true") != NULL &&

@@ -344,12 +344,12 @@ export interface StepOptions { now: string; idempotencyKey: string }
 export type KernelResult = Record<string, any> & { alreadyExisted: boolean };
 export type RecordKind =
   'hold' | 'case' | 'artifact' | 'wallet' | 'agreement' | 'tool_call_agreement' | 'evidence' | 'decision' | 'receipt'
-  | 'escalation' | 'run' | 'run_settlement' | 'adjustment' | 'run_agreement' | 'offer' | 'acceptance';
+  | 'escalation' | 'run' | 'run_settlement' | 'adjustment' | 'run_agreement' | 'offer' | 'acceptance' | 'agent_status';
 
 export interface BatchOperation {
   operation: 'createAgreement' | 'fund' | 'submitEvidence' | 'settle' | 'void' | 'lockHold' | 'openDispute'
     | 'submitVerdict' | 'deposit' | 'setWalletPolicy' | 'resolveEscalation' | 'createRfq' | 'submitBid' | 'acceptBid'
-    | 'appendRunEvent' | 'resolveRunSettlement';
+    | 'appendRunEvent' | 'resolveRunSettlement' | 'setAgentStatus';
   request?: Json | null;
   subject?: string | null;
   now: string;
@@ -397,6 +397,8 @@ export class Store {
   acceptBid(tenant: string, rfqId: string, acceptance: Json, options: StepOptions): Promise<KernelResult>;
   appendRunEvent(tenant: string, runId: string, event: Json, options: StepOptions): Promise<KernelResult>;
   resolveRunSettlement(tenant: string, runId: string, resolution: { releaseRatePct: number; decisionReason?: string },
+    options: StepOptions): Promise<KernelResult>;
+  setAgentStatus(tenant: string, agentId: string, change: { status: 'active' | 'suspended' | 'revoked'; reason?: string },
     options: StepOptions): Promise<KernelResult>;
   replayEvaluateRun(tenant: string, runId: string): Promise<{
     runId: string; settlementId: string; replay: Record<string, any>; stored: Record<string, any>;

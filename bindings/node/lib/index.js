@@ -408,17 +408,17 @@ const BUCKET_NAMES = { available: 1, escrow: 2, holdback: 3, external: 4 };
 const Op = Object.freeze({
   LOCK_HOLD: 1, OPEN_DISPUTE: 2, SUBMIT_VERDICT: 3, CREATE: 4, FUND: 5, SUBMIT_EVIDENCE: 6, SETTLE: 7, VOID: 8,
   SET_WALLET_POLICY: 10, RESOLVE_ESCALATION: 11, CREATE_RFQ: 12, SUBMIT_BID: 13, ACCEPT_BID: 14, APPEND_RUN_EVENT: 15,
-  RESOLVE_RUN_SETTLEMENT: 16,
+  RESOLVE_RUN_SETTLEMENT: 16, SET_AGENT_STATUS: 17,
 });
 const BATCH_OPERATIONS = {
   lockHold: 1, openDispute: 2, submitVerdict: 3, createAgreement: 4, fund: 5, submitEvidence: 6, settle: 7, void: 8,
   deposit: 9, setWalletPolicy: 10, resolveEscalation: 11, createRfq: 12, submitBid: 13, acceptBid: 14,
-  appendRunEvent: 15, resolveRunSettlement: 16,
+  appendRunEvent: 15, resolveRunSettlement: 16, setAgentStatus: 17,
 };
 const RECORDS = {
   hold: 1, case: 2, artifact: 3, wallet: 4, agreement: 5, tool_call_agreement: 6, evidence: 7, decision: 8,
   receipt: 9, escalation: 10, run: 11, run_settlement: 12, adjustment: 13, run_agreement: 14, offer: 15,
-  acceptance: 16,
+  acceptance: 16, agent_status: 17,
 };
 
 function result(pair) {
@@ -575,6 +575,14 @@ class Store {
   async resolveRunSettlement(tenant, runId, resolution, opts) {
     return this._apply(tenant, Op.RESOLVE_RUN_SETTLEMENT, requireString(runId, 'runId'),
       jsonText(resolution, 'resolution'), opts);
+  }
+  /**
+   * The agent's lifecycle status from options.now ({status: 'active'|'suspended'|'revoked', reason?};
+   * revoked is final). A suspended or revoked participant blocks locks, dispute opens and verdicts
+   * (NOOTERRA_FAILED_PRECONDITION AGENT_SUSPENDED / AGENT_REVOKED). Resolves {agentId, status, history}.
+   */
+  async setAgentStatus(tenant, agentId, change, opts) {
+    return this._apply(tenant, Op.SET_AGENT_STATUS, requireString(agentId, 'agentId'), jsonText(change, 'change'), opts);
   }
   /** Replay evaluation of a run's settlement from the stored records (comparisons, kernelBindingErrors). */
   async replayEvaluateRun(tenant, runId) {
@@ -747,7 +755,7 @@ class Store {
    * 'agreement', 'tool_call_agreement', 'evidence', 'decision', 'receipt', 'escalation', 'run'
    * (key runId: {run, events}), 'run_settlement' (key runId: AgentRunSettlement.v1),
    * 'run_agreement', 'offer', 'acceptance' (key runId: the agreement record, the accepted
-   * MarketplaceOffer.v2, the MarketplaceAcceptance.v2) or
+   * MarketplaceOffer.v2, the MarketplaceAcceptance.v2), 'agent_status' (key agentId) or
    * 'adjustment' (key adjustmentId: SettlementAdjustment.v1, `sadj_agmt_<agreementHash>_holdback`).
    * Rejects with NOOTERRA_NOT_FOUND (RECORD_NOT_FOUND).
    */

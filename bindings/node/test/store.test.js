@@ -48,6 +48,17 @@ test('void and the tool-call holdback machine', async (t) => {
   // A tool-call hold: 20 % of 1000 held for an 800 ms challenge window.
   const request = { agreementHash: 'b'.repeat(64), receiptHash: 'c'.repeat(64), payerAgentId: 'agt_buyer',
     payeeAgentId: 'agt_tool', amountCents: 1000, currency: 'USD', holdbackBps: 2000, challengeWindowMs: 800 };
+  // A suspended payee blocks the lock; active again, it goes through.
+  assert.equal((await store.setAgentStatus('t', 'agt_tool', { status: 'suspended', reason: 'audit' },
+    { now: NOW, idempotencyKey: 'st1' })).status, 'suspended');
+  await assert.rejects(store.lockHold('t', request, { now: NOW, idempotencyKey: 'l0' }),
+    { code: 'NOOTERRA_FAILED_PRECONDITION', reason: 'AGENT_SUSPENDED' });
+  await store.applyBatch('t', [{ operation: 'setAgentStatus', subject: 'agt_tool', request: { status: 'active' },
+    now: NOW, idempotencyKey: 'st2' }]);
+  assert.deepEqual((await store.get('t', 'agent_status', 'agt_tool')).history.map((c) => c.status),
+    ['suspended', 'active']);
+  await assert.rejects(store.setAgentStatus('t', 'agt_none', { status: 'revoked' }, { now: NOW, idempotencyKey: 'st3' }),
+    { code: 'NOOTERRA_NOT_FOUND', reason: 'AGENT_NOT_FOUND' });
   const locked = await store.lockHold('t', request, { now: NOW, idempotencyKey: 'l1' });
   assert.deepEqual([locked.hold.heldAmountCents, locked.hold.status], [200, 'held']);
   assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 4800, escrow: 200 });

@@ -402,6 +402,7 @@ _LOCK_HOLD, _OPEN_DISPUTE, _SUBMIT_VERDICT, _CREATE, _FUND, _EVIDENCE, _SETTLE, 
 _SET_WALLET_POLICY = 10
 _RESOLVE_ESCALATION = 11
 _CREATE_RFQ, _SUBMIT_BID, _ACCEPT_BID, _APPEND_RUN_EVENT, _RESOLVE_RUN_SETTLEMENT = range(12, 17)
+_SET_AGENT_STATUS = 17
 
 
 class Store:
@@ -597,6 +598,18 @@ class Store:
             request["decisionReason"] = decision_reason
         return self._apply(tenant, _RESOLVE_RUN_SETTLEMENT, run_id, request, now, idempotency_key)
 
+    def set_agent_status(self, tenant: str, agent_id: str, status: str, *, now: str, idempotency_key: str,
+                         reason: Optional[str] = None) -> Dict[str, Any]:
+        """The agent's lifecycle status from `now`: "active", "suspended" or "revoked" (final). A
+        suspended or revoked participant blocks locks, dispute opens and verdicts
+        (FailedPreconditionError AGENT_SUSPENDED / AGENT_REVOKED), and a signature made while its
+        agent was not active is DISPUTE_INVALID_SIGNER. Returns ``{"agentId", "status",
+        "history"}``; ``get(tenant, "agent_status", agent_id)`` reads it."""
+        request: Dict[str, Any] = {"status": status}
+        if reason is not None:
+            request["reason"] = reason
+        return self._apply(tenant, _SET_AGENT_STATUS, agent_id, request, now, idempotency_key)
+
     def replay_evaluate_run(self, tenant: str, run_id: str) -> Dict[str, Any]:
         """Replay evaluation of a run's settlement from the stored records: the verifier and the
         pinned policy re-run and compared (``comparisons``: matchesStoredDecision,
@@ -607,7 +620,7 @@ class Store:
     _OPERATIONS = {"lock_hold": 1, "open_dispute": 2, "submit_verdict": 3, "create_agreement": 4, "fund": 5,
                    "submit_evidence": 6, "settle": 7, "void": 8, "deposit": 9, "set_wallet_policy": 10,
                    "resolve_escalation": 11, "create_rfq": 12, "submit_bid": 13, "accept_bid": 14,
-                   "append_run_event": 15, "resolve_run_settlement": 16}
+                   "append_run_event": 15, "resolve_run_settlement": 16, "set_agent_status": 17}
 
     def apply_text(self, tenant: str, operation: str, request: Optional[Json] = None, *, subject: Optional[str] = None,
                    now: str, idempotency_key: str) -> Tuple[str, bool]:
@@ -697,14 +710,14 @@ class Store:
     _RECORDS = {"hold": 1, "case": 2, "artifact": 3, "wallet": 4, "agreement": 5,
                 "tool_call_agreement": 6, "evidence": 7, "decision": 8, "receipt": 9, "escalation": 10,
                 "run": 11, "run_settlement": 12, "adjustment": 13, "run_agreement": 14, "offer": 15,
-                "acceptance": 16}
+                "acceptance": 16, "agent_status": 17}
 
     def get(self, tenant: str, kind: str, key: str) -> Dict[str, Any]:
         """A stored record: kind is hold, case, artifact, wallet ("agent/currency"), agreement,
         tool_call_agreement, evidence, decision, receipt, escalation, run (key runId:
         ``{"run", "events"}``), run_settlement, run_agreement, offer, acceptance (each key runId:
         the settlement, the agreement record, the accepted MarketplaceOffer.v2, the
-        MarketplaceAcceptance.v2) or adjustment (key adjustmentId, for a tool call
+        MarketplaceAcceptance.v2), agent_status (key agentId) or adjustment (key adjustmentId, for a tool call
         ``sadj_agmt_<agreementHash>_holdback``). Raises NotFoundError."""
         return _json.loads(self._s.get(tenant, self._RECORDS[kind], key))
 

@@ -551,6 +551,18 @@ class Kernel(unittest.TestCase):
             request = {"agreementHash": "b" * 64, "receiptHash": "c" * 64, "payerAgentId": "agt_buyer",
                        "payeeAgentId": "agt_tool", "amountCents": 1000, "currency": "USD",
                        "holdbackBps": 2000, "challengeWindowMs": 800}
+            # A suspended payee blocks the lock; active again, it goes through.
+            self.assertEqual(store.set_agent_status("t", "agt_tool", "suspended", reason="audit", now=now,
+                                                    idempotency_key="st1")["status"], "suspended")
+            with self.assertRaises(nooterra.FailedPreconditionError) as ctx:
+                store.lock_hold("t", request, now=now, idempotency_key="l0")
+            self.assertEqual(ctx.exception.reason, "AGENT_SUSPENDED")
+            store.apply_batch("t", [{"operation": "set_agent_status", "subject": "agt_tool",
+                                     "request": {"status": "active"}, "now": now, "idempotency_key": "st2"}])
+            self.assertEqual([c["status"] for c in store.get("t", "agent_status", "agt_tool")["history"]],
+                             ["suspended", "active"])
+            with self.assertRaises(nooterra.NotFoundError):
+                store.set_agent_status("t", "agt_none", "revoked", now=now, idempotency_key="st3")
             locked = store.lock_hold("t", request, now=now, idempotency_key="l1")
             self.assertEqual((locked["hold"]["heldAmountCents"], locked["hold"]["status"]), (200, "held"))
             self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 4800, "escrow": 200})
