@@ -45,6 +45,18 @@ json::Tree Ref(std::string artifact_id, std::string artifact_hash) {
   return r;
 }
 
+// A signature counts only if its agent was active at the time the signed document gives
+// (`signed_at`, its `field`): else DISPUTE_INVALID_SIGNER.
+absl::Status SignerActiveAt(const store::ReadTxn& txn, std::string_view tenant, const std::string& agent,
+                            const std::string& signed_at, std::string_view role, std::string_view field) {
+  auto at_ms = internal::TimeMs(signed_at, field);
+  if (!at_ms.ok()) return at_ms.status();
+  auto status = internal::AgentStatusAt(txn, tenant, agent, *at_ms);
+  if (!status.ok()) return status.status();
+  if (*status == "active") return absl::OkStatus();
+  return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER", StrCat("the ", role, " ", agent, " was ", *status, " at ", field));
+}
+
 // The dispute-open envelope: a DisputeOpenEnvelope.v1 signed by the opener's registered key and
 // bound to this case, tenant, agreement, receipt and hold.
 absl::Status CheckEnvelope(const store::ReadTxn& txn, std::string_view tenant, json::Value envelope,
@@ -73,13 +85,8 @@ absl::Status CheckEnvelope(const store::ReadTxn& txn, std::string_view tenant, j
                  "openedByAgentId differs from the envelope's");
   }
   // The signer's key must have been live when the envelope says it was signed.
-  auto opened_ms = internal::TimeMs(Str(envelope, "openedAt"), "disputeOpenEnvelope.openedAt");
-  if (!opened_ms.ok()) return opened_ms.status();
-  auto signer_status = internal::AgentStatusAt(txn, tenant, opener, *opened_ms);
-  if (!signer_status.ok()) return signer_status.status();
-  if (*signer_status != "active") {
-    return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
-                 StrCat("the opener ", opener, " was ", *signer_status, " at openedAt"));
+  if (auto live = SignerActiveAt(txn, tenant, opener, Str(envelope, "openedAt"), "opener", "openedAt"); !live.ok()) {
+    return live;
   }
   if (Str(envelope, "caseId") != case_id || Str(envelope, "tenantId") != tenant ||
       Str(envelope, "agreementHash") != agreement || Str(envelope, "receiptHash") != receipt ||
@@ -537,13 +544,9 @@ absl::StatusOr<Result> Kernel::SubmitVerdict(std::string_view tenant, std::strin
                      "the verdict is not signed by the arbiter's registered key");
       }
       // The arbiter's key was live when the verdict says it was issued, and the arbiter is now.
-      auto issued_ms = internal::TimeMs(S(verdict->body, "issuedAt"), "verdict.issuedAt");
-      if (!issued_ms.ok()) return issued_ms.status();
-      auto signer_status = internal::AgentStatusAt(txn, tenant, arbiter, *issued_ms);
-      if (!signer_status.ok()) return signer_status.status();
-      if (*signer_status != "active") {
-        return Error(Code::kInvalidArgument, "DISPUTE_INVALID_SIGNER",
-                     StrCat("the arbiter ", arbiter, " was ", *signer_status, " at issuedAt"));
+      if (auto live = SignerActiveAt(txn, tenant, arbiter, S(verdict->body, "issuedAt"), "arbiter", "issuedAt");
+          !live.ok()) {
+        return live;
       }
       if (auto a = internal::RequireActive(txn, tenant, arbiter, *now_ms, "arbiter"); !a.ok()) return a;
       const json::Tree* case_refs = c.Find("evidenceRefs");

@@ -40,7 +40,8 @@ constexpr char kUsage[] =
     "            there), checking every result, then compares the state hashes. Exits 0 when every\n"
     "            tenant replays to the same state hash, 1 otherwise.\n"
     "export      writes one agreement's documents (agreement, record, evidence, decision, receipt,\n"
-    "            hold, case, the verdict's artifact and the adjustment, when present) and all its\n"
+    "            hold, case, the verdict's artifact, the adjustment and the reputation events that\n"
+    "            name it, when present) and all its\n"
     "            operation-log entries, its creation included, as files in OUT_DIR, with a\n"
     "            manifest.json of their SHA-256. With --run, one marketplace run's: the run and its\n"
     "            events, agreement, settlement, offer, acceptance, its decision's reputation event,\n"
@@ -268,6 +269,33 @@ int Export(store::Store& db, const std::string* tenant, const std::string* hash,
     }
   }
   files.emplace_back("adjustment.json", kernel.GetAdjustment(*tenant, ids::HoldbackAdjustmentId(*hash)));
+  // A tool call's reputation events (about its payee) whose sourceRef names the agreement, as one
+  // JSON array in the order ReputationFacts lists them.
+  if (!hold_hash.empty()) {
+    auto hold = kernel.GetHold(*tenant, hold_hash);
+    if (!hold.ok()) return Fail("store export", hold.status());
+    auto h = hold->has_value() ? json::Document::Parse(**hold) : absl::StatusOr<json::Document>(absl::NotFoundError(""));
+    if (h.ok() && h->root().Find("payeeAgentId").is_string()) {
+      json::Tree request = json::Tree::Object();
+      request.Add("agentId", json::Tree::String(std::string(h->root().Find("payeeAgentId").as_string())));
+      request.Add("asOf", json::Tree::String("9999-12-31T23:59:59.999Z"));
+      request.Add("includeEvents", json::Tree::Bool(true));
+      auto facts = kernel.ReputationFacts(*tenant, *json::CanonicalString(request));
+      if (!facts.ok()) return Fail("store export", facts.status());
+      auto f = json::Document::Parse(*facts);
+      json::Tree ours = json::Tree::Array();
+      const json::Value events = f.ok() ? f->root().Find("events") : json::Value();
+      for (size_t i = 0; events.is_array() && i < events.size(); ++i) {
+        const json::Value ref = events.at(i).Find("sourceRef").Find("agreementHash");
+        if (ref.is_string() && ref.as_string() == *hash) ours.Push(json::Tree::FromValue(events.at(i)));
+      }
+      if (!ours.items().empty()) {
+        auto text = json::CanonicalString(ours);
+        if (!text.ok()) return Fail("store export", text.status());
+        files.emplace_back("reputation.json", std::optional<std::string>(*text));
+      }
+    }
+  }
   // The operation-log entries of the agreement, one per line, in log order: those whose request
   // names it (fund, evidence, settle, void, dispute, verdict) and the createAgreement entry, whose
   // request cannot name the hash it produces; that one is found through its idempotency record,

@@ -449,6 +449,7 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
     EXPECT_EQ(code, 0) << out;
     EXPECT_THAT(out, ::testing::HasSubstr(R"({"name":"verdict.json","sha256":")"));
     EXPECT_THAT(out, ::testing::HasSubstr(R"({"name":"adjustment.json","sha256":")"));
+    EXPECT_THAT(out, ::testing::HasSubstr(R"({"name":"reputation.json","sha256":")"));
   }
   store = store::Store::Open(dir.sub("s"), options);
   ASSERT_TRUE(store.ok()) << store.status();
@@ -460,6 +461,21 @@ TEST_P(KernelV0, ToolCallHoldbackDispute) {
   EXPECT_EQ(read_file("verdict.json"), **reopened.GetArtifact(kTenant, ids::VerdictArtifactId(verdict_id)) + "\n");
   EXPECT_EQ(read_file("adjustment.json"),
             **reopened.GetAdjustment(kTenant, ids::HoldbackAdjustmentId(agreement)) + "\n");
+  // The agreement's reputation events, each byte-equal to the stored artifact.
+  {
+    auto exported = json::Document::Parse(read_file("reputation.json"));
+    ASSERT_TRUE(exported.ok());
+    std::vector<std::string> ids_seen;
+    for (size_t i = 0; i < exported->root().size(); ++i) {
+      const std::string id = Str(exported->root().at(i), "eventId");
+      ids_seen.push_back(id);
+      std::string text;
+      ASSERT_TRUE(json::AppendCanonical(exported->root().at(i), &text).ok());
+      EXPECT_EQ(text, **reopened.GetArtifact(kTenant, id)) << id;
+    }
+    EXPECT_THAT(ids_seen, ::testing::Contains("rep_dsp_" + agreement));
+    EXPECT_THAT(ids_seen, ::testing::Contains("rep_adj_" + ids::HoldbackAdjustmentId(agreement)));
+  }
 
   // Step 9 sees tampering: with the verdict artifact gone the chain no longer closes, and with
   // the adjustment gone too the terminal stage lacks the adjustment it must have produced.
