@@ -56,6 +56,10 @@ struct SettlementEvaluation {
   std::vector<std::string> reason_codes;  // in rule order, de-duplicated, not sorted
 };
 
+// The release of a settlement at a rate (05 §1.2, 06 §1): rate <= 0 ? 0 :
+// min(amount, floor(amount * rate / 100)), on 128-bit products. The refund is amount - release.
+int64_t ReleaseAmountCents(int64_t amount_cents, int64_t rate_pct);
+
 // evaluateSettlementPolicy. Errors: INVALID_ARGUMENT (POLICY_INVALID; POLICY_INPUT_INVALID for
 // a verificationStatus outside green|amber|red, a runStatus outside completed|failed, or an
 // amount that is not a safe integer >= 1).

@@ -26,16 +26,30 @@ std::string StatusKey(std::string_view agent_id) { return StrCat("agentstatus/",
 
 }  // namespace
 
-absl::StatusOr<std::string> AgentStatusAt(const store::ReadTxn& txn, std::string_view tenant,
-                                          std::string_view agent_id, int64_t at_ms) {
+absl::StatusOr<json::Tree> LoadStatusRecord(const store::ReadTxn& txn, std::string_view tenant,
+                                            std::string_view agent_id) {
   auto bytes = txn.Get(store::Table::kObjects, tenant, StatusKey(agent_id));
   if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return std::string("active");
-  auto record = json::Tree::Parse(**bytes);
-  const json::Tree* history = record.ok() ? record->Find("history") : nullptr;
+  json::Tree record = json::Tree::Object();
+  if (!bytes->has_value()) {  // never changed: active since registration
+    record.Add("agentId", T(std::string(agent_id)));
+    record.Add("status", T("active"));
+    record.Add("history", json::Tree::Array());
+    return record;
+  }
+  auto parsed = json::Tree::Parse(**bytes);
+  const json::Tree* history = parsed.ok() ? parsed->Find("history") : nullptr;
   if (history == nullptr || !history->is_array()) {
     return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("agent status of ", agent_id, " does not parse"));
   }
+  return std::move(*parsed);
+}
+
+absl::StatusOr<std::string> AgentStatusAt(const store::ReadTxn& txn, std::string_view tenant,
+                                          std::string_view agent_id, int64_t at_ms) {
+  auto record = LoadStatusRecord(txn, tenant, agent_id);
+  if (!record.ok()) return record.status();
+  const json::Tree* history = record->Find("history");
   std::string status = "active";
   for (const json::Tree& change : history->items()) {
     auto when = TimeMs(S(change, "at"), "at");
@@ -90,19 +104,9 @@ absl::StatusOr<Result> Kernel::SetAgentStatus(std::string_view tenant, std::stri
   return internal::Run(store_, batch_, tenant, idempotency_key, now, "setAgentStatus", internal::Canonical(logged),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     if (auto agent = internal::LoadAgent(txn, tenant, agent_id); !agent.ok()) return agent.status();
-    const std::string key = StrCat("agentstatus/", agent_id);
-    auto bytes = txn.Get(store::Table::kObjects, tenant, key);
-    if (!bytes.ok()) return bytes.status();
-    json::Tree record = json::Tree::Object();
-    if (bytes->has_value()) {
-      auto parsed = json::Tree::Parse(**bytes);
-      if (!parsed.ok()) return Error(Code::kDataLoss, "STORE_CORRUPT", StrCat("agent status of ", agent_id, " does not parse"));
-      record = std::move(*parsed);
-    } else {
-      record.Add("agentId", internal::T(std::string(agent_id)));
-      record.Add("status", internal::T("active"));
-      record.Add("history", json::Tree::Array());
-    }
+    auto loaded = LoadStatusRecord(txn, tenant, agent_id);
+    if (!loaded.ok()) return loaded.status();
+    json::Tree record = std::move(*loaded);
     const std::string current = internal::S(record, "status");
     json::Tree* history = record.Find("history");
     if (current == "revoked") {
@@ -129,7 +133,7 @@ absl::StatusOr<Result> Kernel::SetAgentStatus(std::string_view tenant, std::stri
     history->Push(std::move(change));
     record.Set("status", internal::T(status));
     const std::string text = internal::Canonical(record);
-    if (auto w = txn.Put(store::Table::kObjects, tenant, key, text); !w.ok()) return w;
+    if (auto w = txn.Put(store::Table::kObjects, tenant, StatusKey(agent_id), text); !w.ok()) return w;
     return text;
   });
 }
@@ -144,17 +148,9 @@ absl::StatusOr<std::optional<std::string>> Kernel::GetAgentStatus(std::string_vi
       if (agent.status().code() == Code::kNotFound) return absl::OkStatus();
       return agent.status();
     }
-    auto bytes = txn.Get(store::Table::kObjects, tenant, StrCat("agentstatus/", agent_id));
-    if (!bytes.ok()) return bytes.status();
-    if (bytes->has_value()) {
-      out = std::string(**bytes);
-    } else {
-      json::Tree record = json::Tree::Object();
-      record.Add("agentId", internal::T(std::string(agent_id)));
-      record.Add("status", internal::T("active"));
-      record.Add("history", json::Tree::Array());
-      out = internal::Canonical(record);
-    }
+    auto record = LoadStatusRecord(txn, tenant, agent_id);
+    if (!record.ok()) return record.status();
+    out = Canonical(*record);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

@@ -102,8 +102,8 @@ absl::StatusOr<json::Tree> NormalizeMilestones(json::Value list) {
     return Invalid(StrCat("milestones is an array of 1..", kMilestonesMax, " milestones"));
   }
   auto int_in = [](json::Value v, int64_t lo, int64_t hi) {
-    return v.is_number() && v.as_number() >= static_cast<double>(lo) && v.as_number() <= static_cast<double>(hi) &&
-           v.as_number() == static_cast<double>(static_cast<int64_t>(v.as_number()));
+    return v.is_number() && js::IsSafeInteger(v.as_number()) && v.as_number() >= static_cast<double>(lo) &&
+           v.as_number() <= static_cast<double>(hi);
   };
   json::Tree out = json::Tree::Array();
   std::vector<std::string> seen;
@@ -765,7 +765,7 @@ absl::StatusOr<Result> Kernel::ResolveRunSettlement(std::string_view tenant, std
     }
     // floor(amount * rate / 100), as the settlement policy computes a release (05 §1.2).
     const int64_t rate = static_cast<int64_t>(rate_v.as_number());
-    const int64_t release = static_cast<int64_t>(static_cast<__int128>(I(s, "amountCents")) * rate / 100);
+    const int64_t release = policy::ReleaseAmountCents(I(s, "amountCents"), rate);
     s.Set("revision", N(I(s, "revision") + 1));
     s.Set("decisionUpdatedAt", T(std::string(now)));
     s.Set("updatedAt", T(std::string(now)));

@@ -57,6 +57,9 @@ absl::StatusOr<std::string> SaveArtifact(store::WriteTxn& txn, std::string_view 
 // AGENT_SUSPENDED | AGENT_REVOKED naming the participant's `role` unless it was active then.
 absl::StatusOr<std::string> AgentStatusAt(const store::ReadTxn& txn, std::string_view tenant,
                                           std::string_view agent_id, int64_t at_ms);
+// The agent's status record, {"agentId","status":"active","history":[]} when it never changed.
+absl::StatusOr<json::Tree> LoadStatusRecord(const store::ReadTxn& txn, std::string_view tenant,
+                                            std::string_view agent_id);
 absl::Status RequireActive(const store::ReadTxn& txn, std::string_view tenant, std::string_view agent_id,
                            int64_t at_ms, std::string_view role);
 

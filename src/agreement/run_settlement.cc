@@ -379,8 +379,7 @@ void ApplyMilestoneCap(const json::Tree& agreement, const json::Tree& run, polic
   if (cap >= e->release_rate_pct) return;
   const int64_t amount = e->release_amount_cents + e->refund_amount_cents;
   e->release_rate_pct = cap;
-  e->release_amount_cents =
-      cap <= 0 ? 0 : std::min<int64_t>(amount, static_cast<int64_t>(static_cast<__int128>(amount) * cap / 100));
+  e->release_amount_cents = policy::ReleaseAmountCents(amount, cap);
   e->refund_amount_cents = amount - e->release_amount_cents;
   e->settlement_status = e->release_amount_cents > 0 ? "released" : "refunded";
   e->reason_codes.push_back("milestone_release_cap_applied");

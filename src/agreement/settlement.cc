@@ -412,7 +412,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
     const int64_t amount = I(*deal, "amountCents"), bps = I(*deal, "holdbackBps");
     // 06 §1: release = rate <= 0 ? 0 : min(amount, floor(amount*rate/100)); holdback =
     // floor(release*bps/10000) when both are positive. 128-bit products.
-    const int64_t release = rate <= 0 ? 0 : static_cast<int64_t>(std::min<__int128>(amount, static_cast<__int128>(amount) * rate / 100));
+    const int64_t release = policy::ReleaseAmountCents(amount, rate);
     const int64_t refund = amount - release;
     const int64_t held = (bps > 0 && release > 0) ? static_cast<int64_t>(static_cast<__int128>(release) * bps / 10000) : 0;
     const std::string payer = S(*deal, "payerAgentId"), payee = S(*deal, "payeeAgentId"), currency = S(*deal, "currency");

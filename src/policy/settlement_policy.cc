@@ -204,8 +204,7 @@ absl::StatusOr<SettlementEvaluation> EvaluateSettlementPolicy(json::Value policy
   // 6: a failed run releases nothing (no reason code).
   if (run_status == "failed") rate = 0;
   e.release_rate_pct = rate;
-  e.release_amount_cents =
-      rate <= 0 ? 0 : static_cast<int64_t>(std::min<__int128>(amount, static_cast<__int128>(amount) * rate / 100));
+  e.release_amount_cents = ReleaseAmountCents(amount, rate);
   e.refund_amount_cents = amount - e.release_amount_cents;
   e.should_auto_resolve = e.reason_codes.empty();
   e.decision_mode = e.should_auto_resolve ? "automatic" : "manual-review";
@@ -213,6 +212,11 @@ absl::StatusOr<SettlementEvaluation> EvaluateSettlementPolicy(json::Value policy
   e.policy = std::move(*policy);
   e.verification_method = std::move(*method);
   return e;
+}
+
+int64_t ReleaseAmountCents(int64_t amount_cents, int64_t rate_pct) {
+  if (rate_pct <= 0) return 0;
+  return static_cast<int64_t>(std::min<__int128>(amount_cents, static_cast<__int128>(amount_cents) * rate_pct / 100));
 }
 
 std::string EvaluationJson(const SettlementEvaluation& e) {

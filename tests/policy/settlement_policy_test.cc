@@ -12,6 +12,19 @@ namespace {
 
 json::Document Doc(std::string_view text) { return *json::Document::Parse(text); }
 
+// 05 §1.2: rate <= 0 ? 0 : min(amount, floor(amount * rate / 100)), without overflow.
+TEST(SettlementPolicy, ReleaseAmount) {
+  EXPECT_EQ(ReleaseAmountCents(3000, 33), 990);
+  EXPECT_EQ(ReleaseAmountCents(3000, 70), 2100);
+  EXPECT_EQ(ReleaseAmountCents(999, 50), 499);  // floor
+  EXPECT_EQ(ReleaseAmountCents(3000, 0), 0);
+  EXPECT_EQ(ReleaseAmountCents(3000, -5), 0);
+  EXPECT_EQ(ReleaseAmountCents(3000, 150), 3000);  // never more than the amount
+  const int64_t max_safe = 9007199254740991;
+  EXPECT_EQ(ReleaseAmountCents(max_safe, 100), max_safe);
+  EXPECT_EQ(ReleaseAmountCents(max_safe, 99), 8917127262193581);  // 9007199254740991 * 99 / 100, floored
+}
+
 TEST(SettlementPolicy, DefaultsAndTheirHashes) {
   auto policy = NormalizeSettlementPolicy(json::Value());
   ASSERT_TRUE(policy.ok());
