@@ -478,7 +478,7 @@ class Kernel {
 
   // ---------------------------------------------------------------------------------------
   // Group commit: runs `ops` in order in ONE durable write transaction (one fsync for all).
-  // Precedence, TigerBeetle-style: each operation runs in its own nested transaction and sees
+  // Precedence, TigerBeetle-style: each operation runs under its own savepoint and sees
   // every earlier successful operation of the batch; a failed operation discards only its own
   // writes and reports its error in its outcome, exactly as the single call would; later
   // operations still run. Idempotency keys behave as in single calls, also between operations of

@@ -645,7 +645,7 @@ typedef struct nooterra_batch_op_t {
   {(uint32_t)sizeof(nooterra_batch_op_t), 0, NULL, NULL, 0u, NULL, NULL}
 
 /* Group commit: runs `ops` in order in ONE durable write transaction (one fsync for the batch).
- * Each operation runs in a nested transaction and sees every earlier successful operation of
+ * Each operation runs under its own savepoint and sees every earlier successful operation of
  * the batch; a failed operation discards only its own writes and reports its error in its
  * result; later operations still run. Idempotency keys behave as in single calls.
  *  [in]  ops, op_count  1..8192 operations (request bytes at most 64 MiB in all)

@@ -2,7 +2,8 @@
 //
 // Why: a durable LMDB commit costs about one fsync (~0.35 ms here), so one operation per commit
 // caps a store at ~3k operations/s whatever the CPU does. A batch pays that once for thousands
-// of operations; each still gets its own outcome because it runs in a nested transaction.
+// of operations; each still gets its own outcome because it runs under its own savepoint
+// (store::WriteTxn::Nested: a failed operation's writes are undone).
 #include <string>
 #include <vector>
 

@@ -201,8 +201,8 @@ absl::Status PostBatch(store::WriteTxn& txn, std::string_view tenant, absl::Span
     return MakeError(absl::StatusCode::kResourceExhausted, "LEDGER_BATCH_TOO_LARGE",
                      StrCat("a batch holds at most ", kBatchEntriesMax, " entries"));
   }
-  // In a nested transaction, so that a failing entry leaves the caller's transaction as it was
-  // (the journal inserts of the entries before it are discarded with it).
+  // Under a savepoint (WriteTxn::Nested), so that a failing entry leaves the caller's transaction
+  // as it was (the journal inserts of the entries before it are undone with it).
   return txn.Nested([&](store::WriteTxn& nested) -> absl::Status {
     std::map<std::string, int64_t> cache;  // account key -> balance after the entries so far
     const Balances cached{

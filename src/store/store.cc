@@ -393,55 +393,94 @@ absl::Status ReadTxn::ListTenants(Table table,
   return absl::OkStatus();
 }
 
-namespace {
-
-absl::Status PutWith(MDB_txn* txn, MDB_dbi dbi, std::string_view tenant, std::string_view key,
-                     std::string_view value, unsigned flags, std::string_view what) {
-  if (value.size() > kValueBytesMax) {
+absl::Status WriteTxn::Write(Table table, std::string_view tenant, std::string_view key,
+                             const std::string_view* value, unsigned flags, std::string_view what) {
+  if (value != nullptr && value->size() > kValueBytesMax) {
     return MakeError(absl::StatusCode::kInvalidArgument, "STORE_VALUE_TOO_LARGE",
                      StrCat("values are at most ", kValueBytesMax, " bytes"));
   }
   auto scoped = ScopedKey(tenant, key);
   if (!scoped.ok()) return scoped.status();
-  MDB_val k = Val(*scoped), v = Val(value);
-  const int rc = mdb_put(txn, dbi, &k, &v, flags);
-  return rc == 0 ? absl::OkStatus() : FromLmdb(rc, what);
+  const MDB_dbi dbi = store_->impl_->tables[static_cast<int>(table)];
+  MDB_val k = Val(*scoped);
+  // Under a savepoint, remember what this write replaces (an insert replaces nothing: it fails
+  // when the key exists).
+  std::optional<std::string> prior;
+  if (savepoints_ > 0 && (flags & MDB_NOOVERWRITE) == 0) {
+    MDB_val old;
+    const int rc = mdb_get(txn_, dbi, &k, &old);
+    if (rc == 0) {
+      prior.emplace(static_cast<const char*>(old.mv_data), old.mv_size);
+    } else if (rc != MDB_NOTFOUND) {
+      return FromLmdb(rc, what);
+    }
+  }
+  int rc = 0;
+  if (value != nullptr) {
+    MDB_val v = Val(*value);
+    rc = mdb_put(txn_, dbi, &k, &v, flags);
+  } else {
+    rc = mdb_del(txn_, dbi, &k, nullptr);
+  }
+  if (rc != 0) return FromLmdb(rc, what);
+  if (savepoints_ > 0) undo_.push_back({static_cast<int>(table), std::move(*scoped), std::move(prior)});
+  return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status WriteTxn::Put(Table table, std::string_view tenant, std::string_view key,
                            std::string_view value) {
-  return PutWith(txn_, store_->impl_->tables[static_cast<int>(table)], tenant, key, value, 0, "put");
+  return Write(table, tenant, key, &value, 0, "put");
+}
+
+absl::Status WriteTxn::RollbackTo(size_t mark) {
+  if (mark > undo_.size()) __builtin_trap();  // savepoints close in the order they opened
+  for (size_t i = undo_.size(); i-- > mark;) {
+    const Undo& u = undo_[i];
+    const MDB_dbi dbi = store_->impl_->tables[u.table];
+    MDB_val k = Val(u.key);
+    int rc = 0;
+    if (u.prior.has_value()) {
+      MDB_val v = Val(*u.prior);
+      rc = mdb_put(txn_, dbi, &k, &v, 0);
+    } else {
+      rc = mdb_del(txn_, dbi, &k, nullptr);
+    }
+    if (rc != 0) {
+      undo_.resize(mark);
+      return rc == MDB_MAP_FULL ? FromLmdb(rc, "rollback")
+                                : MakeError(absl::StatusCode::kInternal, "STORE_ROLLBACK_FAILED",
+                                            StrCat("undoing a failed operation's writes failed: ", mdb_strerror(rc)));
+    }
+  }
+  undo_.resize(mark);
+  return absl::OkStatus();
 }
 
 absl::Status WriteTxn::Nested(const std::function<absl::Status(WriteTxn&)>& fn) {
-  MDB_txn* child = nullptr;
-  int rc = mdb_txn_begin(store_->impl_->env, txn_, 0, &child);
-  if (rc != 0) return FromLmdb(rc, "begin nested");
-  WriteTxn view(store_, child);
-  absl::Status s = fn(view);
-  if (!s.ok()) {
-    mdb_txn_abort(child);
+  const size_t mark = undo_.size();
+  ++savepoints_;
+  absl::Status s = fn(*this);
+  --savepoints_;
+  if (s.ok()) {
+    if (savepoints_ == 0) undo_.clear();  // nothing can roll these back any more
     return s;
   }
-  // Committing a child only merges its pages into the parent: no I/O, so no sync cost.
-  if ((rc = mdb_txn_commit(child)) != 0) return FromLmdb(rc, "commit nested");
-  return absl::OkStatus();
+  if (absl::Status r = RollbackTo(mark); !r.ok()) {
+    // The transaction broke (LMDB marks it failed after, e.g., a full map): whatever the
+    // operation said, the caller must not commit. A full map keeps its STORE_FULL reason so that
+    // Store::Write grows the map and runs again.
+    return StatusReason(s) == "STORE_FULL" ? s : r;
+  }
+  return s;
 }
 
 absl::Status WriteTxn::Insert(Table table, std::string_view tenant, std::string_view key,
                               std::string_view value) {
-  return PutWith(txn_, store_->impl_->tables[static_cast<int>(table)], tenant, key, value,
-                 MDB_NOOVERWRITE, "insert");
+  return Write(table, tenant, key, &value, MDB_NOOVERWRITE, "insert");
 }
 
 absl::Status WriteTxn::Delete(Table table, std::string_view tenant, std::string_view key) {
-  auto scoped = ScopedKey(tenant, key);
-  if (!scoped.ok()) return scoped.status();
-  MDB_val k = Val(*scoped);
-  int rc = mdb_del(txn_, store_->impl_->tables[static_cast<int>(table)], &k, nullptr);
-  return rc == 0 ? absl::OkStatus() : FromLmdb(rc, "delete");
+  return Write(table, tenant, key, nullptr, 0, "delete");
 }
 
 }  // namespace nooterra::store

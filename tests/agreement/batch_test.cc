@@ -138,6 +138,44 @@ TEST_F(Batch, OutcomesEqualSingleCallsAndFailuresChangeNothing) {
   ExpectSound(batched.get());
 }
 
+// An operation that fails after it has written: a settlement whose decisionId fits the
+// PolicyDecision ("pdec_" + id, at most 240) but not the decision record (at most 200) stores the
+// policy decision, then fails. Its savepoint must undo that write: the batch ends in the state
+// hash of the call-by-call twin, and the good settlement next to it commits.
+TEST_F(Batch, AFailureAfterWritesIsUndoneInsideTheBatch) {
+  const std::string a1 = HashOf("call_1", 1500);
+  const std::string long_id(201, 'd');
+  std::vector<BatchOp> ops = {
+      {Operation::kDeposit, "", R"({"agentId":"agt_buyer","currency":"USD","amountCents":5000})", kNow, "dep_1"},
+      {Operation::kCreate, "", CreateRequest("call_1", 1500), kNow, "create_1"},
+      {Operation::kFund, a1, "", kNow, "fund_1"},
+      {Operation::kSettle, "",
+       R"({"agreementHash":")" + a1 + R"(","decisionId":")" + long_id + R"(","receiptId":"rcpt_x","verificationStatus":"green"})",
+       kNow, "settle_long"},
+      {Operation::kSettle, "", SettleRequest(a1, "1"), kNow, "settle_1"},
+  };
+  auto batched = Open("batched");
+  auto outcomes = Kernel(batched.get()).ApplyBatch(kTenant, ops);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  auto single = Open("single");
+  Kernel k(single.get());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    absl::StatusOr<Result> expected = Single(k, ops[i]);
+    ASSERT_EQ((*outcomes)[i].status.code(), expected.status().code()) << "op " << i << ": " << (*outcomes)[i].status;
+    if (expected.ok()) EXPECT_EQ((*outcomes)[i].result.json, expected->json) << "op " << i;
+  }
+  EXPECT_EQ((*outcomes)[3].status.code(), absl::StatusCode::kInvalidArgument) << (*outcomes)[3].status;
+  EXPECT_TRUE((*outcomes)[4].status.ok()) << (*outcomes)[4].status;
+  // The policy decision the failed settlement wrote before failing is gone; the good one stays.
+  ASSERT_TRUE(batched->Read([&](const store::ReadTxn& txn) {
+    EXPECT_EQ(txn.Get(store::Table::kObjects, kTenant, "policydecision/pdec_" + long_id)->has_value(), false);
+    EXPECT_EQ(txn.Get(store::Table::kObjects, kTenant, "policydecision/pdec_dec_1")->has_value(), true);
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(*Kernel(batched.get()).StateHash(kTenant), *k.StateHash(kTenant));
+  ExpectSound(batched.get());
+}
+
 TEST_F(Batch, ManySettlementsInOneCommit) {
   auto s = Open("many");
   std::vector<BatchOp> setup = {

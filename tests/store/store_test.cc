@@ -4,6 +4,7 @@
 #include <lmdb.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <random>
 #include <thread>
@@ -148,6 +149,141 @@ TEST(Store, AFailedCallbackWritesNothing) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "a"), std::nullopt);
   EXPECT_EQ(GetCopy(**store, Table::kAccounts, "t", "b"), std::nullopt);
+}
+
+// Nested (a savepoint): a failed block is undone exactly, overwrites and deletes included, at
+// any depth, while the blocks around it keep their writes.
+TEST(Store, NestedUndoesAFailedBlockAndKeepsTheRest) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Write([](WriteTxn& txn) {
+    EXPECT_TRUE(txn.Put(Table::kObjects, "t", "kept", "old").ok());
+    EXPECT_TRUE(txn.Put(Table::kObjects, "t", "gone", "here").ok());
+    return absl::OkStatus();
+  }).ok());
+  absl::Status s = (*store)->Write([](WriteTxn& txn) {
+    EXPECT_TRUE(txn.Put(Table::kObjects, "t", "outer", "1").ok());
+    absl::Status failed = txn.Nested([](WriteTxn& n) {
+      EXPECT_TRUE(n.Put(Table::kObjects, "t", "kept", "overwritten").ok());
+      EXPECT_TRUE(n.Put(Table::kObjects, "t", "kept", "twice").ok());
+      EXPECT_TRUE(n.Delete(Table::kObjects, "t", "gone").ok());
+      EXPECT_TRUE(n.Insert(Table::kJournal, "t", "new", "x").ok());
+      // A refused insert changes nothing and leaves nothing to undo.
+      EXPECT_EQ(StatusReason(n.Insert(Table::kJournal, "t", "new", "y")), "STORE_KEY_EXISTS");
+      // An inner block that succeeds is undone with the block around it.
+      EXPECT_TRUE(n.Nested([](WriteTxn& m) { return m.Put(Table::kAccounts, "t", "inner", "2"); }).ok());
+      return absl::AbortedError("this operation failed");
+    });
+    EXPECT_EQ(failed.code(), absl::StatusCode::kAborted);
+    EXPECT_EQ(txn.Get(Table::kObjects, "t", "kept")->value_or(""), "old");
+    // A block that succeeds after a failed one keeps its writes.
+    EXPECT_TRUE(txn.Nested([](WriteTxn& n) {
+      absl::Status inner = n.Nested([](WriteTxn& m) {
+        EXPECT_TRUE(m.Put(Table::kObjects, "t", "kept", "inner-failed").ok());
+        return absl::InvalidArgumentError("inner only");
+      });
+      EXPECT_EQ(inner.code(), absl::StatusCode::kInvalidArgument);
+      return n.Put(Table::kObjects, "t", "after", "3");
+    }).ok());
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "kept"), "old");
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "gone"), "here");
+  EXPECT_EQ(GetCopy(**store, Table::kJournal, "t", "new"), std::nullopt);
+  EXPECT_EQ(GetCopy(**store, Table::kAccounts, "t", "inner"), std::nullopt);
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "outer"), "1");
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "after"), "3");
+}
+
+// Property: random blocks of puts, inserts and deletes over a few keys, nested up to three deep,
+// each failing at random; the committed store equals a model that applies only the blocks that
+// succeeded (with every block around them).
+TEST(Store, NestedMatchesAModelUnderRandomBlocks) {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("s"), Fast());
+  ASSERT_TRUE(store.ok());
+  std::mt19937 rng(20261123);
+  std::map<std::string, std::string> model;
+  for (int round = 0; round < 200; ++round) {
+    std::map<std::string, std::string> next = model;
+    absl::Status s = (*store)->Write([&](WriteTxn& txn) {
+      std::function<void(int, std::map<std::string, std::string>&)> block =
+          [&](int depth, std::map<std::string, std::string>& state) {
+        std::map<std::string, std::string> local = state;
+        const bool fail = rng() % 3 == 0;
+        absl::Status r = txn.Nested([&](WriteTxn& n) {
+          for (int i = 0, ops = 1 + rng() % 6; i < ops; ++i) {
+            const std::string key = "k" + std::to_string(rng() % 8);
+            const std::string value = "v" + std::to_string(rng() % 1000) + std::string(rng() % 3000, 'x');
+            switch (rng() % 4) {
+              case 0:
+              case 1:
+                EXPECT_TRUE(n.Put(Table::kObjects, "t", key, value).ok());
+                local[key] = value;
+                break;
+              case 2:
+                if (n.Insert(Table::kObjects, "t", key, value).ok()) {
+                  EXPECT_EQ(local.count(key), 0u);
+                  local[key] = value;
+                } else {
+                  EXPECT_EQ(local.count(key), 1u);
+                }
+                break;
+              default:
+                EXPECT_EQ(n.Delete(Table::kObjects, "t", key).ok(), local.erase(key) == 1);
+            }
+            if (depth < 3 && rng() % 4 == 0) block(depth + 1, local);
+          }
+          return fail ? absl::AbortedError("random failure") : absl::OkStatus();
+        });
+        EXPECT_EQ(r.ok(), !fail);
+        if (!fail) state = std::move(local);
+      };
+      for (int b = 0; b < 4; ++b) block(1, next);
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(s.ok()) << s;
+    model = std::move(next);
+    std::map<std::string, std::string> stored;
+    ASSERT_TRUE((*store)->Read([&](const ReadTxn& txn) {
+      return txn.Scan(Table::kObjects, "t", "", [&](std::string_view k, std::string_view v) {
+        stored.emplace(k, v);
+        return true;
+      });
+    }).ok());
+    ASSERT_EQ(stored, model) << "round " << round;
+  }
+}
+
+// A savepoint that fills the map: the batch is not committed half-done; Store::Write grows the
+// map and runs it again.
+TEST(Store, NestedThatFillsTheMapGrowsAndRunsAgain) {
+  TempDir dir;
+  Options o = Fast();
+  o.map_bytes_initial = 1 << 20;
+  o.map_bytes_max = 16 << 20;
+  auto store = Store::Open(dir.sub("s"), o);
+  ASSERT_TRUE(store.ok());
+  const std::string value(1 << 10, 'v');
+  int runs = 0;
+  absl::Status s = (*store)->Write([&](WriteTxn& txn) {
+    ++runs;
+    for (int b = 0; b < 30; ++b) {
+      absl::Status r = txn.Nested([&](WriteTxn& n) {
+        for (int i = 0; i < 100; ++i) {
+          if (auto p = n.Put(Table::kObjects, "t", StrCat("b", b, "k", i), value); !p.ok()) return p;
+        }
+        return absl::OkStatus();
+      });
+      if (!r.ok()) return r;
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_GT(runs, 1);
+  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "b29k99"), value);
 }
 
 TEST(Store, ReopensDurablyAndKeepsData) {
