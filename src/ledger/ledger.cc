@@ -3,6 +3,7 @@
 // Layout in the store (tenant-scoped by the store):
 //   accounts  "b/<owner>\0<currency>\0<bucket>"  -> balance, 8 bytes little-endian two's complement
 //   journal   "e/<id>"                            -> the entry's canonical JSON
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -10,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "common/js.h"
 #include "common/strings.h"
 #include "nooterra/json.h"
@@ -130,19 +132,38 @@ absl::Status Apply(store::WriteTxn& txn, std::string_view tenant, const Entry& e
   if (entry.postings.size() < 2 || entry.postings.size() > kPostingsPerEntryMax) {
     return Invalid("LEDGER_ENTRY_INVALID", StrCat("an entry has 2..", kPostingsPerEntryMax, " postings"));
   }
-  // Net change per account and sum per currency, all checked before anything is written.
-  std::map<AccountTuple, std::pair<const Account*, int64_t>> deltas;
-  std::map<std::string, __int128> sums;
+  // Net change per account and sum per currency, all checked before anything is written. Small
+  // vectors (at most kPostingsPerEntryMax postings; usually two) sorted like the ordered maps they
+  // replace, so accounts are read, checked and reported in (owner, currency, bucket) order and
+  // currencies in byte order: two std::maps per entry were ~10 % of a batched posting's time.
+  struct Delta {
+    const Account* account;
+    int64_t amount;
+  };
+  absl::InlinedVector<Delta, 4> deltas;
+  absl::InlinedVector<std::pair<std::string_view, __int128>, 2> sums;
   for (const Posting& p : entry.postings) {
     if (absl::Status s = ValidateAccount(p.account); !s.ok()) return s;
     if (p.amount == 0 || p.amount > kAmountMax || p.amount < -kAmountMax) {
       return Invalid("LEDGER_ENTRY_INVALID", "posting amounts are non-zero safe integers");
     }
-    auto& d = deltas[Tuple(p.account)];
-    d.first = &p.account;
-    d.second += p.amount;  // |sum| <= 64 * 2^53: no overflow
-    sums[p.account.currency] += p.amount;
+    auto d = std::find_if(deltas.begin(), deltas.end(), [&](const Delta& x) {
+      return x.account->bucket == p.account.bucket && x.account->owner == p.account.owner &&
+             x.account->currency == p.account.currency;
+    });
+    if (d == deltas.end()) {
+      deltas.push_back({&p.account, p.amount});
+    } else {
+      d->amount += p.amount;  // |sum| <= 64 * 2^53: no overflow
+    }
+    auto c = std::find_if(sums.begin(), sums.end(), [&](const auto& x) { return x.first == p.account.currency; });
+    if (c == sums.end()) {
+      sums.emplace_back(p.account.currency, p.amount);
+    } else {
+      c->second += p.amount;
+    }
   }
+  std::sort(sums.begin(), sums.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [currency, sum] : sums) {
     if (sum != 0) {
       return Invalid("LEDGER_UNBALANCED",
@@ -150,13 +171,17 @@ absl::Status Apply(store::WriteTxn& txn, std::string_view tenant, const Entry& e
                             "; every currency must sum to zero"));
     }
   }
-  std::vector<std::pair<std::string, int64_t>> updates;
-  for (const auto& [tuple, d] : deltas) {
-    const Account& account = *d.first;
+  std::sort(deltas.begin(), deltas.end(), [](const Delta& a, const Delta& b) {
+    return std::tie(a.account->owner, a.account->currency, a.account->bucket) <
+           std::tie(b.account->owner, b.account->currency, b.account->bucket);
+  });
+  absl::InlinedVector<std::pair<std::string, int64_t>, 4> updates;
+  for (const Delta& d : deltas) {
+    const Account& account = *d.account;
     std::string key = AccountKey(account);
     auto current = balances.read(account, key);
     if (!current.ok()) return current.status();
-    const __int128 next = static_cast<__int128>(*current) + d.second;
+    const __int128 next = static_cast<__int128>(*current) + d.amount;
     if (next > kAmountMax || next < -kAmountMax) {
       return MakeError(absl::StatusCode::kOutOfRange, "LEDGER_OVERFLOW",
                        StrCat("account ", AccountName(account), " would leave the safe range"));
@@ -164,7 +189,7 @@ absl::Status Apply(store::WriteTxn& txn, std::string_view tenant, const Entry& e
     if (next < 0 && account.bucket != Bucket::kExternal) {
       return MakeError(absl::StatusCode::kFailedPrecondition, "LEDGER_INSUFFICIENT_FUNDS",
                        StrCat("account ", AccountName(account), " holds ", *current,
-                              "; the entry needs ", -d.second));
+                              "; the entry needs ", -d.amount));
     }
     updates.emplace_back(std::move(key), static_cast<int64_t>(next));
   }
@@ -204,7 +229,7 @@ absl::Status PostBatch(store::WriteTxn& txn, std::string_view tenant, absl::Span
   // Under a savepoint (WriteTxn::Nested), so that a failing entry leaves the caller's transaction
   // as it was (the journal inserts of the entries before it are undone with it).
   return txn.Nested([&](store::WriteTxn& nested) -> absl::Status {
-    std::map<std::string, int64_t> cache;  // account key -> balance after the entries so far
+    std::map<std::string, int64_t, std::less<>> cache;  // account key -> balance after the entries so far
     const Balances cached{
         [&](const Account& account, const std::string& key) -> absl::StatusOr<int64_t> {
           if (auto it = cache.find(key); it != cache.end()) return it->second;

@@ -105,6 +105,30 @@ TEST_F(LedgerTest, SplitPaysManyPayeesInOneEntry) {
   EXPECT_THAT(Audit(), ::testing::IsEmpty());
 }
 
+// Which failure an entry reports is fixed, whatever order its postings come in: currencies are
+// checked in byte order, accounts in (owner, currency, bucket) order, and postings on the same
+// account net out before the balance check.
+TEST_F(LedgerTest, ErrorPrecedenceDoesNotDependOnPostingOrder) {
+  ASSERT_TRUE(PostOne(Deposit("dep", "agt_payer", "USD", 1000)).ok());
+  Entry two_unbalanced{"u", "", {{A("agt_payer"), -5}, {Account{"agt_b", "USD", Bucket::kAvailable}, 4},
+                                 {Account{"agt_b", "GBP", Bucket::kAvailable}, 7},
+                                 {Account{"agt_c", "EUR", Bucket::kAvailable}, 3}}};
+  absl::Status s = PostOne(two_unbalanced);
+  EXPECT_EQ(StatusReason(s), "LEDGER_UNBALANCED");
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("postings in EUR sum to 3"));
+  // Both agt_z and agt_m would go negative; agt_m comes first in account order.
+  Entry two_overdrafts{"o", "", {{A("agt_z"), -1}, {A("agt_m"), -2}, {A("agt_b"), 3}}};
+  s = PostOne(two_overdrafts);
+  EXPECT_EQ(StatusReason(s), "LEDGER_INSUFFICIENT_FUNDS");
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("account agt_m/USD/available holds 0; the entry needs 2"));
+  // agt_payer pays 1500 and receives 600 in the same entry: the net 900 fits its 1000.
+  Entry netted{"n", "", {{A("agt_payer"), -1500}, {A("agt_b"), 1500}, {A("agt_b"), -600}, {A("agt_payer"), 600}}};
+  ASSERT_TRUE(PostOne(netted).ok());
+  EXPECT_EQ(BalanceOf("agt_payer", Bucket::kAvailable), 100);
+  EXPECT_EQ(BalanceOf("agt_b", Bucket::kAvailable), 900);
+  EXPECT_THAT(Audit(), ::testing::IsEmpty());
+}
+
 TEST_F(LedgerTest, RejectionsChangeNothing) {
   ASSERT_TRUE(PostOne(Deposit("dep", "agt_payer", "USD", 1000)).ok());
   struct Case {
