@@ -165,7 +165,9 @@ class Kernel {
   // arbiter = candidates[parseInt(assignmentHash[0..8), 16) mod n], which must be registered;
   // the case's metadata records assignmentHash and the sorted candidates. Both members, or
   // neither, is SCHEMA_INVALID (the reference lets a named arbiter win silently); at most
-  // kPanelCandidatesMax candidates, each a string of 3..128 characters after trimming.
+  // kPanelCandidatesMax candidates, each a string of 3..128 characters after trimming. Neither
+  // the named arbiter nor any candidate may be the payer, the payee or the opener
+  // (INVALID_ARGUMENT DISPUTE_ARBITER_IS_PARTY; the reference does not check).
   // Result: {"arbitrationCase", "arbitrationCaseArtifact":{"artifactId","artifactHash"},
   //          "disputeOpenEnvelopeArtifact":{"artifactId","artifactHash"}}.
   absl::StatusOr<Result> OpenDispute(std::string_view tenant, std::string_view request_json,

@@ -166,15 +166,25 @@ absl::StatusOr<json::Tree> AdminOverride(json::Value req) {
 
 // The case's arbiter: named by the request, or drawn from its panel (see OpenDispute in
 // agreement.h). `metadata` receives assignmentHash and the sorted candidates of a draw.
+// `parties` (payer, payee, opener) may be neither the named arbiter nor a panel candidate:
+// nobody judges their own dispute (the reference does not check; DISPUTE_ARBITER_IS_PARTY is
+// ours). A panel is refused whole, not just when the draw lands on a party, so that whether a
+// request is valid does not depend on the hash.
 absl::StatusOr<std::string> AssignArbiter(const store::ReadTxn& txn, std::string_view tenant, json::Value req,
-                                          const std::string& agreement, json::Tree* metadata) {
+                                          const std::string& agreement, absl::Span<const std::string> parties,
+                                          json::Tree* metadata) {
   const json::Value named = req.Find("arbiterAgentId"), panel = req.Find("panelCandidateAgentIds");
   if (named.present() == panel.present()) {
     return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
                  "give exactly one of arbiterAgentId and panelCandidateAgentIds");
   }
+  const auto party = [&](std::string_view id) { return std::find(parties.begin(), parties.end(), id) != parties.end(); };
   if (named.present()) {
     const std::string arbiter = Str(req, "arbiterAgentId");
+    if (party(arbiter)) {
+      return Error(Code::kInvalidArgument, "DISPUTE_ARBITER_IS_PARTY",
+                   StrCat("arbiter ", arbiter, " is the payer, the payee or the opener of this dispute"));
+    }
     if (auto a = internal::LoadAgent(txn, tenant, arbiter); !a.ok()) return a.status();
     return arbiter;
   }
@@ -189,6 +199,10 @@ absl::StatusOr<std::string> AssignArbiter(const store::ReadTxn& txn, std::string
     if (id.size() < 3 || js::Utf16Length(id) > 128) {
       return Error(Code::kInvalidArgument, "SCHEMA_INVALID",
                    StrCat("panelCandidateAgentIds[", i, "] must be an agent id of 3..128 characters"));
+    }
+    if (party(id)) {
+      return Error(Code::kInvalidArgument, "DISPUTE_ARBITER_IS_PARTY",
+                   StrCat("panelCandidateAgentIds[", i, "] ", id, " is the payer, the payee or the opener of this dispute"));
     }
     if (std::find(candidates.begin(), candidates.end(), id) == candidates.end()) candidates.emplace_back(id);
   }
@@ -287,7 +301,8 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
         }
       }
       json::Tree assignment = json::Tree::Object();
-      auto arbiter = AssignArbiter(txn, tenant, req, agreement, &assignment);
+      const std::string parties[] = {payer, payee, opener};
+      auto arbiter = AssignArbiter(txn, tenant, req, agreement, parties, &assignment);
       if (!arbiter.ok()) return arbiter.status();
       // Participant lifecycle guards: the parties, the opener and the arbiter are active now.
       const std::pair<std::string_view, std::string_view> participants[] = {

@@ -225,6 +225,14 @@ TEST_F(Transitions, ArbiterDrawnFromAPanel) {
                 absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
   ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(R"("panelCandidateAgentIds":["agt_ghost"])"), kT0, "p7").status(),
                 absl::StatusCode::kNotFound, "AGENT_NOT_FOUND", before);
+  // Nobody judges their own dispute: the payer, the payee (here also the opener) may be neither
+  // the named arbiter nor a candidate of the panel, wherever the draw would land.
+  for (const char* member : {R"("arbiterAgentId":"agt_payer")", R"("arbiterAgentId":"agt_payee")",
+                             R"("panelCandidateAgentIds":["agt_panel_a"," agt_payer "])",
+                             R"("panelCandidateAgentIds":["agt_payee","agt_panel_a","agt_panel_c"])"}) {
+    ExpectRefused(kernel_->OpenDispute(kTenant, with_arbiter(member), kT0, std::string("pp_") + member).status(),
+                  absl::StatusCode::kInvalidArgument, "DISPUTE_ARBITER_IS_PARTY", before);
+  }
 
   // Untrimmed, duplicated and unsorted in; trimmed, unique and sorted in the case.
   auto opened = kernel_->OpenDispute(
