@@ -233,7 +233,7 @@ absl::StatusOr<Result> Kernel::OpenDispute(std::string_view tenant, std::string_
   auto now_ms = internal::TimeMs(now, "now");
   if (!now_ms.ok()) return now_ms.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, now, "openDispute", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "openDispute", Canonical(req),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
       const std::string agreement = Str(req, "agreementHash"), receipt = Str(req, "receiptHash"),
                         hold_hash = Str(req, "holdHash");

@@ -208,7 +208,7 @@ absl::StatusOr<Result> Kernel::LockHold(std::string_view tenant, std::string_vie
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, now, "lockHold", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "lockHold", Canonical(req),
                        [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     const std::string escalation_id = internal::HoldEscalationId(req);
     auto prior = internal::LoadEscalation(txn, tenant, escalation_id);

@@ -157,6 +157,11 @@ std::string Canonical(const json::Tree& t) {
   return text.ok() ? *text : std::string();
 }
 
+std::string Canonical(json::Value v) {
+  std::string text;
+  return json::AppendCanonical(v, &text).ok() ? text : std::string();
+}
+
 namespace {
 std::string EscalationKey(std::string_view id) { return StrCat("escalation/", id); }
 }  // namespace

@@ -174,6 +174,8 @@ json::Tree CaseArtifactBody(const json::Tree& case_record, std::string artifact_
 
 std::string Str(json::Value v, std::string_view key);
 std::string Canonical(const json::Tree& t);
+// The canonical text of a parsed request (no Tree copy); "" if it cannot be canonicalized.
+std::string Canonical(json::Value v);
 
 // Small accessors the operations share.
 inline json::Tree T(std::string s) { return json::Tree::String(std::move(s)); }

@@ -81,7 +81,7 @@ absl::StatusOr<Result> Kernel::CreateAgreement(std::string_view tenant, std::str
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, now, "createAgreement", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "createAgreement", Canonical(req),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     json::Value in = req.Find("agreement");
     if (!in.is_object()) return Error(Code::kInvalidArgument, "SCHEMA_INVALID", "agreement is required");
@@ -254,7 +254,9 @@ absl::StatusOr<Result> Kernel::SubmitEvidence(std::string_view tenant, std::stri
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value evidence = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, now, "submitEvidence", Canonical(json::Tree::FromValue(evidence)),
+  // The request's canonical text is also the evidence object's: checked and stored as it is.
+  const std::string text = Canonical(evidence);
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "submitEvidence", text,
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     const std::string h = Str(evidence, "agreementHash");
     auto deal = LoadDeal(txn, tenant, h);
@@ -265,8 +267,6 @@ absl::StatusOr<Result> Kernel::SubmitEvidence(std::string_view tenant, std::stri
     if (!agreement->has_value()) return Error(Code::kDataLoss, "STORE_CORRUPT", "agreement object missing");
     auto payee = internal::LoadAgent(txn, tenant, S(*deal, "payeeAgentId"));
     if (!payee.ok()) return payee.status();
-    std::string text;
-    (void)json::AppendCanonical(evidence, &text);
     auto report = objects::VerifyObject(text, absl::MakeConstSpan(&payee->key, 1));
     if (!report.ok()) return report.status();
     if (report->type != ObjectType::kToolCallEvidence || !report->ok) {
@@ -343,7 +343,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
   if (!doc.ok()) return doc.status();
   if (auto t = internal::TimeMs(now, "now"); !t.ok()) return t.status();
   json::Value req = doc->root();
-  return internal::Run(store_, batch_, tenant, idempotency_key, now, "settle", Canonical(json::Tree::FromValue(req)),
+  return internal::Run(store_, batch_, tenant, idempotency_key, now, "settle", Canonical(req),
              [&](store::WriteTxn& txn) -> absl::StatusOr<std::string> {
     const std::string h = Str(req, "agreementHash");
     auto deal = LoadDeal(txn, tenant, h);
