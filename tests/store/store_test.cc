@@ -25,6 +25,16 @@ Options Fast() {
   return o;
 }
 
+// A no-sync store whose map starts at 1 MiB and may grow to `max_bytes`.
+std::unique_ptr<Store> OpenSmall(const TempDir& dir, uint64_t max_bytes) {
+  Options o = Fast();
+  o.map_bytes_initial = 1 << 20;
+  o.map_bytes_max = max_bytes;
+  auto store = Store::Open(dir.sub("s"), o);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
 std::optional<std::string> GetCopy(Store& store, Table table, std::string_view tenant,
                                    std::string_view key) {
   std::optional<std::string> out;
@@ -261,14 +271,11 @@ TEST(Store, NestedMatchesAModelUnderRandomBlocks) {
 // map and runs it again.
 TEST(Store, NestedThatFillsTheMapGrowsAndRunsAgain) {
   TempDir dir;
-  Options o = Fast();
-  o.map_bytes_initial = 1 << 20;
-  o.map_bytes_max = 16 << 20;
-  auto store = Store::Open(dir.sub("s"), o);
-  ASSERT_TRUE(store.ok());
+  auto store = OpenSmall(dir, 16 << 20);
+  ASSERT_NE(store, nullptr);
   const std::string value(1 << 10, 'v');
   int runs = 0;
-  absl::Status s = (*store)->Write([&](WriteTxn& txn) {
+  absl::Status s = store->Write([&](WriteTxn& txn) {
     ++runs;
     for (int b = 0; b < 30; ++b) {
       absl::Status r = txn.Nested([&](WriteTxn& n) {
@@ -283,7 +290,7 @@ TEST(Store, NestedThatFillsTheMapGrowsAndRunsAgain) {
   });
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_GT(runs, 1);
-  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "b29k99"), value);
+  EXPECT_EQ(GetCopy(*store, Table::kObjects, "t", "b29k99"), value);
 }
 
 TEST(Store, ReopensDurablyAndKeepsData) {
@@ -356,24 +363,21 @@ TEST(Store, KeysAndTenantsHaveLimits) {
 
 TEST(Store, MapGrowsAndStopsCleanlyAtItsMaximum) {
   TempDir dir;
-  Options o = Fast();
-  o.map_bytes_initial = 1 << 20;
-  o.map_bytes_max = 8 << 20;
-  auto store = Store::Open(dir.sub("s"), o);
-  ASSERT_TRUE(store.ok());
+  auto store = OpenSmall(dir, 8 << 20);
+  ASSERT_NE(store, nullptr);
   const std::string value(1 << 10, 'v');
   // ~3 MiB in one transaction: needs two doublings.
-  absl::Status grown = (*store)->Write([&](WriteTxn& txn) {
+  absl::Status grown = store->Write([&](WriteTxn& txn) {
     for (int i = 0; i < 3000; ++i) {
       if (auto s = txn.Put(Table::kObjects, "t", "k" + std::to_string(i), value); !s.ok()) return s;
     }
     return absl::OkStatus();
   });
   ASSERT_TRUE(grown.ok()) << grown;
-  EXPECT_GE((*store)->map_bytes(), uint64_t{4} << 20);
-  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "k2999"), value);
+  EXPECT_GE(store->map_bytes(), uint64_t{4} << 20);
+  EXPECT_EQ(GetCopy(*store, Table::kObjects, "t", "k2999"), value);
   // ~16 MiB more cannot fit under the 8 MiB maximum: a clean error, nothing written.
-  absl::Status full = (*store)->Write([&](WriteTxn& txn) {
+  absl::Status full = store->Write([&](WriteTxn& txn) {
     for (int i = 0; i < 16000; ++i) {
       if (auto s = txn.Put(Table::kObjects, "t", "big" + std::to_string(i), value); !s.ok()) return s;
     }
@@ -381,8 +385,8 @@ TEST(Store, MapGrowsAndStopsCleanlyAtItsMaximum) {
   });
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(StatusReason(full), "STORE_FULL");
-  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "big0"), std::nullopt);
-  EXPECT_EQ(GetCopy(**store, Table::kObjects, "t", "k0"), value);  // earlier data intact
+  EXPECT_EQ(GetCopy(*store, Table::kObjects, "t", "big0"), std::nullopt);
+  EXPECT_EQ(GetCopy(*store, Table::kObjects, "t", "k0"), value);  // earlier data intact
 }
 
 TEST(Store, TenantIsolationUnderRandomTraffic) {
