@@ -83,7 +83,9 @@ class ReadTxn {
   ReadTxn(const ReadTxn&) = delete;
   ReadTxn& operator=(const ReadTxn&) = delete;
 
-  // The value of (tenant, key), or nullopt. The view stays valid until the transaction ends.
+  // The value of (tenant, key), or nullopt. In a read transaction the view stays valid until
+  // the transaction ends; in a write transaction only until its next write (LMDB may move or
+  // rewrite the page, and undoing a failed savepoint writes too), so copy what must outlive it.
   absl::StatusOr<std::optional<std::string_view>> Get(Table table, std::string_view tenant,
                                                       std::string_view key) const;
   // Visits each tenant that has at least one key in `table`, in key order (for audits; the
