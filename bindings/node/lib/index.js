@@ -622,7 +622,11 @@ class Store {
   async lockHold(tenant, request, opts) {
     return this._apply(tenant, Op.LOCK_HOLD, null, jsonText(request, 'request'), opts);
   }
-  /** Opens a dispute (signed DisputeOpenEnvelope.v1 inside the request). */
+  /**
+   * Opens a dispute (signed DisputeOpenEnvelope.v1 inside the request). The arbiter (named or
+   * drawn from panelCandidateAgentIds) is never the payer, the payee or the opener
+   * (NOOTERRA_INVALID_ARGUMENT DISPUTE_ARBITER_IS_PARTY).
+   */
   async openDispute(tenant, request, opts) {
     return this._apply(tenant, Op.OPEN_DISPUTE, null, jsonText(request, 'request'), opts);
   }

@@ -63,6 +63,11 @@ test('void and the tool-call holdback machine', async (t) => {
   assert.deepEqual([locked.hold.heldAmountCents, locked.hold.status], [200, 'held']);
   assert.deepEqual(await store.wallet('t', 'agt_buyer'), { available: 4800, escrow: 200 });
   assert.equal((await store.lockHold('t', request, { now: NOW, idempotencyKey: 'l1' })).alreadyExisted, true);
+  // Nobody arbitrates their own dispute: an operator's open naming the payer is refused.
+  await assert.rejects(store.openDispute('t', { agreementHash: 'b'.repeat(64), receiptHash: 'c'.repeat(64),
+    holdHash: locked.hold.holdHash, openedByAgentId: 'agt_tool', arbiterAgentId: 'agt_buyer', summary: 'late delivery',
+    adminOverride: { reason: 'escalated', principalId: 'ops_1' } }, { now: NOW, idempotencyKey: 'd1' }),
+  { code: 'NOOTERRA_INVALID_ARGUMENT', reason: 'DISPUTE_ARBITER_IS_PARTY' });
   await assert.rejects(store.lockHold('t', { ...request, amountCents: 999 }, { now: NOW, idempotencyKey: 'l1' }),
     { code: 'NOOTERRA_ALREADY_EXISTS', reason: 'IDEMPOTENCY_KEY_CONFLICT' });
   // Inside the window nothing moves; after it the tick releases the holdback to the payee.

@@ -549,7 +549,8 @@ class Store:
     def open_dispute(self, tenant: str, request: Json, *, now: str, idempotency_key: str) -> Dict[str, Any]:
         """Opens a dispute on a held tool call inside its challenge window (a signed
         DisputeOpenEnvelope.v1): the holdback is frozen and an arbitration case is opened.
-        The arbiter is ``arbiterAgentId`` or drawn from ``panelCandidateAgentIds``; an
+        The arbiter is ``arbiterAgentId`` or drawn from ``panelCandidateAgentIds``, never the
+        payer, the payee or the opener (InvalidArgumentError DISPUTE_ARBITER_IS_PARTY); an
         ``adminOverride`` ({reason, principalId}) is an operator's open (see agreement.h:
         authorize it in your application, never pass an agent's request through with it)."""
         return self._apply(tenant, _OPEN_DISPUTE, None, request, now, idempotency_key)

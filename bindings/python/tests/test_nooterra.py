@@ -567,6 +567,14 @@ class Kernel(unittest.TestCase):
             self.assertEqual((locked["hold"]["heldAmountCents"], locked["hold"]["status"]), (200, "held"))
             self.assertEqual(store.wallet("t", "agt_buyer"), {"available": 4800, "escrow": 200})
             self.assertTrue(store.lock_hold("t", request, now=now, idempotency_key="l1")["alreadyExisted"])
+            # Nobody arbitrates their own dispute: an operator's open naming the payer is refused.
+            with self.assertRaises(nooterra.InvalidArgumentError) as ctx:
+                store.open_dispute("t", {"agreementHash": "b" * 64, "receiptHash": "c" * 64,
+                                         "holdHash": locked["hold"]["holdHash"], "openedByAgentId": "agt_tool",
+                                         "arbiterAgentId": "agt_buyer", "summary": "late delivery",
+                                         "adminOverride": {"reason": "escalated", "principalId": "ops_1"}},
+                                   now=now, idempotency_key="d1")
+            self.assertEqual(ctx.exception.reason, "DISPUTE_ARBITER_IS_PARTY")
             with self.assertRaises(nooterra.AlreadyExistsError) as ctx:
                 store.lock_hold("t", dict(request, amountCents=999), now=now, idempotency_key="l1")
             self.assertEqual(ctx.exception.reason, "IDEMPOTENCY_KEY_CONFLICT")
