@@ -10,6 +10,10 @@
 //   - after a success the whole-tenant audit (ledger, escrow conservation and its counts, the
 //     operation log) is clean, and the same call again is an idempotent replay: the same bytes,
 //     already_existed, the state hash unchanged.
+// And per input: the same operations run again through ApplyBatch on a second store (the same
+// tenant, so the same hashes), one batch between maintenance ticks, give every operation the
+// outcome its single call had (code, reason, bytes) and end in the same state hash: a failed
+// operation's savepoint undoes exactly what it wrote.
 // The sanitizer build also re-audits after every commit (NOOTERRA_READBACK_CHECKS).
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <unistd.h>
 
@@ -40,6 +45,8 @@ struct TempStore {
     std::filesystem::remove_all(dir);
     store::Options o;
     o.durable = false;
+    static int stores = 0;
+    dir += "_" + std::to_string(stores++);
     auto s = store::Store::Open(dir, o);
     if (!s.ok()) std::abort();
     store = std::move(*s);
@@ -52,6 +59,11 @@ struct TempStore {
 };
 
 store::Store* TheStore() {
+  static TempStore temp;
+  return temp.store.get();
+}
+
+store::Store* TheBatchStore() {  // the twin the batches run on
   static TempStore temp;
   return temp.store.get();
 }
@@ -87,13 +99,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > (32 << 10)) return 0;
   static uint64_t inputs = 0;
   const std::string tenant = "fz" + std::to_string(inputs++);
-  agreement::Kernel k(TheStore());
+  agreement::Kernel k(TheStore()), twin(TheBatchStore());
   // Fixed keys: the same agents every input, so seeds can name them.
-  for (const char* agent : {"agt_buyer", "agt_tool", "agt_arbiter"}) {
-    auto key = crypto::PrivateKey::FromSeed(crypto::Sha256Digest(std::string_view(agent)));
-    Check(key.ok() && k.RegisterAgent(tenant, agent, key->public_key().ToPem()).ok());
+  for (agreement::Kernel* kernel : {&k, &twin}) {
+    for (const char* agent : {"agt_buyer", "agt_tool", "agt_arbiter"}) {
+      auto key = crypto::PrivateKey::FromSeed(crypto::Sha256Digest(std::string_view(agent)));
+      Check(key.ok() && kernel->RegisterAgent(tenant, agent, key->public_key().ToPem()).ok());
+    }
+    Check(kernel->Deposit(tenant, "agt_buyer", "USD", 100000, "fuzz_deposit").ok());
   }
-  Check(k.Deposit(tenant, "agt_buyer", "USD", 100000, "fuzz_deposit").ok());
+  // What each single call did, to compare with the batches on the twin.
+  std::vector<agreement::BatchOp> pending;
+  std::vector<absl::StatusOr<agreement::Result>> expected;
+  auto run_batch = [&]() {
+    if (pending.empty()) return;
+    auto outcomes = twin.ApplyBatch(tenant, pending);
+    Check(outcomes.ok() && outcomes->size() == pending.size());
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const agreement::BatchOutcome& got = (*outcomes)[i];
+      const absl::StatusOr<agreement::Result>& want = expected[i];
+      Check(got.status.code() == want.status().code() && StatusReason(got.status) == StatusReason(want.status()));
+      Check(!want.ok() || (got.result.json == want->json && got.result.already_existed == want->already_existed));
+    }
+    pending.clear();
+    expected.clear();
+  };
 
   std::string last_agreement(64, '0'), last_hold(64, '0');
   std::string_view input(reinterpret_cast<const char*>(data), size);
@@ -123,6 +153,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string before = StateHash(k, tenant);
     absl::StatusOr<agreement::Result> r =
         op == 0 ? k.RunHoldbackMaintenance(tenant, b.now, false, 100) : k.Apply(tenant, b);
+    if (op == 0) {
+      run_batch();
+      auto tick = twin.RunHoldbackMaintenance(tenant, b.now, false, 100);
+      Check(tick.ok() == r.ok() && (!r.ok() || tick->json == r->json));
+    } else {
+      pending.push_back(b);
+      expected.push_back(r);
+    }
     if (!r.ok()) {
       Check(!StatusReason(r.status()).empty());
       Check(r.status().code() != absl::StatusCode::kInternal && r.status().code() != absl::StatusCode::kDataLoss);
@@ -139,5 +177,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(again.ok() && again->already_existed && again->json == r->json);
     Check(StateHash(k, tenant) == after);
   }
+  run_batch();
+  Check(StateHash(twin, tenant) == StateHash(k, tenant));
   return 0;
 }
