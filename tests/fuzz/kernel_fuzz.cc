@@ -41,12 +41,19 @@ struct TempStore {
   std::string dir;
   std::unique_ptr<store::Store> store;
   TempStore() {
-    dir = (std::filesystem::temp_directory_path() / ("nooterra_fuzz_kernel_" + std::to_string(getpid()))).string();
+    static int stores = 0;
+    dir = (std::filesystem::temp_directory_path() /
+           ("nooterra_fuzz_kernel_" + std::to_string(getpid()) + "_" + std::to_string(stores++)))
+              .string();
+    Reset();
+  }
+  // A fresh, empty store: every input uses a new tenant, so old ones are only weight (the
+  // mapped pages count against libFuzzer's RSS limit in long runs).
+  void Reset() {
+    store.reset();
     std::filesystem::remove_all(dir);
     store::Options o;
     o.durable = false;
-    static int stores = 0;
-    dir += "_" + std::to_string(stores++);
     auto s = store::Store::Open(dir, o);
     if (!s.ok()) std::abort();
     store = std::move(*s);
@@ -58,14 +65,14 @@ struct TempStore {
   }
 };
 
-store::Store* TheStore() {
+TempStore& TheStore() {
   static TempStore temp;
-  return temp.store.get();
+  return temp;
 }
 
-store::Store* TheBatchStore() {  // the twin the batches run on
+TempStore& TheBatchStore() {  // the twin the batches run on
   static TempStore temp;
-  return temp.store.get();
+  return temp;
 }
 
 void Check(bool ok) {
@@ -98,8 +105,12 @@ std::string StateHash(agreement::Kernel& k, const std::string& tenant) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > (32 << 10)) return 0;
   static uint64_t inputs = 0;
+  if (inputs > 0 && inputs % 4096 == 0) {
+    TheStore().Reset();
+    TheBatchStore().Reset();
+  }
   const std::string tenant = "fz" + std::to_string(inputs++);
-  agreement::Kernel k(TheStore()), twin(TheBatchStore());
+  agreement::Kernel k(TheStore().store.get()), twin(TheBatchStore().store.get());
   // Fixed keys: the same agents every input, so seeds can name them.
   for (agreement::Kernel* kernel : {&k, &twin}) {
     for (const char* agent : {"agt_buyer", "agt_tool", "agt_arbiter"}) {
