@@ -363,8 +363,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
     }
     json::Value rate_v = req.Find("releaseRatePct");
     const bool manual = rate_v.present();
-    json::Tree policy_decision_json = json::Tree::Null();  // set when the pinned policy decided
-    std::string policy_decision_text = "null";              // its canonical text
+    std::string policy_decision_text = "null";  // the PolicyDecision's canonical text, when the pinned policy decided
     int64_t rate = 0;
     std::string decision_status = "manual_resolved", decision_mode = "manual-review";
     if (manual) {
@@ -397,7 +396,6 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
       auto policy_decision = SavePolicyDecision(txn, tenant, h, Str(req, "decisionId"), *evaluation, now);
       if (!policy_decision.ok()) return policy_decision.status();
       deal->Set("policyDecisionHash", T(policy_decision->hash));
-      policy_decision_json = policy_decision->body;
       policy_decision_text = policy_decision->canonical;
       if (!evaluation->should_auto_resolve) {
         // Escalation is a value: the money stays in escrow until an operator resolves.
@@ -409,7 +407,7 @@ absl::StatusOr<Result> Kernel::Settle(std::string_view tenant, std::string_view 
         if (auto w = SaveDeal(txn, tenant, *deal); !w.ok()) return w;
         json::Tree result = json::Tree::Object();
         result.Add("decisionMode", T("manual-review"));
-        result.Add("policyDecision", std::move(policy_decision_json));
+        result.Add("policyDecision", std::move(policy_decision->body));
         result.Add("policyEvaluation", *json::Tree::Parse(policy::EvaluationJson(*evaluation)));
         result.Add("record", *deal);
         return Canonical(result);
