@@ -15,6 +15,7 @@
 // offset and message, comes from one place: the Document parser. The fuzz target and the
 // property tests compare both paths byte for byte.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -31,40 +32,47 @@ using internal::kPadding;
 
 // Buffers kept between calls (no allocation once warmed up).
 struct Canonicalizer::FastState {
-  // A raw growable byte buffer: unlike std::string, growing it does not zero-fill.
-  struct Bytes {
-    std::unique_ptr<char[]> data;
+  // A raw growable array: growing it does not zero-fill (unlike std::string), and the hot loop
+  // keeps its own cursor in a register (std::vector's size, reloaded after every byte store
+  // through a char pointer that may alias it, cost a fifth of the instructions).
+  template <typename T>
+  struct Buffer {
+    std::unique_ptr<T[]> data;
     size_t capacity = 0;
-    char* Reserve(size_t n) {
+    // Room for n elements; the first `keep` survive a reallocation.
+    T* Reserve(size_t n, size_t keep = 0) {
       if (n > capacity) {
-        size_t grown = std::max(n, capacity * 2);
-        data.reset(new char[grown]);
+        const size_t grown = std::max(n, capacity * 2);
+        std::unique_ptr<T[]> next(new T[grown]);
+        if (keep > 0) std::memcpy(next.get(), data.get(), keep * sizeof(T));
+        data = std::move(next);
         capacity = grown;
       }
       return data.get();
     }
   };
   struct Member {
+    uint64_t prefix;   // first 8 key bytes, big-endian, zero-filled
     const char* key;   // key bytes, inside the padded input copy
     uint32_t key_len;
     uint32_t begin;    // output offset of the key's opening quote
     uint32_t end;      // output offset one past the value
-    bool simple;       // no leading digit (never an array index) and an ASCII 8-byte prefix
-    uint64_t prefix;   // first 8 key bytes, big-endian, zero-filled
+    uint32_t simple;   // no leading digit (never an array index) and an ASCII 8-byte prefix
   };
   struct Frame {
     uint32_t out_start;    // output offset of '{' or '['
     uint32_t member_base;  // first member of this object in `members`
     bool object;
-    bool sorted;  // members so far are strictly increasing, with no "__proto__"
+    bool sorted;      // members so far are strictly increasing, with no "__proto__"
+    bool all_simple;  // every member's key so far is `simple`
+    bool proto;       // a "__proto__" member was seen (it is dropped)
   };
-  Bytes text;     // input copy + kPadding zero bytes
-  Bytes out;      // canonical output
-  Bytes reorder;  // scratch for permuting one object's members
-  std::vector<Member> members;
-  std::vector<Frame> frames;
-  std::vector<uint32_t> order;
-  std::vector<std::pair<uint64_t, uint32_t>> prefixes;  // (key prefix, member) for the common sort
+  Buffer<char> text;     // input copy + kPadding zero bytes
+  Buffer<char> out;      // canonical output
+  Buffer<char> reorder;  // scratch for permuting one object's members
+  Buffer<Member> members;
+  Buffer<Frame> frames;
+  std::vector<uint32_t> order;  // permutation of an object too large for the stack arrays
 };
 
 namespace {
@@ -74,105 +82,196 @@ using Frame = Canonicalizer::FastState::Frame;
 
 bool IsProto(const char* key, size_t n) { return n == 9 && std::memcmp(key, "__proto__", 9) == 0; }
 
-inline size_t SkipWs(const char* t, size_t pos) {
-  if (static_cast<unsigned char>(t[pos]) > ' ') return pos;  // canonical input: no whitespace
-  return internal::SkipWs(t, pos);
+// "__proto_", the first 8 bytes of "__proto__", as the little-endian word they load as.
+constexpr uint64_t kProtoPrefix = 0x5f6f746f72705f5full;
+
+inline const char* SkipWs(const char* p) {
+  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') ++p;
+  return p;
 }
 
-// End of a positive integer of at most 15 digits at t[pos] (its first digit is 1-9) that is
-// not followed by a fraction or an exponent (so it prints as written); 0 otherwise.
-inline size_t IntegerEnd(const char* t, size_t pos) {
-  size_t p = pos + 1;
-  while (t[p] >= '0' && t[p] <= '9') ++p;
-  if (p - pos > 15 || t[p] == '.' || t[p] == 'e' || t[p] == 'E') return 0;
-  return p;
+// End of a positive integer of at most 15 digits at p (its first digit is 1-9) that is not
+// followed by a fraction or an exponent (so it prints as written); null otherwise.
+inline const char* PlainIntegerEnd(const char* p) {
+  const char* e = p + 1;
+  while (*e >= '0' && *e <= '9') ++e;
+  if (e - p > 15 || *e == '.' || *e == 'e' || *e == 'E') return nullptr;
+  return e;
 }
 
 // Strictly before, in canonical order (the common case decided by the 8-byte prefixes).
 inline bool KeyBefore(const Member& a, const Member& b) {
-  if (a.simple && b.simple && a.prefix != b.prefix) return a.prefix < b.prefix;
+  if ((a.simple & b.simple) != 0 && a.prefix != b.prefix) return a.prefix < b.prefix;
   return CompareKeys(std::string_view(a.key, a.key_len), std::string_view(b.key, b.key_len)) < 0;
 }
 
-// Rewrites the members of the object opened at f.out_start (output o[0..*len)) in canonical
+// Objects up to this many members are permuted with arrays on the stack.
+constexpr uint32_t kSmallObject = 64;
+
+// Batcher's odd-even merge sort network for N (a power of two) inputs, as (i, j) pairs: after
+// compare-exchanging each pair in turn, any N values are sorted.
+template <uint32_t N>
+struct Network {
+  static constexpr uint32_t Count() {
+    uint32_t count = 0;
+    for (uint32_t p = 1; p < N; p *= 2)
+      for (uint32_t k = p; k >= 1; k /= 2)
+        for (uint32_t j = k % p; j + k < N; j += 2 * k)
+          for (uint32_t i = 0; i < k && i + j + k < N; ++i)
+            count += (i + j) / (2 * p) == (i + j + k) / (2 * p);
+    return count;
+  }
+  struct Pair {
+    uint8_t a, b;
+  };
+  static constexpr std::array<Pair, Count()> Pairs() {
+    std::array<Pair, Count()> out{};
+    uint32_t n = 0;
+    for (uint32_t p = 1; p < N; p *= 2)
+      for (uint32_t k = p; k >= 1; k /= 2)
+        for (uint32_t j = k % p; j + k < N; j += 2 * k)
+          for (uint32_t i = 0; i < k && i + j + k < N; ++i)
+            if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) {
+              out[n++] = Pair{static_cast<uint8_t>(i + j), static_cast<uint8_t>(i + j + k)};
+            }
+    return out;
+  }
+  static constexpr std::array<Pair, Count()> kPairs = Pairs();
+};
+
+// Sorts v[0..N) with no data-dependent branch: an insertion sort's exits mispredict on every
+// new key order, which cost more than all of its compares (measured on the 13-member agreement).
+template <uint32_t N>
+inline void SortByNetwork(uint64_t* v) {
+#pragma GCC unroll 64
+  for (const auto& pair : Network<N>::kPairs) {
+    const uint64_t a = v[pair.a];
+    const uint64_t b = v[pair.b];
+    v[pair.a] = a < b ? a : b;
+    v[pair.b] = a < b ? b : a;
+  }
+}
+
+// Sorts the n distinct keys v[0..n) (room for 16 when n <= 16): padded with the largest value
+// up to the network's size, which keeps the padding last.
+inline void SortKeyed(uint64_t* v, uint32_t n) {
+  if (n <= 16) {
+    for (uint32_t i = n; i < 16; ++i) v[i] = ~uint64_t{0};
+    if (n <= 2) {
+      SortByNetwork<2>(v);
+    } else if (n <= 4) {
+      SortByNetwork<4>(v);
+    } else if (n <= 8) {
+      SortByNetwork<8>(v);
+    } else {
+      SortByNetwork<16>(v);
+    }
+    return;
+  }
+  for (uint32_t i = 1; i < n; ++i) {
+    const uint64_t x = v[i];
+    uint32_t j = i;
+    for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
+// Rewrites the n members m[] of the object opened at f.out_start (output o[0..*w)) in canonical
 // order, keeping the last of duplicate keys and dropping "__proto__" (as the Document writer
-// does). False when the move budget is spent.
-bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, char* o, size_t* len,
-                         uint64_t* move_budget) {
-  const Member* m = s.members.data() + f.member_base;
-  const uint32_t n = static_cast<uint32_t>(s.members.size() - f.member_base);
-  const size_t body = *len - (f.out_start + 1);
+// does). An object that starts the output (the root) is gathered into the scratch buffer,
+// which then becomes the output (no copy back). False when the move budget is spent.
+bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Member* m, uint32_t n,
+                         size_t cap, char** o, char** w, uint64_t* move_budget) {
+  const bool root = f.out_start == 0;
+  const size_t body = static_cast<size_t>(*w - *o) - (f.out_start + 1);
   if (body * 2 > *move_budget) return false;
   *move_budget -= body * 2;
-  std::vector<uint32_t>& order = s.order;
-  order.resize(n);
-  // The common case first: every key "simple" (see Member) and no two sharing their first 8
-  // bytes. The prefixes alone then decide the order (and there can be no duplicate), so sort
-  // (prefix, position) pairs with plain integer compares: a third of the instructions of the
-  // general comparator for a 13-member agreement.
-  bool by_prefix = n <= 64;
-  for (uint32_t i = 0; i < n && by_prefix; ++i) by_prefix = m[i].simple;
-  if (by_prefix) {
-    std::vector<std::pair<uint64_t, uint32_t>>& pk = s.prefixes;
-    pk.resize(n);
-    for (uint32_t i = 0; i < n; ++i) pk[i] = {m[i].prefix, i};
-    for (uint32_t i = 1; i < n; ++i) {
-      const std::pair<uint64_t, uint32_t> v = pk[i];
-      uint32_t j = i;
-      for (; j > 0 && pk[j - 1].first > v.first; --j) pk[j] = pk[j - 1];
-      pk[j] = v;
-    }
-    for (uint32_t i = 0; i < n && by_prefix; ++i) {
-      by_prefix = i == 0 || pk[i - 1].first != pk[i].first;
-      order[i] = pk[i].second;
-    }
+  uint32_t small_order[kSmallObject];
+  uint32_t* order = small_order;
+  if (n > kSmallObject) {
+    s.order.resize(n);
+    order = s.order.data();
   }
-  if (!by_prefix) {
-    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  // The common case first: every key "simple" (see Member) and no two sharing their prefix
+  // bits. The prefixes alone then decide the order (and there can be no duplicate), so the
+  // sort is of plain integers: each prefix with its low 6 bits replaced by the member's
+  // position. Dropping those bits keeps the order of prefixes that still differ; two that no
+  // longer differ (the same first 7 bytes) send the object to the general sort below.
+  bool by_prefix = f.all_simple && n <= kSmallObject;
+  if (by_prefix) {
+    uint64_t keyed[kSmallObject];
+    for (uint32_t i = 0; i < n; ++i) keyed[i] = (m[i].prefix & ~uint64_t{63}) | i;
+    SortKeyed(keyed, n);
+    uint64_t shared = 0;  // nonzero when two neighbours share their prefix bits
+    order[0] = static_cast<uint32_t>(keyed[0] & 63);
+    for (uint32_t i = 1; i < n; ++i) {
+      shared |= ((keyed[i - 1] ^ keyed[i]) >> 6) == 0;
+      order[i] = static_cast<uint32_t>(keyed[i] & 63);
+    }
+    by_prefix = shared == 0;
   }
   // Canonical order, ties (duplicate keys) by input position so the last one sorts last. An
   // equal pair is always compared directly by either sort, so `duplicates` is exact.
   bool duplicates = false;
-  auto less = [m, &duplicates](uint32_t a, uint32_t b) {
-    if (m[a].simple && m[b].simple && m[a].prefix != m[b].prefix) return m[a].prefix < m[b].prefix;
-    const int c = CompareKeys(std::string_view(m[a].key, m[a].key_len),
-                              std::string_view(m[b].key, m[b].key_len));
-    if (c != 0) return c < 0;
-    duplicates = true;
-    return a < b;
-  };
-  if (by_prefix) {
-    // sorted above
-  } else if (n <= 24) {
-    // Insertion sort: fewer comparisons and no call overhead at protocol objects' sizes.
-    for (uint32_t i = 1; i < n; ++i) {
-      const uint32_t v = order[i];
-      uint32_t j = i;
-      for (; j > 0 && less(v, order[j - 1]); --j) order[j] = order[j - 1];
-      order[j] = v;
+  if (!by_prefix) {
+    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+    auto less = [m, &duplicates](uint32_t a, uint32_t b) {
+      if ((m[a].simple & m[b].simple) != 0 && m[a].prefix != m[b].prefix) {
+        return m[a].prefix < m[b].prefix;
+      }
+      const int c = CompareKeys(std::string_view(m[a].key, m[a].key_len),
+                                std::string_view(m[b].key, m[b].key_len));
+      if (c != 0) return c < 0;
+      duplicates = true;
+      return a < b;
+    };
+    if (n <= 24) {
+      // Insertion sort: fewer comparisons and no call overhead at protocol objects' sizes.
+      for (uint32_t i = 1; i < n; ++i) {
+        const uint32_t v = order[i];
+        uint32_t j = i;
+        for (; j > 0 && less(v, order[j - 1]); --j) order[j] = order[j - 1];
+        order[j] = v;
+      }
+    } else {
+      std::sort(order, order + n, less);
     }
-  } else {
-    std::sort(order.begin(), order.end(), less);
   }
   auto same_key = [m](uint32_t a, uint32_t b) {
     return m[a].key_len == m[b].key_len && std::memcmp(m[a].key, m[b].key, m[a].key_len) == 0;
   };
-  char* r = s.reorder.Reserve(body + 16);
+  // The root gathers into a whole output-sized buffer that replaces the output; others into
+  // scratch that is copied back.
+  char* const r = root ? s.reorder.Reserve(cap) + 1 : s.reorder.Reserve(body + 32);
+  const char* const base = *o;
   size_t rl = 0;
   for (uint32_t i = 0; i < n; ++i) {
     const Member& cur = m[order[i]];
     // Equal keys are adjacent, in input order: only the last one is kept.
     if (duplicates && i + 1 < n && same_key(order[i], order[i + 1])) continue;
-    if (IsProto(cur.key, cur.key_len)) continue;
+    if (f.proto && IsProto(cur.key, cur.key_len)) continue;
     if (rl > 0) r[rl++] = ',';
-    // 16-byte moves: r has 16 bytes of slack and o is readable kPadding bytes past *len.
-    const char* from = o + cur.begin;
-    const size_t bytes = cur.end - cur.begin;
-    for (size_t k = 0; k < bytes; k += 16) std::memcpy(r + rl + k, from + k, 16);
-    rl += bytes;
+    // 32-byte moves: r has 32 bytes of slack and o is readable kPadding bytes past *w.
+    const char* from = base + cur.begin;
+    const char* const until = base + cur.end;
+    char* to = r + rl;
+    do {
+      std::memcpy(to, from, 16);
+      std::memcpy(to + 16, from + 16, 16);
+      to += 32;
+      from += 32;
+    } while (from < until);
+    rl += cur.end - cur.begin;
   }
-  std::memcpy(o + f.out_start + 1, r, rl);
-  *len = f.out_start + 1 + rl;
+  if (root) {
+    r[-1] = '{';
+    std::swap(s.out, s.reorder);
+    *o = s.out.data.get();
+    *w = *o + 1 + rl;
+  } else {
+    std::memcpy(*o + f.out_start + 1, r, rl);
+    *w = *o + f.out_start + 1 + rl;
+  }
   return true;
 }
 
@@ -183,7 +282,8 @@ constexpr size_t kFlushBytes = 32 * 1024;
 // The fast path proper. Returns the canonical length (the text is in s.out), or -1 to decline
 // (see the file comment). With `sha`, output that can no longer move is hashed and dropped on
 // the way (only while no object is open), and the return value is the length of the rest.
-// Output offsets are locals so that byte stores cannot alias them.
+// The cursors (p reading, w writing) and counts are locals so that byte stores through the
+// output pointer cannot alias them and they stay in registers.
 int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
                          const Limits& limits, crypto::Sha256* sha) {
   const uint64_t max = std::min<uint64_t>(limits.document_bytes_max, internal::kDocumentBytesHardMax);
@@ -198,170 +298,197 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
   // a formatted number can outgrow its input, and it checks.
   size_t cap = size + kPadding;
   char* o = s.out.Reserve(cap);
-  size_t len = 0;
+  char* w = o;
+  const char* p = t;
+  const char* const t_end = t + size;
+  // A string can only be over its limit when the whole input is.
+  const bool check_strings = size > limits.string_bytes_max;
   // Linear bound on reordering work: beyond it, the Document path (linear) is faster.
   uint64_t move_budget = 8 * static_cast<uint64_t>(size) + 4096;
-  std::vector<Member>& members = s.members;
-  std::vector<Frame>& frames = s.frames;
-  members.clear();
-  frames.clear();
+  Member* members = s.members.Reserve(32);
+  size_t members_cap = s.members.capacity;
+  size_t member_count = 0;
+  Frame* frames = s.frames.Reserve(16);
+  size_t frames_cap = s.frames.capacity;
+  size_t depth = 0;
   size_t open_objects = 0;
 
-  // Copies the string at t[pos] (from its opening quote) while scanning it, 16 bytes at a time.
-  // False when it is not a plain copy (an escape, a control character, invalid UTF-8, the end
-  // of input, or over the string limit).
-  auto plain_string = [&](size_t* pos) __attribute__((always_inline)) {
-    const char* const from = t + *pos;
-    char* const to = o + len;
-    const char* p = from + 1;
-    to[0] = '"';
+  // Copies the string at p (from its opening quote, to one past its closing quote) while
+  // scanning it, 16 bytes at a time. False when it is not a plain copy (an escape, a control
+  // character, invalid UTF-8, the end of input, or over the string limit).
+  auto copy_string = [&]() __attribute__((always_inline)) {
+    const char* q = p + 1;
+    char* d = w + 1;
+    *w = '"';
     while (true) {
-      const unsigned mask = internal::SpecialMask16(p);
-      std::memcpy(to + (p - from), p, 16);
+      const unsigned mask = internal::SpecialMask16(q);
+      std::memcpy(d, q, 16);  // includes the closing quote when the mask finds it
       if (mask == 0) {
-        p += 16;
+        q += 16;
+        d += 16;
         continue;
       }
-      p += __builtin_ctz(mask);
-      const unsigned char c = static_cast<unsigned char>(*p);
+      const unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+      q += k;
+      d += k;
+      const unsigned char c = static_cast<unsigned char>(*q);
       if (c == '"') break;
       if (c < 0x80) return false;
-      const int n = internal::Utf8Sequence(reinterpret_cast<const uint8_t*>(p));
+      const int n = internal::Utf8Sequence(reinterpret_cast<const uint8_t*>(q));
       if (n <= 0) return false;  // invalid UTF-8 decodes to U+FFFD: not a copy
       // The sequence may run past the 16 bytes just stored (a lead byte at the end of a
       // chunk): store its bytes before skipping them.
-      std::memcpy(to + (p - from), p, 4);
-      p += n;
+      std::memcpy(d, q, 4);
+      q += n;
+      d += n;
     }
-    const size_t bytes = static_cast<size_t>(p - from) + 1;  // with both quotes
-    if (bytes - 2 > limits.string_bytes_max) return false;
-    len += bytes;
-    *pos += bytes;
+    if (check_strings && static_cast<uint64_t>(q - p - 1) > limits.string_bytes_max) return false;
+    p = q + 1;
+    w = d + 1;
     return true;
   };
   // An object key, the ':' and the whitespace up to the value; records the member.
-  auto key = [&](size_t* pos) __attribute__((always_inline)) {
-    if (t[*pos] != '"') return false;
-    const size_t begin = len;
-    const char* k = t + *pos + 1;
-    if (!plain_string(pos)) return false;
-    const uint32_t n = static_cast<uint32_t>(len - begin - 2);
+  auto key = [&]() __attribute__((always_inline)) {
+    if (*p != '"') return false;
+    const char* const k = p + 1;
+    const uint32_t begin = static_cast<uint32_t>(w - o);
+    if (!copy_string()) return false;
+    const uint32_t n = static_cast<uint32_t>(p - k - 1);
     uint64_t v;
     std::memcpy(&v, k, 8);
     if (n < 8) v &= (uint64_t{1} << (8 * n)) - 1;  // little-endian: keep the first n bytes
-    // Filled in place, field by field: building a Member on the stack and copying it made GCC
-    // reload it with wide loads right after narrow stores (a store-forwarding stall per key).
-    Member& cur = members.emplace_back();
+    if (member_count == members_cap) {
+      members = s.members.Reserve(2 * members_cap, member_count);
+      members_cap = s.members.capacity;
+    }
+    Member& cur = members[member_count++];
+    cur.prefix = __builtin_bswap64(v);
     cur.key = k;
     cur.key_len = n;
-    cur.begin = static_cast<uint32_t>(begin);
-    cur.simple = (v & 0x8080808080808080ull) == 0 && !(k[0] >= '0' && k[0] <= '9');
-    cur.prefix = __builtin_bswap64(v);
-    Frame& f = frames.back();
+    cur.begin = begin;
+    const bool simple = (v & 0x8080808080808080ull) == 0 && !(k[0] >= '0' && k[0] <= '9');
+    cur.simple = simple;
+    Frame& f = frames[depth - 1];
+    f.all_simple &= simple;
+    if (n == 9 && v == kProtoPrefix && k[8] == '_') f.proto = true;  // "__proto__"
     if (f.sorted) {
-      const size_t count = members.size() - f.member_base;
-      if (count > 1 && !KeyBefore(members[members.size() - 2], cur)) f.sorted = false;
-      if (IsProto(k, n)) f.sorted = false;  // dropped on output
+      if (member_count - 1 > f.member_base && !KeyBefore(members[member_count - 2], cur)) {
+        f.sorted = false;
+      }
+      if (f.proto) f.sorted = false;  // dropped on output
     }
-    *pos = SkipWs(t, *pos);
-    if (t[*pos] != ':') return false;
-    o[len++] = ':';
-    *pos = SkipWs(t, *pos + 1);
+    if (*p != ':') {
+      p = SkipWs(p);
+      if (*p != ':') return false;
+    }
+    *w++ = ':';
+    ++p;
+    if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
     return true;
   };
 
-  size_t pos = SkipWs(t, 0);
+  const char* integer_end;
+  p = SkipWs(p);
   while (true) {
-    // --- one value at pos --------------------------------------------------------------
-    const char c = t[pos];
+    // --- one value at p ----------------------------------------------------------------
+    const char c = *p;
     if (c == '"') {
-      if (!plain_string(&pos)) return -1;
-    } else if (c >= '1' && c <= '9' && IntegerEnd(t, pos) != 0) {
-      // The common number inline: a positive integer that prints as written.
-      const size_t end = IntegerEnd(t, pos);
-      std::memcpy(o + len, t + pos, 16);
-      len += end - pos;
-      pos = end;
+      if (!copy_string()) return -1;
+    } else if (c >= '1' && c <= '9' && (integer_end = PlainIntegerEnd(p)) != nullptr) {
+      // The common number inline: it prints as written.
+      std::memcpy(w, p, 16);
+      w += integer_end - p;
+      p = integer_end;
     } else if (c == '{' || c == '[') {
-      if (frames.size() >= limits.depth_max) return -1;
+      if (depth >= limits.depth_max) return -1;
+      if (depth == frames_cap) {
+        frames = s.frames.Reserve(2 * frames_cap, depth);
+        frames_cap = s.frames.capacity;
+      }
       const bool object = c == '{';
       open_objects += object;
-      frames.push_back(Frame{static_cast<uint32_t>(len), static_cast<uint32_t>(members.size()),
-                             object, true});
-      o[len++] = c;
-      pos = SkipWs(t, pos + 1);
-      if (t[pos] == (object ? '}' : ']')) {
-        frames.pop_back();
+      frames[depth++] = Frame{static_cast<uint32_t>(w - o), static_cast<uint32_t>(member_count),
+                              object, true, true, false};
+      *w++ = c;
+      p = SkipWs(p + 1);
+      if (*p == (object ? '}' : ']')) {
+        --depth;
         open_objects -= object;
-        o[len++] = t[pos++];
+        *w++ = *p++;
       } else if (object) {
-        if (!key(&pos)) return -1;
+        if (!key()) return -1;
         continue;
       } else {
         continue;
       }
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const internal::NumberToken tok = internal::ScanNumber(t, pos);
+      const internal::NumberToken tok = internal::ScanNumber(t, static_cast<size_t>(p - t));
       if (tok.error != nullptr) return -1;
+      const char* const e = t + tok.end;
       if (tok.plain_integer) {
         if (tok.value == 0 && c == '-') return -1;  // -0: the Document path reports it
-        std::memcpy(o + len, t + pos, 16);
-        len += tok.end - pos;
+        std::memcpy(w, p, 16);
+        w += e - p;
       } else {
         char buf[32];
         size_t n;
         if (!internal::FormatFiniteNumber(tok.value, buf, &n)) return -1;
         // "1e20" prints as 21 digits: the one token that can outgrow its input.
-        if (len + n + (size - tok.end) + kPadding > cap) {
-          cap = 2 * (len + n) + (size - tok.end) + kPadding;
+        const size_t len = static_cast<size_t>(w - o);
+        if (len + n + static_cast<size_t>(t_end - e) + kPadding > cap) {
+          cap = 2 * (len + n) + static_cast<size_t>(t_end - e) + kPadding;
           if (cap > UINT32_MAX) return -1;  // member offsets are 32-bit
-          char* keep = s.reorder.Reserve(len + 16);  // never null, even for len 0
-          std::memcpy(keep, o, len);
-          o = s.out.Reserve(cap);
-          std::memcpy(o, keep, len);
+          o = s.out.Reserve(cap, len);
+          w = o + len;
         }
-        std::memcpy(o + len, buf, n);
-        len += n;
+        std::memcpy(w, buf, n);
+        w += n;
       }
-      pos = tok.end;
-    } else if ((c == 't' && std::memcmp(t + pos, "true", 4) == 0) ||
-               (c == 'n' && std::memcmp(t + pos, "null", 4) == 0)) {
-      std::memcpy(o + len, t + pos, 4);
-      len += 4;
-      pos += 4;
-    } else if (c == 'f' && std::memcmp(t + pos, "false", 5) == 0) {
-      std::memcpy(o + len, t + pos, 5);
-      len += 5;
-      pos += 5;
+      p = e;
+    } else if ((c == 't' && std::memcmp(p, "true", 4) == 0) ||
+               (c == 'n' && std::memcmp(p, "null", 4) == 0)) {
+      std::memcpy(w, p, 4);
+      w += 4;
+      p += 4;
+    } else if (c == 'f' && std::memcmp(p, "false", 5) == 0) {
+      std::memcpy(w, p, 5);
+      w += 5;
+      p += 5;
     } else {
       return -1;
     }
     // --- a value is complete: attach it, closing containers as they end -----------------
     while (true) {
-      pos = SkipWs(t, pos);
-      if (frames.empty()) return pos == size ? static_cast<int64_t>(len) : -1;
-      Frame& f = frames.back();
-      if (f.object) members.back().end = static_cast<uint32_t>(len);
-      if (t[pos] == ',') {
-        if (sha != nullptr && open_objects == 0 && len >= kFlushBytes) {
-          sha->Update(std::string_view(o, len));  // final: only arrays are open
-          len = 0;
+      if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
+      if (depth == 0) return p == t_end ? static_cast<int64_t>(w - o) : -1;
+      Frame& f = frames[depth - 1];
+      if (f.object) members[member_count - 1].end = static_cast<uint32_t>(w - o);
+      if (*p == ',') {
+        if (open_objects == 0 && sha != nullptr && static_cast<size_t>(w - o) >= kFlushBytes) {
+          sha->Update(std::string_view(o, static_cast<size_t>(w - o)));  // final: only arrays are open
+          w = o;
         }
-        o[len++] = ',';
-        pos = SkipWs(t, pos + 1);
-        if (f.object && !key(&pos)) return -1;
+        *w++ = ',';
+        ++p;
+        if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
+        if (f.object && !key()) return -1;
         break;  // the next value
       }
       const char closer = f.object ? '}' : ']';
-      if (t[pos] != closer) return -1;
-      ++pos;
+      if (*p != closer) return -1;
+      ++p;
       if (f.object) {
-        if (!f.sorted && !CloseUnsortedObject(s, f, o, &len, &move_budget)) return -1;
-        members.resize(f.member_base);
+        if (!f.sorted &&
+            !CloseUnsortedObject(s, f, members + f.member_base,
+                                 static_cast<uint32_t>(member_count - f.member_base), cap, &o, &w,
+                                 &move_budget)) {
+          return -1;
+        }
+        member_count = f.member_base;
         --open_objects;
       }
-      o[len++] = closer;
-      frames.pop_back();
+      *w++ = closer;
+      --depth;
     }
   }
 }

@@ -40,10 +40,13 @@ int64_t ArrayIndexValue(std::string_view key);
 inline unsigned SpecialMask16(const char* p) {
 #if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
-  const __m128i special = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  // One signed compare finds three kinds: after XOR 0x02, '"' (0x22) becomes 0x20 and the
+  // control characters stay below 0x20, so "< 0x21" is '"' or a control character (no other
+  // ASCII byte maps below 0x21: 0x20 and 0x21 become 0x22 and 0x23), and bytes >= 0x80 stay
+  // negative, so it catches non-ASCII too. Only '\\' needs its own compare.
+  const __m128i flipped = _mm_xor_si128(v, _mm_set1_epi8(0x02));
+  const __m128i special = _mm_or_si128(_mm_cmplt_epi8(flipped, _mm_set1_epi8(0x21)),
+                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
   return static_cast<unsigned>(_mm_movemask_epi8(special));
 #else
   unsigned mask = 0;

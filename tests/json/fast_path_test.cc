@@ -3,6 +3,8 @@
 // the reference. For each input: the same bytes, the same digest, the same error (reason, code,
 // offset, message) — and, where the test says so, proof that the fast path was really taken
 // (internal::TryFastCanonical), or really declined.
+#include <algorithm>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <string>
@@ -105,6 +107,76 @@ TEST(FastPathTest, KeyOrderQuirks) {
             std::to_string(i);
   }
   ExpectFast(wide + "}");
+}
+
+// The string scanner's byte classes, for every byte value in every lane of the 16-byte chunk:
+// set exactly for '"', '\\', control characters and non-ASCII.
+TEST(FastPathTest, SpecialMaskClassifiesEveryByte) {
+  for (int b = 0; b < 256; ++b) {
+    const bool special = b == '"' || b == '\\' || b < 0x20 || b >= 0x80;
+    for (int lane = 0; lane < 16; ++lane) {
+      char chunk[16];
+      std::memset(chunk, 'a', sizeof(chunk));
+      chunk[lane] = static_cast<char>(b);
+      EXPECT_EQ(internal::SpecialMask16(chunk), special ? 1u << lane : 0u) << b << " " << lane;
+    }
+  }
+}
+
+// Every object size the member sort treats differently (sorting networks for up to 2, 4, 8
+// and 16 members, insertion sort up to 64, the general sort beyond), in random orders, at the
+// root (gathered into a second buffer that becomes the output) and nested (copied back), with
+// keys whose prefixes collide once their low bits are dropped, and 9-byte keys that only look
+// like "__proto__".
+TEST(FastPathTest, ObjectsOfEverySortSize) {
+  std::mt19937 rng(20261123);
+  const std::vector<std::vector<std::string>> pools = {
+      {},  // filled below: distinct, simple keys
+      {"abcdefgA", "abcdefgB", "abcdefgC", "abcdefg", "abcdefgAx", "abcdefh", "b", "a"},
+      {"__proto__", "__proto_x", "__protO__", "_", "__proto", "zz", "a_proto__"},
+  };
+  std::vector<std::string> simple;
+  for (int i = 0; i < 80; ++i) simple.push_back("key" + std::to_string(i * 7919 % 1000));
+  for (size_t pool = 0; pool < pools.size(); ++pool) {
+    const std::vector<std::string>& keys = pool == 0 ? simple : pools[pool];
+    for (size_t n = 1; n <= keys.size(); ++n) {
+      for (int round = 0; round < 4; ++round) {
+        std::vector<std::string> chosen(keys.begin(), keys.begin() + static_cast<long>(n));
+        std::shuffle(chosen.begin(), chosen.end(), rng);
+        std::string object = "{";
+        for (size_t i = 0; i < n; ++i) {
+          object += (i ? ",\"" : "\"") + chosen[i] + "\":" + std::to_string(i);
+        }
+        object += "}";
+        ExpectFast(object);
+        ExpectFast(R"({"m":)" + object + R"(,"a":[)" + object + "]}");
+        if (HasFailure()) return;
+      }
+    }
+  }
+}
+
+// One Canonicalizer reused across documents: the root object's permutation swaps the output
+// and scratch buffers, so every call after one must still start from clean state.
+TEST(FastPathTest, AReusedCanonicalizerGivesEachDocumentItsOwnForm) {
+  const std::vector<std::string> docs = {
+      R"({"b":1,"a":{"d":2,"c":3}})", R"({"a":1,"b":2})", R"([{"z":1,"y":2},3])",
+      R"({"zz":"long enough to pass sixteen bytes","aa":"and another value of some size"})",
+      R"("s")", R"({"b":[1,2,3],"a":1e20})", "{}"};
+  Canonicalizer c;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& doc : docs) {
+      SCOPED_TRACE(doc);
+      const absl::StatusOr<std::string> want = DocumentPath(doc);
+      ASSERT_TRUE(want.ok());
+      std::string got;
+      ASSERT_TRUE(c.Canonicalize(doc, &got).ok());
+      EXPECT_EQ(got, *want);
+      const absl::StatusOr<crypto::Digest> digest = c.Digest(doc);
+      ASSERT_TRUE(digest.ok());
+      EXPECT_EQ(crypto::HexEncode(*digest), crypto::Sha256Hex(*want));
+    }
+  }
 }
 
 TEST(FastPathTest, Numbers) {
