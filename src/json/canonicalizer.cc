@@ -109,16 +109,23 @@ inline bool KeyBefore(const Member& a, const Member& b) {
 constexpr uint32_t kSmallObject = 64;
 
 // Batcher's odd-even merge sort network for N (a power of two) inputs, as (i, j) pairs: after
-// compare-exchanging each pair in turn, any N values are sorted.
-template <uint32_t N>
+// compare-exchanging each pair in turn, any N values are sorted. Sorting n < N values is the
+// same network on n values padded with N - n maximal ones; a pair that touches a padding
+// position never moves it (the maximum stays in the higher slot), so those pairs are left out:
+// Pairs<N, n> is the network for exactly n values.
+template <uint32_t N, uint32_t n>
 struct Network {
-  static constexpr uint32_t Count() {
-    uint32_t count = 0;
+  template <typename Visit>
+  static constexpr void ForEach(Visit visit) {
     for (uint32_t p = 1; p < N; p *= 2)
       for (uint32_t k = p; k >= 1; k /= 2)
         for (uint32_t j = k % p; j + k < N; j += 2 * k)
           for (uint32_t i = 0; i < k && i + j + k < N; ++i)
-            count += (i + j) / (2 * p) == (i + j + k) / (2 * p);
+            if ((i + j) / (2 * p) == (i + j + k) / (2 * p) && i + j + k < n) visit(i + j, i + j + k);
+  }
+  static constexpr uint32_t Count() {
+    uint32_t count = 0;
+    ForEach([&count](uint32_t, uint32_t) { ++count; });
     return count;
   }
   struct Pair {
@@ -126,25 +133,21 @@ struct Network {
   };
   static constexpr std::array<Pair, Count()> Pairs() {
     std::array<Pair, Count()> out{};
-    uint32_t n = 0;
-    for (uint32_t p = 1; p < N; p *= 2)
-      for (uint32_t k = p; k >= 1; k /= 2)
-        for (uint32_t j = k % p; j + k < N; j += 2 * k)
-          for (uint32_t i = 0; i < k && i + j + k < N; ++i)
-            if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) {
-              out[n++] = Pair{static_cast<uint8_t>(i + j), static_cast<uint8_t>(i + j + k)};
-            }
+    uint32_t at = 0;
+    ForEach([&out, &at](uint32_t a, uint32_t b) {
+      out[at++] = Pair{static_cast<uint8_t>(a), static_cast<uint8_t>(b)};
+    });
     return out;
   }
   static constexpr std::array<Pair, Count()> kPairs = Pairs();
 };
 
-// Sorts v[0..N) with no data-dependent branch: an insertion sort's exits mispredict on every
-// new key order, which cost more than all of its compares (measured on the 13-member agreement).
-template <uint32_t N>
+// Sorts v[0..n) with no data-dependent branch: an insertion sort's exits mispredict on every
+// new key order.
+template <uint32_t N, uint32_t n>
 inline void SortByNetwork(uint64_t* v) {
 #pragma GCC unroll 64
-  for (const auto& pair : Network<N>::kPairs) {
+  for (const auto& pair : Network<N, n>::kPairs) {
     const uint64_t a = v[pair.a];
     const uint64_t b = v[pair.b];
     v[pair.a] = a < b ? a : b;
@@ -152,21 +155,27 @@ inline void SortByNetwork(uint64_t* v) {
   }
 }
 
-// Sorts the n distinct keys v[0..n) (room for 16 when n <= 16): padded with the largest value
-// up to the network's size, which keeps the padding last.
+// Sorts the n distinct keys v[0..n).
 inline void SortKeyed(uint64_t* v, uint32_t n) {
-  if (n <= 16) {
-    for (uint32_t i = n; i < 16; ++i) v[i] = ~uint64_t{0};
-    if (n <= 2) {
-      SortByNetwork<2>(v);
-    } else if (n <= 4) {
-      SortByNetwork<4>(v);
-    } else if (n <= 8) {
-      SortByNetwork<8>(v);
-    } else {
-      SortByNetwork<16>(v);
-    }
-    return;
+  switch (n) {
+    case 0:
+    case 1: return;
+    case 2: return SortByNetwork<2, 2>(v);
+    case 3: return SortByNetwork<4, 3>(v);
+    case 4: return SortByNetwork<4, 4>(v);
+    case 5: return SortByNetwork<8, 5>(v);
+    case 6: return SortByNetwork<8, 6>(v);
+    case 7: return SortByNetwork<8, 7>(v);
+    case 8: return SortByNetwork<8, 8>(v);
+    case 9: return SortByNetwork<16, 9>(v);
+    case 10: return SortByNetwork<16, 10>(v);
+    case 11: return SortByNetwork<16, 11>(v);
+    case 12: return SortByNetwork<16, 12>(v);
+    case 13: return SortByNetwork<16, 13>(v);
+    case 14: return SortByNetwork<16, 14>(v);
+    case 15: return SortByNetwork<16, 15>(v);
+    case 16: return SortByNetwork<16, 16>(v);
+    default: break;
   }
   for (uint32_t i = 1; i < n; ++i) {
     const uint64_t x = v[i];
@@ -203,10 +212,11 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
     for (uint32_t i = 0; i < n; ++i) keyed[i] = (m[i].prefix & ~uint64_t{63}) | i;
     SortKeyed(keyed, n);
     uint64_t shared = 0;  // nonzero when two neighbours share their prefix bits
-    order[0] = static_cast<uint32_t>(keyed[0] & 63);
-    for (uint32_t i = 1; i < n; ++i) {
-      shared |= ((keyed[i - 1] ^ keyed[i]) >> 6) == 0;
+    uint64_t previous = ~uint64_t{0};  // shares no bits with a key: ASCII leaves bit 63 clear
+    for (uint32_t i = 0; i < n; ++i) {
+      shared |= ((previous ^ keyed[i]) >> 6) == 0;
       order[i] = static_cast<uint32_t>(keyed[i] & 63);
+      previous = keyed[i];
     }
     by_prefix = shared == 0;
   }
@@ -244,12 +254,13 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
   // scratch that is copied back.
   char* const r = root ? s.reorder.Reserve(cap) + 1 : s.reorder.Reserve(body + 32);
   const char* const base = *o;
+  const bool proto = f.proto;  // a local: stores through r could alias f
   size_t rl = 0;
   for (uint32_t i = 0; i < n; ++i) {
     const Member& cur = m[order[i]];
     // Equal keys are adjacent, in input order: only the last one is kept.
     if (duplicates && i + 1 < n && same_key(order[i], order[i + 1])) continue;
-    if (f.proto && IsProto(cur.key, cur.key_len)) continue;
+    if (proto && IsProto(cur.key, cur.key_len)) continue;
     if (rl > 0) r[rl++] = ',';
     // 32-byte moves: r has 32 bytes of slack and o is readable kPadding bytes past *w.
     const char* from = base + cur.begin;
