@@ -90,12 +90,15 @@ inline const char* SkipWs(const char* p) {
   return p;
 }
 
-// End of a positive integer of at most 15 digits at p (its first digit is 1-9) that is not
-// followed by a fraction or an exponent (so it prints as written); null otherwise.
+// End of a non-negative integer of at most 15 digits at p (its first byte is a digit) that
+// prints as written: no fraction or exponent after it, no leading zero; null otherwise (the
+// general number path then formats it, or declines: "01" is an error).
 inline const char* PlainIntegerEnd(const char* p) {
   const char* e = p + 1;
   while (*e >= '0' && *e <= '9') ++e;
-  if (e - p > 15 || *e == '.' || *e == 'e' || *e == 'E') return nullptr;
+  if (e - p > 15 || *e == '.' || *e == 'e' || *e == 'E' || (*p == '0' && e - p > 1)) {
+    return nullptr;
+  }
   return e;
 }
 
@@ -405,7 +408,7 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
     const char c = *p;
     if (c == '"') {
       if (!copy_string()) return -1;
-    } else if (c >= '1' && c <= '9' && (integer_end = PlainIntegerEnd(p)) != nullptr) {
+    } else if (c >= '0' && c <= '9' && (integer_end = PlainIntegerEnd(p)) != nullptr) {
       // The common number inline: it prints as written.
       std::memcpy(w, p, 16);
       w += integer_end - p;

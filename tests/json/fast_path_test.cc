@@ -182,6 +182,8 @@ TEST(FastPathTest, AReusedCanonicalizerGivesEachDocumentItsOwnForm) {
 TEST(FastPathTest, Numbers) {
   ExpectFast("[0,-5,1.0,1.5,0.1,1e2,1E-7,1e-7,1e21,1e20,123456789012345,1234567890123456789]");
   ExpectFast("[-1.5e-300,2.5e+300,0.000001,0.0000001,100e-2,-0.5]");
+  // A lone zero is copied as written; a zero with a fraction or exponent is formatted.
+  ExpectFast(R"({"z":0,"a":[0,0.0,0e5,0E-2,0.25,10,0],"b":0})");
   // Every token here grows on output ("1e20" prints 21 digits): the output buffer must grow.
   std::string grow = "[";
   for (int i = 0; i < 2000; ++i) grow += (i ? ",1e20" : "1e20");
@@ -218,7 +220,8 @@ TEST(FastPathTest, InputThatNeedsMoreThanCopyingIsDeclined) {
 
 TEST(FastPathTest, ErrorsAreTheDocumentPathsErrors) {
   for (const char* text : {"", " ", "{", "[1,", R"({"a" 1})", R"({"a":1,})", "[1 2]", "-",
-                           "-0", "[-0]", "-0.0", "1e400", "[-1e400]", "01", "1.", "1e", "tru",
+                           "-0", "[-0]", "-0.0", "1e400", "[-1e400]", "01", "[00]", "[0,01]",
+                           R"({"a":00})", "1.", "1e", "tru",
                            "nul", R"({"a":1} x)", "[1]]", "{\"a\":\"\x01\"}", "\"abc",
                            "\xEF\xBB\xBF{}", "{1:2}", R"({"a":[}])"}) {
     ExpectSameAsDocumentPath(text);
