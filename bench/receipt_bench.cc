@@ -9,20 +9,21 @@
 
 namespace nooterra::bench {
 
-// A ~600-byte document shaped like a ToolCallAgreement with its terms, written with its keys
-// out of order (so the benchmark includes sorting, as real producer output may need).
+// A ToolCallAgreement.v1 as its schema defines it (the eleven required fields, no others;
+// spec-data/schemas/ToolCallAgreement.v1.schema.json), 639 bytes: the "~600-byte agreement"
+// the goal names. Its keys are in the order a producer would write them, not canonical order,
+// so the benchmark includes sorting (two nested objects and the root).
 std::string AgreementDocument(int variant) {
   char buf[1024];
   std::snprintf(
       buf, sizeof(buf),
       R"({"schemaVersion":"ToolCallAgreement.v1","toolId":"tool_weather_lookup_%d",)"
-      R"("toolManifestHash":"86594975c5cda0d27ec26d3816578d97d6d5e3ed5b8d40eb95aa2e59210b1a4d",)"
+      R"("manifestHash":"86594975c5cda0d27ec26d3816578d97d6d5e3ed5b8d40eb95aa2e59210b1a4d",)"
       R"("callId":"call_bench_%08d","inputHash":"cbbbdcd27692344de5dbab3abcaba413fb0f45307267de7081401576df1cb176",)"
-      R"("payerAgentId":"agt_buyer_0001","payeeAgentId":"agt_provider_0001","tenantId":"tenant_bench",)"
-      R"("terms":{"amountCents":"1500","currency":"USD","holdbackBps":1000,"challengeWindowMs":86400000,)"
-      R"("maxLatencyMs":2500,"acceptance":{"schemaCheck":true,"minOutputBytes":1}},)"
-      R"("policyHash":"e057ab6b034f630222bcf82a6465c0bc7bdb10ae721a7224523eec0b894f2f5d",)"
-      R"("createdAt":"2026-02-01T00:00:00.000Z","expiresAt":null,"metadata":{"purpose":"benchmark","retry":0}})",
+      R"("acceptanceCriteria":{"schemaCheck":true,"minOutputBytes":1,"maxLatencyMs":2500},)"
+      R"("settlementTerms":{"amountCents":1500,"currency":"USD","holdbackBps":1000,"challengeWindowMs":86400000},)"
+      R"("payerAgentId":"agt_buyer_0001","payeeAgentId":"agt_provider_0001","createdAt":"2026-02-01T00:00:00.000Z",)"
+      R"("agreementHash":"e057ab6b034f630222bcf82a6465c0bc7bdb10ae721a7224523eec0b894f2f5d"})",
       variant, variant);
   return buf;
 }
