@@ -60,12 +60,14 @@ struct Canonicalizer::FastState {
     uint32_t simple;   // no leading digit (never an array index) and an ASCII 8-byte prefix
   };
   struct Frame {
+    enum Kind : uint8_t { kTop, kArray, kObject };
     uint32_t out_start;    // output offset of '{' or '['
     uint32_t member_base;  // first member of this object in `members`
-    bool object;
+    Kind kind;        // kTop: the sentinel below the outermost value
     bool sorted;      // members so far are strictly increasing, with no "__proto__"
     bool all_simple;  // every member's key so far is `simple`
     bool proto;       // a "__proto__" member was seen (it is dropped)
+    bool flushable;   // hashing, and no object is open here or below: the output is final
   };
   Buffer<char> text;     // input copy + kPadding zero bytes
   Buffer<char> out;      // canonical output
@@ -188,6 +190,22 @@ inline void SortKeyed(uint64_t* v, uint32_t n) {
   }
 }
 
+// Appends member `cur` of the output at `base`, with the byte before it (its separator), to
+// r[rl..); returns the new length. 32-byte moves: the gather buffer has 32 bytes of slack and
+// the output is readable kPadding bytes past its end.
+inline size_t AppendMember(char* r, size_t rl, const char* base, const Member& cur) {
+  const char* from = base + cur.begin - 1;
+  const char* const until = base + cur.end;
+  char* to = r + rl;
+  do {
+    std::memcpy(to, from, 16);
+    std::memcpy(to + 16, from + 16, 16);
+    to += 32;
+    from += 32;
+  } while (from < until);
+  return rl + (cur.end - cur.begin + 1);
+}
+
 // Rewrites the n members m[] of the object opened at f.out_start (output o[0..*w)) in canonical
 // order, keeping the last of duplicate keys and dropping "__proto__" (as the Document writer
 // does). An object that starts the output (the root) is gathered into the scratch buffer,
@@ -198,19 +216,22 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
   const size_t body = static_cast<size_t>(*w - *o) - (f.out_start + 1);
   if (body * 2 > *move_budget) return false;
   *move_budget -= body * 2;
-  uint32_t small_order[kSmallObject];
-  uint32_t* order = small_order;
-  if (n > kSmallObject) {
-    s.order.resize(n);
-    order = s.order.data();
-  }
-  // The common case first: every key "simple" (see Member) and no two sharing their prefix
-  // bits. The prefixes alone then decide the order (and there can be no duplicate), so the
-  // sort is of plain integers: each prefix with its low 6 bits replaced by the member's
-  // position. Dropping those bits keeps the order of prefixes that still differ; two that no
-  // longer differ (the same first 7 bytes) send the object to the general sort below.
-  bool by_prefix = f.all_simple && n <= kSmallObject;
-  if (by_prefix) {
+  // The gather: r[0] is the '{', then each member with the separator before it. The first
+  // member in input order has the '{' before it instead of a ','; it becomes a ',' while the
+  // members are copied (r[0] and, for an inner object, the copy back put the '{' in place).
+  char* const r = root ? s.reorder.Reserve(cap) : s.reorder.Reserve(body + 1 + 32);
+  char* const base = *o;
+  base[f.out_start] = ',';
+  size_t rl = 0;
+  // The common case first: every key "simple" (see Member), no "__proto__" to drop and no
+  // two keys sharing their prefix bits. The prefixes alone then decide the order (and there
+  // can be no duplicate), so the sort is of plain integers: each prefix with its low 6 bits
+  // replaced by the member's position. Dropping those bits keeps the order of prefixes that
+  // still differ; two that no longer differ (the same first 7 bytes) are found during the
+  // gather, which is then redone in the general order below.
+  bool gathered = false;
+  const bool proto = f.proto;  // a local: stores through r could alias f
+  if (f.all_simple && !proto && n <= kSmallObject) {
     uint64_t keyed[kSmallObject];
     for (uint32_t i = 0; i < n; ++i) keyed[i] = (m[i].prefix & ~uint64_t{63}) | i;
     SortKeyed(keyed, n);
@@ -218,16 +239,22 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
     uint64_t previous = ~uint64_t{0};  // shares no bits with a key: ASCII leaves bit 63 clear
     for (uint32_t i = 0; i < n; ++i) {
       shared |= ((previous ^ keyed[i]) >> 6) == 0;
-      order[i] = static_cast<uint32_t>(keyed[i] & 63);
       previous = keyed[i];
+      rl = AppendMember(r, rl, base, m[keyed[i] & 63]);
     }
-    by_prefix = shared == 0;
+    gathered = shared == 0;
   }
-  // Canonical order, ties (duplicate keys) by input position so the last one sorts last. An
-  // equal pair is always compared directly by either sort, so `duplicates` is exact.
-  bool duplicates = false;
-  if (!by_prefix) {
+  if (!gathered) {
+    // Canonical order, ties (duplicate keys) by input position so the last one sorts last. An
+    // equal pair is always compared directly by either sort, so `duplicates` is exact.
+    uint32_t small_order[kSmallObject];
+    uint32_t* order = small_order;
+    if (n > kSmallObject) {
+      s.order.resize(n);
+      order = s.order.data();
+    }
     for (uint32_t i = 0; i < n; ++i) order[i] = i;
+    bool duplicates = false;
     auto less = [m, &duplicates](uint32_t a, uint32_t b) {
       if ((m[a].simple & m[b].simple) != 0 && m[a].prefix != m[b].prefix) {
         return m[a].prefix < m[b].prefix;
@@ -249,42 +276,27 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
     } else {
       std::sort(order, order + n, less);
     }
+    auto same_key = [m](uint32_t a, uint32_t b) {
+      return m[a].key_len == m[b].key_len && std::memcmp(m[a].key, m[b].key, m[a].key_len) == 0;
+    };
+    rl = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const Member& cur = m[order[i]];
+      // Equal keys are adjacent, in input order: only the last one is kept.
+      if (duplicates && i + 1 < n && same_key(order[i], order[i + 1])) continue;
+      if (proto && IsProto(cur.key, cur.key_len)) continue;
+      rl = AppendMember(r, rl, base, cur);
+    }
+    if (rl == 0) rl = 1;  // every member dropped ("__proto__"): "{}"
   }
-  auto same_key = [m](uint32_t a, uint32_t b) {
-    return m[a].key_len == m[b].key_len && std::memcmp(m[a].key, m[b].key, m[a].key_len) == 0;
-  };
-  // The root gathers into a whole output-sized buffer that replaces the output; others into
-  // scratch that is copied back.
-  char* const r = root ? s.reorder.Reserve(cap) + 1 : s.reorder.Reserve(body + 32);
-  const char* const base = *o;
-  const bool proto = f.proto;  // a local: stores through r could alias f
-  size_t rl = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    const Member& cur = m[order[i]];
-    // Equal keys are adjacent, in input order: only the last one is kept.
-    if (duplicates && i + 1 < n && same_key(order[i], order[i + 1])) continue;
-    if (proto && IsProto(cur.key, cur.key_len)) continue;
-    if (rl > 0) r[rl++] = ',';
-    // 32-byte moves: r has 32 bytes of slack and o is readable kPadding bytes past *w.
-    const char* from = base + cur.begin;
-    const char* const until = base + cur.end;
-    char* to = r + rl;
-    do {
-      std::memcpy(to, from, 16);
-      std::memcpy(to + 16, from + 16, 16);
-      to += 32;
-      from += 32;
-    } while (from < until);
-    rl += cur.end - cur.begin;
-  }
+  r[0] = '{';
   if (root) {
-    r[-1] = '{';
     std::swap(s.out, s.reorder);
     *o = s.out.data.get();
-    *w = *o + 1 + rl;
+    *w = *o + rl;
   } else {
-    std::memcpy(*o + f.out_start + 1, r, rl);
-    *w = *o + f.out_start + 1 + rl;
+    std::memcpy(base + f.out_start, r, rl);
+    *w = base + f.out_start + rl;
   }
   return true;
 }
@@ -298,8 +310,9 @@ constexpr size_t kFlushBytes = 32 * 1024;
 // the way (only while no object is open), and the return value is the length of the rest.
 // The cursors (p reading, w writing) and counts are locals so that byte stores through the
 // output pointer cannot alias them and they stay in registers.
-int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
-                         const Limits& limits, crypto::Sha256* sha) {
+template <bool kCheckStrings>
+int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input,
+                             const Limits& limits, crypto::Sha256* sha) {
   const uint64_t max = std::min<uint64_t>(limits.document_bytes_max, internal::kDocumentBytesHardMax);
   if (input.size() > max) return -1;
   const size_t size = input.size();
@@ -315,17 +328,15 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
   char* w = o;
   const char* p = t;
   const char* const t_end = t + size;
-  // A string can only be over its limit when the whole input is.
-  const bool check_strings = size > limits.string_bytes_max;
   // Linear bound on reordering work: beyond it, the Document path (linear) is faster.
   uint64_t move_budget = 8 * static_cast<uint64_t>(size) + 4096;
-  Member* members = s.members.Reserve(32);
-  size_t members_cap = s.members.capacity;
-  size_t member_count = 0;
-  Frame* frames = s.frames.Reserve(16);
-  size_t frames_cap = s.frames.capacity;
-  size_t depth = 0;
-  size_t open_objects = 0;
+  // members[0] and frames[0] are sentinels: the value just completed always has a member
+  // slot to record its end in (see below), and the frame stack always has a top.
+  Member* mt = s.members.Reserve(32) + 1;  // the next member
+  Member* m_limit = s.members.data.get() + s.members.capacity;
+  Frame* f = s.frames.Reserve(16);  // the innermost open container, or the sentinel
+  Frame* f_limit = f + s.frames.capacity;
+  *f = Frame{0, 0, Frame::kTop, true, true, false, sha != nullptr};
 
   // Copies the string at p (from its opening quote, to one past its closing quote) while
   // scanning it, 16 bytes at a time. False when it is not a plain copy (an escape, a control
@@ -356,13 +367,14 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
       q += n;
       d += n;
     }
-    if (check_strings && static_cast<uint64_t>(q - p - 1) > limits.string_bytes_max) return false;
+    if (kCheckStrings && static_cast<uint64_t>(q - p - 1) > limits.string_bytes_max) return false;
     p = q + 1;
     w = d + 1;
     return true;
   };
-  // An object key, the ':' and the whitespace up to the value; records the member.
-  auto key = [&]() __attribute__((always_inline)) {
+  // An object key, the ':' and the whitespace up to the value; records the member. `first`:
+  // the object's first member (nothing to compare its key with).
+  auto key = [&](bool first) __attribute__((always_inline)) {
     if (*p != '"') return false;
     const char* const k = p + 1;
     const uint32_t begin = static_cast<uint32_t>(w - o);
@@ -371,25 +383,23 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
     uint64_t v;
     std::memcpy(&v, k, 8);
     if (n < 8) v &= (uint64_t{1} << (8 * n)) - 1;  // little-endian: keep the first n bytes
-    if (member_count == members_cap) {
-      members = s.members.Reserve(2 * members_cap, member_count);
-      members_cap = s.members.capacity;
+    if (mt == m_limit) {
+      const size_t used = static_cast<size_t>(mt - s.members.data.get());
+      mt = s.members.Reserve(2 * used, used) + used;
+      m_limit = s.members.data.get() + s.members.capacity;
     }
-    Member& cur = members[member_count++];
+    Member& cur = *mt++;
     cur.prefix = __builtin_bswap64(v);
     cur.key = k;
     cur.key_len = n;
     cur.begin = begin;
     const bool simple = (v & 0x8080808080808080ull) == 0 && !(k[0] >= '0' && k[0] <= '9');
     cur.simple = simple;
-    Frame& f = frames[depth - 1];
-    f.all_simple &= simple;
-    if (n == 9 && v == kProtoPrefix && k[8] == '_') f.proto = true;  // "__proto__"
-    if (f.sorted) {
-      if (member_count - 1 > f.member_base && !KeyBefore(members[member_count - 2], cur)) {
-        f.sorted = false;
-      }
-      if (f.proto) f.sorted = false;  // dropped on output
+    f->all_simple &= simple;
+    if (n == 9 && v == kProtoPrefix && k[8] == '_') f->proto = true;  // "__proto__"
+    if (f->sorted) {
+      if (!first && !KeyBefore(mt[-2], cur)) f->sorted = false;
+      if (f->proto) f->sorted = false;  // dropped on output
     }
     if (*p != ':') {
       p = SkipWs(p);
@@ -414,25 +424,24 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
       w += integer_end - p;
       p = integer_end;
     } else if (c == '{' || c == '[') {
-      if (depth >= limits.depth_max) return -1;
-      if (depth == frames_cap) {
-        frames = s.frames.Reserve(2 * frames_cap, depth);
-        frames_cap = s.frames.capacity;
-      }
+      const size_t depth = static_cast<size_t>(f - s.frames.data.get());  // open now
+      if (depth >= limits.depth_max) return -1;  // empty ones count too
       const bool object = c == '{';
-      open_objects += object;
-      frames[depth++] = Frame{static_cast<uint32_t>(w - o), static_cast<uint32_t>(member_count),
-                              object, true, true, false};
-      *w++ = c;
       p = SkipWs(p + 1);
       if (*p == (object ? '}' : ']')) {
-        --depth;
-        open_objects -= object;
+        *w++ = c;
         *w++ = *p++;
-      } else if (object) {
-        if (!key()) return -1;
-        continue;
       } else {
+        if (f + 1 == f_limit) {
+          f = s.frames.Reserve(2 * (depth + 1), depth + 1) + depth;
+          f_limit = s.frames.data.get() + s.frames.capacity;
+        }
+        const bool flushable = f->flushable && !object;
+        *++f = Frame{static_cast<uint32_t>(w - o),
+                     static_cast<uint32_t>(mt - s.members.data.get()),
+                     object ? Frame::kObject : Frame::kArray, true, true, false, flushable};
+        *w++ = c;
+        if (object && !key(true)) return -1;
         continue;
       }
     } else if (c == '-' || (c >= '0' && c <= '9')) {
@@ -474,37 +483,47 @@ int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
     // --- a value is complete: attach it, closing containers as they end -----------------
     while (true) {
       if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
-      if (depth == 0) return p == t_end ? static_cast<int64_t>(w - o) : -1;
-      Frame& f = frames[depth - 1];
-      if (f.object) members[member_count - 1].end = static_cast<uint32_t>(w - o);
+      if (f->kind == Frame::kTop) return p == t_end ? static_cast<int64_t>(w - o) : -1;
+      // The end of the member whose value this was. Inside an array, mt[-1] is an enclosing
+      // object's member (or the sentinel) whose end is written again, correctly, when the
+      // array closes: storing unconditionally is cheaper than asking.
+      mt[-1].end = static_cast<uint32_t>(w - o);
+      const bool object = f->kind == Frame::kObject;
       if (*p == ',') {
-        if (open_objects == 0 && sha != nullptr && static_cast<size_t>(w - o) >= kFlushBytes) {
+        if (f->flushable && static_cast<size_t>(w - o) >= kFlushBytes) {
           sha->Update(std::string_view(o, static_cast<size_t>(w - o)));  // final: only arrays are open
           w = o;
         }
         *w++ = ',';
         ++p;
         if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
-        if (f.object && !key()) return -1;
+        if (object && !key(false)) return -1;
         break;  // the next value
       }
-      const char closer = f.object ? '}' : ']';
+      const char closer = object ? '}' : ']';
       if (*p != closer) return -1;
       ++p;
-      if (f.object) {
-        if (!f.sorted &&
-            !CloseUnsortedObject(s, f, members + f.member_base,
-                                 static_cast<uint32_t>(member_count - f.member_base), cap, &o, &w,
-                                 &move_budget)) {
+      if (object) {
+        Member* const first = s.members.data.get() + f->member_base;
+        if (!f->sorted && !CloseUnsortedObject(s, *f, first, static_cast<uint32_t>(mt - first),
+                                               cap, &o, &w, &move_budget)) {
           return -1;
         }
-        member_count = f.member_base;
-        --open_objects;
+        mt = first;
       }
       *w++ = closer;
-      --depth;
+      --f;
     }
   }
+}
+
+// A string can only be over its limit when the whole input is: only then is the per-string
+// check compiled in.
+int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
+                         const Limits& limits, crypto::Sha256* sha) {
+  return input.size() > limits.string_bytes_max
+             ? FastCanonicalizeImpl<true>(s, input, limits, sha)
+             : FastCanonicalizeImpl<false>(s, input, limits, sha);
 }
 
 }  // namespace

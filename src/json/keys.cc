@@ -10,35 +10,6 @@
 namespace nooterra::json {
 namespace internal {
 
-int Utf8Sequence(const uint8_t* p) {
-  uint8_t b0 = p[0];
-  if (b0 < 0x80) return 1;
-  // Allowed range of the second byte depends on the lead byte (excludes overlongs, surrogates
-  // and code points above U+10FFFF); later bytes are always 80..BF.
-  uint8_t lo = 0x80, hi = 0xBF;
-  int need;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return -1;
-  }
-  for (int i = 1; i <= need; ++i) {
-    uint8_t b = p[i];
-    if (b < lo || b > hi) return -i;
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return need + 1;
-}
-
 void AppendCodePoint(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
