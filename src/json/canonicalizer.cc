@@ -51,9 +51,10 @@ struct Canonicalizer::FastState {
       return data.get();
     }
   };
+  // The key's bytes are read where they were copied to, in the output (after the quote at
+  // `begin`): keys are copied verbatim, and offsets survive the output moving.
   struct Member {
     uint64_t prefix;   // first 8 key bytes, big-endian, zero-filled
-    const char* key;   // key bytes, inside the padded input copy
     uint32_t key_len;
     uint32_t begin;    // output offset of the key's opening quote
     uint32_t end;      // output offset one past the value
@@ -75,6 +76,10 @@ struct Canonicalizer::FastState {
   Buffer<Member> members;
   Buffer<Frame> frames;
   std::vector<uint32_t> order;  // permutation of an object too large for the stack arrays
+  // Per call, kept here rather than in locals: rarely used, and a local the compiler thinks
+  // live competes for the registers the hot loop needs.
+  const char* text_end = nullptr;  // end of the input copy in `text`
+  uint64_t move_budget = 0;        // reordering work left (bytes moved)
 };
 
 namespace {
@@ -82,7 +87,6 @@ namespace {
 using Member = Canonicalizer::FastState::Member;
 using Frame = Canonicalizer::FastState::Frame;
 
-bool IsProto(const char* key, size_t n) { return n == 9 && std::memcmp(key, "__proto__", 9) == 0; }
 
 // "__proto_", the first 8 bytes of "__proto__", as the little-endian word they load as.
 constexpr uint64_t kProtoPrefix = 0x5f6f746f72705f5full;
@@ -104,10 +108,15 @@ inline const char* PlainIntegerEnd(const char* p) {
   return e;
 }
 
+// The key of member m of the output `out`.
+inline std::string_view KeyOf(const Member& m, const char* out) {
+  return std::string_view(out + m.begin + 1, m.key_len);
+}
+
 // Strictly before, in canonical order (the common case decided by the 8-byte prefixes).
-inline bool KeyBefore(const Member& a, const Member& b) {
+inline bool KeyBefore(const Member& a, const Member& b, const char* out) {
   if ((a.simple & b.simple) != 0 && a.prefix != b.prefix) return a.prefix < b.prefix;
-  return CompareKeys(std::string_view(a.key, a.key_len), std::string_view(b.key, b.key_len)) < 0;
+  return CompareKeys(KeyOf(a, out), KeyOf(b, out)) < 0;
 }
 
 // Objects up to this many members are permuted with arrays on the stack.
@@ -206,21 +215,23 @@ inline size_t AppendMember(char* r, size_t rl, const char* base, const Member& c
   return rl + (cur.end - cur.begin + 1);
 }
 
-// Rewrites the n members m[] of the object opened at f.out_start (output o[0..*w)) in canonical
-// order, keeping the last of duplicate keys and dropping "__proto__" (as the Document writer
-// does). An object that starts the output (the root) is gathered into the scratch buffer,
-// which then becomes the output (no copy back). False when the move budget is spent.
-bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Member* m, uint32_t n,
-                         size_t cap, char** o, char** w, uint64_t* move_budget) {
+// Rewrites the n members m[] of the object opened at f.out_start (output o = s.out, up to w) in
+// canonical order, keeping the last of duplicate keys and dropping "__proto__" (as the
+// Document writer does). An object that starts the output (the root) is gathered into the
+// scratch buffer, which then becomes s.out (no copy back). Returns the new end of the output
+// (in s.out), or null when the move budget is spent. The cursors go in and come back by value:
+// if the caller passed their addresses, it would have to keep them in memory throughout.
+char* CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Member* m, uint32_t n,
+                          char* const o, char* const w) {
   const bool root = f.out_start == 0;
-  const size_t body = static_cast<size_t>(*w - *o) - (f.out_start + 1);
-  if (body * 2 > *move_budget) return false;
-  *move_budget -= body * 2;
+  const size_t body = static_cast<size_t>(w - o) - (f.out_start + 1);
+  if (body * 2 > s.move_budget) return nullptr;
+  s.move_budget -= body * 2;
   // The gather: r[0] is the '{', then each member with the separator before it. The first
   // member in input order has the '{' before it instead of a ','; it becomes a ',' while the
   // members are copied (r[0] and, for an inner object, the copy back put the '{' in place).
-  char* const r = root ? s.reorder.Reserve(cap) : s.reorder.Reserve(body + 1 + 32);
-  char* const base = *o;
+  char* const r = root ? s.reorder.Reserve(s.out.capacity) : s.reorder.Reserve(body + 1 + 32);
+  char* const base = o;
   base[f.out_start] = ',';
   size_t rl = 0;
   // The common case first: every key "simple" (see Member), no "__proto__" to drop and no
@@ -255,12 +266,11 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
     }
     for (uint32_t i = 0; i < n; ++i) order[i] = i;
     bool duplicates = false;
-    auto less = [m, &duplicates](uint32_t a, uint32_t b) {
+    auto less = [m, base, &duplicates](uint32_t a, uint32_t b) {
       if ((m[a].simple & m[b].simple) != 0 && m[a].prefix != m[b].prefix) {
         return m[a].prefix < m[b].prefix;
       }
-      const int c = CompareKeys(std::string_view(m[a].key, m[a].key_len),
-                                std::string_view(m[b].key, m[b].key_len));
+      const int c = CompareKeys(KeyOf(m[a], base), KeyOf(m[b], base));
       if (c != 0) return c < 0;
       duplicates = true;
       return a < b;
@@ -276,15 +286,15 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
     } else {
       std::sort(order, order + n, less);
     }
-    auto same_key = [m](uint32_t a, uint32_t b) {
-      return m[a].key_len == m[b].key_len && std::memcmp(m[a].key, m[b].key, m[a].key_len) == 0;
+    auto same_key = [m, base](uint32_t a, uint32_t b) {
+      return KeyOf(m[a], base) == KeyOf(m[b], base);
     };
     rl = 0;
     for (uint32_t i = 0; i < n; ++i) {
       const Member& cur = m[order[i]];
       // Equal keys are adjacent, in input order: only the last one is kept.
       if (duplicates && i + 1 < n && same_key(order[i], order[i + 1])) continue;
-      if (proto && IsProto(cur.key, cur.key_len)) continue;
+      if (proto && KeyOf(cur, base) == "__proto__") continue;
       rl = AppendMember(r, rl, base, cur);
     }
     if (rl == 0) rl = 1;  // every member dropped ("__proto__"): "{}"
@@ -292,13 +302,10 @@ bool CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Memb
   r[0] = '{';
   if (root) {
     std::swap(s.out, s.reorder);
-    *o = s.out.data.get();
-    *w = *o + rl;
-  } else {
-    std::memcpy(base + f.out_start, r, rl);
-    *w = base + f.out_start + rl;
+    return s.out.data.get() + rl;
   }
-  return true;
+  std::memcpy(base + f.out_start, r, rl);
+  return base + f.out_start + rl;
 }
 
 // Output already final (no open object can reorder it) is fed to the hash once this much of
@@ -323,19 +330,17 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
   // Copied tokens never make the output longer than the input consumed so far and a reorder
   // never lengthens it, so stores (up to 16 bytes at a time) stay inside size + kPadding; only
   // a formatted number can outgrow its input, and it checks.
-  size_t cap = size + kPadding;
-  char* o = s.out.Reserve(cap);
+  char* o = s.out.Reserve(size + kPadding);
   char* w = o;
   const char* p = t;
-  const char* const t_end = t + size;
+  s.text_end = t + size;
   // Linear bound on reordering work: beyond it, the Document path (linear) is faster.
-  uint64_t move_budget = 8 * static_cast<uint64_t>(size) + 4096;
+  s.move_budget = 8 * static_cast<uint64_t>(size) + 4096;
   // members[0] and frames[0] are sentinels: the value just completed always has a member
   // slot to record its end in (see below), and the frame stack always has a top.
   Member* mt = s.members.Reserve(32) + 1;  // the next member
   Member* m_limit = s.members.data.get() + s.members.capacity;
   Frame* f = s.frames.Reserve(16);  // the innermost open container, or the sentinel
-  Frame* f_limit = f + s.frames.capacity;
   *f = Frame{0, 0, Frame::kTop, true, true, false, sha != nullptr};
 
   // Copies the string at p (from its opening quote, to one past its closing quote) while
@@ -376,10 +381,12 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
   // the object's first member (nothing to compare its key with).
   auto key = [&](bool first) __attribute__((always_inline)) {
     if (*p != '"') return false;
-    const char* const k = p + 1;
+    // Only `begin` lives across the copy: the key's length and input position follow from
+    // the cursors after it (fewer registers held through the string loop).
     const uint32_t begin = static_cast<uint32_t>(w - o);
     if (!copy_string()) return false;
-    const uint32_t n = static_cast<uint32_t>(p - k - 1);
+    const uint32_t n = static_cast<uint32_t>(w - o) - begin - 2;
+    const char* const k = p - 1 - n;
     uint64_t v;
     std::memcpy(&v, k, 8);
     if (n < 8) v &= (uint64_t{1} << (8 * n)) - 1;  // little-endian: keep the first n bytes
@@ -390,15 +397,15 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
     }
     Member& cur = *mt++;
     cur.prefix = __builtin_bswap64(v);
-    cur.key = k;
     cur.key_len = n;
     cur.begin = begin;
-    const bool simple = (v & 0x8080808080808080ull) == 0 && !(k[0] >= '0' && k[0] <= '9');
+    const bool simple = (v & 0x8080808080808080ull) == 0 &&
+                        static_cast<uint8_t>(static_cast<uint8_t>(v) - '0') >= 10;
     cur.simple = simple;
     f->all_simple &= simple;
     if (n == 9 && v == kProtoPrefix && k[8] == '_') f->proto = true;  // "__proto__"
     if (f->sorted) {
-      if (!first && !KeyBefore(mt[-2], cur)) f->sorted = false;
+      if (!first && !KeyBefore(mt[-2], cur, o)) f->sorted = false;
       if (f->proto) f->sorted = false;  // dropped on output
     }
     if (*p != ':') {
@@ -432,10 +439,7 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
         *w++ = c;
         *w++ = *p++;
       } else {
-        if (f + 1 == f_limit) {
-          f = s.frames.Reserve(2 * (depth + 1), depth + 1) + depth;
-          f_limit = s.frames.data.get() + s.frames.capacity;
-        }
+        if (depth + 1 == s.frames.capacity) f = s.frames.Reserve(2 * (depth + 1), depth + 1) + depth;
         const bool flushable = f->flushable && !object;
         *++f = Frame{static_cast<uint32_t>(w - o),
                      static_cast<uint32_t>(mt - s.members.data.get()),
@@ -445,9 +449,10 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
         continue;
       }
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const internal::NumberToken tok = internal::ScanNumber(t, static_cast<size_t>(p - t));
+      const char* const text = s.text.data.get();
+      const internal::NumberToken tok = internal::ScanNumber(text, static_cast<size_t>(p - text));
       if (tok.error != nullptr) return -1;
-      const char* const e = t + tok.end;
+      const char* const e = text + tok.end;
       if (tok.plain_integer) {
         if (tok.value == 0 && c == '-') return -1;  // -0: the Document path reports it
         std::memcpy(w, p, 16);
@@ -458,8 +463,9 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
         if (!internal::FormatFiniteNumber(tok.value, buf, &n)) return -1;
         // "1e20" prints as 21 digits: the one token that can outgrow its input.
         const size_t len = static_cast<size_t>(w - o);
-        if (len + n + static_cast<size_t>(t_end - e) + kPadding > cap) {
-          cap = 2 * (len + n) + static_cast<size_t>(t_end - e) + kPadding;
+        const size_t rest = static_cast<size_t>(s.text_end - e);
+        if (len + n + rest + kPadding > s.out.capacity) {
+          const size_t cap = 2 * (len + n) + rest + kPadding;
           if (cap > UINT32_MAX) return -1;  // member offsets are 32-bit
           o = s.out.Reserve(cap, len);
           w = o + len;
@@ -483,7 +489,7 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
     // --- a value is complete: attach it, closing containers as they end -----------------
     while (true) {
       if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
-      if (f->kind == Frame::kTop) return p == t_end ? static_cast<int64_t>(w - o) : -1;
+      if (f->kind == Frame::kTop) return p == s.text_end ? static_cast<int64_t>(w - o) : -1;
       // The end of the member whose value this was. Inside an array, mt[-1] is an enclosing
       // object's member (or the sentinel) whose end is written again, correctly, when the
       // array closes: storing unconditionally is cheaper than asking.
@@ -505,9 +511,10 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
       ++p;
       if (object) {
         Member* const first = s.members.data.get() + f->member_base;
-        if (!f->sorted && !CloseUnsortedObject(s, *f, first, static_cast<uint32_t>(mt - first),
-                                               cap, &o, &w, &move_budget)) {
-          return -1;
+        if (!f->sorted) {
+          w = CloseUnsortedObject(s, *f, first, static_cast<uint32_t>(mt - first), o, w);
+          if (w == nullptr) return -1;
+          o = s.out.data.get();  // the root's members were gathered into a new buffer
         }
         mt = first;
       }

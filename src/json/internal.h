@@ -74,9 +74,12 @@ inline unsigned SpecialMask16(const char* p) {
   // ASCII byte maps below 0x21: 0x20 and 0x21 become 0x22 and 0x23), and bytes >= 0x80 stay
   // negative, so it catches non-ASCII too. Only '\\' needs its own compare.
   const __m128i flipped = _mm_xor_si128(v, _mm_set1_epi8(0x02));
-  const __m128i special = _mm_or_si128(_mm_cmplt_epi8(flipped, _mm_set1_epi8(0x21)),
-                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-  return static_cast<unsigned>(_mm_movemask_epi8(special));
+  // Computed as its complement (bytes that are none of those) and inverted in the scalar:
+  // SSE2 has no "less than" that leaves its operand alone, and GCC's rewrite of one costs an
+  // extra compare against zero per 16 bytes.
+  const __m128i plain = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                                         _mm_cmpgt_epi8(flipped, _mm_set1_epi8(0x20)));
+  return static_cast<unsigned>(_mm_movemask_epi8(plain)) ^ 0xFFFFu;
 #else
   unsigned mask = 0;
   for (int i = 0; i < 16; ++i) {
