@@ -61,14 +61,15 @@ struct Canonicalizer::FastState {
     uint32_t simple;   // no leading digit (never an array index) and an ASCII 8-byte prefix
   };
   struct Frame {
-    enum Kind : uint8_t { kTop, kArray, kObject };
+    // kFinalArray: an array, while hashing, with no object open at or below it: its output
+    // so far is final and may be hashed and dropped.
+    enum Kind : uint8_t { kTop, kArray, kFinalArray, kObject };
     uint32_t out_start;    // output offset of '{' or '['
     uint32_t member_base;  // first member of this object in `members`
     Kind kind;        // kTop: the sentinel below the outermost value
     bool sorted;      // members so far are strictly increasing, with no "__proto__"
     bool all_simple;  // every member's key so far is `simple`
     bool proto;       // a "__proto__" member was seen (it is dropped)
-    bool flushable;   // hashing, and no object is open here or below: the output is final
   };
   Buffer<char> text;     // input copy + kPadding zero bytes
   Buffer<char> out;      // canonical output
@@ -80,6 +81,8 @@ struct Canonicalizer::FastState {
   // live competes for the registers the hot loop needs.
   const char* text_end = nullptr;  // end of the input copy in `text`
   uint64_t move_budget = 0;        // reordering work left (bytes moved)
+  const char* result = nullptr;    // where the canonical text is, after a successful call
+  bool identity = false;           // ... and whether the identity mode made it
 };
 
 namespace {
@@ -215,22 +218,28 @@ inline size_t AppendMember(char* r, size_t rl, const char* base, const Member& c
   return rl + (cur.end - cur.begin + 1);
 }
 
-// Rewrites the n members m[] of the object opened at f.out_start (output o = s.out, up to w) in
-// canonical order, keeping the last of duplicate keys and dropping "__proto__" (as the
-// Document writer does). An object that starts the output (the root) is gathered into the
-// scratch buffer, which then becomes s.out (no copy back). Returns the new end of the output
-// (in s.out), or null when the move budget is spent. The cursors go in and come back by value:
-// if the caller passed their addresses, it would have to keep them in memory throughout.
-char* CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Member* m, uint32_t n,
-                          char* const o, char* const w) {
+// The output's start and end. Passed in and returned by value: if the caller passed the
+// addresses of its cursors, it would have to keep them in memory throughout its loop.
+struct Cursors {
+  char* o;
+  char* w;
+};
+
+// Rewrites the n members m[] of the object opened at f.out_start (output o..w) in canonical
+// order, keeping the last of duplicate keys and dropping "__proto__" (as the Document writer
+// does). An object that starts the output (the root) is gathered into the scratch buffer,
+// which then is the output (no copy back). Returns the output's new start and end, or a null
+// start when the move budget is spent.
+Cursors CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Member* m,
+                            uint32_t n, char* const o, char* const w) {
   const bool root = f.out_start == 0;
   const size_t body = static_cast<size_t>(w - o) - (f.out_start + 1);
-  if (body * 2 > s.move_budget) return nullptr;
+  if (body * 2 > s.move_budget) return Cursors{nullptr, nullptr};
   s.move_budget -= body * 2;
   // The gather: r[0] is the '{', then each member with the separator before it. The first
   // member in input order has the '{' before it instead of a ','; it becomes a ',' while the
   // members are copied (r[0] and, for an inner object, the copy back put the '{' in place).
-  char* const r = root ? s.reorder.Reserve(s.out.capacity) : s.reorder.Reserve(body + 1 + 32);
+  char* const r = s.reorder.Reserve(body + 1 + kPadding);
   char* const base = o;
   base[f.out_start] = ',';
   size_t rl = 0;
@@ -300,24 +309,27 @@ char* CloseUnsortedObject(Canonicalizer::FastState& s, const Frame& f, const Mem
     if (rl == 0) rl = 1;  // every member dropped ("__proto__"): "{}"
   }
   r[0] = '{';
-  if (root) {
-    std::swap(s.out, s.reorder);
-    return s.out.data.get() + rl;
-  }
+  if (root) return Cursors{r, r + rl};
   std::memcpy(base + f.out_start, r, rl);
-  return base + f.out_start + rl;
+  return Cursors{o, base + f.out_start + rl};
 }
 
 // Output already final (no open object can reorder it) is fed to the hash once this much of
 // it has piled up: a large array is hashed while it is in cache, in bounded memory.
 constexpr size_t kFlushBytes = 32 * 1024;
 
-// The fast path proper. Returns the canonical length (the text is in s.out), or -1 to decline
-// (see the file comment). With `sha`, output that can no longer move is hashed and dropped on
-// the way (only while no object is open), and the return value is the length of the rest.
-// The cursors (p reading, w writing) and counts are locals so that byte stores through the
-// output pointer cannot alias them and they stay in registers.
-template <bool kCheckStrings>
+// The fast path proper, in one of two modes:
+//   - kIdentity: the input is taken to be canonical text already, as protocol objects usually
+//     are: the output is the input copy itself and nothing is copied (objects out of order are
+//     still permuted in place). It gives up (-1) at the first byte that needs more: whitespace,
+//     a number that prints differently, a dropped member; the caller then runs
+//   - the copying mode, which writes the output while it parses.
+// Returns the canonical length (the text is at s.result), or -1 to decline (see the file
+// comment). With `sha` (copying mode only), output that can no longer move is hashed and
+// dropped on the way (only while no object is open), and the return value is the length of
+// the rest. The cursors (p reading, w writing) and counts are locals so that byte stores through
+// the output pointer cannot alias them and they stay in registers.
+template <bool kCheckStrings, bool kIdentity>
 int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input,
                              const Limits& limits, crypto::Sha256* sha) {
   const uint64_t max = std::min<uint64_t>(limits.document_bytes_max, internal::kDocumentBytesHardMax);
@@ -330,9 +342,10 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
   // Copied tokens never make the output longer than the input consumed so far and a reorder
   // never lengthens it, so stores (up to 16 bytes at a time) stay inside size + kPadding; only
   // a formatted number can outgrow its input, and it checks.
-  char* o = s.out.Reserve(size + kPadding);
+  char* o = kIdentity ? t : s.out.Reserve(size + kPadding);
+  char* p = t;
+  // The write cursor. In identity mode it is always p, and is not kept.
   char* w = o;
-  const char* p = t;
   s.text_end = t + size;
   // Linear bound on reordering work: beyond it, the Document path (linear) is faster.
   s.move_budget = 8 * static_cast<uint64_t>(size) + 4096;
@@ -341,26 +354,43 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
   Member* mt = s.members.Reserve(32) + 1;  // the next member
   Member* m_limit = s.members.data.get() + s.members.capacity;
   Frame* f = s.frames.Reserve(16);  // the innermost open container, or the sentinel
-  *f = Frame{0, 0, Frame::kTop, true, true, false, sha != nullptr};
+  *f = Frame{0, 0, Frame::kTop, true, true, false};
 
-  // Copies the string at p (from its opening quote, to one past its closing quote) while
-  // scanning it, 16 bytes at a time. False when it is not a plain copy (an escape, a control
+  // The output's current end.
+  auto out_end = [&]() __attribute__((always_inline)) -> char* {
+    if constexpr (kIdentity) {
+      return p;
+    } else {
+      return w;
+    }
+  };
+  // Whitespace at p: skipped when copying; in identity mode, the end of it.
+  auto skip_ws = [&]() __attribute__((always_inline)) {
+    if constexpr (kIdentity) {
+      return !(*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t');
+    } else {
+      p = const_cast<char*>(SkipWs(p));
+      return true;
+    }
+  };
+  // Copies (identity mode: only scans) the string at p, from its opening quote to one past its
+  // closing quote, 16 bytes at a time. False when it is not a plain copy (an escape, a control
   // character, invalid UTF-8, the end of input, or over the string limit).
   auto copy_string = [&]() __attribute__((always_inline)) {
     const char* q = p + 1;
     char* d = w + 1;
-    *w = '"';
+    if constexpr (!kIdentity) *w = '"';
     while (true) {
       const unsigned mask = internal::SpecialMask16(q);
-      std::memcpy(d, q, 16);  // includes the closing quote when the mask finds it
+      if constexpr (!kIdentity) std::memcpy(d, q, 16);  // includes the closing quote when found
       if (mask == 0) {
         q += 16;
-        d += 16;
+        if constexpr (!kIdentity) d += 16;
         continue;
       }
       const unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
       q += k;
-      d += k;
+      if constexpr (!kIdentity) d += k;
       const unsigned char c = static_cast<unsigned char>(*q);
       if (c == '"') break;
       if (c < 0x80) return false;
@@ -368,13 +398,13 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
       if (n <= 0) return false;  // invalid UTF-8 decodes to U+FFFD: not a copy
       // The sequence may run past the 16 bytes just stored (a lead byte at the end of a
       // chunk): store its bytes before skipping them.
-      std::memcpy(d, q, 4);
+      if constexpr (!kIdentity) std::memcpy(d, q, 4);
       q += n;
-      d += n;
+      if constexpr (!kIdentity) d += n;
     }
     if (kCheckStrings && static_cast<uint64_t>(q - p - 1) > limits.string_bytes_max) return false;
-    p = q + 1;
-    w = d + 1;
+    p = const_cast<char*>(q) + 1;
+    if constexpr (!kIdentity) w = d + 1;
     return true;
   };
   // An object key, the ':' and the whitespace up to the value; records the member. `first`:
@@ -383,9 +413,9 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
     if (*p != '"') return false;
     // Only `begin` lives across the copy: the key's length and input position follow from
     // the cursors after it (fewer registers held through the string loop).
-    const uint32_t begin = static_cast<uint32_t>(w - o);
+    const uint32_t begin = static_cast<uint32_t>(out_end() - o);
     if (!copy_string()) return false;
-    const uint32_t n = static_cast<uint32_t>(w - o) - begin - 2;
+    const uint32_t n = static_cast<uint32_t>(out_end() - o) - begin - 2;
     const char* const k = p - 1 - n;
     uint64_t v;
     std::memcpy(&v, k, 8);
@@ -409,17 +439,16 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
       if (f->proto) f->sorted = false;  // dropped on output
     }
     if (*p != ':') {
-      p = SkipWs(p);
-      if (*p != ':') return false;
+      if (!skip_ws() || *p != ':') return false;
     }
-    *w++ = ':';
+    if constexpr (!kIdentity) *w++ = ':';
     ++p;
-    if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
+    if (static_cast<unsigned char>(*p) <= ' ' && !skip_ws()) return false;
     return true;
   };
 
   const char* integer_end;
-  p = SkipWs(p);
+  if (!skip_ws()) return -1;
   while (true) {
     // --- one value at p ----------------------------------------------------------------
     const char c = *p;
@@ -427,24 +456,35 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
       if (!copy_string()) return -1;
     } else if (c >= '0' && c <= '9' && (integer_end = PlainIntegerEnd(p)) != nullptr) {
       // The common number inline: it prints as written.
-      std::memcpy(w, p, 16);
-      w += integer_end - p;
-      p = integer_end;
+      if constexpr (!kIdentity) {
+        std::memcpy(w, p, 16);
+        w += integer_end - p;
+      }
+      p = const_cast<char*>(integer_end);
     } else if (c == '{' || c == '[') {
       const size_t depth = static_cast<size_t>(f - s.frames.data.get());  // open now
       if (depth >= limits.depth_max) return -1;  // empty ones count too
       const bool object = c == '{';
-      p = SkipWs(p + 1);
+      char* const open_at = out_end();
+      ++p;
+      if (static_cast<unsigned char>(*p) <= ' ' && !skip_ws()) return -1;
       if (*p == (object ? '}' : ']')) {
-        *w++ = c;
-        *w++ = *p++;
+        if constexpr (!kIdentity) {
+          *w++ = c;
+          *w++ = *p;
+        }
+        ++p;
       } else {
         if (depth + 1 == s.frames.capacity) f = s.frames.Reserve(2 * (depth + 1), depth + 1) + depth;
-        const bool flushable = f->flushable && !object;
-        *++f = Frame{static_cast<uint32_t>(w - o),
+        const bool final_array =
+            !object && (f->kind == Frame::kTop ? sha != nullptr : f->kind == Frame::kFinalArray);
+        *++f = Frame{static_cast<uint32_t>(open_at - o),
                      static_cast<uint32_t>(mt - s.members.data.get()),
-                     object ? Frame::kObject : Frame::kArray, true, true, false, flushable};
-        *w++ = c;
+                     object        ? Frame::kObject
+                     : final_array ? Frame::kFinalArray
+                                   : Frame::kArray,
+                     true, true, false};
+        if constexpr (!kIdentity) *w++ = c;
         if (object && !key(true)) return -1;
         continue;
       }
@@ -452,85 +492,123 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
       const char* const text = s.text.data.get();
       const internal::NumberToken tok = internal::ScanNumber(text, static_cast<size_t>(p - text));
       if (tok.error != nullptr) return -1;
-      const char* const e = text + tok.end;
+      char* const e = t + tok.end;
       if (tok.plain_integer) {
         if (tok.value == 0 && c == '-') return -1;  // -0: the Document path reports it
-        std::memcpy(w, p, 16);
-        w += e - p;
+        if constexpr (!kIdentity) {
+          std::memcpy(w, p, 16);
+          w += e - p;
+        }
       } else {
         char buf[32];
         size_t n;
         if (!internal::FormatFiniteNumber(tok.value, buf, &n)) return -1;
-        // "1e20" prints as 21 digits: the one token that can outgrow its input.
-        const size_t len = static_cast<size_t>(w - o);
-        const size_t rest = static_cast<size_t>(s.text_end - e);
-        if (len + n + rest + kPadding > s.out.capacity) {
-          const size_t cap = 2 * (len + n) + rest + kPadding;
-          if (cap > UINT32_MAX) return -1;  // member offsets are 32-bit
-          o = s.out.Reserve(cap, len);
-          w = o + len;
+        if constexpr (kIdentity) {
+          if (n != static_cast<size_t>(e - p) || std::memcmp(buf, p, n) != 0) return -1;
+        } else {
+          // "1e20" prints as 21 digits: the one token that can outgrow its input.
+          const size_t len = static_cast<size_t>(w - o);
+          const size_t rest = static_cast<size_t>(s.text_end - e);
+          if (len + n + rest + kPadding > s.out.capacity) {
+            const size_t cap = 2 * (len + n) + rest + kPadding;
+            if (cap > UINT32_MAX) return -1;  // member offsets are 32-bit
+            o = s.out.Reserve(cap, len);
+            w = o + len;
+          }
+          std::memcpy(w, buf, n);
+          w += n;
         }
-        std::memcpy(w, buf, n);
-        w += n;
       }
       p = e;
     } else if ((c == 't' && std::memcmp(p, "true", 4) == 0) ||
                (c == 'n' && std::memcmp(p, "null", 4) == 0)) {
-      std::memcpy(w, p, 4);
-      w += 4;
+      if constexpr (!kIdentity) {
+        std::memcpy(w, p, 4);
+        w += 4;
+      }
       p += 4;
     } else if (c == 'f' && std::memcmp(p, "false", 5) == 0) {
-      std::memcpy(w, p, 5);
-      w += 5;
+      if constexpr (!kIdentity) {
+        std::memcpy(w, p, 5);
+        w += 5;
+      }
       p += 5;
     } else {
       return -1;
     }
     // --- a value is complete: attach it, closing containers as they end -----------------
     while (true) {
-      if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
-      if (f->kind == Frame::kTop) return p == s.text_end ? static_cast<int64_t>(w - o) : -1;
+      if (static_cast<unsigned char>(*p) <= ' ' && !skip_ws()) return -1;
+      const Frame::Kind kind = f->kind;
+      if (kind == Frame::kTop) {
+        if (p != s.text_end) return -1;
+        s.result = o;
+        return static_cast<int64_t>(out_end() - o);
+      }
       // The end of the member whose value this was. Inside an array, mt[-1] is an enclosing
       // object's member (or the sentinel) whose end is written again, correctly, when the
       // array closes: storing unconditionally is cheaper than asking.
-      mt[-1].end = static_cast<uint32_t>(w - o);
-      const bool object = f->kind == Frame::kObject;
+      mt[-1].end = static_cast<uint32_t>(out_end() - o);
+      const bool object = kind == Frame::kObject;
       if (*p == ',') {
-        if (f->flushable && static_cast<size_t>(w - o) >= kFlushBytes) {
-          sha->Update(std::string_view(o, static_cast<size_t>(w - o)));  // final: only arrays are open
-          w = o;
+        if constexpr (!kIdentity) {
+          if (kind == Frame::kFinalArray && static_cast<size_t>(w - o) >= kFlushBytes) {
+            sha->Update(std::string_view(o, static_cast<size_t>(w - o)));  // final: only arrays are open
+            w = o;
+          }
+          *w++ = ',';
         }
-        *w++ = ',';
         ++p;
-        if (static_cast<unsigned char>(*p) <= ' ') p = SkipWs(p);
+        if (static_cast<unsigned char>(*p) <= ' ' && !skip_ws()) return -1;
         if (object && !key(false)) return -1;
         break;  // the next value
       }
       const char closer = object ? '}' : ']';
       if (*p != closer) return -1;
-      ++p;
       if (object) {
         Member* const first = s.members.data.get() + f->member_base;
         if (!f->sorted) {
-          w = CloseUnsortedObject(s, *f, first, static_cast<uint32_t>(mt - first), o, w);
-          if (w == nullptr) return -1;
-          o = s.out.data.get();  // the root's members were gathered into a new buffer
+          const Cursors after =
+              CloseUnsortedObject(s, *f, first, static_cast<uint32_t>(mt - first), o, out_end());
+          if (after.o == nullptr) return -1;
+          if constexpr (kIdentity) {
+            // Identity holds only if nothing was dropped; the root's members were gathered into
+            // the scratch buffer, which then holds the output.
+            if (after.w - after.o != p - o) return -1;
+            if (after.o != o) {
+              *after.w = '}';
+              ++p;
+              if (p != s.text_end) return -1;
+              s.result = after.o;
+              return after.w + 1 - after.o;
+            }
+          } else {
+            o = after.o;
+            w = after.w;
+          }
         }
         mt = first;
       }
-      *w++ = closer;
+      if constexpr (!kIdentity) *w++ = closer;
+      ++p;
       --f;
     }
   }
 }
 
-// A string can only be over its limit when the whole input is: only then is the per-string
-// check compiled in.
+// The identity mode first (see above); the copying mode when it gives up. A string can only be
+// over its limit when the whole input is: only then is the per-string check compiled in.
 int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
                          const Limits& limits, crypto::Sha256* sha) {
-  return input.size() > limits.string_bytes_max
-             ? FastCanonicalizeImpl<true>(s, input, limits, sha)
-             : FastCanonicalizeImpl<false>(s, input, limits, sha);
+  const bool check_strings = input.size() > limits.string_bytes_max;
+  int64_t n = check_strings ? FastCanonicalizeImpl<true, true>(s, input, limits, sha)
+                            : FastCanonicalizeImpl<false, true>(s, input, limits, sha);
+  s.identity = n >= 0;
+  if (n < 0) {
+    n = check_strings ? FastCanonicalizeImpl<true, false>(s, input, limits, sha)
+                      : FastCanonicalizeImpl<false, false>(s, input, limits, sha);
+  }
+  return n;
 }
 
 }  // namespace
@@ -545,7 +623,7 @@ absl::Status Canonicalizer::Canonicalize(std::string_view text, std::string* out
   out->clear();
   const int64_t n = FastCanonicalize(*fast_, text, limits_, nullptr);
   if (n >= 0) {
-    out->assign(fast_->out.data.get(), static_cast<size_t>(n));
+    out->assign(fast_->result, static_cast<size_t>(n));
     return absl::OkStatus();
   }
   if (absl::Status s = doc_.Load(text, limits_); !s.ok()) return s;
@@ -557,7 +635,7 @@ absl::StatusOr<crypto::Digest> Canonicalizer::Digest(std::string_view text) {
   crypto::Sha256 sha;
   const int64_t n = FastCanonicalize(*fast_, text, limits_, &sha);
   if (n >= 0) {
-    sha.Update(std::string_view(fast_->out.data.get(), static_cast<size_t>(n)));
+    sha.Update(std::string_view(fast_->result, static_cast<size_t>(n)));
     return sha.Finish();
   }
   if (absl::Status s = doc_.Load(text, limits_); !s.ok()) return s;
@@ -577,7 +655,7 @@ bool TryFastCanonical(std::string_view text, const Limits& limits, std::string* 
   Canonicalizer::FastState state;
   const int64_t n = FastCanonicalize(state, text, limits, nullptr);
   if (n < 0) return false;
-  out->assign(state.out.data.get(), static_cast<size_t>(n));
+  out->assign(state.result, static_cast<size_t>(n));
   return true;
 }
 
@@ -586,9 +664,15 @@ bool TryFastCanonicalDigest(std::string_view text, const Limits& limits, crypto:
   crypto::Sha256 sha;
   const int64_t n = FastCanonicalize(state, text, limits, &sha);
   if (n < 0) return false;
-  sha.Update(std::string_view(state.out.data.get(), static_cast<size_t>(n)));
+  sha.Update(std::string_view(state.result, static_cast<size_t>(n)));
   *out = sha.Finish();
   return true;
+}
+
+FastMode FastCanonicalMode(std::string_view text, const Limits& limits) {
+  Canonicalizer::FastState state;
+  if (FastCanonicalize(state, text, limits, nullptr) < 0) return FastMode::kDeclined;
+  return state.identity ? FastMode::kIdentity : FastMode::kCopying;
 }
 
 }  // namespace internal

@@ -172,6 +172,11 @@ bool TryFastCanonical(std::string_view text, const Limits& limits, std::string* 
 // The same, hashing as it goes (the Canonicalizer::Digest mode, which hashes and drops output
 // that no open object can reorder any more).
 bool TryFastCanonicalDigest(std::string_view text, const Limits& limits, crypto::Digest* out);
+// Which of the fast path's modes produced the canonical text (see canonicalizer.cc): the
+// identity mode (the input was canonical text up to member order: nothing copied), the copying
+// mode, or neither. For tests.
+enum class FastMode { kDeclined, kIdentity, kCopying };
+FastMode FastCanonicalMode(std::string_view text, const Limits& limits);
 
 }  // namespace nooterra::json::internal
 

@@ -4,7 +4,8 @@
 //   - canonical output is a fixed point and re-parses;
 //   - the streamed digest equals SHA-256 of the canonical bytes;
 //   - the Canonicalizer (fast path, hashing while it parses) agrees with the Document path:
-//     the same digest, or the same error.
+//     the same digest, or the same error; and so does it on the text after one space, which
+//     sends the fast path from its identity mode to its copying mode.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -32,6 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (!fast_digest.ok() || *fast_digest != crypto::Sha256Digest(*canon)) std::abort();
+  if (size < limits.document_bytes_max) {
+    auto spaced = canonicalizer.Digest(" " + std::string(text));
+    if (!spaced.ok() || *spaced != *fast_digest) std::abort();
+  }
   auto again = json::Canonicalize(*canon, limits);
   if (!again.ok() || *again != *canon) std::abort();
   auto doc = json::Document::Parse(text, limits);

@@ -179,6 +179,42 @@ TEST(FastPathTest, AReusedCanonicalizerGivesEachDocumentItsOwnForm) {
   }
 }
 
+// The identity mode takes input that is canonical text up to member order (compact, numbers as
+// they print) and copies nothing; the first byte that needs more sends the document to the
+// copying mode, which must start again from the input as given, not from the identity mode's
+// partly permuted copy of it.
+TEST(FastPathTest, IdentityModeAndItsHandOverToTheCopyingMode) {
+  using internal::FastMode;
+  const auto mode = [](std::string_view text) { return internal::FastCanonicalMode(text, {}); };
+  const std::vector<std::string> identity = {
+      R"({"a":1,"b":[true,false,null],"c":"s"})",                // already canonical
+      R"({"b":{"d":1,"c":2},"a":[{"z":0,"y":-5}]})",               // permuted in place
+      "[1.5,0.25,-3,1e-7,1e+21,0,\"\xC3\xA9\"]",                // numbers as they print
+      R"("plain")", "[]", "{}", R"([{},[],{"b":{},"a":[]}])",
+      "{\"caf\xC3\xA9\":\"\xE2\x82\xAC\",\"a\":0}"};
+  for (const std::string& doc : identity) {
+    SCOPED_TRACE(doc);
+    EXPECT_EQ(mode(doc), FastMode::kIdentity);
+    ExpectSameAsDocumentPath(doc);
+  }
+  const std::vector<std::string> copying = {
+      R"({"b":1,"a":2} )",                              // root gathered, then whitespace
+      R"( {"b":1,"a":2})", "{ \"a\":1}", R"({"a" :1})", R"({"a": 1})", R"([1 ,2])",
+      R"({"z":{"b":1,"a":2},"y":{"d":1,"c":2}, "x":0})",  // nested ones permuted, then a space
+      R"({"z":{"b":1,"a":2},"a":1.50})",                // a number that prints differently
+      R"([1.0])", R"([1E5])", R"([1e20])", R"([100e-2])",
+      R"({"a":1,"a":2})", R"({"b":{"x":1,"x":2},"a":0})",  // a dropped duplicate
+      R"({"__proto__":1,"a":2})", R"([{"b":1,"__proto__":{}}])"};
+  for (const std::string& doc : copying) {
+    SCOPED_TRACE(doc);
+    EXPECT_EQ(mode(doc), FastMode::kCopying);
+    ExpectSameAsDocumentPath(doc);
+  }
+  EXPECT_EQ(mode(R"({"a":"\n"})"), FastMode::kDeclined);  // an escape: the Document path
+  EXPECT_EQ(mode(R"({"a":-0})"), FastMode::kDeclined);
+  EXPECT_EQ(mode(R"({"a":1)"), FastMode::kDeclined);
+}
+
 TEST(FastPathTest, Numbers) {
   ExpectFast("[0,-5,1.0,1.5,0.1,1e2,1E-7,1e-7,1e21,1e20,123456789012345,1234567890123456789]");
   ExpectFast("[-1.5e-300,2.5e+300,0.000001,0.0000001,100e-2,-0.5]");
@@ -263,19 +299,31 @@ TEST(FastPathTest, DeepUnsortedNestingFallsBackWithinItsBudget) {
 
 TEST(FastPathTest, LargeArraysHashWhileParsing) {
   // Over the 32 KiB flush threshold, with objects (unsorted, duplicated keys) inside elements
-  // and an array inside an object: only output no object can reorder is hashed early.
-  std::string big = "[";
-  for (int i = 0; i < 3000; ++i) {
-    big += (i ? "," : "") + std::string(R"({"n":)") + std::to_string(i) +
-           R"(,"list":[3,2,{"b":1,"a":2}],"a":"x","a":"y"})";
+  // and an array inside an object: only output no object can reorder is hashed early. The
+  // copying mode hashes early (the spaces after commas send these documents there); each is
+  // also tried compact, where the identity mode takes it whole.
+  for (const char* sep : {", ", ","}) {
+    std::string big = "[";
+    for (int i = 0; i < 3000; ++i) {
+      big += (i ? sep : "") + std::string(R"({"n":)") + std::to_string(i) +
+             R"(,"list":[3,2,{"b":1,"a":2}],"a":"x","b":"y"})";
+    }
+    big += "]";
+    ExpectFast(big);
+    // Inside an object nothing may be hashed early: an unsorted one is permuted when it
+    // closes, a sorted one is not.
+    ExpectFast(R"({"z":)" + big + R"(,"a":[)" + big + "]}");
+    ExpectFast(R"({"a":[)" + big + R"(],"z":)" + big + "}");
+    ExpectFast(R"([{"z":)" + big + R"(,"a":1},)" + big + "]");
+    // Dropped duplicates: the copying mode even when compact.
+    std::string dup = big;
+    dup.replace(dup.find(R"("b":"y")"), 7, R"("a":"y")");
+    ExpectFast(dup);
+    EXPECT_EQ(internal::FastCanonicalMode(big, {}), *sep == ',' && sep[1] == ' '
+                                                        ? internal::FastMode::kCopying
+                                                        : internal::FastMode::kIdentity);
+    EXPECT_EQ(internal::FastCanonicalMode(dup, {}), internal::FastMode::kCopying);
   }
-  big += "]";
-  ExpectFast(big);
-  // Inside an object nothing may be hashed early: an unsorted one is permuted when it closes,
-  // a sorted one is not.
-  ExpectFast(R"({"z":)" + big + R"(,"a":[)" + big + "]}");
-  ExpectFast(R"({"a":[)" + big + R"(],"z":)" + big + "}");
-  ExpectFast(R"([{"z":)" + big + R"(,"a":1},)" + big + "]");
 }
 
 // Random documents with shuffled members, duplicates, whitespace, escapes and odd numbers:
