@@ -6,7 +6,11 @@
 //     its canonical spelling IS its input spelling), members of an object are written in input
 //     order and, only when that order is not canonical, the object's finished member texts are
 //     permuted once when it closes. A member's text is already canonical when its object closes
-//     (inner objects close first), so one permutation per object is enough.
+//     (inner objects close first), so one permutation per object is enough. It runs first in
+//     an identity mode, for input that is canonical text up to member order (compact, numbers
+//     spelled as they print: most protocol objects), where the output is the input copy
+//     itself and nothing is copied; at the first byte that proves otherwise it starts again,
+//     copying (see FastCanonicalizeImpl).
 //   - the Document path (parser.cc + writer.cc), which handles everything.
 // The fast path declines, and the Document path takes over from the start, whenever the input
 // needs more than copying: an escape or invalid UTF-8 in a string, a limit reached, a syntax
@@ -83,6 +87,7 @@ struct Canonicalizer::FastState {
   uint64_t move_budget = 0;        // reordering work left (bytes moved)
   const char* result = nullptr;    // where the canonical text is, after a successful call
   bool identity = false;           // ... and whether the identity mode made it
+  bool retry = false;  // the identity mode gave up where the copying mode may not
 };
 
 namespace {
@@ -321,8 +326,10 @@ constexpr size_t kFlushBytes = 32 * 1024;
 // The fast path proper, in one of two modes:
 //   - kIdentity: the input is taken to be canonical text already, as protocol objects usually
 //     are: the output is the input copy itself and nothing is copied (objects out of order are
-//     still permuted in place). It gives up (-1) at the first byte that needs more: whitespace,
-//     a number that prints differently, a dropped member; the caller then runs
+//     still permuted in place). It gives up (-1, with s.retry) at the first byte that needs
+//     more: whitespace, a number that prints differently, a dropped member; the caller then
+//     runs the copying mode. What neither mode takes (an escape, an error, a limit) declines
+//     without s.retry, so such input is not scanned twice before the Document path.
 //   - the copying mode, which writes the output while it parses.
 // Returns the canonical length (the text is at s.result), or -1 to decline (see the file
 // comment). With `sha` (copying mode only), output that can no longer move is hashed and
@@ -367,7 +374,11 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
   // Whitespace at p: skipped when copying; in identity mode, the end of it.
   auto skip_ws = [&]() __attribute__((always_inline)) {
     if constexpr (kIdentity) {
-      return !(*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t');
+      if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') {
+        s.retry = true;
+        return false;
+      }
+      return true;
     } else {
       p = const_cast<char*>(SkipWs(p));
       return true;
@@ -504,7 +515,10 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
         size_t n;
         if (!internal::FormatFiniteNumber(tok.value, buf, &n)) return -1;
         if constexpr (kIdentity) {
-          if (n != static_cast<size_t>(e - p) || std::memcmp(buf, p, n) != 0) return -1;
+          if (n != static_cast<size_t>(e - p) || std::memcmp(buf, p, n) != 0) {
+            s.retry = true;
+            return -1;
+          }
         } else {
           // "1e20" prints as 21 digits: the one token that can outgrow its input.
           const size_t len = static_cast<size_t>(w - o);
@@ -574,11 +588,17 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
           if constexpr (kIdentity) {
             // Identity holds only if nothing was dropped; the root's members were gathered into
             // the scratch buffer, which then holds the output.
-            if (after.w - after.o != p - o) return -1;
+            if (after.w - after.o != p - o) {
+              s.retry = true;
+              return -1;
+            }
             if (after.o != o) {
               *after.w = '}';
               ++p;
-              if (p != s.text_end) return -1;
+              if (p != s.text_end) {
+                s.retry = true;  // perhaps only whitespace: the copying mode says
+                return -1;
+              }
               s.result = after.o;
               return after.w + 1 - after.o;
             }
@@ -601,10 +621,11 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
 int64_t FastCanonicalize(Canonicalizer::FastState& s, std::string_view input,
                          const Limits& limits, crypto::Sha256* sha) {
   const bool check_strings = input.size() > limits.string_bytes_max;
+  s.retry = false;
   int64_t n = check_strings ? FastCanonicalizeImpl<true, true>(s, input, limits, sha)
                             : FastCanonicalizeImpl<false, true>(s, input, limits, sha);
   s.identity = n >= 0;
-  if (n < 0) {
+  if (n < 0 && s.retry) {
     n = check_strings ? FastCanonicalizeImpl<true, false>(s, input, limits, sha)
                       : FastCanonicalizeImpl<false, false>(s, input, limits, sha);
   }
