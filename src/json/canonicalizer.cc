@@ -95,7 +95,6 @@ namespace {
 using Member = Canonicalizer::FastState::Member;
 using Frame = Canonicalizer::FastState::Frame;
 
-
 // "__proto_", the first 8 bytes of "__proto__", as the little-endian word they load as.
 constexpr uint64_t kProtoPrefix = 0x5f6f746f72705f5full;
 
