@@ -499,8 +499,7 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
         continue;
       }
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const char* const text = s.text.data.get();
-      const internal::NumberToken tok = internal::ScanNumber(text, static_cast<size_t>(p - text));
+      const internal::NumberToken tok = internal::ScanNumber(t, static_cast<size_t>(p - t));
       if (tok.error != nullptr) return -1;
       char* const e = t + tok.end;
       if (tok.plain_integer) {
@@ -595,7 +594,7 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
               *after.w = '}';
               ++p;
               if (p != s.text_end) {
-                s.retry = true;  // perhaps only whitespace: the copying mode says
+                skip_ws();  // hands over (s.retry) only if what follows is whitespace
                 return -1;
               }
               s.result = after.o;

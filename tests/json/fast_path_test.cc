@@ -258,7 +258,7 @@ TEST(FastPathTest, ErrorsAreTheDocumentPathsErrors) {
   for (const char* text : {"", " ", "{", "[1,", R"({"a" 1})", R"({"a":1,})", "[1 2]", "-",
                            "-0", "[-0]", "-0.0", "1e400", "[-1e400]", "01", "[00]", "[0,01]",
                            R"({"a":00})", "1.", "1e", "tru",
-                           "nul", R"({"a":1} x)", "[1]]", "{\"a\":\"\x01\"}", "\"abc",
+                           "nul", R"({"a":1} x)", R"({"b":1,"a":2}x)", R"({"b":1,"a":2} x)", "[1]]", "{\"a\":\"\x01\"}", "\"abc",
                            "\xEF\xBB\xBF{}", "{1:2}", R"({"a":[}])"}) {
     ExpectSameAsDocumentPath(text);
   }
