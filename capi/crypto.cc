@@ -65,8 +65,8 @@ int32_t nooterra_sha256_hex(const uint8_t* data, size_t size, char out_hex[65],
   return capi::Guard(error, [&]() -> absl::Status {
     if (out_hex == nullptr) return capi::NullArgument("out_hex");
     if (data == nullptr && size > 0) return capi::NullArgument("data");
-    std::string hex = crypto::Sha256Hex(crypto::Bytes(data, size));
-    std::memcpy(out_hex, hex.c_str(), 65);
+    crypto::HexEncodeTo(crypto::Sha256Digest(crypto::Bytes(data, size)), out_hex);
+    out_hex[64] = '\0';
     return absl::OkStatus();
   });
 }

@@ -61,6 +61,9 @@ inline std::string Sha256Hex(std::string_view data) { return Sha256Hex(AsBytes(d
 
 // Lowercase hex.
 std::string HexEncode(Bytes data);
+// Lowercase hex into out[0, 2 * data.size()) (no terminator): for callers that own the buffer,
+// such as the C ABI's fixed char[65] outputs.
+void HexEncodeTo(Bytes data, char* out);
 // Exactly 64 hex digits (either case) to a digest; anything else is INVALID_ARGUMENT
 // (reason HEX_INVALID).
 absl::StatusOr<Digest> DigestFromHex(std::string_view hex);

@@ -38,12 +38,16 @@ constexpr std::array<int8_t, 256> kLenient = MakeLenientTable();
 
 }  // namespace
 
-std::string HexEncode(Bytes data) {
-  std::string out(data.size() * 2, '\0');
+void HexEncodeTo(Bytes data, char* out) {
   for (size_t i = 0; i < data.size(); ++i) {
     out[2 * i] = kHexDigits[data[i] >> 4];
     out[2 * i + 1] = kHexDigits[data[i] & 15];
   }
+}
+
+std::string HexEncode(Bytes data) {
+  std::string out(data.size() * 2, '\0');
+  HexEncodeTo(data, out.data());
   return out;
 }
 

@@ -1,5 +1,6 @@
 // SHA-256, hex, base64 and Ed25519 primitives against published test vectors (FIPS 180-4,
 // RFC 4648, RFC 8032) and the behaviours the protocol digest describes.
+#include <cstring>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -37,6 +38,10 @@ TEST(Sha256, StreamingEqualsOneShotAtEverySplit) {
 TEST(Hex, EncodeAndDigestFromHex) {
   const uint8_t bytes[] = {0x00, 0x0f, 0xa0, 0xff};
   EXPECT_EQ(HexEncode(Bytes(bytes, 4)), "000fa0ff");
+  char into[10];
+  std::memset(into, '#', sizeof(into));
+  HexEncodeTo(Bytes(bytes, 4), into);
+  EXPECT_EQ(std::string_view(into, sizeof(into)), "000fa0ff##");  // exactly 2n bytes written
   std::string hex = Sha256Hex(std::string_view("abc"));
   auto d = DigestFromHex(hex);
   ASSERT_TRUE(d.ok());
