@@ -24,7 +24,7 @@ std::string IsoMs(int64_t ms) {
   const time_t seconds = static_cast<time_t>(ms / 1000);
   struct tm t;
   gmtime_r(&seconds, &t);
-  char buf[32];
+  char buf[96];  // room for any int fields: GCC's -Wformat-truncation checks that
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
                 t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(ms % 1000));
   return buf;

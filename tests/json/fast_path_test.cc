@@ -103,8 +103,11 @@ TEST(FastPathTest, KeyOrderQuirks) {
   // Wide objects (the std::sort branch) with duplicates.
   std::string wide = "{";
   for (int i = 0; i < 100; ++i) {
-    wide += (i ? "," : "") + std::string("\"k") + std::to_string((i * 37) % 60) + "\":" +
-            std::to_string(i);
+    if (i > 0) wide += ',';
+    wide += "\"k";
+    wide += std::to_string((i * 37) % 60);
+    wide += "\":";
+    wide += std::to_string(i);
   }
   ExpectFast(wide + "}");
 }
