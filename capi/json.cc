@@ -67,8 +67,8 @@ int32_t nooterra_json_canonical_hash(const uint8_t* json_text, size_t json_size,
     if (absl::Status s = capi::CheckInput(json_text, json_size); !s.ok()) return s;
     json::Limits l;
     if (absl::Status s = capi::ReadLimits(limits, &l); !s.ok()) return s;
-    // Hex written in place: a std::string for 64 characters is a heap allocation, a measurable
-    // share of a small document's cost (bench: capi_canonical_hash_small_ns).
+    // Hex written in place: a std::string for 64 characters is a heap allocation (~20 of ~295
+    // ns for the 60-byte document of capi_canonical_hash_small_ns, in quiet batches).
     json::Canonicalizer canonicalizer(l);
     auto digest = canonicalizer.Digest(capi::View(json_text, json_size));
     if (!digest.ok()) return digest.status();
