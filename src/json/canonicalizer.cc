@@ -486,8 +486,10 @@ int64_t FastCanonicalizeImpl(Canonicalizer::FastState& s, std::string_view input
         ++p;
       } else {
         if (depth + 1 == s.frames.capacity) f = s.frames.Reserve(2 * (depth + 1), depth + 1) + depth;
+        // Only the copying mode hashes early, so only it needs to know (a constant otherwise).
         const bool final_array =
-            !object && (f->kind == Frame::kTop ? sha != nullptr : f->kind == Frame::kFinalArray);
+            !kIdentity && !object &&
+            (f->kind == Frame::kTop ? sha != nullptr : f->kind == Frame::kFinalArray);
         *++f = Frame{static_cast<uint32_t>(open_at - o),
                      static_cast<uint32_t>(mt - s.members.data.get()),
                      object        ? Frame::kObject
