@@ -2,6 +2,12 @@
 #include <cstdio>
 #include <string>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define NOOTERRA_BENCH_SHA_NI 1
+#endif
+
 #include "harness.h"
 #include "nooterra/c.h"
 #include "nooterra/crypto.h"
@@ -28,6 +34,27 @@ std::string AgreementDocument(int variant) {
   return buf;
 }
 
+#ifdef NOOTERRA_BENCH_SHA_NI
+// SHA-256's floor on a core with SHA-NI (which BoringSSL then uses): a 64-byte block is 32
+// sha256rnds2 instructions, each needing the previous one's result, so a message of b blocks
+// cannot hash faster than 32 * b of that instruction's latency, whatever the code around it
+// does. The latency is measured (a dependent chain), not assumed: it differs between cores,
+// and a VM does not say its clock.
+bool HasShaNi() {
+  unsigned a, b, c, d;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return false;
+  return (b & (1u << 29)) != 0;  // CPUID.(EAX=7,ECX=0):EBX bit 29 = SHA
+}
+
+__attribute__((target("sha"))) void Sha256Rnds2Chain(uint64_t n) {
+  __m128i state = _mm_set1_epi32(1);
+  const __m128i other = _mm_set1_epi32(2);
+  const __m128i wk = _mm_set1_epi32(3);
+  for (uint64_t i = 0; i < n; ++i) state = _mm_sha256rnds2_epu32(state, other, wk);
+  asm volatile("" : : "x"(state));
+}
+#endif
+
 // About 1 MB: an array of agreement documents.
 std::string LargeDocument() {
   std::string doc = "[";
@@ -52,6 +79,16 @@ void RunReceiptBenches(const Config& config, Report* report) {
   });
   report->Add("sha256_agreement_per_s", sha_small,
               "baseline: raw SHA-256 of the " + std::to_string(small.size()) + "-byte agreement");
+
+#ifdef NOOTERRA_BENCH_SHA_NI
+  if (HasShaNi()) {
+    const double rnds2_per_s = MeasureRate(config, [](uint64_t n) { Sha256Rnds2Chain(n); });
+    const size_t blocks = (small.size() + 9 + 63) / 64;  // with the 0x80 byte and the length
+    report->Add("sha256_floor_agreement_ns", 1e9 / rnds2_per_s * 32.0 * static_cast<double>(blocks),
+                "baseline: SHA-NI floor for the agreement, " + std::to_string(blocks) +
+                    " blocks x 32 dependent sha256rnds2");
+  }
+#endif
 
   // The same 60-byte document the binding scripts hash (bench/bindings_overhead.{py,js}), through
   // the C ABI: the bindings' figures minus this one is their per-call overhead.
