@@ -2,6 +2,10 @@
 // Node's exact lenient base64 behaviour, which no library offers.
 #include <openssl/mem.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <array>
 #include <cstring>
 #include <string>
@@ -39,9 +43,28 @@ constexpr std::array<int8_t, 256> kLenient = MakeLenientTable();
 }  // namespace
 
 void HexEncodeTo(Bytes data, char* out) {
-  for (size_t i = 0; i < data.size(); ++i) {
-    out[2 * i] = kHexDigits[data[i] >> 4];
-    out[2 * i + 1] = kHexDigits[data[i] & 15];
+  const uint8_t* in = data.data();
+  size_t n = data.size();
+#if defined(__SSE2__)
+  // 16 bytes at a time (every digest is hex-encoded, often twice): split into nibbles, interleave
+  // high and low, and add '0', plus 'a' - '0' - 10 = 39 where the nibble is above 9. A byte loop
+  // is ~12 instructions per byte (the stores may alias the input, so nothing stays in registers).
+  const __m128i low_nibble = _mm_set1_epi8(0x0f);
+  auto digits = [](__m128i nibbles) {
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9)), _mm_set1_epi8(39));
+    return _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')), letter);
+  };
+  for (; n >= 16; n -= 16, in += 16, out += 32) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+    const __m128i high = _mm_and_si128(_mm_srli_epi16(v, 4), low_nibble);
+    const __m128i low = _mm_and_si128(v, low_nibble);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), digits(_mm_unpacklo_epi8(high, low)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), digits(_mm_unpackhi_epi8(high, low)));
+  }
+#endif
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHexDigits[in[i] >> 4];
+    out[2 * i + 1] = kHexDigits[in[i] & 15];
   }
 }
 

@@ -1,5 +1,6 @@
 // SHA-256, hex, base64 and Ed25519 primitives against published test vectors (FIPS 180-4,
 // RFC 4648, RFC 8032) and the behaviours the protocol digest describes.
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -42,6 +43,25 @@ TEST(Hex, EncodeAndDigestFromHex) {
   std::memset(into, '#', sizeof(into));
   HexEncodeTo(Bytes(bytes, 4), into);
   EXPECT_EQ(std::string_view(into, sizeof(into)), "000fa0ff##");  // exactly 2n bytes written
+  // Every byte value, at every length and alignment the 16-byte steps and the byte tail meet,
+  // against printf's %02x.
+  uint8_t all[256 + 16];
+  for (size_t i = 0; i < sizeof(all); ++i) all[i] = static_cast<uint8_t>(i * 7 + 3);
+  for (size_t i = 0; i < 256; ++i) all[i] = static_cast<uint8_t>(i);
+  for (size_t start = 0; start < 16; ++start) {
+    for (size_t len : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{31},
+                       size_t{32}, size_t{33}, size_t{256}}) {
+      std::string expected;
+      for (size_t i = 0; i < len; ++i) {
+        char two[3];
+        std::snprintf(two, sizeof(two), "%02x", all[start + i]);
+        expected += two;
+      }
+      std::string got(2 * len + 1, '#');
+      HexEncodeTo(Bytes(all + start, len), got.data());
+      EXPECT_EQ(got, expected + "#") << "start " << start << " len " << len;
+    }
+  }
   std::string hex = Sha256Hex(std::string_view("abc"));
   auto d = DigestFromHex(hex);
   ASSERT_TRUE(d.ok());
