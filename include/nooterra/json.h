@@ -171,8 +171,10 @@ absl::Status AppendCanonical(Value value, std::string* out, const CanonicalOptio
 // SHA-256 of the canonical form's UTF-8 bytes, streamed (the canonical text is never held whole).
 absl::StatusOr<crypto::Digest> CanonicalDigest(Value value, const CanonicalOptions& options = {});
 
-// One-shot helpers: parse, then canonicalize / hash.
+// One-shot helpers: parse, then canonicalize / hash. They allocate nothing for a document of
+// up to ~900 bytes that the fast path takes (see Canonicalizer), beyond the returned string.
 absl::StatusOr<std::string> Canonicalize(std::string_view text, const Limits& limits = {});
+absl::StatusOr<crypto::Digest> CanonicalSha256(std::string_view text, const Limits& limits = {});
 absl::StatusOr<std::string> CanonicalSha256Hex(std::string_view text, const Limits& limits = {});
 
 // Reusable canonicalizer for hot loops: keeps its buffers between calls. One thread at a time.
