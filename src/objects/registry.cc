@@ -19,7 +19,6 @@ namespace {
 
 using SV = std::string_view;
 
-constexpr SV kNone[] = {"__none__"};
 constexpr SV kExManifest[] = {"signature"};
 constexpr SV kExAgreement[] = {"agreementHash"};
 constexpr SV kExEvidence[] = {"evidenceHash", "signature"};

@@ -28,7 +28,8 @@ absl::StatusOr<std::string> DocumentPath(std::string_view text, const Limits& li
   return out;
 }
 
-// Canonicalizer (both entry points) agrees with the Document path on `text`.
+// Canonicalizer (both entry points) and the one-shot functions (the same code on a stack
+// state) agree with the Document path on `text`.
 void ExpectSameAsDocumentPath(std::string_view text, const Limits& limits = {}) {
   SCOPED_TRACE(std::string(text.substr(0, 200)));
   const absl::StatusOr<std::string> want = DocumentPath(text, limits);
@@ -36,12 +37,20 @@ void ExpectSameAsDocumentPath(std::string_view text, const Limits& limits = {}) 
   std::string got;
   const absl::Status s = c.Canonicalize(text, &got);
   const absl::StatusOr<crypto::Digest> digest = c.Digest(text);
+  const absl::StatusOr<std::string> one_shot = Canonicalize(text, limits);
+  const absl::StatusOr<crypto::Digest> one_shot_digest = CanonicalSha256(text, limits);
   if (want.ok()) {
     ASSERT_TRUE(s.ok()) << s;
     EXPECT_EQ(got, *want);
     ASSERT_TRUE(digest.ok()) << digest.status();
     EXPECT_EQ(crypto::HexEncode(*digest), crypto::Sha256Hex(*want));
+    ASSERT_TRUE(one_shot.ok()) << one_shot.status();
+    EXPECT_EQ(*one_shot, *want);
+    ASSERT_TRUE(one_shot_digest.ok()) << one_shot_digest.status();
+    EXPECT_EQ(*one_shot_digest, *digest);
   } else {
+    EXPECT_EQ(one_shot.status(), want.status());
+    EXPECT_EQ(one_shot_digest.status(), want.status());
     EXPECT_EQ(s, want.status());  // code and message
     EXPECT_EQ(StatusReason(s), StatusReason(want.status()));
     EXPECT_EQ(StatusOffset(s), StatusOffset(want.status()));
@@ -156,6 +165,39 @@ TEST(FastPathTest, ObjectsOfEverySortSize) {
         if (HasFailure()) return;
       }
     }
+  }
+}
+
+// The fast path's buffers start inline (1,024 bytes of text, 32 members, 16 frames) and move
+// to the heap, keeping what they hold, when a document outgrows them mid-parse: documents
+// either side of each edge, in both modes, keys in and out of order.
+TEST(FastPathTest, InlineBuffersGrowAtTheirEdges) {
+  for (int keys = 28; keys <= 36; ++keys) {
+    std::string sorted = "{", reversed = "{", spaced = "{ ";
+    for (int i = 0; i < keys; ++i) {
+      const std::string member = "\"k" + std::to_string(100 + i) + "\":" + std::to_string(i);
+      const std::string back = "\"k" + std::to_string(100 + keys - 1 - i) + "\":" + std::to_string(i);
+      sorted += (i ? "," : "") + member;
+      reversed += (i ? "," : "") + back;
+      spaced += (i ? " , " : "") + back;
+    }
+    ExpectFast(sorted + "}");
+    ExpectFast(reversed + "}");
+    ExpectFast(spaced + " }");
+  }
+  for (int depth = 12; depth <= 20; ++depth) {
+    std::string nested, arrays;
+    for (int i = 0; i < depth; ++i) nested += R"({"z":1,"y":)";
+    nested += "0";
+    for (int i = 0; i < depth; ++i) nested += "}";
+    for (int i = 0; i < depth; ++i) arrays += "[ ";
+    for (int i = 0; i < depth; ++i) arrays += "]";
+    ExpectFast(nested);
+    ExpectFast(arrays);
+  }
+  for (size_t size = 950; size <= 1100; ++size) {  // text: 1,024 inline, 64 of them padding
+    const std::string value(size - 12, 'v');
+    ExpectFast(R"({"b":")" + value + R"(","a":1})");
   }
 }
 
