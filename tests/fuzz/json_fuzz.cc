@@ -5,7 +5,8 @@
 //   - the streamed digest equals SHA-256 of the canonical bytes;
 //   - the Canonicalizer (fast path, hashing while it parses) agrees with the Document path:
 //     the same digest, or the same error; and so does it on the text after one space, which
-//     sends the fast path from its identity mode to its copying mode.
+//     sends the fast path from its identity mode to its copying mode;
+//   - the one-shot CanonicalSha256 (the same code on a stack state) agrees with the Canonicalizer.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -24,6 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto canon = json::Canonicalize(text, limits);
   json::Canonicalizer canonicalizer(limits);
   auto fast_digest = canonicalizer.Digest(text);
+  auto one_shot = json::CanonicalSha256(text, limits);
+  if (one_shot.status() != fast_digest.status()) std::abort();
+  if (one_shot.ok() && *one_shot != *fast_digest) std::abort();
   if (!canon.ok()) {
     if (StatusReason(canon.status()).empty()) std::abort();  // every error is typed
     auto doc_error = json::Document::Parse(text, limits);
