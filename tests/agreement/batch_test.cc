@@ -162,7 +162,9 @@ TEST_F(Batch, AFailureAfterWritesIsUndoneInsideTheBatch) {
   for (size_t i = 0; i < ops.size(); ++i) {
     absl::StatusOr<Result> expected = Single(k, ops[i]);
     ASSERT_EQ((*outcomes)[i].status.code(), expected.status().code()) << "op " << i << ": " << (*outcomes)[i].status;
-    if (expected.ok()) EXPECT_EQ((*outcomes)[i].result.json, expected->json) << "op " << i;
+    if (expected.ok()) {
+      EXPECT_EQ((*outcomes)[i].result.json, expected->json) << "op " << i;
+    }
   }
   EXPECT_EQ((*outcomes)[3].status.code(), absl::StatusCode::kInvalidArgument) << (*outcomes)[3].status;
   EXPECT_TRUE((*outcomes)[4].status.ok()) << (*outcomes)[4].status;

@@ -195,7 +195,7 @@ TEST_F(Marketplace, AcceptanceWritesTheOfferAndTheAcceptance) {
 TEST_F(Marketplace, MilestonesCapTheRelease) {
   const std::string before = Hash();
   const std::string rfq = R"({"rfqId":"rfq_a","posterAgentId":"agt_poster","budgetCents":4000,"milestones":)";
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string(R"(7)"), std::string(R"([])"), std::string(R"([{"milestoneId":"m1","releaseRatePct":101}])"),
         std::string(R"([{"milestoneId":"m1","releaseRatePct":10,"statusGate":"blue"}])"),
         std::string(R"([{"milestoneId":"m1","releaseRatePct":10,"weight":1}])"),
@@ -206,7 +206,13 @@ TEST_F(Marketplace, MilestonesCapTheRelease) {
                   absl::StatusCode::kInvalidArgument, "SCHEMA_INVALID", before);
   }
   std::string many = "[";
-  for (int i = 0; i <= 32; ++i) many += (i ? "," : "") + std::string(R"({"milestoneId":"m)") + std::to_string(i) + R"(","releaseRatePct":1})";
+  for (int i = 0; i <= 32; ++i) {
+    // Appended piece by piece: "," + std::string(...) trips a GCC 12 false -Wrestrict.
+    if (i > 0) many += ",";
+    many += R"({"milestoneId":"m)";
+    many += std::to_string(i);
+    many += R"(","releaseRatePct":1})";
+  }
   ExpectRefused(kernel_->CreateRfq(kTenant, rfq + many + "]}", kT0, "many").status(), absl::StatusCode::kInvalidArgument,
                 "SCHEMA_INVALID", before);
 

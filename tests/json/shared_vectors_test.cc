@@ -30,7 +30,9 @@ TEST(SharedVectors, CanonicalJson) {
     auto out = Canonicalize(input);
     if (c.Find("error").as_bool()) {
       EXPECT_FALSE(out.ok()) << name;
-      if (!out.ok()) EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument) << name;
+      if (!out.ok()) {
+        EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument) << name;
+      }
       continue;
     }
     ASSERT_TRUE(out.ok()) << name << ": " << out.status();

@@ -38,8 +38,8 @@ TEST_P(Stored, RoundTripIsLossless) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, Stored, ::testing::Range(1, kObjectTypeCount + 1),
-                         [](const auto& info) {
-                           std::string n(SchemaVersionOf(static_cast<ObjectType>(info.param)));
+                         [](const auto& param_info) {
+                           std::string n(SchemaVersionOf(static_cast<ObjectType>(param_info.param)));
                            for (char& c : n) c = c == '.' ? '_' : c;
                            return n;
                          });

@@ -157,11 +157,11 @@ const Rejection kRows[] = {
 };
 
 INSTANTIATE_TEST_SUITE_P(Rows, BuilderRejects, ::testing::ValuesIn(kRows),
-                         [](const auto& info) {
-                           std::string name(SchemaVersionOf(info.param.type));
+                         [](const auto& param_info) {
+                           std::string name(SchemaVersionOf(param_info.param.type));
                            name += "_";
-                           name += info.param.path;
-                           name += "_" + std::to_string(info.index);
+                           name += param_info.param.path;
+                           name += "_" + std::to_string(param_info.index);
                            for (char& c : name) {
                              if (!isalnum(static_cast<unsigned char>(c))) c = '_';
                            }

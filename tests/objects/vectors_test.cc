@@ -70,7 +70,7 @@ TEST_P(KernelVector, RebuildsFromInputsByteForByte) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ProtocolVectors, KernelVector, ::testing::ValuesIn(KernelVectorEntries()),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& param_info) { return param_info.param.name; });
 
 TEST(KernelVectorCoverage, EveryKernelEntryOfTheManifestIsCovered) {
   // The interop manifest lists the objects; those that are kernel objects must all be tested.

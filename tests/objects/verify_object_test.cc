@@ -114,8 +114,8 @@ TEST_P(EveryType, ParseRoundTripsAndRejectsNonNormalForm) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, EveryType, ::testing::Range(1, kObjectTypeCount + 1),
-                         [](const auto& info) {
-                           std::string n(SchemaVersionOf(static_cast<ObjectType>(info.param)));
+                         [](const auto& param_info) {
+                           std::string n(SchemaVersionOf(static_cast<ObjectType>(param_info.param)));
                            for (char& c : n) c = c == '.' ? '_' : c;
                            return n;
                          });
