@@ -67,8 +67,9 @@ int32_t nooterra_json_canonical_hash(const uint8_t* json_text, size_t json_size,
     if (absl::Status s = capi::CheckInput(json_text, json_size); !s.ok()) return s;
     json::Limits l;
     if (absl::Status s = capi::ReadLimits(limits, &l); !s.ok()) return s;
-    // Hex written in place: a std::string for 64 characters is a heap allocation (~20 of ~295
-    // ns for the 60-byte document of capi_canonical_hash_small_ns, in quiet batches).
+    // No heap allocation for a small document: CanonicalSha256 keeps its state on the stack and
+    // the hex goes straight into the caller's buffer (a std::string of 64 characters would be
+    // one). ~200 ns for the 60-byte document of capi_canonical_hash_small_ns, in quiet batches.
     auto digest = json::CanonicalSha256(capi::View(json_text, json_size), l);
     if (!digest.ok()) return digest.status();
     crypto::HexEncodeTo(*digest, out_hex);
